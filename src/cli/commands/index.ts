@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
+ * call per command module; keep the stage groups apart (they merge cleanly that way).
+ */
+export function registerCommands(program: Command): void {
+  // corpus
+  void program;
+
+  // text
+
+  // embed: sparse
+
+  // embed: static word vectors
+
+  // text: subword tokenizers
+
+  // embed: transformer
+
+  // vectors, index, store, search
+
+  // tasks and eval
+
+  // server
+}

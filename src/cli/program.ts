@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { isSmyslError } from '../errors.js';
+import { registerCommands } from './commands/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('smysl')
+    .description(
+      'Text embeddings in TypeScript: corpora, tokenizers, embedders, indexes, search, evaluation.',
+    )
+    .version(pkg.version, '-V, --version')
+    .option('--debug', 'print stack traces on errors', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride();
+  registerCommands(program);
+  for (const cmd of allCommands(program)) cmd.exitOverride();
+  return program;
+}
+
+function* allCommands(cmd: Command): Generator<Command> {
+  for (const c of cmd.commands) {
+    yield c;
+    yield* allCommands(c);
+  }
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage or strict-input problem. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version "errors" are normal exits
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    const debug = program.opts().debug || argv.includes('--debug');
+    if (isSmyslError(e)) {
+      process.stderr.write(`smysl: ${e.message}\n`);
+      if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+      return e.code === 'E_USAGE' || e.code === 'E_INPUT' ? 2 : 1;
+    }
+    const err = e as Error;
+    process.stderr.write(`smysl: internal error: ${err?.message ?? String(e)}\n`);
+    if (debug && err?.stack) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(run with --debug for a stack trace)\n');
+    return 1;
+  }
+}

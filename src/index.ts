@@ -1,0 +1,32 @@
+/**
+ * smysl's public API. Grouped by pipeline stage (corpus → text → embed → vectors → index →
+ * tasks → eval); each group re-exports its stage's public surface.
+ */
+
+// corpus
+export type { Document, InputProblem } from './corpus/types.js';
+// shared
+export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
+export type { LongRunning, Progress } from './util/progress.js';
+
+// text
+
+// text: subword tokenizers
+
+// embed
+export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
+
+// embed: sparse
+
+// embed: static word vectors
+
+// embed: transformer
+
+// vectors
+export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
+
+// index and store
+
+// tasks
+
+// eval
