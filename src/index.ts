@@ -7,9 +7,9 @@
 export type { Document, InputProblem } from './corpus/types.js';
 // shared
 export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
-export type { LongRunning, Progress } from './util/progress.js';
-
 // text
+export * from './text/index.js';
+export type { LongRunning, Progress } from './util/progress.js';
 
 // text: subword tokenizers
 

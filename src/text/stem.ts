@@ -1,0 +1,25 @@
+import snowball from 'snowball-stemmers';
+import type { Language } from './stopwords.js';
+
+const names: Record<Language, string> = { ru: 'russian', en: 'english' };
+const stemmers = new Map<Language, snowball.Stemmer>();
+
+function stemmer(lang: Language): snowball.Stemmer {
+  let s = stemmers.get(lang);
+  if (!s) {
+    s = snowball.newStemmer(names[lang]);
+    stemmers.set(lang, s);
+  }
+  return s;
+}
+
+const CYRILLIC = /[\u0400-\u04FF]/;
+
+/**
+ * Snowball stem of a lowercase word. With `lang` "auto" the script decides per word
+ * (Cyrillic → Russian, otherwise English), which is what mixed Russian/English text needs.
+ */
+export function stem(word: string, lang: Language | 'auto' = 'auto'): string {
+  const l: Language = lang === 'auto' ? (CYRILLIC.test(word) ? 'ru' : 'en') : lang;
+  return stemmer(l).stem(word);
+}
