@@ -18,7 +18,9 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 
 // embed: sparse
 
-// embed: static word vectors
+// embed: static word vectors (training)
+
+// embed: static word vectors (queries, formats, evaluation)
 
 // embed: transformer
 

@@ -12,7 +12,9 @@ export function registerCommands(program: Command): void {
 
   // embed: sparse
 
-  // embed: static word vectors
+  // embed: static word vectors (training)
+
+  // embed: static word vectors (queries, formats, evaluation)
 
   // text: subword tokenizers
 
