@@ -7,11 +7,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const file = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
-const PLATFORM = /-(android|darwin|linux|win32|freebsd|openbsd|sunos|aix)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(-(musl|gnu|msvc))?$/;
+const PLATFORM =
+  /-(android|darwin|linux|win32|freebsd|openbsd|sunos|aix)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(-(musl|gnu|msvc))?$/;
 let added = 0;
 for (const [key, entry] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
-    const target = `${key ? `${key}/` : ''}node_modules/${name}`.replace(/^(.*node_modules\/)(?:.*node_modules\/)/, '$1');
+    const target = `${key ? `${key}/` : ''}node_modules/${name}`.replace(
+      /^(.*node_modules\/)(?:.*node_modules\/)/,
+      '$1',
+    );
     const hoisted = `node_modules/${name}`;
     if (lock.packages[hoisted] || lock.packages[target]) continue;
     const m = PLATFORM.exec(name);
@@ -23,6 +27,8 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+);
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`fix-lockfile: added ${added} platform stub(s)`);
