@@ -44,6 +44,34 @@ export interface CollectionsBackend {
   remove(name: string, id: string): Promise<boolean>;
 }
 
+export interface MapPoint {
+  x: number;
+  y: number;
+  label: string;
+  group?: string;
+  highlight?: boolean;
+}
+
+/** What the web UI's explorer routes need (maps, word queries, contextual vectors). */
+export interface ExplorerBackend {
+  sources(): Promise<{ collections: string[]; vectors: string[] }>;
+  map(request: {
+    source: { collection?: string; vectors?: string };
+    method: 'pca' | 'tsne' | 'umap';
+    color?: string;
+    limit: number;
+  }): Promise<MapPoint[]>;
+  similar(request: { vectors: string; word: string; k: number }): Promise<{ word: string; score: number }[]>;
+  analogy(request: {
+    vectors: string;
+    a: string;
+    b: string;
+    c: string;
+    k: number;
+  }): Promise<{ word: string; score: number }[]>;
+  context(request: { word: string; sentences: string[] }): Promise<MapPoint[]>;
+}
+
 export interface ServerLimits {
   /** Request body bytes (default 2 MiB). */
   maxBodyBytes: number;
@@ -69,6 +97,7 @@ export interface AppOptions {
   /** Models by name; the first is the default. Loaded lazily on first use. */
   models: Record<string, () => Promise<ServedModel>>;
   collections?: CollectionsBackend;
+  explorer?: ExplorerBackend;
   /** When set, every /v1 request needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   limits?: Partial<ServerLimits>;
@@ -79,6 +108,7 @@ export interface AppOptions {
   mount?: (app: Hono) => void;
 }
 
+/** Names of collections and vector sets: no paths, no surprises. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export function schemas(limits: ServerLimits) {
@@ -105,6 +135,31 @@ export function schemas(limits: ServerLimits) {
       k: z.number().int().min(1).max(limits.maxK).default(10),
       filter: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
       method: z.enum(['dense', 'sparse', 'hybrid']).optional(),
+    }),
+    map: z.object({
+      source: z.union([
+        z.object({ collection: z.string().regex(NAME) }),
+        z.object({ vectors: z.string().regex(NAME) }),
+      ]),
+      method: z.enum(['pca', 'tsne', 'umap']).default('umap'),
+      color: z.string().max(128).optional(),
+      limit: z.number().int().min(2).max(20000).default(2000),
+    }),
+    similar: z.object({
+      vectors: z.string().regex(NAME),
+      word: z.string().min(1).max(200),
+      k: z.number().int().min(1).max(100).default(10),
+    }),
+    analogy: z.object({
+      vectors: z.string().regex(NAME),
+      a: z.string().min(1).max(200),
+      b: z.string().min(1).max(200),
+      c: z.string().min(1).max(200),
+      k: z.number().int().min(1).max(100).default(10),
+    }),
+    context: z.object({
+      word: z.string().min(1).max(100),
+      sentences: z.array(text.min(1)).min(1).max(64),
     }),
     documents: z.object({
       documents: z
@@ -319,6 +374,31 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
     if (!deleted) return openAiError(c, 404, `no document ${id} in ${name}`);
     return c.json({ id, deleted: true });
   });
+
+  const explorer = options.explorer;
+  const explore = <S extends z.ZodType, R>(
+    path: string,
+    schema: S,
+    run: (e: ExplorerBackend, req: z.output<S>) => Promise<R>,
+  ) =>
+    app.post(`/v1/explore/${path}`, async (c) => {
+      if (!explorer) return openAiError(c, 404, 'this server was started without the explorer');
+      const body = await readJson(c);
+      if (!body.ok) return openAiError(c, 400, 'request body is not valid JSON');
+      const parsed = schema.safeParse(body.value);
+      if (!parsed.success) {
+        const { message, param } = zodMessage(parsed.error);
+        return openAiError(c, 400, message, { param });
+      }
+      return c.json(await run(explorer, parsed.data));
+    });
+  app.get('/v1/explore/sources', async (c) =>
+    c.json(explorer ? await explorer.sources() : { collections: [], vectors: [] }),
+  );
+  explore('map', s.map, async (e, req) => ({ points: await e.map(req) }));
+  explore('similar', s.similar, async (e, req) => ({ data: await e.similar(req) }));
+  explore('analogy', s.analogy, async (e, req) => ({ data: await e.analogy(req) }));
+  explore('context', s.context, async (e, req) => ({ points: await e.context(req) }));
 
   options.mount?.(app);
 

@@ -1,0 +1,149 @@
+import { drawMap, escapeHtml } from './map.js';
+
+const $ = (id) => document.getElementById(id);
+
+async function api(path, body) {
+  const headers = { 'content-type': 'application/json' };
+  const key = localStorage.getItem('smysl-api-key');
+  if (key) headers.authorization = `Bearer ${key}`;
+  const r = await fetch(path, body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
+  if (r.status === 401) {
+    const k = prompt('API key');
+    if (k) {
+      localStorage.setItem('smysl-api-key', k);
+      return api(path, body);
+    }
+  }
+  const json = await r.json();
+  if (!r.ok) throw new Error(json.error?.message ?? `HTTP ${r.status}`);
+  return json;
+}
+
+function showError(el, e) {
+  el.innerHTML = `<span class="error">${escapeHtml(e.message)}</span>`;
+}
+
+for (const b of document.querySelectorAll('nav button')) {
+  b.addEventListener('click', () => {
+    for (const x of document.querySelectorAll('nav button')) x.classList.toggle('active', x === b);
+    for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t.id === `tab-${b.dataset.tab}`);
+  });
+}
+
+function highlight(text, query) {
+  const words = query
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 1);
+  let html = escapeHtml(text);
+  for (const w of words) {
+    const stem = w.length > 5 ? w.slice(0, w.length - 2) : w;
+    html = html.replace(new RegExp(`(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'), '<mark>$1</mark>');
+  }
+  return html;
+}
+
+async function init() {
+  const [collections, sources] = await Promise.all([
+    api('/v1/collections').catch(() => ({ data: [] })),
+    api('/v1/explore/sources').catch(() => ({ collections: [], vectors: [] })),
+  ]);
+  $('search-collection').innerHTML = collections.data
+    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.count})</option>`)
+    .join('');
+  $('map-source').innerHTML = [
+    ...sources.collections.map((n) => `<option value="collection:${escapeHtml(n)}">collection ${escapeHtml(n)}</option>`),
+    ...sources.vectors.map((n) => `<option value="vectors:${escapeHtml(n)}">word vectors ${escapeHtml(n)}</option>`),
+  ].join('');
+  $('words-vectors').innerHTML = sources.vectors.map((n) => `<option>${escapeHtml(n)}</option>`).join('');
+}
+
+$('search-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const out = $('search-results');
+  const query = $('search-query').value;
+  out.innerHTML = '<li class="status">searching…</li>';
+  try {
+    const r = await api(`/v1/collections/${encodeURIComponent($('search-collection').value)}/search`, {
+      query,
+      k: 10,
+      method: $('search-method').value,
+    });
+    out.innerHTML = r.data.length
+      ? r.data
+          .map(
+            (h) => `<li class="hit"><div class="hit-title">${escapeHtml(h.title || h.id)}</div>
+<div class="hit-meta">${escapeHtml(h.id)} · score ${h.score.toFixed(4)}</div>
+<div class="hit-snippet">${highlight(h.snippet ?? '', query)}</div></li>`,
+          )
+          .join('')
+      : '<li class="status">no results</li>';
+  } catch (err) {
+    showError(out, err);
+  }
+});
+
+$('map-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const [kind, name] = $('map-source').value.split(/:(.*)/s);
+  $('map-status').textContent = 'projecting…';
+  try {
+    const r = await api('/v1/explore/map', {
+      source: { [kind]: name },
+      method: $('map-method').value,
+      color: $('map-color').value || undefined,
+    });
+    drawMap($('map'), r.points, { title: `${name} · ${$('map-method').value}` });
+    $('map-status').textContent = `${r.points.length} points`;
+  } catch (err) {
+    showError($('map-status'), err);
+  }
+});
+
+function listWords(items) {
+  $('words-results').innerHTML = items.map((w) => `<li>${escapeHtml(w.word)} <span class="status">${w.score.toFixed(4)}</span></li>`).join('');
+}
+
+$('similar-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const r = await api('/v1/explore/similar', { vectors: $('words-vectors').value, word: $('similar-word').value, k: 15 });
+    listWords(r.data);
+  } catch (err) {
+    showError($('words-results'), err);
+  }
+});
+
+$('analogy-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const r = await api('/v1/explore/analogy', {
+      vectors: $('words-vectors').value,
+      a: $('analogy-a').value,
+      b: $('analogy-b').value,
+      c: $('analogy-c').value,
+      k: 10,
+    });
+    listWords(r.data);
+  } catch (err) {
+    showError($('words-results'), err);
+  }
+});
+
+$('context-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const sentences = $('context-sentences')
+    .value.split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  $('context-status').textContent = 'embedding…';
+  try {
+    const r = await api('/v1/explore/context', { word: $('context-word').value, sentences });
+    drawMap($('context-map'), r.points, { title: `“${$('context-word').value}” in context (PCA)` });
+    $('context-status').textContent = `${r.points.length} vectors`;
+  } catch (err) {
+    showError($('context-status'), err);
+  }
+});
+
+init();
