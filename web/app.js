@@ -6,7 +6,10 @@ async function api(path, body) {
   const headers = { 'content-type': 'application/json' };
   const key = localStorage.getItem('smysl-api-key');
   if (key) headers.authorization = `Bearer ${key}`;
-  const r = await fetch(path, body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) });
+  const r = await fetch(
+    path,
+    body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) },
+  );
   if (r.status === 401) {
     const k = prompt('API key');
     if (k) {
@@ -26,7 +29,8 @@ function showError(el, e) {
 for (const b of document.querySelectorAll('nav button')) {
   b.addEventListener('click', () => {
     for (const x of document.querySelectorAll('nav button')) x.classList.toggle('active', x === b);
-    for (const t of document.querySelectorAll('.tab')) t.classList.toggle('active', t.id === `tab-${b.dataset.tab}`);
+    for (const t of document.querySelectorAll('.tab'))
+      t.classList.toggle('active', t.id === `tab-${b.dataset.tab}`);
   });
 }
 
@@ -38,7 +42,10 @@ function highlight(text, query) {
   let html = escapeHtml(text);
   for (const w of words) {
     const stem = w.length > 5 ? w.slice(0, w.length - 2) : w;
-    html = html.replace(new RegExp(`(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'), '<mark>$1</mark>');
+    html = html.replace(
+      new RegExp(`(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'),
+      '<mark>$1</mark>',
+    );
   }
   return html;
 }
@@ -52,8 +59,12 @@ async function init() {
     .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.count})</option>`)
     .join('');
   $('map-source').innerHTML = [
-    ...sources.collections.map((n) => `<option value="collection:${escapeHtml(n)}">collection ${escapeHtml(n)}</option>`),
-    ...sources.vectors.map((n) => `<option value="vectors:${escapeHtml(n)}">word vectors ${escapeHtml(n)}</option>`),
+    ...sources.collections.map(
+      (n) => `<option value="collection:${escapeHtml(n)}">collection ${escapeHtml(n)}</option>`,
+    ),
+    ...sources.vectors.map(
+      (n) => `<option value="vectors:${escapeHtml(n)}">word vectors ${escapeHtml(n)}</option>`,
+    ),
   ].join('');
   $('words-vectors').innerHTML = sources.vectors.map((n) => `<option>${escapeHtml(n)}</option>`).join('');
 }
@@ -101,13 +112,19 @@ $('map-form').addEventListener('submit', async (e) => {
 });
 
 function listWords(items) {
-  $('words-results').innerHTML = items.map((w) => `<li>${escapeHtml(w.word)} <span class="status">${w.score.toFixed(4)}</span></li>`).join('');
+  $('words-results').innerHTML = items
+    .map((w) => `<li>${escapeHtml(w.word)} <span class="status">${w.score.toFixed(4)}</span></li>`)
+    .join('');
 }
 
 $('similar-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
-    const r = await api('/v1/explore/similar', { vectors: $('words-vectors').value, word: $('similar-word').value, k: 15 });
+    const r = await api('/v1/explore/similar', {
+      vectors: $('words-vectors').value,
+      word: $('similar-word').value,
+      k: 15,
+    });
     listWords(r.data);
   } catch (err) {
     showError($('words-results'), err);

@@ -2,8 +2,22 @@
 // Used by the web UI and inlined into the self-contained HTML that `smysl plot` writes.
 
 const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7',
-  '#9c755f', '#bab0ac', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b',
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
 ];
 
 /**
@@ -48,8 +62,8 @@ export function drawMap(host, points, options = {}) {
     const sx = (width - 2 * pad) / (maxX - minX || 1);
     const sy = (height - 2 * pad) / (maxY - minY || 1);
     const s = Math.min(sx, sy);
-    const x = pad + (p.x - minX) * s + ((width - 2 * pad) - (maxX - minX) * s) / 2;
-    const y = pad + (maxY - p.y) * s + ((height - 2 * pad) - (maxY - minY) * s) / 2;
+    const x = pad + (p.x - minX) * s + (width - 2 * pad - (maxX - minX) * s) / 2;
+    const y = pad + (maxY - p.y) * s + (height - 2 * pad - (maxY - minY) * s) / 2;
     return [x * view.scale + view.dx, y * view.scale + view.dy];
   };
   const showLabels = points.length <= 200;
@@ -146,5 +160,8 @@ export function drawMap(host, points, options = {}) {
 }
 
 export function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 }
