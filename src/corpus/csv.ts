@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse';
 import { SmyslError, throwIfAborted } from '../errors.js';
+import { hasBom } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
 
 export interface CsvColumns {
@@ -25,8 +27,10 @@ export async function* readCsv(
   ctx: ReaderContext,
 ): AsyncGenerator<SourcedDocument> {
   const parser = parse({
+    // csv-parse switches to string output when it strips a BOM itself, so the BOM is skipped
+    // below by starting the read after it
     encoding: null,
-    bom: true,
+    bom: false,
     delimiter,
     quote: delimiter === '\t' ? null : '"',
     relax_quotes: true,
@@ -35,13 +39,24 @@ export async function* readCsv(
     skip_records_with_error: true,
     info: true,
   });
-  const pendingProblems: { line?: number; reason: string }[] = [];
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    pendingProblems.push({ line: err.lines, reason: `malformed CSV (${err.message}); record skipped` });
+  // A record csv-parse could not parse is reported once the records before it are consumed;
+  // it starts right after the last good record (byte offsets are in parser input, BOM excluded).
+  const pendingProblems: { after: number; reason: string }[] = [];
+  let consumed = 0;
+  let lastEnd = 0;
+  parser.on('skip', (err: Error & { records?: number }) => {
+    pendingProblems.push({
+      after: err.records ?? 0,
+      reason: `malformed CSV (${err.message.replace(/ at line \d+$/, '')}); record skipped`,
+    });
   });
-  const input = createReadStream(path, { highWaterMark: 1 << 16 });
-  let bytes = 0;
+  const bomLength = (await startsWithBom(path)) ? 3 : 0;
+  const input = createReadStream(path, { highWaterMark: 1 << 16, start: bomLength });
+  let bytes = bomLength;
+  const newlines = new NewlineCounter(0);
   input.on('data', (chunk) => {
+    if (typeof chunk === 'string') return;
+    newlines.push(chunk);
     bytes += chunk.length;
     ctx.progress(bytes);
   });
@@ -52,18 +67,22 @@ export async function* readCsv(
   let header: string[] | undefined;
   let textIdx: number[] = [];
   let idIdx = -1;
-  const flush = () => {
-    for (const p of pendingProblems.splice(0))
-      ctx.sink.report('malformed-csv', path, p.reason, { line: p.line });
+  const flush = (all: boolean) => {
+    while (pendingProblems.length > 0 && (all || pendingProblems[0].after <= consumed)) {
+      const p = pendingProblems.shift()!;
+      ctx.sink.report('malformed-csv', path, p.reason, { line: newlines.lineAt(lastEnd) });
+    }
   };
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Buffer[];
-      info: { lines: number };
+      info: { bytes: number };
     }>) {
       throwIfAborted(ctx.signal);
-      flush();
-      const line = startLine(record, info.lines);
+      flush(false);
+      const line = startLine(record, newlines.lastLineOfRecord(info.bytes));
+      lastEnd = info.bytes;
+      consumed++;
       const values: string[] = [];
       let bad = -1;
       for (let i = 0; i < record.length; i++) {
@@ -113,15 +132,15 @@ export async function* readCsv(
       const id = idIdx >= 0 && values[idIdx] !== '' ? values[idIdx] : `${base}:${line}`;
       yield { id, text, meta, source: path, line };
     }
-    flush();
+    flush(true);
   } catch (e) {
     if (e instanceof SmyslError) throw e;
-    const err = e as Error & { code?: string; lines?: number };
+    const err = e as Error & { code?: string };
     if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')
       throw new SmyslError('E_IO', `cannot read: ${err.message}`, { location: { source: path } });
-    flush();
+    flush(true);
     ctx.sink.report('malformed-csv', path, `malformed CSV (${err.message}); rest of the file skipped`, {
-      line: err.lines,
+      line: newlines.lineAt(lastEnd),
     });
   } finally {
     input.destroy();
@@ -129,7 +148,73 @@ export async function* readCsv(
   if (header === undefined) ctx.log.ignore('empty CSV file');
 }
 
-/** csv-parse reports the line a record ends on; quoted fields may span lines before it. */
+async function startsWithBom(path: string): Promise<boolean> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, 'r');
+    const head = Buffer.alloc(3);
+    const { bytesRead } = await handle.read(head, 0, 3, 0);
+    return hasBom(head.subarray(0, bytesRead));
+  } catch (e) {
+    throw new SmyslError('E_IO', `cannot read: ${(e as Error).message}`, { location: { source: path } });
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Line numbers from byte offsets. csv-parse's own line count treats "\r\n" inside a quoted field
+ * as two lines, so lines are counted here on the raw bytes it was fed. Queries must not go
+ * backwards; chunks behind the cursor are dropped.
+ */
+class NewlineCounter {
+  private readonly chunks: { start: number; bytes: Buffer }[] = [];
+  private end: number;
+  private cursor: number;
+  private newlinesBeforeCursor = 0;
+  /** Byte just before the cursor (to know whether an offset sits right after a "\n"). */
+  private previousByte = -1;
+
+  constructor(start: number) {
+    this.end = start;
+    this.cursor = start;
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push({ start: this.end, bytes: chunk });
+    this.end += chunk.length;
+  }
+
+  /** 1-based line of the byte at `offset`. */
+  lineAt(offset: number): number {
+    this.advance(offset);
+    return this.newlinesBeforeCursor + 1;
+  }
+
+  /** Line holding the last content byte of a record that ends (after its delimiter) at `end`. */
+  lastLineOfRecord(end: number): number {
+    this.advance(end);
+    return this.newlinesBeforeCursor + 1 - (this.previousByte === 10 ? 1 : 0);
+  }
+
+  private advance(offset: number): void {
+    while (this.cursor < offset && this.chunks.length > 0) {
+      const c = this.chunks[0];
+      const from = this.cursor - c.start;
+      const to = Math.min(offset, c.start + c.bytes.length) - c.start;
+      let at = c.bytes.indexOf(10, from);
+      while (at >= 0 && at < to) {
+        this.newlinesBeforeCursor++;
+        at = c.bytes.indexOf(10, at + 1);
+      }
+      this.previousByte = c.bytes[to - 1];
+      this.cursor = c.start + to;
+      if (to === c.bytes.length) this.chunks.shift();
+    }
+  }
+}
+
+/** The line a record starts on, from the line it ends on and the newlines inside its fields. */
 function startLine(record: Buffer[], endLine: number): number {
   let newlines = 0;
   for (const f of record) {
