@@ -88,8 +88,13 @@ export class ProblemSink {
     this.log.add(problem);
     this.onProblem?.(problem);
     if (this.strict)
-      throw new SmyslError('E_INPUT', `${reason} (--strict stops at the first problem)`, {
-        location: { source, line: where.line, offset: where.offset },
-      });
+      // the "…; line skipped" tail would be wrong here: nothing after this point is read
+      throw new SmyslError(
+        'E_INPUT',
+        `${reason.replace(/; [^;]*skipped$/, '')} (strict mode stops at the first problem)`,
+        {
+          location: { source, line: where.line, offset: where.offset },
+        },
+      );
   }
 }
