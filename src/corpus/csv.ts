@@ -144,6 +144,7 @@ export async function* readCsv(
     });
   } finally {
     input.destroy();
+    parser.destroy();
   }
   if (header === undefined) ctx.log.ignore('empty CSV file');
 }

@@ -28,7 +28,7 @@ export class ProblemLog {
   constructor(readonly examplesPerKind = 3) {}
 
   add(problem: InputProblem): void {
-    const kind = problem.kind ?? 'malformed-json';
+    const kind = problem.kind ?? 'other';
     const n = (this.counts.get(kind) ?? 0) + 1;
     this.counts.set(kind, n);
     if (n <= this.examplesPerKind) this.examples.push(problem);

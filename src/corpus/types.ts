@@ -15,7 +15,8 @@ export type ProblemKind =
   | 'empty-document'
   | 'duplicate-id'
   | 'binary-file'
-  | 'unreadable-file';
+  | 'unreadable-file'
+  | 'other';
 
 /** A problem in the input, reported as a value rather than thrown (unless in strict mode). */
 export interface InputProblem {

@@ -230,6 +230,7 @@ test('json: malformed file and invalid UTF-8 are reported, not thrown', async ()
   const broken = await readAll(join(dir, 'broken.json'));
   assert.equal(broken.docs.length, 0);
   assert.equal(broken.problems[0].kind, 'malformed-json');
+  assert.equal(broken.problems[0].line, 2);
   const latin = await readAll(join(dir, 'latin1.json'));
   assert.equal(latin.docs.length, 0);
   assert.deepEqual([latin.problems[0].kind, latin.problems[0].offset], ['invalid-utf8', 14]);
@@ -422,4 +423,20 @@ test('progress reports bytes read against the file size', async () => {
     // consume
   }
   assert.deepEqual(last, { done: Buffer.byteLength(body), total: Buffer.byteLength(body) });
+});
+
+test('stopping early releases the file (every streaming format)', async () => {
+  writeFiles(dir, {
+    'early.csv': 'text\none\ntwo\nthree\n',
+    'early.jsonl': '{"text": "one"}\n{"text": "two"}\n',
+    'early.txt': 'one\ntwo\n',
+  });
+  for (const name of ['early.csv', 'early.jsonl', 'early.txt']) {
+    const seen: string[] = [];
+    for await (const d of readDocuments(join(dir, name))) {
+      seen.push(d.text);
+      break;
+    }
+    assert.deepEqual(seen, ['one'], name);
+  }
 });
