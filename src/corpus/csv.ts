@@ -11,6 +11,8 @@ export interface CsvColumns {
   textColumns?: string[];
   /** Default: "id", then "_id" when present; otherwise ids are `<file>:<line>`. */
   idColumn?: string;
+  /** Column names for a file without a header row (its first row is then data). */
+  columnNames?: string[];
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -67,6 +69,10 @@ export async function* readCsv(
   let header: string[] | undefined;
   let textIdx: number[] = [];
   let idIdx = -1;
+  if (columns.columnNames && columns.columnNames.length > 0) {
+    header = columns.columnNames;
+    ({ textIdx, idIdx } = chooseColumns(header, columns, path));
+  }
   const flush = (all: boolean) => {
     while (pendingProblems.length > 0 && (all || pendingProblems[0].after <= consumed)) {
       const p = pendingProblems.shift()!;
@@ -95,7 +101,7 @@ export async function* readCsv(
       }
       if (header === undefined) {
         if (bad >= 0)
-          throw new SmyslError('E_INPUT', 'the header row is not valid UTF-8', {
+          throw new SmyslError('E_INPUT', 'the header row is not valid UTF-8 (unreadable column names)', {
             location: { source: path, line },
           });
         header = values;
@@ -146,7 +152,7 @@ export async function* readCsv(
     input.destroy();
     parser.destroy();
   }
-  if (header === undefined) ctx.log.ignore('empty CSV file');
+  if (header === undefined || consumed === 0) ctx.log.ignore('empty CSV file');
 }
 
 async function startsWithBom(path: string): Promise<boolean> {

@@ -34,6 +34,8 @@ export interface ReadOptions extends LongRunning {
   textColumns?: string[];
   /** CSV/TSV: id column (default "id", then "_id"; else `<file>:<line>`). */
   idColumn?: string;
+  /** CSV/TSV without a header row: the column names (the first row is then data). */
+  columnNames?: string[];
   /** Directory: file extensions read as documents (default .txt and .md). */
   extensions?: string[];
   /** Metadata conditions, all of which must hold: `field=value`, `field!=value`. */

@@ -309,6 +309,15 @@ test('tsv: tabs, no quote processing, fallback ids by line', async () => {
     ],
   );
   assert.equal(await detectFormat(p), 'tsv');
+  const headerless = await readAll(p, { columnNames: ['label', 'message'], textColumns: ['message'] });
+  assert.deepEqual(
+    headerless.docs.map((d) => [d.id, d.text]),
+    [
+      ['sms.tsv:1', 'text'],
+      ['sms.tsv:2', 'He said "hi'],
+      ['sms.tsv:3', 'WIN a prize!'],
+    ],
+  );
 });
 
 test('plain text: split by line, paragraph and sentence with line numbers', async () => {

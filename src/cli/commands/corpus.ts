@@ -25,6 +25,7 @@ interface StatsFlags {
   jsonPath?: string;
   textColumn?: string[];
   idColumn?: string;
+  columns?: string[];
   ext?: string[];
   where?: string[];
   strict: boolean;
@@ -75,6 +76,11 @@ export function register(program: Command): void {
       'CSV/TSV: text column(s), repeatable or comma-separated, joined (default: "text")',
       collectList,
     )
+    .option(
+      '--columns <names>',
+      'CSV/TSV without a header row: column names, comma-separated (the first row is then data)',
+      collectList,
+    )
     .option('--id-column <name>', 'CSV/TSV: id column (default: "id", then "_id", else file:line)')
     .option(
       '--ext <ext>',
@@ -115,6 +121,7 @@ export function register(program: Command): void {
             jsonPath: flags.jsonPath,
             textColumns: flags.textColumn,
             idColumn: flags.idColumn,
+            columnNames: flags.columns,
             extensions: flags.ext,
             where: flags.where,
             strict: flags.strict,
