@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerCorpus } from './corpus.js';
+import { register as registerLm } from './lm.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   // vectors, index, store, search
 
   // tasks and eval
+  registerLm(program);
 
   // server
 }

@@ -1,0 +1,169 @@
+import { promises as fsp } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { ProblemLog, readDocuments } from '../../corpus/index.js';
+import { SmyslError } from '../../errors.js';
+import { NgramLanguageModel } from '../../tasks/ngram-lm.js';
+import { splitSentences, words } from '../../text/index.js';
+import {
+  addCorpusOptions,
+  type CorpusFlags,
+  corpusReadOptions,
+  printProblemSummary,
+} from '../corpus-input.js';
+import { parseFloatOption, parseIntOption } from '../options.js';
+import { formatTable, printJson } from '../output.js';
+import { ProgressBar } from '../progress.js';
+
+/** Lowercased word sequences, one per sentence of every document. */
+async function sentencesOf(path: string, flags: CorpusFlags, bar: ProgressBar): Promise<string[][]> {
+  const problems = new ProblemLog();
+  const out: string[][] = [];
+  try {
+    for await (const doc of readDocuments(path, {
+      ...corpusReadOptions(flags, problems),
+      onProgress: bar.update,
+    }))
+      for (const s of splitSentences(doc.text)) {
+        const w = words(s.text.toLowerCase());
+        if (w.length > 0) out.push(w);
+      }
+  } finally {
+    bar.done();
+  }
+  if (!flags.quiet) printProblemSummary(problems.summary());
+  if (out.length === 0) throw new SmyslError('E_INPUT', `no sentences with words in ${path}`);
+  return out;
+}
+
+async function loadModel(file: string): Promise<NgramLanguageModel> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return NgramLanguageModel.fromJSON(JSON.parse(text), file);
+  } catch (e) {
+    if (e instanceof SyntaxError)
+      throw new SmyslError('E_FORMAT', 'not JSON', { location: { source: file } });
+    throw e;
+  }
+}
+
+interface TrainFlags extends CorpusFlags {
+  out: string;
+  order: number;
+  smoothing: 'kneser-ney' | 'add-k';
+  discount: number;
+  k: number;
+  minCount: number;
+  json: boolean;
+}
+
+export function register(program: Command): void {
+  const lm = program
+    .command('lm')
+    .description('word n-gram language models: train, perplexity, next-word suggestions');
+
+  addCorpusOptions(
+    lm
+      .command('train')
+      .description('count n-grams of a corpus (sentences split, words lowercased) and save the model')
+      .argument('<corpus>', 'any corpus the readers accept (directory, .jsonl, .json, .csv, .tsv, text)'),
+    { split: 'paragraph' },
+  )
+    .requiredOption('--out <file>', 'model file to write (JSON)')
+    .option('--order <n>', 'n-gram order', parseIntOption('--order', 1), 3)
+    .addOption(
+      new Option('--smoothing <method>', 'smoothing').choices(['kneser-ney', 'add-k']).default('kneser-ney'),
+    )
+    .option('--discount <d>', 'Kneser-Ney absolute discount, in (0, 1)', parseFloatOption('--discount'), 0.75)
+    .option('--k <k>', 'add-k constant', parseFloatOption('--k'), 1)
+    .option('--min-count <n>', 'rarer words become <unk>', parseIntOption('--min-count', 1), 1)
+    .option('--json', 'print a JSON summary', false)
+    .option('--quiet', 'no progress or problem summary on stderr', false)
+    .action(
+      async (
+        path: string,
+        flags: CorpusFlags &
+          Record<string, never> & {
+            out: string;
+            order: number;
+            smoothing: 'kneser-ney' | 'add-k';
+            discount: number;
+            k: number;
+            minCount: number;
+            json: boolean;
+          },
+      ) => {
+        const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
+        const model = new NgramLanguageModel({
+          order: flags.order,
+          smoothing: flags.smoothing,
+          discount: flags.discount,
+          k: flags.k,
+          minCount: flags.minCount,
+        }).fit(sentences);
+        await model.save(flags.out);
+        const summary = {
+          out: flags.out,
+          order: flags.order,
+          smoothing: flags.smoothing,
+          sentences: sentences.length,
+          tokens: sentences.reduce((n, s) => n + s.length, 0),
+          vocabulary: model.vocabularySize,
+        };
+        if (flags.json) printJson(summary);
+        else
+          process.stdout.write(
+            `trained a ${flags.order}-gram ${flags.smoothing} model on ${summary.sentences} sentences (${summary.tokens} tokens, vocabulary ${summary.vocabulary}) -> ${flags.out}\n`,
+          );
+      },
+    );
+
+  addCorpusOptions(
+    lm
+      .command('perplexity')
+      .description(
+        'perplexity of held-out text under a model (all predicted tokens, including end of sentence)',
+      )
+      .argument('<corpus>', 'held-out text, any corpus format'),
+    { split: 'paragraph' },
+  )
+    .requiredOption('--model <file>', 'model written by `smysl lm train`')
+    .option('--json', 'print one JSON object', false)
+    .option('--quiet', 'no progress or problem summary on stderr', false)
+    .action(async (path: string, flags: CorpusFlags & { model: string; json: boolean }) => {
+      const model = await loadModel(flags.model);
+      const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
+      const r = model.perplexity(sentences);
+      if (flags.json) printJson({ model: flags.model, ...r, sentences: sentences.length });
+      else
+        process.stdout.write(
+          `${formatTable(['perplexity', 'tokens', 'oov', 'sentences'], [[r.perplexity, r.tokens, r.oov, sentences.length]])}\n`,
+        );
+    });
+
+  lm.command('suggest')
+    .description('next-word suggestions for a text; a text not ending in a space completes its last word')
+    .argument('<text>', 'the words typed so far')
+    .requiredOption('--model <file>', 'model written by `smysl lm train`')
+    .option('-k, --top <n>', 'how many suggestions', parseIntOption('-k', 1), 5)
+    .option('--json', 'print one JSON array', false)
+    .action(async (text: string, flags: { model: string; top: number; json: boolean }) => {
+      const model = await loadModel(flags.model);
+      const typed = words(text.toLowerCase());
+      const completing = text.length > 0 && !/\s$/.test(text) && typed.length > 0;
+      const prefix = completing ? typed.pop() : undefined;
+      const out = model.suggest(typed, { k: flags.top, prefix });
+      if (flags.json) printJson(out);
+      else
+        process.stdout.write(
+          `${formatTable(
+            ['word', 'probability'],
+            out.map((s) => [s.word, s.p]),
+          )}\n`,
+        );
+    });
+}
