@@ -17,6 +17,11 @@ export interface ReaderContext {
   signal?: AbortSignal;
   /** Reports bytes read so far in this reader (and the total when it becomes known). */
   progress(done: number, total?: number): void;
+  /**
+   * The checks every format shares (empty text, repeated id, metadata filters), run where the
+   * document is made so problems are reported in input order. False: leave it out.
+   */
+  accept(doc: SourcedDocument): boolean;
 }
 
 /** Field/column choices shared by the record-shaped formats (JSONL, JSON, CSV/TSV). */

@@ -27,7 +27,7 @@ export async function* readCsv(
   delimiter: ',' | '\t',
   columns: CsvColumns,
   ctx: ReaderContext,
-): AsyncGenerator<SourcedDocument> {
+): AsyncGenerator<SourcedDocument[]> {
   const parser = parse({
     // csv-parse switches to string output when it strips a BOM itself, so the BOM is skipped
     // below by starting the read after it
@@ -136,7 +136,8 @@ export async function* readCsv(
       for (let i = 0; i < header.length; i++)
         if (i !== idIdx && !textIdx.includes(i)) meta[header[i]] = values[i];
       const id = idIdx >= 0 && values[idIdx] !== '' ? values[idIdx] : `${base}:${line}`;
-      yield { id, text, meta, source: path, line };
+      const doc: SourcedDocument = { id, text, meta, source: path, line };
+      if (ctx.accept(doc)) yield [doc];
     }
     flush(true);
   } catch (e) {

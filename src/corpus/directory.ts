@@ -26,7 +26,7 @@ export async function* readDirectory(
   root: string,
   extensions: readonly string[],
   ctx: ReaderContext,
-): AsyncGenerator<SourcedDocument> {
+): AsyncGenerator<SourcedDocument[]> {
   const allowed = new Set(extensions.map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase()));
   const files: FoundFile[] = [];
   await walk(root, '', allowed, files, ctx);
@@ -63,12 +63,13 @@ export async function* readDirectory(
       continue;
     }
     const slash = f.relative.indexOf('/');
-    yield {
+    const doc: SourcedDocument = {
       id: f.relative,
       text: body.toString('utf8'),
       meta: { path: f.relative, dir: slash < 0 ? '' : f.relative.slice(0, slash) },
       source: f.absolute,
     };
+    if (ctx.accept(doc)) yield [doc];
   }
 }
 

@@ -15,7 +15,7 @@ export async function* readJsonFile(
   fields: RecordFields,
   jsonPath: string | undefined,
   ctx: ReaderContext,
-): AsyncGenerator<SourcedDocument> {
+): AsyncGenerator<SourcedDocument[]> {
   let buf = await readFile(path);
   ctx.progress(buf.length, buf.length);
   if (hasBom(buf)) buf = buf.subarray(3);
@@ -40,19 +40,30 @@ export async function* readJsonFile(
   }
   const { items, at } = locateArray(root, jsonPath, path);
   const base = basename(path);
+  let out: SourcedDocument[] = [];
   for (let i = 0; i < items.length; i++) {
     const r = recordToDocument(items[i], fields, `${base}[${i}]`, { source: path });
     if ('problem' in r) {
       const v = items[i];
-      ctx.sink.report(
-        typeof v === 'object' && v !== null && !Array.isArray(v) ? 'missing-text' : 'malformed-json',
-        path,
-        `${at}[${i}]: ${r.problem}; item skipped`,
-      );
+      try {
+        ctx.sink.report(
+          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'missing-text' : 'malformed-json',
+          path,
+          `${at}[${i}]: ${r.problem}; item skipped`,
+        );
+      } catch (e) {
+        if (out.length > 0) yield out;
+        throw e;
+      }
       continue;
     }
-    yield r.doc;
+    if (ctx.accept(r.doc)) out.push(r.doc);
+    if (out.length === 1024) {
+      yield out;
+      out = [];
+    }
   }
+  if (out.length > 0) yield out;
 }
 
 function locateArray(

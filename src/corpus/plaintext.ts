@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { splitSentences } from '../text/sentences.js';
-import { decodeUtf8, invalidUtf8At, readLines } from './bytes.js';
+import { decodeUtf8, invalidUtf8At, readLineBatches } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
 
 /** How one plain text file is cut into documents. */
@@ -31,33 +31,15 @@ export async function* readPlainText(
   path: string,
   split: TextSplit,
   ctx: ReaderContext,
-): AsyncGenerator<SourcedDocument> {
+): AsyncGenerator<SourcedDocument[]> {
   const file = basename(path);
   let blank = 0;
-  const lines = readLines(path, { signal: ctx.signal, onBytes: (n) => ctx.progress(n) });
-  if (split === 'line') {
-    for await (const { bytes, line, offset } of lines) {
-      const text = decodeUtf8(bytes);
-      if (text === undefined) {
-        reportBadLine(ctx, path, bytes, line, offset, 'line skipped');
-        continue;
-      }
-      if (!/\S/.test(text)) {
-        blank++;
-        continue;
-      }
-      yield { id: `${file}:${line}`, text, meta: { file, line, offset }, source: path, line, offset };
-    }
-    if (blank > 0) ctx.log.ignore('blank line', blank);
-    return;
-  }
-
   let para: Paragraph | undefined;
-  const emit = function* (p: Paragraph): Generator<SourcedDocument> {
+  const emit = (p: Paragraph, out: SourcedDocument[]): void => {
     if (p.broken) return;
     if (split === 'paragraph') {
       const line = p.lineNumbers[0];
-      yield {
+      const doc: SourcedDocument = {
         id: `${file}:${line}`,
         text: p.lines.join('\n'),
         meta: { file, line, offset: p.offset },
@@ -65,40 +47,70 @@ export async function* readPlainText(
         line,
         offset: p.offset,
       };
-      return;
-    }
-    yield* sentencesOf(p, file, path);
+      if (ctx.accept(doc)) out.push(doc);
+    } else sentencesOf(p, file, path, ctx, out);
   };
-  for await (const { bytes, line, offset } of lines) {
-    const text = decodeUtf8(bytes);
-    if (text === undefined) {
-      reportBadLine(
-        ctx,
-        path,
-        bytes,
-        line,
-        offset,
-        `${split === 'paragraph' ? 'paragraph' : "paragraph's sentences"} skipped`,
-      );
-      para ??= { lines: [], lineNumbers: [], offset, chars: 0, broken: false };
-      para.broken = true;
-      continue;
+  const badLine =
+    split === 'line'
+      ? 'line skipped'
+      : split === 'paragraph'
+        ? 'paragraph skipped'
+        : "paragraph's sentences skipped";
+  for await (const batch of readLineBatches(path, { signal: ctx.signal, onBytes: (n) => ctx.progress(n) })) {
+    const out: SourcedDocument[] = [];
+    try {
+      for (const { bytes, line, offset } of batch) {
+        const text = decodeUtf8(bytes);
+        if (text === undefined) {
+          reportBadLine(ctx, path, bytes, line, offset, badLine);
+          if (split !== 'line') {
+            para ??= { lines: [], lineNumbers: [], offset, chars: 0, broken: false };
+            para.broken = true;
+          }
+          continue;
+        }
+        if (!/\S/.test(text)) {
+          if (split === 'line') blank++;
+          else if (para) {
+            emit(para, out);
+            para = undefined;
+          }
+          continue;
+        }
+        if (split === 'line') {
+          const doc = {
+            id: `${file}:${line}`,
+            text,
+            meta: { file, line, offset },
+            source: path,
+            line,
+            offset,
+          };
+          if (ctx.accept(doc)) out.push(doc);
+          continue;
+        }
+        para ??= { lines: [], lineNumbers: [], offset, chars: 0, broken: false };
+        para.lines.push(text);
+        para.lineNumbers.push(line);
+        para.chars += text.length + 1;
+        if (split === 'sentence' && para.chars > SENTENCE_WINDOW) {
+          emit(para, out);
+          para = undefined;
+        }
+      }
+    } catch (e) {
+      // strict mode: documents before the fatal line are still delivered, in order
+      if (out.length > 0) yield out;
+      throw e;
     }
-    if (!/\S/.test(text)) {
-      if (para) yield* emit(para);
-      para = undefined;
-      continue;
-    }
-    para ??= { lines: [], lineNumbers: [], offset, chars: 0, broken: false };
-    para.lines.push(text);
-    para.lineNumbers.push(line);
-    para.chars += text.length + 1;
-    if (split === 'sentence' && para.chars > SENTENCE_WINDOW) {
-      yield* emit(para);
-      para = undefined;
-    }
+    if (out.length > 0) yield out;
   }
-  if (para) yield* emit(para);
+  if (para) {
+    const out: SourcedDocument[] = [];
+    emit(para, out);
+    if (out.length > 0) yield out;
+  }
+  if (blank > 0) ctx.log.ignore('blank line', blank);
 }
 
 function reportBadLine(
@@ -113,7 +125,13 @@ function reportBadLine(
   ctx.sink.report('invalid-utf8', path, `invalid UTF-8 at byte ${at}; ${what}`, { line, offset: at });
 }
 
-function* sentencesOf(p: Paragraph, file: string, path: string): Generator<SourcedDocument> {
+function sentencesOf(
+  p: Paragraph,
+  file: string,
+  path: string,
+  ctx: ReaderContext,
+  out: SourcedDocument[],
+): void {
   const text = p.lines.join('\n');
   // character offset of each line's start inside `text`, to map a sentence back to its line
   const starts: number[] = [];
@@ -135,6 +153,7 @@ function* sentencesOf(p: Paragraph, file: string, path: string): Generator<Sourc
     const line = p.lineNumbers[lo];
     nth = line === lastLine ? nth + 1 : 1;
     lastLine = line;
-    yield { id: `${file}:${line}:${nth}`, text: s.text, meta: { file, line }, source: path, line };
+    const doc = { id: `${file}:${line}:${nth}`, text: s.text, meta: { file, line }, source: path, line };
+    if (ctx.accept(doc)) out.push(doc);
   }
 }

@@ -111,6 +111,8 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
       location: { source: path },
     });
 
+  // ids made from file names and line numbers are unique by construction: no set needed
+  const ids = format === 'dir' || format === 'text' ? undefined : new IdSet();
   let total: number | undefined = format === 'dir' ? undefined : info.size;
   const onProgress = options.onProgress;
   const ctx: ReaderContext = {
@@ -123,19 +125,32 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
           onProgress({ phase: 'reading', done, total, unit: 'bytes' });
         }
       : () => {},
+    accept: (d) => {
+      const where = { line: d.line, offset: d.offset };
+      if (!/\S/.test(d.text)) {
+        sink.report('empty-document', d.source, `document "${d.id}" has no text; skipped`, where);
+        return false;
+      }
+      if (ids && !ids.add(d.id)) {
+        sink.report('duplicate-id', d.source, `duplicate id "${d.id}"; this later document skipped`, where);
+        return false;
+      }
+      if (filters.length > 0 && !matchesFilters(d.meta, filters)) {
+        log.filtered++;
+        return false;
+      }
+      return true;
+    },
   };
   const fields: RecordFields = {
     textField: options.textField ?? 'text',
     idField: options.idField,
     titleField: options.titleField,
   };
-  let source: AsyncGenerator<SourcedDocument>;
-  // ids made from file names and line numbers are unique by construction: no set needed
-  let ids: IdSet | undefined = new IdSet();
+  let source: AsyncGenerator<SourcedDocument[]>;
   switch (format) {
     case 'dir':
       source = readDirectory(path, options.extensions ?? DEFAULT_EXTENSIONS, ctx);
-      ids = undefined;
       break;
     case 'jsonl':
       source = readJsonLines(path, fields, ctx);
@@ -149,23 +164,8 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
       break;
     case 'text':
       source = readPlainText(path, split, ctx);
-      ids = undefined;
       break;
   }
-  for await (const d of source) {
-    const where = { line: d.line, offset: d.offset };
-    if (!/\S/.test(d.text)) {
-      sink.report('empty-document', d.source, `document "${d.id}" has no text; skipped`, where);
-      continue;
-    }
-    if (ids && !ids.add(d.id)) {
-      sink.report('duplicate-id', d.source, `duplicate id "${d.id}"; this later document skipped`, where);
-      continue;
-    }
-    if (filters.length > 0 && !matchesFilters(d.meta, filters)) {
-      log.filtered++;
-      continue;
-    }
-    yield { id: d.id, text: d.text, meta: d.meta };
-  }
+  // readers hand over batches: one await per chunk read, not one per line
+  for await (const batch of source) for (const d of batch) yield { id: d.id, text: d.text, meta: d.meta };
 }
