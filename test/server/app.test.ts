@@ -25,6 +25,7 @@ const toy: ServedModel = {
 };
 
 const docs = new Map<string, { id: string; text: string }>();
+let writeStarted: (() => void) | undefined;
 const backend: CollectionsBackend = {
   async list() {
     return [{ name: 'notes', count: docs.size, embedder: 'toy' }];
@@ -37,6 +38,7 @@ const backend: CollectionsBackend = {
       .map((d, i) => ({ rank: i + 1, id: d.id, score: 1, snippet: d.text }));
   },
   async upsert(_name, documents) {
+    writeStarted?.();
     await new Promise((r) => setTimeout(r, 50)); // a slow write, to test graceful shutdown
     for (const d of documents) docs.set(d.id, d);
     return { upserted: documents.length };
@@ -183,7 +185,10 @@ test('graceful shutdown finishes an in-flight write', async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ documents: [{ id: 'late', text: 'written during shutdown' }] }),
   });
-  await new Promise((r) => setTimeout(r, 10));
+  // close only once the write is in progress on the server
+  await new Promise<void>((r) => {
+    writeStarted = r;
+  });
   await s2.close();
   const r = await pending;
   assert.equal(r.status, 200);
