@@ -1,108 +1,43 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import {
-  CORPUS_FORMATS,
-  type CorpusFormat,
   type CorpusStats,
   computeCorpusStats,
   detectFormat,
-  formatProblem,
   ProblemLog,
   type ProblemSummary,
   readDocuments,
-  TEXT_SPLITS,
-  type TextSplit,
 } from '../../corpus/index.js';
-import { collect } from '../options.js';
+import {
+  addCorpusOptions,
+  type CorpusFlags,
+  corpusReadOptions,
+  printProblemSummary,
+} from '../corpus-input.js';
+import { parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
-interface StatsFlags {
-  format: CorpusFormat | 'auto';
-  split: TextSplit;
-  textField: string;
-  idField?: string;
-  titleField?: string;
-  jsonPath?: string;
-  textColumn?: string[];
-  idColumn?: string;
-  columns?: string[];
-  ext?: string[];
-  where?: string[];
-  strict: boolean;
+interface StatsFlags extends CorpusFlags {
   top: number;
   json: boolean;
-  quiet: boolean;
-}
-
-/** "a,b" and repeated flags both give a list. */
-function collectList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v !== ''),
-  ];
 }
 
 export function register(program: Command): void {
   const corpus = program
     .command('corpus')
     .description('read corpora: files, JSON Lines, JSON, CSV/TSV, plain text');
-  corpus
-    .command('stats')
-    .description(
-      'count documents, tokens and types, list the top words (without stop words), guess the language, and report skipped input',
-    )
-    .argument(
-      '<path>',
-      'a directory of .txt/.md files, or a .jsonl/.ndjson, .json, .csv, .tsv or plain text file',
-    )
-    .addOption(
-      new Option('--format <format>', 'input format').choices(['auto', ...CORPUS_FORMATS]).default('auto'),
-    )
-    .addOption(
-      new Option('--split <unit>', 'plain text: one document per').choices([...TEXT_SPLITS]).default('line'),
-    )
-    .option('--text-field <name>', 'JSON/JSONL: field holding the text', 'text')
-    .option(
-      '--id-field <name>',
-      'JSON/JSONL: field holding the id (default: "id", then "_id", else file:line)',
-    )
-    .option('--title-field <name>', 'JSON/JSONL: field put before the text (e.g. title)')
-    .option('--json-path <path>', 'JSON: dotted path to the array of documents (default: the only array)')
-    .option(
-      '--text-column <name>',
-      'CSV/TSV: text column(s), repeatable or comma-separated, joined (default: "text")',
-      collectList,
-    )
-    .option(
-      '--columns <names>',
-      'CSV/TSV without a header row: column names, comma-separated (the first row is then data)',
-      collectList,
-    )
-    .option('--id-column <name>', 'CSV/TSV: id column (default: "id", then "_id", else file:line)')
-    .option(
-      '--ext <ext>',
-      'directory: file extensions read, repeatable or comma-separated (default: .txt,.md)',
-      collectList,
-    )
-    .option(
-      '--where <field=value>',
-      'keep documents whose metadata matches (also field!=value); repeatable, all must hold',
-      collect,
-    )
-    .option('--strict', 'stop at the first input problem (exit code 2)', false)
-    .option(
-      '--top <n>',
-      'how many top words to list',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0) throw new Error('--top must be an integer >= 0');
-        return n;
-      },
-      20,
-    )
+  addCorpusOptions(
+    corpus
+      .command('stats')
+      .description(
+        'count documents, tokens and types, list the top words (without stop words), guess the language, and report skipped input',
+      )
+      .argument(
+        '<path>',
+        'a directory of .txt/.md files, or a .jsonl/.ndjson, .json, .csv, .tsv or plain text file',
+      ),
+  )
+    .option('--top <n>', 'how many top words to list', parseIntOption('--top', 0), 20)
     .option('--json', 'print one JSON object', false)
     .option('--quiet', 'no progress bar and no problem summary on stderr', false)
     .action(async (path: string, flags: StatsFlags) => {
@@ -112,22 +47,7 @@ export function register(program: Command): void {
       let stats: CorpusStats;
       try {
         stats = await computeCorpusStats(
-          readDocuments(path, {
-            format,
-            split: flags.split,
-            textField: flags.textField,
-            idField: flags.idField,
-            titleField: flags.titleField,
-            jsonPath: flags.jsonPath,
-            textColumns: flags.textColumn,
-            idColumn: flags.idColumn,
-            columnNames: flags.columns,
-            extensions: flags.ext,
-            where: flags.where,
-            strict: flags.strict,
-            problems,
-            onProgress: bar.update,
-          }),
+          readDocuments(path, { ...corpusReadOptions(flags, problems), format, onProgress: bar.update }),
           { top: flags.top },
         );
       } finally {
@@ -147,15 +67,6 @@ export function register(program: Command): void {
       }
       process.stdout.write(renderStats(path, format, stats, summary));
     });
-}
-
-function printProblemSummary(s: ProblemSummary): void {
-  if (s.skippedTotal === 0) return;
-  const kinds = Object.entries(s.skipped)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(', ');
-  process.stderr.write(`skipped ${s.skippedTotal} item(s) with problems: ${kinds}\n`);
-  for (const p of s.examples) process.stderr.write(`  ${formatProblem(p)}\n`);
 }
 
 function renderStats(path: string, format: string, stats: CorpusStats, s: ProblemSummary): string {
