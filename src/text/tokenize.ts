@@ -38,73 +38,112 @@ export interface TokenizeOptions {
   punctuation?: boolean;
 }
 
-const L = '\\p{L}\\p{Nl}\\p{No}';
-const D = '\\p{Nd}';
-const M = '\\p{M}\\u00AD\\u200C\\u200D';
-const W = `${L}${D}${M}`;
-
-const URL_STOP = '\\s<>"«»“”()';
-const URL_SOURCE =
-  `(?:(?:https?|HTTPS?|ftp|FTP):\\/\\/|(?:www|WWW)\\.)(?=[${L}${D}])` +
-  `(?:[^${URL_STOP}]|\\([^${URL_STOP}]*\\))*(?<![.,;:!?'’”»\\]}…])`;
-
-const EMAIL_LABEL = `[${L}${D}](?:[${L}${D}-]*[${L}${D}])?`;
-const EMAIL_SOURCE = `[${L}${D}][${L}${D}._%+-]*(?<!\\.)@${EMAIL_LABEL}(?:\\.${EMAIL_LABEL})*\\.[${L}]{2,}(?![${W}])`;
-
-// The sign comes first so that the look-behind runs only at a sign.
-const HASHTAG_SOURCE = `#(?<![${W}_]#)(?=[${D}_]*[${L}])[${L}${D}_][${W}_]*`;
-const MENTION_SOURCE = `@(?<![${W}_]@)[${L}${D}_][${W}_]*`;
-
-/** The run of word characters before a joiner is digits (and marks) only. */
-const NUMERIC_BEFORE = `(?<=(?:^|[^${W}])[${D}][${D}${M}]*)`;
-const JOINER =
-  `(?:[-_\\u2010\\u2011](?=[${L}])` +
-  `|(?<!(?:^|[^${W}])[${D}][${D}${M}]*)[-_\\u2010\\u2011](?=[${D}])` +
-  `|(?<=[${L}][${M}]*)['’ʼ](?=[${L}])` +
-  `|${NUMERIC_BEFORE}[.,](?=[${D}]))`;
-const WORD_SOURCE = `[${L}${D}][${W}]*(?:${JOINER}[${W}]*)*`;
-
-const PUNCT_SOURCE = `(?<repeated>[^\\s\\u200B${W}#@])\\k<repeated>*|[^\\s\\u200B]`;
-
-function grammar(email: boolean, punctuation: boolean, capture: boolean): RegExp {
-  const parts = [
-    [URL_SOURCE, 'url'],
-    ...(email ? [[EMAIL_SOURCE, 'email']] : []),
-    [HASHTAG_SOURCE, 'hashtag'],
-    [MENTION_SOURCE, 'mention'],
-    [WORD_SOURCE, 'word'],
-    ...(punctuation ? [[PUNCT_SOURCE, 'punct']] : []),
-  ];
-  const source = parts.map(([p, name]) => (capture ? `(?<${name}>${p})` : `(?:${p})`)).join('|');
-  return new RegExp(source, 'gu');
+interface CharacterClasses {
+  /** Letters (and letter-like numbers: Roman numerals, superscripts). */
+  L: string;
+  /** Decimal digits. */
+  D: string;
+  /** Combining marks and invisible joiners: continue a word, never start one. */
+  M: string;
 }
 
-// Without an "@" in the text no e-mail can match, and leaving the alternative out saves a
-// second pass over every word.
-const WORDS_PLAIN = grammar(false, false, false);
-const WORDS_WITH_EMAIL = grammar(true, false, false);
-const TOKENS = [grammar(false, false, true), grammar(true, false, true)];
-const TOKENS_PUNCT = [grammar(false, true, true), grammar(true, true, true)];
+const UNICODE_CLASSES: CharacterClasses = {
+  L: '\\p{L}\\p{Nl}\\p{No}',
+  D: '\\p{Nd}',
+  M: '\\p{M}\\u00AD\\u200C\\u200D',
+};
 
+interface Grammar {
+  /** Indexed by "the text contains an @" (0 or 1). */
+  words: RegExp[];
+  tokensPunct: RegExp[];
+}
+
+function buildGrammar({ L, D, M }: CharacterClasses, flags: string): Grammar {
+  const W = `${L}${D}${M}`;
+  const URL_STOP = '\\s<>"«»“”()';
+  const URL_SOURCE =
+    `(?:(?:https?|HTTPS?|ftp|FTP):\\/\\/|(?:www|WWW)\\.)(?=[${L}${D}])` +
+    `(?:[^${URL_STOP}]|\\([^${URL_STOP}]*\\))*(?<![.,;:!?'’”»\\]}…])`;
+  const EMAIL_LABEL = `[${L}${D}](?:[${L}${D}-]*[${L}${D}])?`;
+  const EMAIL_SOURCE = `[${L}${D}][${L}${D}._%+-]*(?<!\\.)@${EMAIL_LABEL}(?:\\.${EMAIL_LABEL})*\\.[${L}]{2,}(?![${W}])`;
+  // The sign comes first so that the look-behind runs only at a sign.
+  const HASHTAG_SOURCE = `#(?<![${W}_]#)(?=[${D}_]*[${L}])[${L}${D}_][${W}_]*`;
+  const MENTION_SOURCE = `@(?<![${W}_]@)[${L}${D}_][${W}_]*`;
+  // Each joiner is matched first and checked by a look-behind that ends with it, so the
+  // look-behinds run only at a joiner, never at every word end.
+  const HYPHENS = '-_\\u2010\\u2011';
+  const JOINER =
+    `(?:[${HYPHENS}](?=[${L}])` +
+    // number to number ("1990-2000") does not join: the run before the hyphen must have a letter
+    `|[${HYPHENS}](?<!(?:^|[^${W}])[${D}][${D}${M}]*[${HYPHENS}])(?=[${D}])` +
+    `|['’ʼ](?<=[${L}][${M}]*['’ʼ])(?=[${L}])` +
+    `|[.,](?<=(?:^|[^${W}])[${D}][${D}${M}]*[.,])(?=[${D}]))`;
+  // Basic Latin and Russian letters first: a short class is much cheaper to test than the full
+  // Unicode one, and they are most of what we read.
+  const COMMON = 'a-zA-Z0-9\\u0410-\\u044F\\u0401\\u0451';
+  const RUN = `(?:[${COMMON}]+|[${W}])*`;
+  const WORD_SOURCE = `(?:[${COMMON}]|[${L}${D}])${RUN}(?:${JOINER}${RUN})*`;
+  const PUNCT_SOURCE = `(?<repeated>[^\\s\\u200B${W}#@])\\k<repeated>*|[^\\s\\u200B]`;
+
+  const grammar = (email: boolean, punctuation: boolean) => {
+    const parts = [URL_SOURCE, ...(email ? [EMAIL_SOURCE] : []), HASHTAG_SOURCE, MENTION_SOURCE, WORD_SOURCE];
+    if (punctuation) parts.push(PUNCT_SOURCE);
+    return new RegExp(parts.map((p) => `(?:${p})`).join('|'), flags);
+  };
+  // Without an "@" in the text no e-mail can match, and leaving the alternative out saves a
+  // second pass over every word.
+  return {
+    words: [grammar(false, false), grammar(true, false)],
+    tokensPunct: [grammar(false, true), grammar(true, true)],
+  };
+}
+
+const GRAMMAR = buildGrammar(UNICODE_CLASSES, 'gu');
+
+const { L, D, M } = UNICODE_CLASSES;
 const NUMBER = new RegExp(`^[${D}][${D}${M}.,]*$`, 'u');
+const URL_START = /^(?:(?:https?|HTTPS?|ftp|FTP):\/\/|(?:www|WWW)\.)/;
+const WORD_START = new RegExp(`^[${L}${D}]`, 'u');
+
+/**
+ * The type of a token the grammar matched, from its text alone (cheaper than capture groups):
+ * the alternatives start with distinct characters, except URLs and e-mails, which words
+ * cannot contain.
+ */
+function typeOf(s: string): TokenType {
+  const c = s.charCodeAt(0);
+  if (c >= 0x30 && c <= 0x39) return NUMBER.test(s) ? 'number' : 'word';
+  if (c === 0x23) return s.length > 1 ? 'hashtag' : 'punct';
+  if (c === 0x40) return s.length > 1 ? 'mention' : 'punct';
+  const asciiLetter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+  if (asciiLetter && (c === 0x68 || c === 0x48 || c === 0x66 || c === 0x46 || c === 0x77 || c === 0x57)) {
+    if (URL_START.test(s)) return 'url';
+  }
+  if (s.length > 2 && s.includes('@')) return 'email';
+  if (asciiLetter || (c >= 0x410 && c <= 0x44f)) return 'word';
+  if (WORD_START.test(s)) return NUMBER.test(s) ? 'number' : 'word';
+  return 'punct';
+}
 
 /** Tokens with types and offsets. */
 export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
   const hasAt = text.includes('@') ? 1 : 0;
-  const re = opts.punctuation === true ? TOKENS_PUNCT[hasAt] : TOKENS[hasAt];
-  const out: Token[] = [];
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const g = m.groups as Record<string, string | undefined>;
-    const s = m[0];
-    let type: TokenType;
-    if (g.word !== undefined) type = NUMBER.test(s) ? 'number' : 'word';
-    else if (g.punct !== undefined) type = 'punct';
-    else if (g.url !== undefined) type = 'url';
-    else if (g.email !== undefined) type = 'email';
-    else if (g.hashtag !== undefined) type = 'hashtag';
-    else type = 'mention';
-    out.push({ text: s, start: m.index, end: m.index + s.length, type });
+  const re = opts.punctuation === true ? GRAMMAR.tokensPunct[hasAt] : GRAMMAR.words[hasAt];
+  const strings = text.match(re);
+  if (strings === null) return [];
+  // Offsets without per-match objects: each token is the first occurrence of its text after
+  // the previous token. That is exact because no match starts in the gap before a token, yet
+  // every alternative that does not start with "#" or "@" matches wherever its text begins
+  // (a word character always starts a word), and a skipped "#"/"@" is followed by a token of
+  // its own body, not by a tag.
+  const out: Token[] = new Array(strings.length);
+  let from = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    const start = text.indexOf(s, from);
+    from = start + s.length;
+    out[i] = { text: s, start, end: from, type: typeOf(s) };
   }
   return out;
 }
@@ -114,7 +153,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
  * vectorizing. Exactly the non-punctuation tokens of `tokenize`, in order.
  */
 export function words(text: string): string[] {
-  return text.match(text.includes('@') ? WORDS_WITH_EMAIL : WORDS_PLAIN) ?? [];
+  return text.match(GRAMMAR.words[text.includes('@') ? 1 : 0]) ?? [];
 }
 
 const IS_SPACE = /\s/u;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerTokenize } from './tokenize.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -9,6 +10,7 @@ export function registerCommands(program: Command): void {
   void program;
 
   // text
+  registerTokenize(program);
 
   // embed: sparse
 
