@@ -62,9 +62,9 @@ for (const [name, rel] of files) {
     rows.push([
       name,
       label,
-      Number(megabytes.toFixed(2)),
+      megabytes.toFixed(2),
       counts[i],
-      Number(mbps.toFixed(1)),
+      mbps.toFixed(1),
       `${(mbps / reference).toFixed(2)}x`,
     ]);
   });

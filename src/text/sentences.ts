@@ -135,6 +135,8 @@ const DOTTED_INITIALS = /^\p{Lu}(?:\.\p{Lu})+$/u;
 const LOWER = /\p{Ll}/u;
 const LETTER = /\p{L}/u;
 const SPACE = /\s/u;
+const CANDIDATE = /[.!?…]/g;
+const CANDIDATE_OR_NEWLINE = /[.!?…\n]/g;
 const PARAGRAPH = /\r?\n[ \t\f\v\r\u00A0]*\r?\n\s*/gu;
 
 function isSpace(ch: string): boolean {
@@ -190,16 +192,18 @@ function splitRange(text: string, from: number, to: number, lineBreaks: boolean,
     while (e > s && isSpace(text[e - 1])) e--;
     if (e > s) out.push({ text: text.slice(s, e), start: s, end: e });
   };
+  const candidates = lineBreaks ? CANDIDATE_OR_NEWLINE : CANDIDATE;
   let i = from;
   while (i < to) {
+    // jump to the next terminator (or line break) with the native regex scanner
+    candidates.lastIndex = i;
+    const found = candidates.exec(text);
+    if (found === null || found.index >= to) break;
+    i = found.index;
     const ch = text[i];
-    if (lineBreaks && ch === '\n') {
+    if (ch === '\n') {
       push(sentenceStart, i);
       sentenceStart = i + 1;
-      i++;
-      continue;
-    }
-    if (!isTerminator(ch)) {
       i++;
       continue;
     }
