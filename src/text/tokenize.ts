@@ -111,17 +111,17 @@ const WORD_START = new RegExp(`^[${L}${D}]`, 'u');
  * the alternatives start with distinct characters, except URLs and e-mails, which words
  * cannot contain.
  */
-function typeOf(s: string): TokenType {
+function typeOf(s: string, textHasAt: boolean): TokenType {
   const c = s.charCodeAt(0);
-  if (c >= 0x30 && c <= 0x39) return NUMBER.test(s) ? 'number' : 'word';
   if (c === 0x23) return s.length > 1 ? 'hashtag' : 'punct';
   if (c === 0x40) return s.length > 1 ? 'mention' : 'punct';
-  const asciiLetter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
-  if (asciiLetter && (c === 0x68 || c === 0x48 || c === 0x66 || c === 0x46 || c === 0x77 || c === 0x57)) {
+  if (textHasAt && s.length > 2 && s.includes('@')) return URL_START.test(s) ? 'url' : 'email';
+  if (c >= 0x30 && c <= 0x39) return NUMBER.test(s) ? 'number' : 'word';
+  if (c === 0x68 || c === 0x48 || c === 0x66 || c === 0x46 || c === 0x77 || c === 0x57) {
     if (URL_START.test(s)) return 'url';
+    return 'word';
   }
-  if (s.length > 2 && s.includes('@')) return 'email';
-  if (asciiLetter || (c >= 0x410 && c <= 0x44f)) return 'word';
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x410 && c <= 0x44f)) return 'word';
   if (WORD_START.test(s)) return NUMBER.test(s) ? 'number' : 'word';
   return 'punct';
 }
@@ -129,6 +129,7 @@ function typeOf(s: string): TokenType {
 /** Tokens with types and offsets. */
 export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
   const hasAt = text.includes('@') ? 1 : 0;
+  const textHasAt = hasAt === 1;
   const re = opts.punctuation === true ? GRAMMAR.tokensPunct[hasAt] : GRAMMAR.words[hasAt];
   const strings = text.match(re);
   if (strings === null) return [];
@@ -143,7 +144,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
     const s = strings[i];
     const start = text.indexOf(s, from);
     from = start + s.length;
-    out[i] = { text: s, start, end: from, type: typeOf(s) };
+    out[i] = { text: s, start, end: from, type: typeOf(s, textHasAt) };
   }
   return out;
 }

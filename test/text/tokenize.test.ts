@@ -108,6 +108,11 @@ test('token types', () => {
     ['@me', 'mention'],
     ['!', 'punct'],
   ]);
+  assert.deepEqual(types('123@mail.ru http://u@host.org 4real'), [
+    ['123@mail.ru', 'email'],
+    ['http://u@host.org', 'url'],
+    ['4real', 'word'],
+  ]);
   assert.deepEqual(types('1,000,000 1990-х'), [
     ['1,000,000', 'number'],
     ['1990-х', 'word'],
@@ -198,3 +203,48 @@ for (const sample of samples) {
     }
   });
 }
+
+test('random strings: grammar and scanner agree, words() equals tokenize() without punctuation', () => {
+  // Deterministic generator over characters that meet at every joiner rule ("@" and URL
+  // schemes excluded: the oracle's e-mail and URL rules are simpler).
+  const alphabet = [
+    'a',
+    'Я',
+    'ё',
+    '1',
+    '9',
+    '-',
+    '_',
+    "'",
+    '’',
+    '.',
+    ',',
+    ' ',
+    '#',
+    '\u0301',
+    '😀',
+    '𝐁',
+    '\n',
+    '«',
+    '!',
+    '‐',
+  ];
+  let seed = 12345;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  for (let n = 0; n < 3000; n++) {
+    let s = '';
+    const len = 1 + (next() % 14);
+    for (let i = 0; i < len; i++) s += alphabet[next() % alphabet.length];
+    const ours = tokenize(s, { punctuation: true });
+    assert.deepEqual(ours, oracle.tokenize(s, { punctuation: true }), JSON.stringify(s));
+    assert.deepEqual(
+      words(s),
+      ours.filter((t) => t.type !== 'punct').map((t) => t.text),
+      JSON.stringify(s),
+    );
+    for (const t of ours) assert.equal(s.slice(t.start, t.end), t.text);
+  }
+});
