@@ -15,6 +15,7 @@
  *   `i.e.`, `т.е.`, `т.к.`, `им.`, `ул.`, `см.` …) is never an end; nor after an initial — a
  *   single uppercase letter (`А. С. Пушкин`, `J. R. R. Tolkien`, `Л.Н. Толстой`) — nor after a single
  *   lowercase letter other than `я` (Russian `т. е.`, `т. к.`, `с. 5`).
+ * - A number or Roman numeral alone before a `.` is a list marker (`1. Введение`), not a sentence.
  * - Abbreviations that can end a sentence (`и т.д.`, `etc.`, `г.`) end one exactly when the
  *   next word is capitalised.
  * Sentence offsets are UTF-16 code unit offsets into the original string; the text is
@@ -162,6 +163,9 @@ function isNonFinalAbbreviation(text: string, dot: number): boolean {
   if (NEVER_FINAL.has(lower)) return true;
   // initials written without spaces: "Л.Н", "J.R.R"
   if (DOTTED_INITIALS.test(word)) return true;
+  // "г."/"гг." after a number is a year and can end a sentence; otherwise it is "город"
+  if (lower === 'г' || lower === 'гг')
+    return !/\d\s*$/u.test(text.slice(Math.max(0, dot - word.length - 8), dot - word.length));
   const letters = [...word];
   if (letters.length === 1) {
     // an initial (А. С. Пушкин) or a one-letter Russian abbreviation (т. е., с. 5); "я." ends
@@ -179,6 +183,17 @@ function startsSentence(text: string, i: number, end: number): boolean {
   const ch = text[j];
   if (LOWER.test(ch)) return false;
   return true;
+}
+
+const LIST_MARKER = /^\s*(?:\d{1,3}|[IVXLC]{1,6})$/u;
+
+/**
+ * A number or Roman numeral alone before the dot at the start of a sentence or line
+ * ("1. Введение", "IV. Итоги") numbers a list item.
+ */
+function isListMarker(text: string, sentenceStart: number, dot: number): boolean {
+  const lineStart = Math.max(sentenceStart, text.lastIndexOf('\n', dot - 1) + 1);
+  return dot - lineStart <= 12 && LIST_MARKER.test(text.slice(lineStart, dot));
 }
 
 function isTerminator(ch: string): boolean {
@@ -218,8 +233,9 @@ function splitRange(text: string, from: number, to: number, lineBreaks: boolean,
     }
     // a single "." may belong to an abbreviation or initial
     const singleDot = runEnd - runStart === 1 && text[runStart] === '.';
-    const isEnd =
-      j >= to || ((!singleDot || !isNonFinalAbbreviation(text, runStart)) && startsSentence(text, j, to));
+    const nonFinalDot =
+      singleDot && (isNonFinalAbbreviation(text, runStart) || isListMarker(text, sentenceStart, runStart));
+    const isEnd = j >= to || (!nonFinalDot && startsSentence(text, j, to));
     if (isEnd) {
       push(sentenceStart, j);
       sentenceStart = j;

@@ -33,6 +33,12 @@ const russian: [string, string[]][] = [
   ['Строка раз\nи два. Конец.', ['Строка раз\nи два.', 'Конец.']],
   ['Сайт ya.ru работает. Проверьте.', ['Сайт ya.ru работает.', 'Проверьте.']],
   ['Глава 1. Начало', ['Глава 1.', 'Начало']],
+  ['1. Введение. 2. Методы.', ['1. Введение.', '2. Методы.']],
+  ['IV. Итоги года', ['IV. Итоги года']],
+  ['Он сказал: «Нет!» И ушёл.', ['Он сказал: «Нет!»', 'И ушёл.']],
+  ['«Ну…» — протянул он.', ['«Ну…» — протянул он.']],
+  ['Это было в 1999 г. Потом всё изменилось.', ['Это было в 1999 г.', 'Потом всё изменилось.']],
+  ['Он живёт в г. Москве.', ['Он живёт в г. Москве.']],
   ['Под ред. Иванова. М., 2001.', ['Под ред. Иванова.', 'М., 2001.']],
 ];
 
@@ -71,6 +77,9 @@ const english: [string, string[]][] = [
   ['The U.S. economy grew. Prices rose.', ['The U.S. economy grew.', 'Prices rose.']],
   ['Who said "I am." and left? Me.', ['Who said "I am." and left?', 'Me.']],
   ['vs. them. Vs. us.', ['vs. them.', 'Vs. us.']],
+  ['1. Introduction\n2. Methods', ['1. Introduction\n2. Methods']],
+  ['"Well," she said, "maybe." He nodded.', ['"Well," she said, "maybe."', 'He nodded.']],
+  ['I met Mr. and Mrs. Jones. They waved.', ['I met Mr. and Mrs. Jones.', 'They waved.']],
 ];
 
 for (const [lang, table] of [
