@@ -66,7 +66,7 @@ function buildGrammar({ L, D, M }: CharacterClasses, flags: string): Grammar {
     `(?:(?:https?|HTTPS?|ftp|FTP):\\/\\/|(?:www|WWW)\\.)(?=[${L}${D}])` +
     `(?:[^${URL_STOP}]|\\([^${URL_STOP}]*\\))*(?<![.,;:!?'’”»\\]}…])`;
   const EMAIL_LABEL = `[${L}${D}](?:[${L}${D}-]*[${L}${D}])?`;
-  const EMAIL_SOURCE = `[${L}${D}][${L}${D}._%+-]*(?<!\\.)@${EMAIL_LABEL}(?:\\.${EMAIL_LABEL})*\\.[${L}]{2,}(?![${W}])`;
+  const EMAIL_SOURCE = `(?:[a-zA-Z0-9]|(?![\\0-\\x7F])[${L}${D}])[${L}${D}._%+-]*(?<!\\.)@${EMAIL_LABEL}(?:\\.${EMAIL_LABEL})*\\.[${L}]{2,}(?![${W}])`;
   // The sign comes first so that the look-behind runs only at a sign.
   const HASHTAG_SOURCE = `#(?<![${W}_]#)(?=[${D}_]*[${L}])[${L}${D}_][${W}_]*`;
   const MENTION_SOURCE = `@(?<![${W}_]@)[${L}${D}_][${W}_]*`;
@@ -82,8 +82,10 @@ function buildGrammar({ L, D, M }: CharacterClasses, flags: string): Grammar {
   // Basic Latin and Russian letters first: a short class is much cheaper to test than the full
   // Unicode one, and they are most of what we read.
   const COMMON = 'a-zA-Z0-9\\u0410-\\u044F\\u0401\\u0451';
-  const RUN = `(?:[${COMMON}]+|[${W}])*`;
-  const WORD_SOURCE = `(?:[${COMMON}]|[${L}${D}])${RUN}(?:${JOINER}${RUN})*`;
+  // ASCII outside COMMON is never a word character: a one-range test rejects spaces and
+  // punctuation before the full Unicode class is consulted.
+  const RUN = `(?:[${COMMON}]+|(?![\\0-\\x7F])[${W}])*`;
+  const WORD_SOURCE = `(?:[${COMMON}]|(?![\\0-\\x7F])[${L}${D}])${RUN}(?:${JOINER}${RUN})*`;
   const PUNCT_SOURCE = `(?<repeated>[^\\s\\u200B${W}#@])\\k<repeated>*|[^\\s\\u200B]`;
 
   const grammar = (email: boolean, punctuation: boolean) => {
