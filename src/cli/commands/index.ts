@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerCorpus } from './corpus.js';
 import { register as registerLm } from './lm.js';
+import { register as registerTokenize } from './tokenize.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerCorpus(program);
 
   // text
+  registerTokenize(program);
 
   // embed: sparse
 
