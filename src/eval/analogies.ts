@@ -61,7 +61,7 @@ export async function readAnalogies(file: string): Promise<AnalogySet> {
 export interface AnalogyOptions extends VocabularyOptions, LongRunning {
   /** 3CosAdd (`add`, default) or 3CosMul (`mul`). */
   method?: AnalogyMethod;
-  /** Questions solved per pass over the matrix (default 256). */
+  /** Questions solved per pass over the matrix (default: all at once, which shares the most work). */
   batchSize?: number;
 }
 
@@ -107,7 +107,7 @@ export function evaluateAnalogies(
   const restrictVocab = options.restrictVocab ?? 300000;
   const fold = options.caseInsensitive ?? true;
   const method = options.method ?? 'add';
-  const batchSize = Math.max(1, options.batchSize ?? 256);
+  const batchSize = Math.max(1, options.batchSize ?? Number.POSITIVE_INFINITY);
   const vocab = evaluationVocabulary(kv, { restrictVocab, caseInsensitive: fold });
   const key = (w: string) => (fold ? w.toUpperCase() : w);
 
@@ -133,14 +133,8 @@ export function evaluateAnalogies(
     }
   });
 
+  const phase = `analogies (3Cos${method === 'add' ? 'Add' : 'Mul'})`;
   for (let start = 0; start < answerable.length; start += batchSize) {
-    throwIfAborted(options.signal);
-    options.onProgress?.({
-      phase: `analogies (3Cos${method === 'add' ? 'Add' : 'Mul'})`,
-      done: start,
-      total: answerable.length,
-      unit: 'questions',
-    });
     const batch = answerable.slice(start, start + batchSize);
     const triples = new Int32Array(batch.length * 3);
     batch.forEach((q, i) => {
@@ -149,7 +143,11 @@ export function evaluateAnalogies(
       triples[3 * i + 2] = q.c;
     });
     const topn = CANDIDATES + 3;
-    const found = kv.analogyBatch(triples, method, topn, restrictVocab);
+    const found = kv.analogyBatch(triples, method, topn, restrictVocab, (rowsDone, rowsTotal) => {
+      throwIfAborted(options.signal);
+      const done = start + Math.round((batch.length * rowsDone) / Math.max(1, rowsTotal));
+      options.onProgress?.({ phase, done, total: answerable.length, unit: 'questions' });
+    });
     batch.forEach((q, i) => {
       const ignore = new Set(q.keys.slice(0, 3));
       let predicted: string | undefined;

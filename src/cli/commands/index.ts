@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { register as registerEvalWords } from './eval-words.js';
+import { register as registerWordVectors } from './word-vectors.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -15,6 +17,7 @@ export function registerCommands(program: Command): void {
   // embed: static word vectors (training)
 
   // embed: static word vectors (queries, formats, evaluation)
+  registerWordVectors(program);
 
   // text: subword tokenizers
 
@@ -23,6 +26,7 @@ export function registerCommands(program: Command): void {
   // vectors, index, store, search
 
   // tasks and eval
+  registerEvalWords(program);
 
   // server
 }

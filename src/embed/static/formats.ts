@@ -355,25 +355,26 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const MAX_EXACT = 2 ** 53;
 
 /**
- * Parses up to `dim` decimal numbers separated by spaces/tabs from data[from, end) into
+ * Parses up to `dim` decimal numbers separated by spaces/tabs (or `separator`) from data[from, end) into
  * out[outOffset...]. Returns how many were found (dim + 1 means "more than dim"), or
  * −(position + 1) of a token that is not a number. Plain decimals with at most 15 significant
  * digits are converted exactly like `Number()` (one correctly rounded multiply or divide);
  * anything else falls back to `Number()` on the token.
  */
-function parseFloats(
+export function parseFloats(
   data: Buffer,
   from: number,
   end: number,
   out: Float32Array,
   outOffset: number,
   dim: number,
+  separator = SPACE,
 ): number {
   let i = from;
   let n = 0;
   while (i < end) {
     let c: number = data[i];
-    if (c === SPACE || c === TAB || c === CR) {
+    if (c === separator || c === SPACE || c === TAB || c === CR || c === LF) {
       i++;
       continue;
     }
@@ -426,11 +427,12 @@ function parseFloats(
       if (expDigits === 0) any = false;
       exponent += expNegative ? -e : e;
     }
-    const atSeparator = i >= end || c === SPACE || c === TAB || c === CR;
+    const atSeparator = i >= end || c === separator || c === SPACE || c === TAB || c === CR || c === LF;
     if (!any || !atSeparator) {
       // nan, inf, or garbage: let Number() decide on the whole token.
       let to = tokenStart;
-      while (to < end && data[to] !== SPACE && data[to] !== TAB && data[to] !== CR) to++;
+      while (to < end && data[to] !== separator && data[to] !== SPACE && data[to] !== TAB && data[to] !== CR)
+        to++;
       const token = data.toString('latin1', tokenStart, to);
       const value = parseSpecial(token);
       if (value === undefined) return -(tokenStart + 1);

@@ -285,67 +285,82 @@ export class KeyedVectors {
   /**
    * Solves many analogies "a is to b as c is to ?" at once (rows of `questions` are word
    * indices a, b, c). Returns the `topn` best rows per question without excluding a, b, c;
-   * callers filter those. Row blocks are shared across questions so the matrix streams through
-   * the cache once per batch instead of once per question.
+   * callers filter those. Benchmarks reuse few words across many questions (Google's 19,544
+   * questions use ~900 words), so each block of rows is multiplied once with the distinct
+   * question words and every question's score is then a sum (3CosAdd) or product (3CosMul) of
+   * three of those cosines — the same ranking and scores as one search per question, ~20x less work.
    */
   analogyBatch(
     questions: Int32Array,
     method: AnalogyMethod,
     topn: number,
     restrictVocab?: number,
+    onBlock?: (rowsDone: number, rowsTotal: number) => void,
   ): BatchNeighbors {
     const count = Math.floor(questions.length / 3);
     const dim = this.dim;
     const unit = this.unitVectors;
     const end = this.searchEnd(restrictVocab);
     const heaps = Array.from({ length: count }, () => new TopK(topn));
-    if (method === 'add') {
-      const queries = new Float32Array(count * dim);
-      const mean = new Float64Array(dim);
+    // Distinct question words and, per question, their slots in the block of cosines.
+    const slotOf = new Map<number, number>();
+    const slots = new Int32Array(questions.length);
+    for (let i = 0; i < questions.length; i++) {
+      let slot = slotOf.get(questions[i]);
+      if (slot === undefined) {
+        slot = slotOf.size;
+        slotOf.set(questions[i], slot);
+      }
+      slots[i] = slot;
+    }
+    const distinct = slotOf.size;
+    const queryWords = new Float32Array(distinct * dim);
+    for (const [row, slot] of slotOf) queryWords.set(unit.subarray(row * dim, (row + 1) * dim), slot * dim);
+    // |b + c - a| turns the 3CosAdd sum of cosines into gensim's cosine with the normalised offset.
+    const offsetNorm = new Float64Array(count);
+    for (let q = 0; q < count; q++) {
+      const a = questions[3 * q] * dim;
+      const b = questions[3 * q + 1] * dim;
+      const c = questions[3 * q + 2] * dim;
+      let sum = 0;
+      for (let k = 0; k < dim; k++) {
+        const x = unit[b + k] + unit[c + k] - unit[a + k];
+        sum += x * x;
+      }
+      offsetNorm[q] = sum > 0 ? Math.sqrt(sum) : 1;
+    }
+    const cosines = new Float32Array(distinct * ROW_BLOCK);
+    for (let start = 0; start < end; start += ROW_BLOCK) {
+      const stop = Math.min(end, start + ROW_BLOCK);
+      const rows = stop - start;
+      blockDots(unit, start, stop, dim, queryWords, distinct, cosines, ROW_BLOCK);
       for (let q = 0; q < count; q++) {
-        const a = questions[3 * q] * dim;
-        const b = questions[3 * q + 1] * dim;
-        const c = questions[3 * q + 2] * dim;
-        for (let k = 0; k < dim; k++) mean[k] = unit[b + k] + unit[c + k] - unit[a + k];
-        queries.set(toUnitFloat32(mean), q * dim);
-      }
-      for (let start = 0; start < end; start += ROW_BLOCK) {
-        const stop = Math.min(end, start + ROW_BLOCK);
-        for (let q = 0; q < count; q++) {
-          const heap = heaps[q];
-          let threshold = heap.threshold;
-          const qOff = q * dim;
-          for (let r = start; r < stop; r++) {
-            const s = dot(unit, r * dim, queries, qOff, dim);
+        const heap = heaps[q];
+        let threshold = heap.threshold;
+        const a = slots[3 * q] * ROW_BLOCK;
+        const b = slots[3 * q + 1] * ROW_BLOCK;
+        const c = slots[3 * q + 2] * ROW_BLOCK;
+        if (method === 'add') {
+          const scale = 1 / offsetNorm[q];
+          for (let r = 0; r < rows; r++) {
+            const s = (cosines[b + r] + cosines[c + r] - cosines[a + r]) * scale;
             if (s > threshold) {
-              heap.push(s, r);
+              heap.push(s, start + r);
+              threshold = heap.threshold;
+            }
+          }
+        } else {
+          for (let r = 0; r < rows; r++) {
+            const simA = (1 + cosines[a + r]) / 2;
+            const s = (((1 + cosines[b + r]) / 2) * ((1 + cosines[c + r]) / 2)) / (simA + COSMUL_EPSILON);
+            if (s > threshold) {
+              heap.push(s, start + r);
               threshold = heap.threshold;
             }
           }
         }
       }
-    } else {
-      for (let start = 0; start < end; start += ROW_BLOCK) {
-        const stop = Math.min(end, start + ROW_BLOCK);
-        for (let q = 0; q < count; q++) {
-          const heap = heaps[q];
-          let threshold = heap.threshold;
-          const a = questions[3 * q] * dim;
-          const b = questions[3 * q + 1] * dim;
-          const c = questions[3 * q + 2] * dim;
-          for (let r = start; r < stop; r++) {
-            const off = r * dim;
-            const simA = (1 + dot(unit, off, unit, a, dim)) / 2;
-            const simB = (1 + dot(unit, off, unit, b, dim)) / 2;
-            const simC = (1 + dot(unit, off, unit, c, dim)) / 2;
-            const s = (simB * simC) / (simA + COSMUL_EPSILON);
-            if (s > threshold) {
-              heap.push(s, r);
-              threshold = heap.threshold;
-            }
-          }
-        }
-      }
+      onBlock?.(stop, end);
     }
     const ids = new Int32Array(count * topn).fill(-1);
     const scores = new Float32Array(count * topn).fill(Number.NaN);
@@ -453,6 +468,78 @@ export function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number
   }
   for (; k < dim; k++) s0 += a[aOff + k] * b[bOff + k];
   return s0 + s1 + (s2 + s3);
+}
+
+/**
+ * out[j * stride + (r - start)] = rows r of `matrix` · query j, for rows [start, stop) and all
+ * `queryCount` queries; two rows by four queries at a time, so each loaded value serves four or
+ * two multiply-adds.
+ */
+export function blockDots(
+  matrix: Float32Array,
+  start: number,
+  stop: number,
+  dim: number,
+  queries: Float32Array,
+  queryCount: number,
+  out: Float32Array,
+  stride: number,
+): void {
+  let j = 0;
+  for (; j + 3 < queryCount; j += 4) {
+    const q0 = j * dim;
+    const q1 = q0 + dim;
+    const q2 = q1 + dim;
+    const q3 = q2 + dim;
+    const o0 = j * stride - start;
+    let r = start;
+    for (; r + 1 < stop; r += 2) {
+      const m0 = r * dim;
+      const m1 = m0 + dim;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let t0 = 0;
+      let t1 = 0;
+      let t2 = 0;
+      let t3 = 0;
+      for (let k = 0; k < dim; k++) {
+        const x = matrix[m0 + k];
+        const y = matrix[m1 + k];
+        const a = queries[q0 + k];
+        const b = queries[q1 + k];
+        const c = queries[q2 + k];
+        const d = queries[q3 + k];
+        s0 += x * a;
+        s1 += x * b;
+        s2 += x * c;
+        s3 += x * d;
+        t0 += y * a;
+        t1 += y * b;
+        t2 += y * c;
+        t3 += y * d;
+      }
+      out[o0 + r] = s0;
+      out[o0 + stride + r] = s1;
+      out[o0 + 2 * stride + r] = s2;
+      out[o0 + 3 * stride + r] = s3;
+      out[o0 + r + 1] = t0;
+      out[o0 + stride + r + 1] = t1;
+      out[o0 + 2 * stride + r + 1] = t2;
+      out[o0 + 3 * stride + r + 1] = t3;
+    }
+    for (; r < stop; r++) {
+      out[o0 + r] = dot(matrix, r * dim, queries, q0, dim);
+      out[o0 + stride + r] = dot(matrix, r * dim, queries, q1, dim);
+      out[o0 + 2 * stride + r] = dot(matrix, r * dim, queries, q2, dim);
+      out[o0 + 3 * stride + r] = dot(matrix, r * dim, queries, q3, dim);
+    }
+  }
+  for (; j < queryCount; j++) {
+    const o = j * stride - start;
+    for (let r = start; r < stop; r++) out[o + r] = dot(matrix, r * dim, queries, j * dim, dim);
+  }
 }
 
 function toUnitFloat32(v: Float64Array): Float32Array {

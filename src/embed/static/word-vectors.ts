@@ -20,3 +20,4 @@ export {
   type Neighbor,
   type QueryTerm,
 } from './keyed-vectors.js';
+export { loadWinkEmbeddings, loadWordVectors, WINK_PACKAGE, winkEmbeddingsPath } from './pretrained.js';
