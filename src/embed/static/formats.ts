@@ -557,12 +557,44 @@ export function formatFloat32(value: number): string {
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  if (a >= 1e-4 && a < 1e9) {
+    // Fast path: the fewest significant digits p whose rounding reads back as v, with integer
+    // arithmetic instead of toPrecision (≈10x faster; writing 34 M values is dominated by this).
+    let e10 = Math.floor(Math.log10(a));
+    if (POW10[Math.max(0, e10)] > a && e10 >= 0) e10--;
+    // Trained vectors mostly need 7-9 digits, files written by people 1-6: try 6 first.
+    const first = roundsBack(a, 6, e10) ? 1 : 7;
+    for (let p = first; p <= 9; p++) {
+      const k = p - 1 - e10;
+      const scaled = k >= 0 ? Math.round(a * POW10[k]) : Math.round(a / POW10[-k]);
+      const back = k >= 0 ? scaled / POW10[k] : scaled * POW10[-k];
+      if (Math.fround(back) === a) return (v < 0 ? '-' : '') + decimalString(scaled, k);
+    }
+  }
   let s = v.toPrecision(6);
   for (let p = 7; p <= 9 && Math.fround(Number(s)) !== v; p++) s = v.toPrecision(p);
   const e = s.indexOf('e');
   if (e === -1) return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
   const mantissa = s.slice(0, e);
   return (mantissa.includes('.') ? mantissa.replace(/\.?0+$/, '') : mantissa) + s.slice(e);
+}
+
+function roundsBack(a: number, p: number, e10: number): boolean {
+  const k = p - 1 - e10;
+  const scaled = k >= 0 ? Math.round(a * POW10[k]) : Math.round(a / POW10[-k]);
+  return Math.fround(k >= 0 ? scaled / POW10[k] : scaled * POW10[-k]) === a;
+}
+
+/** `digits` x 10^-decimals as a plain decimal without trailing zeros. */
+function decimalString(digits: number, decimals: number): string {
+  if (decimals <= 0) return String(digits * POW10[-decimals]);
+  let s = String(digits);
+  if (s.length <= decimals) s = '0'.repeat(decimals - s.length + 1) + s;
+  let end = s.length;
+  const point = s.length - decimals;
+  while (end > point && s.charCodeAt(end - 1) === 48) end--;
+  return end === point ? s.slice(0, point) : `${s.slice(0, point)}.${s.slice(point, end)}`;
 }
 
 /** Writes vectors atomically (temp file in the same directory, then rename). */
