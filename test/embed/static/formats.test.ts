@@ -38,6 +38,24 @@ test('formatFloat32 prints the shortest float32 round trip', () => {
   assert.equal(formatFloat32(1e-30), '1e-30');
   for (const x of [1 / 3, Math.PI, -7.0000001e-12, 6.02e23])
     assert.equal(Math.fround(Number(formatFloat32(x))), Math.fround(x));
+  assert.equal(formatFloat32(123456789), '123456790');
+  assert.equal(formatFloat32(0.000123), '0.000123');
+  let seed = 42;
+  for (let i = 0; i < 20000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const x = Math.fround(((seed / 2 ** 31) * 2 - 1) * 10 ** ((i % 14) - 6));
+    const s = formatFloat32(x);
+    assert.equal(Math.fround(Number(s)), x, s);
+    // no shorter decimal reads back as x
+    const significant = s
+      .replace(/^-/, '')
+      .replace(/e.*$/, '')
+      .replace('.', '')
+      .replace(/^0+/, '')
+      .replace(/0+$/, '');
+    if (significant.length > 1)
+      assert.notEqual(Math.fround(Number(x.toPrecision(significant.length - 1))), x, s);
+  }
 });
 
 for (const format of ['word2vec-text', 'word2vec-binary', 'glove-text', 'fasttext-vec'] as const) {
