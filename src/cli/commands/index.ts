@@ -18,6 +18,7 @@ export function registerCommands(program: Command): void {
 
   // embed: static word vectors (queries, formats, evaluation)
   registerWordVectors(program);
+  registerEvalWords(program);
 
   // text: subword tokenizers
 
@@ -26,7 +27,6 @@ export function registerCommands(program: Command): void {
   // vectors, index, store, search
 
   // tasks and eval
-  registerEvalWords(program);
 
   // server
 }
