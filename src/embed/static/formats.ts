@@ -563,13 +563,19 @@ export function formatFloat32(value: number): string {
     // arithmetic instead of toPrecision (≈10x faster; writing 34 M values is dominated by this).
     let e10 = Math.floor(Math.log10(a));
     if (POW10[Math.max(0, e10)] > a && e10 >= 0) e10--;
-    // Trained vectors mostly need 7-9 digits, files written by people 1-6: try 6 first.
-    const first = roundsBack(a, 6, e10) ? 1 : 7;
-    for (let p = first; p <= 9; p++) {
+    // Trained vectors mostly need 7-9 digits, files written by people 1-6: start at 6 and walk
+    // towards the shortest precision that still reads back.
+    let p = 0;
+    if (roundsBack(a, 6, e10)) {
+      p = 6;
+      while (p > 1 && roundsBack(a, p - 1, e10)) p--;
+    } else {
+      for (let q = 7; q <= 9 && p === 0; q++) if (roundsBack(a, q, e10)) p = q;
+    }
+    if (p > 0) {
       const k = p - 1 - e10;
       const scaled = k >= 0 ? Math.round(a * POW10[k]) : Math.round(a / POW10[-k]);
-      const back = k >= 0 ? scaled / POW10[k] : scaled * POW10[-k];
-      if (Math.fround(back) === a) return (v < 0 ? '-' : '') + decimalString(scaled, k);
+      return (v < 0 ? '-' : '') + decimalString(scaled, k);
     }
   }
   let s = v.toPrecision(6);

@@ -140,3 +140,16 @@ test('writer refuses words it cannot encode and leaves no file', async () => {
   );
   assert.throws(() => readFileSync(file));
 });
+
+test('reading can be cancelled and reports progress in bytes', async () => {
+  const file = path.join(dir, 'progress.txt');
+  await sample().save(file, 'word2vec-text');
+  const seen: number[] = [];
+  await readWordVectors(file, { onProgress: (p) => seen.push(p.done) });
+  assert.ok(seen.length > 0 && seen[seen.length - 1] > 0);
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(readWordVectors(file, { signal: controller.signal }), (e) =>
+    isSmyslError(e, 'E_CANCELLED'),
+  );
+});
