@@ -21,6 +21,8 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 // embed: static word vectors (training)
 
 // embed: static word vectors (queries, formats, evaluation)
+export * from './embed/static/word-vectors.js';
+export * from './eval/word-vectors.js';
 
 // embed: transformer
 

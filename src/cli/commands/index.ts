@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { register as registerCorpus } from './corpus.js';
+import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
+import { register as registerWordVectors } from './word-vectors.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -19,6 +21,8 @@ export function registerCommands(program: Command): void {
   // embed: static word vectors (training)
 
   // embed: static word vectors (queries, formats, evaluation)
+  registerWordVectors(program);
+  registerEvalWords(program);
 
   // text: subword tokenizers
 
