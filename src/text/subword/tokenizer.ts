@@ -167,7 +167,7 @@ export class PostProcessor {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tokenizer.json is untyped JSON
-function postProcessorFromJSON(config: any): PostProcessor | null {
+export function postProcessorFromJSON(config: any): PostProcessor | null {
   if (config === null || config === undefined) return null;
   switch (config.type) {
     case 'TemplateProcessing': {
