@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerTokenizer } from './tokenizer.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   // embed: static word vectors (queries, formats, evaluation)
 
   // text: subword tokenizers
+  registerTokenizer(program);
 
   // embed: transformer
 
