@@ -3,7 +3,15 @@ import type { LongRunning } from '../../util/progress.js';
 import { BertWordScanner } from './bert.js';
 import { BPEDecoder, ByteLevelDecoder, MetaspaceDecoder, WordPieceDecoder } from './decoders.js';
 import { BPEModel, logAddExp, UnigramModel, WordPieceModel } from './models.js';
-import { AlignedString, BertNormalizer, type Normalizer, UnicodeNormalizer } from './normalizers.js';
+import {
+  AlignedString,
+  BertNormalizer,
+  type Normalizer,
+  ReplaceNormalizer,
+  SequenceNormalizer,
+  StripNormalizer,
+  UnicodeNormalizer,
+} from './normalizers.js';
 import {
   BertPreTokenizer,
   BYTE_TO_UNICODE,
@@ -49,8 +57,13 @@ function pipelineFor(options: TrainTokenizerOptions): {
   switch (options.model) {
     case 'bpe':
     case 'unigram':
+      // As SentencePiece: NFKC, runs of spaces collapsed, no leading or trailing space.
       return {
-        normalizer: new UnicodeNormalizer('NFKC'),
+        normalizer: new SequenceNormalizer([
+          new UnicodeNormalizer('NFKC'),
+          new ReplaceNormalizer({ Regex: ' {2,}' }, ' '),
+          new StripNormalizer(true, true),
+        ]),
         preTokenizer: new MetaspacePreTokenizer('\u2581', 'always', true),
       };
     case 'bytelevel-bpe':
@@ -80,6 +93,7 @@ export async function countWords(
   let bytes = 0;
   for await (const text of texts) {
     if (options.model === 'bpe' || options.model === 'unigram') {
+      // Splitting on single spaces and dropping empties equals collapsing runs and stripping.
       for (const w of text.normalize('NFKC').split(' ')) if (w.length) add(`\u2581${w}`);
     } else if (options.model === 'bytelevel-bpe') {
       for (const m of text.matchAll(GPT2_PATTERN)) {
@@ -267,6 +281,24 @@ class PairHeap {
 
 const PAIR = 0x200000;
 
+const LETTER = /[\p{L}\p{M}]/u;
+const NUMBER = /\p{N}/u;
+/**
+ * SentencePiece never lets a piece mix letters, digits and other symbols (its script split);
+ * 0 is ▁, which may only start a piece.
+ */
+function characterClass(ch: string): number {
+  if (ch === '\u2581') return 0;
+  if (LETTER.test(ch)) return 1;
+  if (NUMBER.test(ch)) return 2;
+  return 3;
+}
+
+function tokenClass(token: string): number {
+  for (const ch of token) if (ch !== '\u2581') return characterClass(ch);
+  return 0;
+}
+
 /**
  * Learns merges: BPE (most frequent pair first) or WordPiece (pair maximizing
  * count(ab) / (count(a)·count(b))). Pair counts are kept incrementally with an index from pairs
@@ -324,7 +356,19 @@ async function learnMerges(
   const symbolCounts = new Map<number, number>();
   const pairCounts = new Map<number, number>();
   const where = new Map<number, Set<number>>();
+  const classes: number[] = [];
+  const classOf = (id: number): number => {
+    let c = classes[id];
+    if (c === undefined) classes[id] = c = tokenClass(tokens[id]);
+    return c;
+  };
+  const restrict = mode === 'chars';
   const addPair = (key: number, wordIndex: number, delta: number) => {
+    if (restrict) {
+      const a = Math.floor(key / PAIR);
+      const ca = classOf(a);
+      if (ca !== 0 && ca !== classOf(key - a * PAIR)) return;
+    }
     const c = (pairCounts.get(key) ?? 0) + delta;
     if (c <= 0) pairCounts.delete(key);
     else pairCounts.set(key, c);
@@ -491,8 +535,12 @@ async function trainUnigram(
     for (let i = 0; i < chars.length; i++) {
       charFreq.set(chars[i], (charFreq.get(chars[i]) ?? 0) + f);
       let s = chars[i];
+      let kind = characterClass(chars[i]);
       for (let j = i + 1; j < chars.length && j - i < maxLen; j++) {
-        if (chars[j] === '\u2581') break;
+        const next = characterClass(chars[j]);
+        if (next === 0) break;
+        if (kind === 0) kind = next;
+        else if (next !== kind) break;
         s += chars[j];
         substrings.set(s, (substrings.get(s) ?? 0) + f);
       }
@@ -501,7 +549,7 @@ async function trainUnigram(
     if (substrings.size > 4_000_000) for (const [k, v] of substrings) if (v < 2) substrings.delete(k);
   });
   progress('seeding', substrings.size);
-  const seedLimit = Math.max(target * 8, 200_000);
+  const seedLimit = Math.max(target * 4, 20_000);
   const candidates: [string, number, number][] = [];
   for (const [s, f] of substrings) if (f >= minFrequency) candidates.push([s, f, f * codePointLength(s)]);
   const seeds: [string, number][] = candidates
