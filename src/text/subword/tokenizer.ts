@@ -199,7 +199,6 @@ export function postProcessorFromJSON(config: any): PostProcessor | null {
         config.trim_offsets ?? true,
       );
     case 'Sequence': {
-      // biome-ignore lint/suspicious/noExplicitAny: untyped JSON
       const parts = (config.processors ?? []).map(postProcessorFromJSON).filter(Boolean) as PostProcessor[];
       const template = parts
         .filter((p) => p.specialTokens.size > 0 || p.json.type === 'TemplateProcessing')

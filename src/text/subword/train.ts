@@ -1,8 +1,8 @@
 import { SmyslError, throwIfAborted } from '../../errors.js';
 import type { LongRunning } from '../../util/progress.js';
 import { BertWordScanner } from './bert.js';
-import { BPEDecoder, ByteLevelDecoder, MetaspaceDecoder, WordPieceDecoder } from './decoders.js';
-import { BPEModel, logAddExp, UnigramModel, WordPieceModel } from './models.js';
+import { ByteLevelDecoder, MetaspaceDecoder, WordPieceDecoder } from './decoders.js';
+import { BPEModel, UnigramModel, WordPieceModel } from './models.js';
 import {
   AlignedString,
   BertNormalizer,
