@@ -62,6 +62,14 @@ export function register(program: Command): void {
     )
     .option('--special <token>', 'special token (repeatable; default depends on the model)', collect)
     .option('--no-lowercase', 'WordPiece: keep case')
+    .addOption(
+      new Option(
+        '--wordpiece-criterion <how>',
+        'WordPiece: pair choice (score = count(ab)/(count(a)·count(b)))',
+      )
+        .choices(['score', 'frequency'])
+        .default('score'),
+    )
     .requiredOption('--out <file>', 'where to write tokenizer.json')
     .option('--json', 'print a JSON summary', false)
     .option('--quiet', 'no progress output', false)
@@ -74,6 +82,7 @@ export function register(program: Command): void {
         minFrequency: opts.minFrequency,
         specialTokens: opts.special,
         lowercase: opts.lowercase,
+        wordPieceCriterion: opts.wordpieceCriterion,
         onProgress: bar.update,
       });
       bar.done();

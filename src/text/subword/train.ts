@@ -32,6 +32,12 @@ export interface TrainTokenizerOptions extends LongRunning {
   specialTokens?: string[];
   /** WordPiece: lowercase (BERT uncased). Default true. */
   lowercase?: boolean;
+  /**
+   * WordPiece: how pairs are chosen. 'score' (default): count(ab) / (count(a)·count(b)), which
+   * favours pairs of rare symbols; 'frequency': most frequent pair first, as Hugging Face's
+   * WordPiece trainer does (better compression at small vocabularies).
+   */
+  wordPieceCriterion?: 'score' | 'frequency';
   /** Keep at most this many initial characters (most frequent); others become unknown. */
   limitAlphabet?: number;
   /** Unigram: longest piece in characters. Default 16. */
@@ -385,7 +391,7 @@ async function learnMerges(
     }
   });
   const score = (key: number, count: number): number => {
-    if (mode !== 'wordpiece') return count;
+    if (mode !== 'wordpiece' || options.wordPieceCriterion === 'frequency') return count;
     const a = Math.floor(key / PAIR);
     const b = key - a * PAIR;
     return count / ((symbolCounts.get(a) ?? 1) * (symbolCounts.get(b) ?? 1));

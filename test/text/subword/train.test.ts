@@ -122,3 +122,18 @@ test('Unigram: Viterbi picks the best-scoring segmentation; sampling varies', ()
   for (let i = 0; i < 50; i++) seen.add(Array.from(model.sampleWord('▁abc', 1, random)).join(','));
   assert.ok(seen.size > 1, 'sampling explores several segmentations');
 });
+
+test('WordPiece criteria: frequency merges compress better than the WordPiece score at a small vocabulary', async () => {
+  const { train, held } = corpus();
+  const count = async (criterion: 'score' | 'frequency') => {
+    const tokenizer = await trainTokenizer(train, {
+      model: 'wordpiece',
+      vocabSize: 600,
+      wordPieceCriterion: criterion,
+    });
+    return held.reduce((s, t) => s + tokenizer.encode(t, { addSpecialTokens: false }).ids.length, 0);
+  };
+  const byScore = await count('score');
+  const byFrequency = await count('frequency');
+  assert.ok(byFrequency < byScore, `frequency ${byFrequency} vs score ${byScore}`);
+});
