@@ -3,6 +3,7 @@ import { register as registerCorpus } from './corpus.js';
 import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
+import { register as registerTokenizer } from './tokenizer.js';
 import { register as registerWordVectors } from './word-vectors.js';
 
 /**
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerEvalWords(program);
 
   // text: subword tokenizers
+  registerTokenizer(program);
 
   // embed: transformer
 

@@ -1,0 +1,71 @@
+export { BertWordScanner } from './bert.js';
+export {
+  BPEDecoder,
+  ByteFallbackDecoder,
+  ByteLevelDecoder,
+  cleanUpTokenization,
+  type Decoder,
+  FuseDecoder,
+  MetaspaceDecoder,
+  ReplaceDecoder,
+  SequenceDecoder,
+  StripDecoder,
+  WordPieceDecoder,
+} from './decoders.js';
+export {
+  BPEModel,
+  type BPEOptions,
+  type SubwordModel,
+  UnigramModel,
+  type UnigramOptions,
+  WordPieceModel,
+  type WordPieceOptions,
+  type WordPieces,
+} from './models.js';
+export {
+  AlignedString,
+  BertNormalizer,
+  type BertNormalizerOptions,
+  LowercaseNormalizer,
+  type Normalizer,
+  PrependNormalizer,
+  ReplaceNormalizer,
+  SequenceNormalizer,
+  StripAccentsNormalizer,
+  StripNormalizer,
+  UnicodeNormalizer,
+} from './normalizers.js';
+export {
+  BertPreTokenizer,
+  BYTE_TO_UNICODE,
+  ByteLevelPreTokenizer,
+  DigitsPreTokenizer,
+  MetaspacePreTokenizer,
+  type PreTokenizer,
+  PunctuationPreTokenizer,
+  SequencePreTokenizer,
+  SplitPreTokenizer,
+  WhitespacePreTokenizer,
+  WhitespaceSplitPreTokenizer,
+} from './pretokenizers.js';
+export {
+  type AddedToken,
+  type BatchEncoding,
+  type BatchOptions,
+  type EncodeOptions,
+  type Encoding,
+  type PaddingOptions,
+  PostProcessor,
+  Tokenizer,
+  type TokenizerParts,
+  type TruncationOptions,
+  type TruncationStrategy,
+  toBigInt64,
+} from './tokenizer.js';
+export {
+  countWords,
+  type SubwordModelKind,
+  type TrainTokenizerOptions,
+  trainFromCounts,
+  trainTokenizer,
+} from './train.js';
