@@ -13,10 +13,10 @@ export type { LongRunning, Progress } from './util/progress.js';
 
 // text: subword tokenizers
 
+// embed: sparse
+export * from './embed/sparse/index.js';
 // embed
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
-
-// embed: sparse
 
 // embed: static word vectors (training)
 
@@ -24,6 +24,8 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 
 // embed: transformer
 
+// vectors: sparse
+export * from './vectors/sparse.js';
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
 
