@@ -174,14 +174,15 @@ export class SparseMatrixBuilder {
   }
 
   push(col: number, value: number): void {
-    if (this.size === this.indices.length) this.grow(this.size * 2);
+    if (this.size === this.indices.length) this.grow(Math.ceil(this.size * 1.5));
     this.indices[this.size] = col;
     this.data[this.size++] = value;
   }
 
   /** Makes room for `extra` more entries so a hot loop can write without checks. */
   reserve(extra: number): void {
-    if (this.size + extra > this.indices.length) this.grow(Math.max(this.size * 2, this.size + extra));
+    if (this.size + extra > this.indices.length)
+      this.grow(Math.max(Math.ceil(this.size * 1.5), this.size + extra));
   }
 
   endRow(): void {
@@ -193,13 +194,16 @@ export class SparseMatrixBuilder {
     this.indptr[++this.rowCount] = this.size;
   }
 
+  /** The matrix; the builder must not be used afterwards (its arrays may be shared). */
   build(): SparseMatrix {
+    // a nearly full buffer is handed over as a view rather than copied, to spare the memory peak
+    const view = this.size >= this.indices.length * 0.9;
     return {
       rows: this.rowCount,
       cols: this.cols,
       indptr: this.indptr.slice(0, this.rowCount + 1),
-      indices: this.indices.slice(0, this.size),
-      data: this.data.slice(0, this.size),
+      indices: view ? this.indices.subarray(0, this.size) : this.indices.slice(0, this.size),
+      data: view ? this.data.subarray(0, this.size) : this.data.slice(0, this.size),
     };
   }
 

@@ -81,12 +81,39 @@ export function analyzerFromConfig(c: AnalyzerConfig): Analyze {
   const lower = c.lowercase;
   if (c.analyzer === 'char') return (text) => charNgrams(lower ? text.toLowerCase() : text, minN, maxN);
   if (c.analyzer === 'char_wb') return (text) => charWbNgrams(lower ? text.toLowerCase() : text, minN, maxN);
+  const tokens = wordTokensFromConfig(c)!;
+  return minN === 1 && maxN === 1 ? tokens : (text) => wordNgrams(tokens(text), minN, maxN);
+}
 
+/**
+ * For the word analyzer, the tokens before n-grams are formed (lowercased, stop words dropped,
+ * stemmed); null for character analyzers. Counting code forms n-grams from token ids itself.
+ */
+export function wordTokensFromConfig(c: AnalyzerConfig): ((text: string) => string[]) | null {
+  if (c.analyzer !== 'word') return null;
+  const lower = c.lowercase;
   const tokenize = tokenizerFor(c.tokenizer);
-  const stop = stopSet(c.stopWords);
+  const { stop, stem } = wordPipeline(c);
+  const stemLang = c.stem;
+  const stemOf = stem!;
+  if (!stop && !stemLang) return (text) => tokenize(lower ? text.toLowerCase() : text);
+  return (text) => {
+    let tokens = tokenize(lower ? text.toLowerCase() : text);
+    if (stop) tokens = tokens.filter((t) => !stop.has(t));
+    if (stemLang) for (let i = 0; i < tokens.length; i++) tokens[i] = stemOf(tokens[i]);
+    return tokens;
+  };
+}
+
+/** Stop-word set and (caching) stemmer of a word analyzer. */
+export function wordPipeline(c: AnalyzerConfig): {
+  lowercase: boolean;
+  stop: ReadonlySet<string> | null;
+  stem: ((word: string) => string) | null;
+} {
   const stemLang = c.stem;
   const stemCache = new Map<string, string>();
-  const stemOf = (w: string): string => {
+  const stem = (w: string): string => {
     let s = stemCache.get(w);
     if (s === undefined) {
       s = snowballStem(w, stemLang || 'auto');
@@ -95,12 +122,7 @@ export function analyzerFromConfig(c: AnalyzerConfig): Analyze {
     }
     return s;
   };
-  return (text) => {
-    let tokens = tokenize(lower ? text.toLowerCase() : text);
-    if (stop) tokens = tokens.filter((t) => !stop.has(t));
-    if (stemLang) for (let i = 0; i < tokens.length; i++) tokens[i] = stemOf(tokens[i]);
-    return minN === 1 && maxN === 1 ? tokens : wordNgrams(tokens, minN, maxN);
-  };
+  return { lowercase: c.lowercase, stop: stopSet(c.stopWords), stem: stemLang ? stem : null };
 }
 
 function tokenizerFor(t: AnalyzerConfig['tokenizer']): (text: string) => string[] {

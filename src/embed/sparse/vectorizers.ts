@@ -10,8 +10,18 @@ import {
   type AnalyzerOptions,
   analyzerConfig,
   analyzerFromConfig,
+  wordPipeline,
+  wordTokensFromConfig,
 } from './analyzer.js';
-import { checkLimit, type DocumentFrequencyLimit, finalizeVocabulary, TermCounter } from './vocabulary.js';
+import {
+  type CountingAnalyzer,
+  checkLimit,
+  type DocumentFrequencyLimit,
+  pruneVocabulary,
+  sortedIds,
+  TermCounter,
+  WordGramTable,
+} from './vocabulary.js';
 
 export const SPARSE_MODEL_FORMAT = 1;
 export const MANIFEST = 'manifest.json';
@@ -103,13 +113,31 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
   readonly kind = 'sparse' as const;
   protected readonly common: CommonConfig;
   protected readonly analyze: Analyze;
+  protected readonly counting: CountingAnalyzer;
   protected terms: string[] | null = null;
-  protected index: Map<string, number> | null = null;
+  private indexMap: Map<string, number> | null = null;
+  /** Word n-grams as integers, when the tokenizer allows it (see WordGramTable). */
+  protected grams: WordGramTable | null = null;
 
   constructor(options: CountVectorizerOptions) {
     this.common = commonConfig(options);
     this.analyze = analyzerFromConfig(this.common.analyzer);
+    this.counting = {
+      analyze: this.analyze,
+      // only scikit-learn's pattern guarantees tokens without spaces, which WordGramTable needs
+      wordTokens:
+        this.common.analyzer.tokenizer === 'sklearn' ? wordTokensFromConfig(this.common.analyzer) : null,
+      surface:
+        this.common.analyzer.tokenizer === 'sklearn' && this.common.analyzer.analyzer === 'word'
+          ? wordPipeline(this.common.analyzer)
+          : null,
+      ngramRange: this.common.analyzer.ngramRange,
+    };
     if (this.common.fixedVocabulary) this.setVocabulary(this.common.fixedVocabulary);
+  }
+
+  private get usesGrams(): boolean {
+    return this.counting.wordTokens !== null && this.common.fixedVocabulary === null;
   }
 
   /** Column i's term (scikit-learn's `get_feature_names_out()`). */
@@ -156,12 +184,20 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
 
   /** Vectors of texts over the fitted vocabulary; unknown terms are ignored. */
   transform(texts: readonly string[]): SparseMatrix {
-    const { index } = this.fitted();
-    const counter = new TermCounter(this.analyze, index, false);
+    const r = this.countFitted(texts);
+    return this.weigh(r.counts, r.lengths);
+  }
+
+  /** Raw counts over the fitted vocabulary. */
+  protected countFitted(texts: readonly string[]): { counts: SparseMatrix; lengths: Float64Array } {
+    const { terms } = this.fittedTerms();
+    const counter = this.grams
+      ? new TermCounter(this.counting, undefined, false, this.grams)
+      : new TermCounter(this.counting, this.fitted().index, false);
     for (const t of texts) counter.add(t);
     const r = counter.finish();
-    r.counts.cols = index.size;
-    return this.weigh(r.counts, r.lengths);
+    r.counts.cols = terms.length;
+    return r;
   }
 
   async embed(texts: string[]): Promise<SparseMatrix> {
@@ -195,15 +231,23 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
   protected abstract hasStatistics(): boolean;
   protected abstract saveExtra(): Record<string, unknown>;
 
-  protected fitted(): { terms: string[]; index: Map<string, number> } {
-    if (!this.terms || !this.index || !this.hasStatistics())
+  protected fittedTerms(): { terms: string[] } {
+    if (!this.terms || !this.hasStatistics())
       throw new SmyslError('E_STATE', `${this.name} vectorizer is not fitted; call fit() first`);
-    return { terms: this.terms, index: this.index };
+    return { terms: this.terms };
+  }
+
+  /** The fitted vocabulary with its term → column map (built on first use). */
+  protected fitted(): { terms: string[]; index: Map<string, number> } {
+    const { terms } = this.fittedTerms();
+    this.indexMap ??= new Map(terms.map((t, i) => [t, i]));
+    return { terms, index: this.indexMap };
   }
 
   protected setVocabulary(terms: string[]): void {
     this.terms = terms;
-    this.index = new Map(terms.map((t, i) => [t, i]));
+    this.indexMap = null;
+    this.grams = this.usesGrams ? WordGramTable.fromTerms(terms, this.common.analyzer.ngramRange) : null;
   }
 
   private countAll(texts: readonly string[]) {
@@ -228,24 +272,41 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
 
   private newCounter(): TermCounter {
     const fixed = this.common.fixedVocabulary;
-    return new TermCounter(this.analyze, fixed ? new Map(fixed.map((t, i) => [t, i])) : undefined, !fixed);
+    if (this.usesGrams)
+      return new TermCounter(
+        this.counting,
+        undefined,
+        true,
+        new WordGramTable(this.common.analyzer.ngramRange),
+      );
+    return new TermCounter(this.counting, fixed ? new Map(fixed.map((t, i) => [t, i])) : undefined, !fixed);
   }
 
   private fitCounts(counter: TermCounter): { counts: SparseMatrix; lengths: Float64Array } {
     const { counts, lengths } = counter.finish();
     if (this.common.binary) counts.data.fill(1);
     let result = counts;
+    const prune = {
+      minDf: this.common.minDf,
+      maxDf: this.common.maxDf,
+      maxFeatures: this.common.maxFeatures,
+      binary: this.common.binary,
+    };
+    const grams = counter.grams;
     if (this.common.fixedVocabulary) {
       result.cols = this.common.fixedVocabulary.length;
       this.setVocabulary(this.common.fixedVocabulary);
+    } else if (grams) {
+      const r = pruneVocabulary(grams.sortedTermGrams(), grams.size, counts, prune);
+      this.terms = Array.from(r.kept, (g) => grams.text(g));
+      this.indexMap = null;
+      grams.termOf = r.oldToNew;
+      this.grams = grams;
+      result = r.counts;
     } else {
-      const r = finalizeVocabulary(counter.vocabulary, counts, {
-        minDf: this.common.minDf,
-        maxDf: this.common.maxDf,
-        maxFeatures: this.common.maxFeatures,
-        binary: this.common.binary,
-      });
-      this.setVocabulary(r.terms);
+      const r = pruneVocabulary(sortedIds(counter.terms), counter.terms.length, counts, prune);
+      const termsById = counter.terms;
+      this.setVocabulary(Array.from(r.kept, (id) => termsById[id]));
       result = r.counts;
     }
     this.learnStatistics(result, lengths);
@@ -459,12 +520,7 @@ export class Bm25Vectorizer extends VocabularyVectorizer {
 
   /** Query vectors: how often each vocabulary term occurs in the query. */
   override transformQueries(texts: readonly string[]): SparseMatrix {
-    const { index } = this.fitted();
-    const counter = new TermCounter(this.analyze, index, false);
-    for (const t of texts) counter.add(t);
-    const m = counter.finish().counts;
-    m.cols = index.size;
-    return m;
+    return this.binarize(this.countFitted(texts).counts);
   }
 
   protected saveExtra(): Record<string, unknown> {
