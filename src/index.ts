@@ -4,7 +4,7 @@
  */
 
 // corpus
-export type { Document, InputProblem } from './corpus/types.js';
+export * from './corpus/index.js';
 // shared
 export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
 // text

@@ -5,10 +5,25 @@ export interface Document {
   meta: Record<string, unknown>;
 }
 
+/** Categories of input problems; summaries count skipped items by these. */
+export type ProblemKind =
+  | 'invalid-utf8'
+  | 'malformed-json'
+  | 'malformed-csv'
+  | 'wrong-column-count'
+  | 'missing-text'
+  | 'empty-document'
+  | 'duplicate-id'
+  | 'binary-file'
+  | 'unreadable-file'
+  | 'other';
+
 /** A problem in the input, reported as a value rather than thrown (unless in strict mode). */
 export interface InputProblem {
   source: string;
   line?: number;
   offset?: number;
   reason: string;
+  /** Category for summaries; readers in this stage always set it. */
+  kind?: ProblemKind;
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCorpus } from './corpus.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -6,7 +7,7 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   // corpus
-  void program;
+  registerCorpus(program);
 
   // text
 

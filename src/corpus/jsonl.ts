@@ -1,0 +1,59 @@
+import { basename } from 'node:path';
+import { decodeUtf8, invalidUtf8At, readLineBatches } from './bytes.js';
+import { type ReaderContext, type RecordFields, recordToDocument, type SourcedDocument } from './context.js';
+
+/** JSON Lines: one object per line; blank lines are ignored (and counted). Yields batches. */
+export async function* readJsonLines(
+  path: string,
+  fields: RecordFields,
+  ctx: ReaderContext,
+): AsyncGenerator<SourcedDocument[]> {
+  const base = basename(path);
+  let blank = 0;
+  for await (const batch of readLineBatches(path, { signal: ctx.signal, onBytes: (n) => ctx.progress(n) })) {
+    const out: SourcedDocument[] = [];
+    try {
+      for (const { bytes, line, offset } of batch) {
+        const text = decodeUtf8(bytes);
+        if (text === undefined) {
+          const at = invalidUtf8At(bytes);
+          ctx.sink.report('invalid-utf8', path, `invalid UTF-8 at byte ${offset + at}; line skipped`, {
+            line,
+            offset: offset + at,
+          });
+          continue;
+        }
+        if (!/\S/.test(text)) {
+          blank++;
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          ctx.sink.report('malformed-json', path, `malformed JSON (${(e as Error).message}); line skipped`, {
+            line,
+            offset,
+          });
+          continue;
+        }
+        const r = recordToDocument(value, fields, `${base}:${line}`, { source: path, line, offset });
+        if ('problem' in r) {
+          const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+          ctx.sink.report(isObject ? 'missing-text' : 'malformed-json', path, `${r.problem}; line skipped`, {
+            line,
+            offset,
+          });
+          continue;
+        }
+        if (ctx.accept(r.doc)) out.push(r.doc);
+      }
+    } catch (e) {
+      // strict mode: documents before the fatal line are still delivered, in order
+      if (out.length > 0) yield out;
+      throw e;
+    }
+    if (out.length > 0) yield out;
+  }
+  if (blank > 0) ctx.log.ignore('blank line', blank);
+}
