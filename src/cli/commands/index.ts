@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerCorpus } from './corpus.js';
+import { register as registerEvalRetrieval } from './eval.js';
+import { register as registerVectorize } from './vectorize.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -12,6 +14,7 @@ export function registerCommands(program: Command): void {
   // text
 
   // embed: sparse
+  registerVectorize(program);
 
   // embed: static word vectors (training)
 
@@ -24,6 +27,7 @@ export function registerCommands(program: Command): void {
   // vectors, index, store, search
 
   // tasks and eval
+  registerEvalRetrieval(program);
 
   // server
 }
