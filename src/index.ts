@@ -24,13 +24,15 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 
 // embed: transformer
 
+// index and store
+// index: sparse (inverted index)
+export * from './index/inverted.js';
 // vectors: sparse
 export * from './vectors/sparse.js';
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
 
-// index and store
-
 // tasks
 
 // eval
+export * from './eval/index.js';

@@ -108,11 +108,16 @@ export function analyzerOptionsFrom(f: AnalyzerFlags): AnalyzerOptions & {
   };
 }
 
-/** A short human description of the analyzer settings, for result tables. */
-export function describeSettings(f: AnalyzerFlags): string {
-  const parts = [`analyzer=${f.analyzer}`, `ngram=${f.ngram.join(',')}`, `tokenizer=${f.tokenizer}`];
-  if (f.stem) parts.push(`stem=${f.lang}`);
-  if (f.stopwords) parts.push(`stopwords=${f.lang}`);
-  if (!f.lowercase) parts.push('no-lowercase');
-  return parts.join(' ');
+/** The analyzer settings as plain values, for result tables and JSON. */
+export function describeSettings(f: AnalyzerFlags): Record<string, unknown> {
+  return {
+    analyzer: f.analyzer,
+    ngram: f.ngram.join(','),
+    tokenizer: f.tokenizer,
+    lowercase: f.lowercase,
+    stem: f.stem ? f.lang : false,
+    stopwords: f.stopwords ? f.lang : false,
+    minDf: f.minDf,
+    maxDf: f.maxDf,
+  };
 }

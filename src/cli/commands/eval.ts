@@ -88,12 +88,7 @@ export function register(program: Command): void {
       } finally {
         bar.done();
       }
-      const settings: Record<string, unknown> = {
-        analyzer: describeSettings(flags),
-        minDf: flags.minDf,
-        maxDf: flags.maxDf,
-        top: flags.top,
-      };
+      const settings: Record<string, unknown> = { ...describeSettings(flags), top: flags.top };
       if (flags.method === 'bm25')
         Object.assign(settings, { k1: flags.k1, b: flags.b, variant: flags.variant });
       if (flags.method === 'tfidf')
