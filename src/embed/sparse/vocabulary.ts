@@ -284,22 +284,24 @@ export class WordGramTable {
     let i = 0;
     while (i < len) {
       let c = s.charCodeAt(i);
-      let width = c >= 0xd800 && c < 0xdc00 && i + 1 < len ? 2 : 1;
-      if (!isWordUnit(s, i, c)) {
-        i += width;
+      if (c < 128 ? ASCII_WORD[c] === 0 : !isWordUnit(s, i, c)) {
+        i += c >= 0xd800 && c < 0xdc00 && i + 1 < len ? 2 : 1;
         continue;
       }
       const start = i;
       let points = 0;
       let h = 0x811c9dc5;
-      do {
-        for (let k = 0; k < width; k++) h = Math.imul(h ^ s.charCodeAt(i + k), 0x01000193);
-        i += width;
+      while (true) {
+        h = Math.imul(h ^ c, 0x01000193);
+        if (c >= 0xd800 && c < 0xdc00 && i + 1 < len) {
+          h = Math.imul(h ^ s.charCodeAt(i + 1), 0x01000193);
+          i += 2;
+        } else i++;
         points++;
         if (i >= len) break;
         c = s.charCodeAt(i);
-        width = c >= 0xd800 && c < 0xdc00 && i + 1 < len ? 2 : 1;
-      } while (isWordUnit(s, i, c));
+        if (c < 128 ? ASCII_WORD[c] === 0 : !isWordUnit(s, i, c)) break;
+      }
       if (points < 2) continue;
       h ^= h >>> 16;
       h = Math.imul(h, 0x85ebca6b);
@@ -312,10 +314,13 @@ export class WordGramTable {
     return this.countIds(n, grow, emit);
   }
 
-  private surfaceHash = new Int32Array(1 << 12);
-  private surfaceSlot = new Int32Array(1 << 12).fill(-1);
-  private surfaceText: string[] = [];
-  private surfaceGram: number[] = [];
+  // Surface forms live in one open-addressing table of 4-int slots [hash, unigram id,
+  // offset into the character pool, length + 1 (0 = empty)] and a pool of UTF-16 units, so a
+  // lookup touches two cache lines instead of a string object per candidate.
+  private surfaceSlots = new Int32Array(4 << 12);
+  private surfaceCount = 0;
+  private surfacePool = new Uint16Array(1 << 16);
+  private surfacePoolUsed = 0;
 
   /** Unigram id of the surface form s[start, end) (-1 unknown, -2 stop word). */
   private surfaceId(
@@ -326,50 +331,57 @@ export class WordGramTable {
     p: SurfacePipeline,
     grow: boolean,
   ): number {
-    const mask = this.surfaceSlot.length - 1;
-    let slot = hash & mask;
+    const slots = this.surfaceSlots;
+    const pool = this.surfacePool;
+    const mask = slots.length - 4;
+    let slot = (hash << 2) & mask;
     const length = end - start;
     while (true) {
-      const e = this.surfaceSlot[slot];
-      if (e < 0) break;
-      if (this.surfaceHash[slot] === hash) {
-        const t = this.surfaceText[e];
-        if (t.length === length) {
-          let k = 0;
-          while (k < length && t.charCodeAt(k) === s.charCodeAt(start + k)) k++;
-          if (k === length) return this.surfaceGram[e];
-        }
+      const lengthPlusOne = slots[slot + 3];
+      if (lengthPlusOne === 0) break;
+      if (slots[slot] === hash && lengthPlusOne === length + 1) {
+        const offset = slots[slot + 2];
+        let k = 0;
+        while (k < length && pool[offset + k] === s.charCodeAt(start + k)) k++;
+        if (k === length) return slots[slot + 1];
       }
-      slot = (slot + 1) & mask;
+      slot = (slot + 4) & mask;
     }
     const token = s.slice(start, end);
     let g: number;
     if (p.stop?.has(token)) g = -2;
     else g = this.unigram(p.stem ? p.stem(token) : token, grow);
     if (g === -1) return -1; // unknown while not learning: not remembered, so lookups stay bounded
-    const e = this.surfaceText.length;
-    this.surfaceText.push(token);
-    this.surfaceGram.push(g);
-    this.surfaceHash[slot] = hash;
-    this.surfaceSlot[slot] = e;
-    if ((e + 1) * 2 > this.surfaceSlot.length) this.rehashSurfaces();
+    if (this.surfacePoolUsed + length > pool.length) {
+      const next = new Uint16Array(Math.max(pool.length * 2, this.surfacePoolUsed + length));
+      next.set(pool);
+      this.surfacePool = next;
+    }
+    const offset = this.surfacePoolUsed;
+    for (let k = 0; k < length; k++) this.surfacePool[offset + k] = s.charCodeAt(start + k);
+    this.surfacePoolUsed += length;
+    slots[slot] = hash;
+    slots[slot + 1] = g;
+    slots[slot + 2] = offset;
+    slots[slot + 3] = length + 1;
+    if (++this.surfaceCount * 2 > slots.length >> 2) this.rehashSurfaces();
     return g;
   }
 
   private rehashSurfaces(): void {
-    const oldHash = this.surfaceHash;
-    const oldSlot = this.surfaceSlot;
-    const size = oldSlot.length * 2;
-    this.surfaceHash = new Int32Array(size);
-    this.surfaceSlot = new Int32Array(size).fill(-1);
-    const mask = size - 1;
-    for (let k = 0; k < oldSlot.length; k++) {
-      if (oldSlot[k] < 0) continue;
-      let slot = oldHash[k] & mask;
-      while (this.surfaceSlot[slot] >= 0) slot = (slot + 1) & mask;
-      this.surfaceHash[slot] = oldHash[k];
-      this.surfaceSlot[slot] = oldSlot[k];
+    const old = this.surfaceSlots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length - 4;
+    for (let k = 0; k < old.length; k += 4) {
+      if (old[k + 3] === 0) continue;
+      let slot = (old[k] << 2) & mask;
+      while (slots[slot + 3] !== 0) slot = (slot + 4) & mask;
+      slots[slot] = old[k];
+      slots[slot + 1] = old[k + 1];
+      slots[slot + 2] = old[k + 2];
+      slots[slot + 3] = old[k + 3];
     }
+    this.surfaceSlots = slots;
   }
 
   /** Counts the n-grams of the unigram ids in tokenIds[0, n). */
