@@ -276,7 +276,18 @@ export class WordGramTable {
    * unigram after stop-word removal and stemming). Only a new surface form is sliced out.
    */
   countText(text: string, surface: SurfacePipeline, grow: boolean, emit: (id: number) => void): number {
-    const s = surface.lowercase ? text.toLowerCase() : text;
+    if (surface.lowercase) {
+      // ASCII text is lowercased on the fly (no lowercased copy of the document); the first
+      // non-ASCII character sends the document through toLowerCase(), whose context rules
+      // (final sigma, dotted I) only a whole-text pass gets right
+      const n = this.scan(text, true, surface, grow);
+      return this.countIds(n >= 0 ? n : this.scan(text.toLowerCase(), false, surface, grow), grow, emit);
+    }
+    return this.countIds(this.scan(text, false, surface, grow), grow, emit);
+  }
+
+  /** Fills tokenIds with the unigram ids of s's tokens; -1 if `asciiLower` meets non-ASCII. */
+  private scan(s: string, asciiLower: boolean, surface: SurfacePipeline, grow: boolean): number {
     const len = s.length;
     if (len > this.tokenIds.length) this.tokenIds = new Int32Array(len + 16);
     const ids = this.tokenIds;
@@ -284,6 +295,7 @@ export class WordGramTable {
     let i = 0;
     while (i < len) {
       let c = s.charCodeAt(i);
+      if (c >= 128 && asciiLower) return -1;
       if (c < 128 ? ASCII_WORD[c] === 0 : !isWordUnit(s, i, c)) {
         i += c >= 0xd800 && c < 0xdc00 && i + 1 < len ? 2 : 1;
         continue;
@@ -292,6 +304,7 @@ export class WordGramTable {
       let points = 0;
       let h = 0x811c9dc5;
       while (true) {
+        if (asciiLower && c >= 65 && c <= 90) c += 32;
         h = Math.imul(h ^ c, 0x01000193);
         if (c >= 0xd800 && c < 0xdc00 && i + 1 < len) {
           h = Math.imul(h ^ s.charCodeAt(i + 1), 0x01000193);
@@ -300,18 +313,19 @@ export class WordGramTable {
         points++;
         if (i >= len) break;
         c = s.charCodeAt(i);
+        if (c >= 128 && asciiLower) return -1;
         if (c < 128 ? ASCII_WORD[c] === 0 : !isWordUnit(s, i, c)) break;
       }
       if (points < 2) continue;
       h ^= h >>> 16;
       h = Math.imul(h, 0x85ebca6b);
       h ^= h >>> 13;
-      const g = this.surfaceId(s, start, i, h, surface, grow);
+      const g = this.surfaceId(s, start, i, h, surface, grow, asciiLower);
       // stop words leave the sequence (as scikit-learn drops them before n-grams); unknown
       // tokens stay, as -1, so they still break the n-grams around them
       if (g !== -2) ids[n++] = g;
     }
-    return this.countIds(n, grow, emit);
+    return n;
   }
 
   // Surface forms live in one open-addressing table of 4-int slots [hash, unigram id,
@@ -330,6 +344,7 @@ export class WordGramTable {
     hash: number,
     p: SurfacePipeline,
     grow: boolean,
+    asciiLower: boolean,
   ): number {
     const slots = this.surfaceSlots;
     const pool = this.surfacePool;
@@ -342,12 +357,16 @@ export class WordGramTable {
       if (slots[slot] === hash && lengthPlusOne === length + 1) {
         const offset = slots[slot + 2];
         let k = 0;
-        while (k < length && pool[offset + k] === s.charCodeAt(start + k)) k++;
+        for (; k < length; k++) {
+          let c = s.charCodeAt(start + k);
+          if (asciiLower && c >= 65 && c <= 90) c += 32;
+          if (pool[offset + k] !== c) break;
+        }
         if (k === length) return slots[slot + 1];
       }
       slot = (slot + 4) & mask;
     }
-    const token = s.slice(start, end);
+    const token = asciiLower ? s.slice(start, end).toLowerCase() : s.slice(start, end);
     let g: number;
     if (p.stop?.has(token)) g = -2;
     else g = this.unigram(p.stem ? p.stem(token) : token, grow);
@@ -358,7 +377,7 @@ export class WordGramTable {
       this.surfacePool = next;
     }
     const offset = this.surfacePoolUsed;
-    for (let k = 0; k < length; k++) this.surfacePool[offset + k] = s.charCodeAt(start + k);
+    for (let k = 0; k < length; k++) this.surfacePool[offset + k] = token.charCodeAt(k);
     this.surfacePoolUsed += length;
     slots[slot] = hash;
     slots[slot + 1] = g;
