@@ -42,7 +42,11 @@ export function addAnalyzerOptions(cmd: Command, stemAndStopwords = false): Comm
         .choices(['word', 'char', 'char_wb'])
         .default('word'),
     )
-    .option('--ngram <min,max>', 'n-gram range, e.g. 1,2', parseRange('--ngram'), [1, 1])
+    .addOption(
+      new Option('--ngram <min,max>', 'n-gram range, e.g. 1,2')
+        .argParser(parseRange('--ngram'))
+        .default([1, 1], '1,1'),
+    )
     .option('--no-lowercase', 'keep case (lowercasing is the default)')
     .addOption(
       new Option(
@@ -73,11 +77,10 @@ export function addAnalyzerOptions(cmd: Command, stemAndStopwords = false): Comm
       parseDocumentFrequency('--min-df'),
       1,
     )
-    .option(
-      '--max-df <n>',
-      'drop terms in more documents (integer: count, with a dot: fraction)',
-      parseDocumentFrequency('--max-df'),
-      { fraction: 1 },
+    .addOption(
+      new Option('--max-df <n>', 'drop terms in more documents (integer: count, with a dot: fraction)')
+        .argParser(parseDocumentFrequency('--max-df'))
+        .default({ fraction: 1 }, '1.0 (every document)'),
     )
     .option('--max-features <n>', 'keep the n most frequent terms', (v) => {
       const n = Number(v);
