@@ -54,7 +54,8 @@ function assertSameMatrix(ours: SparseMatrix, theirs: GoldenCsr, what: string): 
 
 /**
  * scikit-learn picks `max_features` with numpy's unstable argsort, so which of several terms
- * tied at the cut-off count survive depends on numpy's sort internals. Ours keeps the earlier
+ * tied at the cut-off count survive depends on numpy's sort internals (with numpy 1.24.2 on an
+ * AVX-512 CPU, a SIMD sort whose tie order is not even numpy's portable quicksort's). Ours keeps the earlier
  * term in sorted order. Everything above the cut-off must agree, and both sides must cut at the
  * same count.
  */
