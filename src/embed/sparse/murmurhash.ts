@@ -7,8 +7,38 @@ const encoder = new TextEncoder();
 let buffer = new Uint8Array(256);
 
 export function murmurhash3(text: string, seed = 0): number {
+  const len = text.length;
+  if (len <= 64) {
+    // short tokens (nearly all): UTF-8 encoded by hand into the scratch buffer, cheaper than a
+    // native encodeInto call per token
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) buffer[n++] = c;
+      else if (c < 0x800) {
+        buffer[n++] = 0xc0 | (c >> 6);
+        buffer[n++] = 0x80 | (c & 63);
+      } else if (c >= 0xd800 && c < 0xdc00 && i + 1 < len && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
+        buffer[n++] = 0xf0 | (c >> 18);
+        buffer[n++] = 0x80 | ((c >> 12) & 63);
+        buffer[n++] = 0x80 | ((c >> 6) & 63);
+        buffer[n++] = 0x80 | (c & 63);
+      } else if (c >= 0xd800 && c < 0xe000) {
+        // a lone surrogate: what encodeInto writes (U+FFFD)
+        buffer[n++] = 0xef;
+        buffer[n++] = 0xbf;
+        buffer[n++] = 0xbd;
+      } else {
+        buffer[n++] = 0xe0 | (c >> 12);
+        buffer[n++] = 0x80 | ((c >> 6) & 63);
+        buffer[n++] = 0x80 | (c & 63);
+      }
+    }
+    return murmurhash3Bytes(buffer, n, seed);
+  }
   // a UTF-16 unit becomes at most 3 UTF-8 bytes
-  if (text.length * 3 > buffer.length) buffer = new Uint8Array(text.length * 3 + 16);
+  if (len * 3 > buffer.length) buffer = new Uint8Array(len * 3 + 16);
   const n = encoder.encodeInto(text, buffer).written;
   return murmurhash3Bytes(buffer, n, seed);
 }
