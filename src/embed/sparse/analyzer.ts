@@ -75,12 +75,57 @@ export function buildAnalyzer(options: AnalyzerOptions = {}): Analyze {
   return analyzerFromConfig(analyzerConfig(options));
 }
 
+const SURROGATES = /[\uD800-\uDFFF]/;
+const MULTI_SPACE = /\s\s+/gu;
+const SPACES = /\s+/u;
+
+/**
+ * `charNgrams` for text without surrogate pairs, where a code point is one UTF-16 unit, so
+ * n-grams are plain slices (no array of characters, no joins). Same output, same order.
+ */
+function bmpCharNgrams(text: string, minN: number, maxN: number): string[] {
+  const s = text.replace(MULTI_SPACE, ' ');
+  const len = s.length;
+  const out: string[] = [];
+  for (let n = minN; n <= Math.min(maxN, len); n++)
+    for (let i = 0; i + n <= len; i++) out.push(s.slice(i, i + n));
+  return out;
+}
+
+/** `charWbNgrams` for text without surrogate pairs (see bmpCharNgrams). */
+function bmpCharWbNgrams(text: string, minN: number, maxN: number): string[] {
+  const out: string[] = [];
+  for (const word of text.replace(MULTI_SPACE, ' ').split(SPACES)) {
+    if (word === '') continue;
+    const w = ` ${word} `;
+    const wl = w.length;
+    for (let n = minN; n <= maxN; n++) {
+      let offset = 0;
+      out.push(w.slice(0, n));
+      while (offset + n < wl) {
+        offset++;
+        out.push(w.slice(offset, offset + n));
+      }
+      if (offset === 0) break;
+    }
+  }
+  return out;
+}
+
 /** The analyzer a saved configuration describes. */
 export function analyzerFromConfig(c: AnalyzerConfig): Analyze {
   const [minN, maxN] = c.ngramRange;
   const lower = c.lowercase;
-  if (c.analyzer === 'char') return (text) => charNgrams(lower ? text.toLowerCase() : text, minN, maxN);
-  if (c.analyzer === 'char_wb') return (text) => charWbNgrams(lower ? text.toLowerCase() : text, minN, maxN);
+  if (c.analyzer === 'char')
+    return (text) => {
+      const t = lower ? text.toLowerCase() : text;
+      return SURROGATES.test(t) ? charNgrams(t, minN, maxN) : bmpCharNgrams(t, minN, maxN);
+    };
+  if (c.analyzer === 'char_wb')
+    return (text) => {
+      const t = lower ? text.toLowerCase() : text;
+      return SURROGATES.test(t) ? charWbNgrams(t, minN, maxN) : bmpCharWbNgrams(t, minN, maxN);
+    };
   const tokens = wordTokensFromConfig(c)!;
   return minN === 1 && maxN === 1 ? tokens : (text) => wordNgrams(tokens(text), minN, maxN);
 }

@@ -9,6 +9,7 @@ import { loadSparseVectorizer } from '../../../src/embed/sparse/index.js';
 import { Bm25Vectorizer, CountVectorizer, TfidfVectorizer } from '../../../src/embed/sparse/vectorizers.js';
 import { compareCodePoints } from '../../../src/embed/sparse/vocabulary.js';
 import { isSmyslError } from '../../../src/errors.js';
+import { charNgrams, charWbNgrams } from '../../../src/text/ngrams.js';
 import { sparseGet, sparseToDense } from '../../../src/vectors/sparse.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'smysl-sparse-'));
@@ -139,4 +140,25 @@ test('clear errors: not fitted, empty vocabulary, bad options', () => {
     () => new CountVectorizer({ maxDf: 1.5 }),
     (e) => isSmyslError(e, 'E_USAGE'),
   );
+});
+
+test('character analyzers equal the text stage n-gram functions (fast path for BMP text)', () => {
+  const samples = ['ab  c\td', ' Ёжик  в\nтумане ', 'x', '', 'a\u00a0b c', 'I  ❤  NY', '😀 ab'];
+  for (const text of samples) {
+    for (const [lo, hi] of [
+      [1, 1],
+      [1, 3],
+      [2, 4],
+      [5, 5],
+    ] as [number, number][]) {
+      assert.deepEqual(
+        buildAnalyzer({ analyzer: 'char', ngramRange: [lo, hi], lowercase: false })(text),
+        charNgrams(text, lo, hi),
+      );
+      assert.deepEqual(
+        buildAnalyzer({ analyzer: 'char_wb', ngramRange: [lo, hi], lowercase: false })(text),
+        charWbNgrams(text, lo, hi),
+      );
+    }
+  }
 });
