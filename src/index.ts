@@ -1,37 +1,35 @@
 /**
- * smysl's public API. Grouped by pipeline stage (corpus → text → embed → vectors → index →
- * tasks → eval); each group re-exports its stage's public surface.
+ * smysl's public API, one barrel per pipeline stage:
+ * corpus → text → embed → vectors → index → store → tasks → eval.
+ * (Biome's import sorting is off for this file so the stages stay in pipeline order.)
  */
+
+// shared
+export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
+export type { LongRunning, Progress } from './util/progress.js';
 
 // corpus
 export * from './corpus/index.js';
-export type { Document, InputProblem } from './corpus/types.js';
+
+// text (with subword tokenizers)
+export * from './text/index.js';
+export * from './text/subword/index.js';
+
 // embed
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
-// shared
-export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
-// text
-export * from './text/index.js';
-
-// text: subword tokenizers
-export * from './text/subword/index.js';
-export type { LongRunning, Progress } from './util/progress.js';
-
-// embed: sparse
-
-// embed: static word vectors (training)
-
-// embed: static word vectors (queries, formats, evaluation)
+export * from './embed/sparse/index.js';
 export * from './embed/static/word-vectors.js';
-export * from './eval/word-vectors.js';
-
-// embed: transformer
 
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
+export * from './vectors/sparse.js';
+export { tsne, umap, type TsneOptions, type UmapOptions } from './vectors/projection.js';
 
-// index and store
+// index
+export * from './index/inverted.js';
 
 // tasks
+export * from './tasks/index.js';
 
 // eval
+export * from './eval/index.js';

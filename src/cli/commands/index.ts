@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { register as registerCorpus } from './corpus.js';
+import { register as registerEvalRetrieval } from './eval.js';
 import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
+import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
 
 /**
@@ -18,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerTokenize(program);
 
   // embed: sparse
+  registerVectorize(program);
 
   // embed: static word vectors (training)
 
@@ -34,6 +37,7 @@ export function registerCommands(program: Command): void {
 
   // tasks and eval
   registerLm(program);
+  registerEvalRetrieval(program);
 
   // server
 }
