@@ -23,6 +23,7 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 // embed: static word vectors (queries, formats, evaluation)
 
 // embed: transformer
+export * from './embed/transformer/index.js';
 
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as transformerCommands from './transformer.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   // text: subword tokenizers
 
   // embed: transformer
+  transformerCommands.register(program);
 
   // vectors, index, store, search
 
