@@ -106,9 +106,11 @@ function decode(bytes: Uint8Array, start: number, count: number, dtype: Safetens
     case 'F64':
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
       break;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+    case 'F16': {
+      const table = halfTable();
+      for (let i = 0; i < count; i++) out[i] = table[view.getUint16(i * 2, true)];
       break;
+    }
     case 'BF16': {
       const word = new Uint32Array(out.buffer);
       for (let i = 0; i < count; i++) word[i] = view.getUint16(i * 2, true) << 16;
@@ -132,6 +134,17 @@ function decode(bytes: Uint8Array, start: number, count: number, dtype: Safetens
       break;
   }
   return out;
+}
+
+let HALF_TABLE: Float32Array | undefined;
+
+/** All 65,536 binary16 values, decoded once: a table lookup beats bit twiddling per weight. */
+function halfTable(): Float32Array {
+  if (!HALF_TABLE) {
+    HALF_TABLE = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) HALF_TABLE[h] = halfToFloat(h);
+  }
+  return HALF_TABLE;
 }
 
 /** IEEE 754 binary16 → number (subnormals, infinities and NaN included). */
