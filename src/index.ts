@@ -5,16 +5,16 @@
 
 // corpus
 export type { Document, InputProblem } from './corpus/types.js';
+// embed
+export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 // shared
 export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
 // text
 export * from './text/index.js';
-export type { LongRunning, Progress } from './util/progress.js';
 
 // text: subword tokenizers
-
-// embed
-export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
+export * from './text/subword/index.js';
+export type { LongRunning, Progress } from './util/progress.js';
 
 // embed: sparse
 
