@@ -14,6 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { TransformerEmbedder } from '../src/embed/transformer/embedder.js';
 import { ensureEncoderFile, resolveModel } from '../src/embed/transformer/models.js';
 
+const ENGINES = ['pipeline', 'smysl-fp32', 'smysl-fp32-unsorted', 'smysl-int8'];
+const LABELS: Record<string, string> = {
+  pipeline: '@huggingface/transformers pipeline, same ONNX (fp32)',
+  'smysl-fp32': 'smysl fp32',
+  'smysl-fp32-unsorted': 'smysl fp32, input order (no length sort)',
+  'smysl-int8': 'smysl int8 (per-channel)',
+};
 const STS_DEV = path.resolve('../shared/data/stsbenchmark/sts-dev.csv');
 
 function arg(name: string, fallback: string): string {
@@ -61,6 +68,7 @@ async function child(engine: string, batchSize: number, threads: number, limit: 
   } else {
     const embedder = await TransformerEmbedder.create({
       dtype: engine === 'smysl-int8' ? 'int8' : 'fp32',
+      sortByLength: engine !== 'smysl-fp32-unsorted',
       batchSize,
       threads,
       log: () => {},
@@ -118,7 +126,7 @@ async function main() {
   const rows: string[][] = [];
   for (const batch of batchSizes) {
     const results: Record<string, Result> = {};
-    for (const engine of ['pipeline', 'smysl-fp32', 'smysl-int8']) {
+    for (const engine of ENGINES) {
       const out = execFileSync(
         process.execPath,
         [self, '--child', engine, String(batch), String(threads), String(limit), dir],
@@ -128,11 +136,11 @@ async function main() {
     }
     const rate = (r: Result) => r.rows / r.seconds;
     const base = rate(results.pipeline);
-    for (const engine of ['pipeline', 'smysl-fp32', 'smysl-int8']) {
+    for (const engine of ENGINES) {
       const r = results[engine];
       rows.push([
         String(batch),
-        engine === 'pipeline' ? '@huggingface/transformers pipeline (same ONNX)' : engine,
+        LABELS[engine],
         rate(r).toFixed(1),
         (rate(r) / base).toFixed(2),
         r.peakMb.toFixed(0),

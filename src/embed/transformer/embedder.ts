@@ -36,6 +36,8 @@ export interface TransformerEmbedderOptions {
   stride?: number;
   /** Texts per streamed chunk (sorted by length inside a chunk; default 1024). */
   chunkSize?: number;
+  /** Sort sequences by length before batching, to cut padding (default true). */
+  sortByLength?: boolean;
   /** Use this tokenizer instead of the model's own tokenizer files. */
   tokenizer?: PieceTokenizer;
   /** Where the one-line "building the encoder" message goes (default stderr). */
@@ -352,13 +354,15 @@ export class TransformerEmbedder implements DenseEmbedder {
     signal: AbortSignal | undefined,
     visit: (window: Window, hidden: Float32Array, offset: number) => void,
   ): Promise<void> {
-    const order = windows.map((_, i) => i).sort((a, b) => windows[b].ids.length - windows[a].ids.length);
+    const order = windows.map((_, i) => i);
+    if (this.opts.sortByLength !== false) order.sort((a, b) => windows[b].ids.length - windows[a].ids.length);
     const h = this.dim;
     const pad = BigInt(this.config.padTokenId);
     for (let start = 0; start < order.length; start += this.batchSize) {
       throwIfAborted(signal);
       const members = order.slice(start, start + this.batchSize).map((i) => windows[i]);
-      const length = members[0].ids.length;
+      let length = 0;
+      for (const w of members) length = Math.max(length, w.ids.length);
       const batch: EncoderBatch = {
         rows: members.length,
         length,
