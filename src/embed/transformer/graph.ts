@@ -2,7 +2,7 @@ import type { BertConfig, BertWeights, Linear } from './config.js';
 import { DataType, OnnxGraphBuilder } from './onnx.js';
 
 /** Bumped whenever the emitted graph changes, so cached builds are rebuilt. */
-export const GRAPH_BUILDER_VERSION = 3;
+export const GRAPH_BUILDER_VERSION = 4;
 
 export type EncoderDtype = 'fp32' | 'int8';
 
@@ -19,6 +19,12 @@ export interface BuildEncoderOptions {
    * com.microsoft MultiHeadAttention. Default: 'attention' for fp32, 'multihead' for int8.
    */
   attention?: 'attention' | 'multihead';
+  /**
+   * false: write attention, the residual LayerNorms and GELU with standard ONNX operators only
+   * (MatMul/Softmax/LayerNormalization/Erf…), leaving any fusion to onnxruntime's optimizer.
+   * Kept to measure what the contrib operators buy. Default true.
+   */
+  fused?: boolean;
   metadata?: Record<string, string>;
 }
 
@@ -50,6 +56,7 @@ export function buildEncoderGraph(
   const dtype = opts.dtype ?? 'fp32';
   const attentionKind = opts.attention ?? (dtype === 'fp32' ? 'attention' : 'multihead');
   const allHidden = opts.allHiddenStates ?? true;
+  const fused = opts.fused ?? true;
   const g = new OnnxGraphBuilder();
   const h = config.hiddenSize;
   const eps = { float: config.layerNormEps };
@@ -124,6 +131,32 @@ export function buildEncoderGraph(
     );
   };
 
+  /** LayerNorm(x + bias + skip): one com.microsoft op, or Add + Add + LayerNormalization. */
+  const skipLayerNorm = (
+    x: string,
+    skip: string,
+    gamma: string,
+    beta: string,
+    bias: string,
+    name?: string,
+  ): string => {
+    const out = name ? [name] : 1;
+    if (fused)
+      return g.node('SkipLayerNormalization', [x, skip, gamma, beta, bias], out, { epsilon: eps }, MS)[0];
+    const summed = g.op('Add', [g.op('Add', [x, bias]), skip]);
+    return g.node('LayerNormalization', [summed, gamma, beta], out, { axis: -1, epsilon: eps })[0];
+  };
+  let maskBiasValue: string | undefined;
+  /** (1 - mask) * -10000 as [batch, 1, 1, sequence], added to the attention scores. */
+  const maskBias = (): string => {
+    if (maskBiasValue) return maskBiasValue;
+    const maskFloat = g.op('Cast', [attentionMask], { to: DataType.FLOAT });
+    const inverted = g.op('Sub', [g.initializer('one_float', [], Float32Array.of(1)), maskFloat]);
+    const scaled = g.op('Mul', [inverted, g.initializer('mask_fill', [], Float32Array.of(-10000))]);
+    maskBiasValue = g.op('Unsqueeze', [scaled, g.int64s('mask_axes', [1, 2])]);
+    return maskBiasValue;
+  };
+
   for (let li = 0; li < weights.layers.length; li++) {
     const layer = weights.layers[li];
     const p = `layer${li}`;
@@ -135,7 +168,9 @@ export function buildEncoderGraph(
     };
     const qkvBias = g.initializer(`${p}_qkv_bias`, [3 * h], qkv.bias);
     let context: string;
-    if (attentionKind === 'attention' && dtype === 'fp32') {
+    if (!fused) {
+      context = plainSelfAttention(g, matmul(hidden, qkv, `${p}_qkv`), qkvBias, maskBias(), config);
+    } else if (attentionKind === 'attention' && dtype === 'fp32') {
       const qkvWeight = g.initializer(`${p}_qkv_weight`, [h, 3 * h], transpose(qkv.weight, 3 * h, h));
       context = g.op(
         'Attention',
@@ -154,42 +189,31 @@ export function buildEncoderGraph(
       );
     }
     const attended = matmul(context, layer.attentionOutput, `${p}_attention_output`);
-    const afterAttention = g.node(
-      'SkipLayerNormalization',
-      [
-        attended,
-        hidden,
-        g.initializer(`${p}_attention_norm_gamma`, [h], layer.attentionNorm.gamma),
-        g.initializer(`${p}_attention_norm_beta`, [h], layer.attentionNorm.beta),
-        g.initializer(`${p}_attention_output_bias`, [h], layer.attentionOutput.bias),
-      ],
-      1,
-      { epsilon: eps },
-      MS,
-    )[0];
-    const intermediate = g.op(
-      'BiasGelu',
-      [
-        matmul(afterAttention, layer.intermediate, `${p}_intermediate`),
-        g.initializer(`${p}_intermediate_bias`, [config.intermediateSize], layer.intermediate.bias),
-      ],
-      {},
-      MS,
+    const afterAttention = skipLayerNorm(
+      attended,
+      hidden,
+      g.initializer(`${p}_attention_norm_gamma`, [h], layer.attentionNorm.gamma),
+      g.initializer(`${p}_attention_norm_beta`, [h], layer.attentionNorm.beta),
+      g.initializer(`${p}_attention_output_bias`, [h], layer.attentionOutput.bias),
     );
+    const intermediateBias = g.initializer(
+      `${p}_intermediate_bias`,
+      [config.intermediateSize],
+      layer.intermediate.bias,
+    );
+    const preActivation = matmul(afterAttention, layer.intermediate, `${p}_intermediate`);
+    const intermediate = fused
+      ? g.op('BiasGelu', [preActivation, intermediateBias], {}, MS)
+      : plainGelu(g, g.op('Add', [preActivation, intermediateBias]));
     const isLast = li === weights.layers.length - 1;
-    hidden = g.node(
-      'SkipLayerNormalization',
-      [
-        matmul(intermediate, layer.output, `${p}_output`),
-        afterAttention,
-        g.initializer(`${p}_output_norm_gamma`, [h], layer.outputNorm.gamma),
-        g.initializer(`${p}_output_norm_beta`, [h], layer.outputNorm.beta),
-        g.initializer(`${p}_output_bias`, [h], layer.output.bias),
-      ],
-      isLast ? [LAST_HIDDEN_STATE] : 1,
-      { epsilon: eps },
-      MS,
-    )[0];
+    hidden = skipLayerNorm(
+      matmul(intermediate, layer.output, `${p}_output`),
+      afterAttention,
+      g.initializer(`${p}_output_norm_gamma`, [h], layer.outputNorm.gamma),
+      g.initializer(`${p}_output_norm_beta`, [h], layer.outputNorm.beta),
+      g.initializer(`${p}_output_bias`, [h], layer.output.bias),
+      isLast ? LAST_HIDDEN_STATE : undefined,
+    );
     if (!isLast) hidden = emitHidden(hidden, li + 1);
   }
   g.output(LAST_HIDDEN_STATE, DataType.FLOAT, ['batch', 'sequence', h]);
@@ -199,6 +223,42 @@ export function buildEncoderGraph(
     producerVersion: String(GRAPH_BUILDER_VERSION),
     metadata: { dtype, ...opts.metadata },
   });
+}
+
+/** Self-attention from a projected [batch, sequence, 3·hidden] tensor with standard ops only. */
+function plainSelfAttention(
+  g: OnnxGraphBuilder,
+  projected: string,
+  qkvBias: string,
+  maskBias: string,
+  config: BertConfig,
+): string {
+  const h = config.hiddenSize;
+  const heads = config.numAttentionHeads;
+  const headSize = h / heads;
+  const biased = g.op('Add', [projected, qkvBias]);
+  const [q, k, v] = g.node('Split', [biased, g.int64s(g.fresh('split'), [h, h, h])], 3, { axis: 2 });
+  const headsShape = g.int64s(g.fresh('heads_shape'), [0, 0, heads, headSize]);
+  const split = (x: string, perm: number[]) =>
+    g.op('Transpose', [g.op('Reshape', [x, headsShape])], { perm });
+  const scores = g.op('Mul', [
+    g.op('MatMul', [split(q, [0, 2, 1, 3]), split(k, [0, 2, 3, 1])]),
+    g.initializer(g.fresh('scale'), [], Float32Array.of(1 / Math.sqrt(headSize))),
+  ]);
+  const weights = g.op('Softmax', [g.op('Add', [scores, maskBias])], { axis: -1 });
+  const context = g.op('Transpose', [g.op('MatMul', [weights, split(v, [0, 2, 1, 3])])], {
+    perm: [0, 2, 1, 3],
+  });
+  return g.op('Reshape', [context, g.int64s(g.fresh('hidden_shape'), [0, 0, h])]);
+}
+
+/** Exact GELU, x · ½ · (1 + erf(x / √2)), with standard ops. */
+function plainGelu(g: OnnxGraphBuilder, x: string): string {
+  const erf = g.op('Erf', [
+    g.op('Mul', [x, g.initializer(g.fresh('inv_sqrt2'), [], Float32Array.of(Math.SQRT1_2))]),
+  ]);
+  const onePlus = g.op('Add', [erf, g.initializer(g.fresh('one'), [], Float32Array.of(1))]);
+  return g.op('Mul', [g.op('Mul', [x, onePlus]), g.initializer(g.fresh('half'), [], Float32Array.of(0.5))]);
 }
 
 /** [rows, cols] row-major → [cols, rows] row-major. */

@@ -43,11 +43,15 @@ function batchOf(sequences: number[][]) {
   return { rows: sequences.length, length, ids, mask };
 }
 
-for (const attention of ['attention', 'multihead'] as const) {
-  test(`fp32 graph (${attention}) matches a plain TypeScript forward pass to 1e-4 at every layer`, async () => {
+for (const [attention, fused] of [
+  ['attention', true],
+  ['multihead', true],
+  ['attention', false],
+] as const) {
+  test(`fp32 graph (${fused ? attention : 'standard ops only'}) matches a plain TypeScript forward pass to 1e-4 at every layer`, async () => {
     const { config, weights } = await load();
     const session = await EncoderSession.create(
-      buildEncoderGraph(config, weights, { dtype: 'fp32', attention }),
+      buildEncoderGraph(config, weights, { dtype: 'fp32', attention, fused }),
       config.hiddenSize,
       config.numHiddenLayers,
       { threads: 1 },
