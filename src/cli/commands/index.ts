@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerTokenizer } from './tokenizer.js';
 import * as transformerCommands from './transformer.js';
 
 /**
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   // embed: static word vectors (queries, formats, evaluation)
 
   // text: subword tokenizers
+  registerTokenizer(program);
 
   // embed: transformer
   transformerCommands.register(program);

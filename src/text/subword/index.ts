@@ -62,3 +62,10 @@ export {
   type TruncationStrategy,
   toBigInt64,
 } from './tokenizer.js';
+export {
+  countWords,
+  type SubwordModelKind,
+  type TrainTokenizerOptions,
+  trainFromCounts,
+  trainTokenizer,
+} from './train.js';

@@ -17,20 +17,32 @@ export interface SubwordModel {
   toJSON(): Record<string, unknown>;
 }
 
-const CACHE_LIMIT = 100_000;
+const CACHE_LIMIT = 200_000;
 
-/** A word → pieces cache that forgets everything when full (cheap, and words repeat a lot). */
+/**
+ * A word → pieces cache with two generations: when the young one fills up it becomes the old
+ * one, and hits in the old one are promoted. Frequent words survive; memory stays bounded.
+ */
 class WordCache {
-  private map = new Map<string, WordPieces>();
+  private young = new Map<string, WordPieces>();
+  private old = new Map<string, WordPieces>();
   get(word: string): WordPieces | undefined {
-    return this.map.get(word);
+    const hit = this.young.get(word);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(word);
+    if (aged !== undefined) this.set(word, aged);
+    return aged;
   }
   set(word: string, pieces: WordPieces): void {
-    if (this.map.size >= CACHE_LIMIT) this.map.clear();
-    this.map.set(word, pieces);
+    if (this.young.size >= CACHE_LIMIT) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(word, pieces);
   }
   clear(): void {
-    this.map.clear();
+    this.young.clear();
+    this.old.clear();
   }
 }
 
@@ -75,6 +87,56 @@ function prevCodePointStart(s: string, end: number): number {
   return end - 1;
 }
 
+/** A trie over UTF-16 units for longest-prefix lookups without building substrings. */
+class PrefixTrie {
+  private readonly children: Map<number, number>[] = [new Map()];
+  private readonly ids: number[] = [-1];
+  /** End of the last match `longest` found. */
+  matchEnd = 0;
+  insert(text: string, from: number, id: number): void {
+    let node = 0;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let next = this.children[node].get(c);
+      if (next === undefined) {
+        next = this.children.length;
+        this.children.push(new Map());
+        this.ids.push(-1);
+        this.children[node].set(c, next);
+      }
+      node = next;
+    }
+    if (node > 0 && this.ids[node] < 0) this.ids[node] = id;
+  }
+  /** Id of the longest entry equal to word[start, end) with `end` on a code point boundary, or -1. */
+  longest(word: string, start: number): number {
+    let node = 0;
+    let found = -1;
+    for (let i = start; i < word.length; i++) {
+      const next = this.children[node].get(word.charCodeAt(i));
+      if (next === undefined) break;
+      node = next;
+      const id = this.ids[node];
+      if (
+        id >= 0 &&
+        !(
+          i + 1 < word.length &&
+          isLowSurrogate(word.charCodeAt(i + 1)) &&
+          isHighSurrogate(word.charCodeAt(i))
+        )
+      ) {
+        found = id;
+        this.matchEnd = i + 1;
+      }
+    }
+    return found;
+  }
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
 export interface WordPieceOptions {
   unkToken: string;
   continuingSubwordPrefix: string;
@@ -88,6 +150,8 @@ export class WordPieceModel implements SubwordModel {
   private readonly vocab: Vocabulary;
   private readonly cache = new WordCache();
   private readonly unkId: number;
+  private readonly initial = new PrefixTrie();
+  private readonly continuation = new PrefixTrie();
 
   constructor(vocab: Iterable<[string, number]>, options: Partial<WordPieceOptions> = {}) {
     this.vocab = new Vocabulary(vocab);
@@ -103,6 +167,13 @@ export class WordPieceModel implements SubwordModel {
         `WordPiece vocabulary lacks its unknown token ${this.options.unkToken}`,
       );
     this.unkId = unk;
+    for (const [token, id] of this.vocab.ids) this.index(token, id);
+  }
+  private index(token: string, id: number): void {
+    this.initial.insert(token, 0, id);
+    const prefix = this.options.continuingSubwordPrefix;
+    if (token.startsWith(prefix) && token.length > prefix.length)
+      this.continuation.insert(token, prefix.length, id);
   }
   get vocabSize(): number {
     return this.vocab.size;
@@ -114,7 +185,9 @@ export class WordPieceModel implements SubwordModel {
     return this.vocab.tokens[id];
   }
   addToken(token: string, id: number): void {
+    const known = this.vocab.ids.has(token);
     this.vocab.add(token, id);
+    if (!known) this.index(token, this.vocab.ids.get(token)!);
     this.cache.clear();
   }
   tokenizeWord(word: string): WordPieces {
@@ -125,6 +198,24 @@ export class WordPieceModel implements SubwordModel {
     return pieces;
   }
   private tokenizeUncached(word: string): WordPieces {
+    if (
+      word.length > this.options.maxInputCharsPerWord &&
+      codePointCount(word) > this.options.maxInputCharsPerWord
+    )
+      return Int32Array.of(this.unkId, word.length);
+    const out: number[] = [];
+    let start = 0;
+    while (start < word.length) {
+      const trie = start === 0 ? this.initial : this.continuation;
+      const id = trie.longest(word, start);
+      if (id < 0) return Int32Array.of(this.unkId, word.length);
+      out.push(id, trie.matchEnd);
+      start = trie.matchEnd;
+    }
+    return Int32Array.from(out);
+  }
+  /** The same greedy longest match by substring lookups: the plain statement of the rule, used by tests. */
+  tokenizeBySubstrings(word: string): WordPieces {
     const unknown = Int32Array.of(this.unkId, word.length);
     if (
       word.length > this.options.maxInputCharsPerWord &&

@@ -3,7 +3,7 @@ import { SmyslError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { BertWordScanner, type WordSink } from './bert.js';
 import { cleanUpTokenization, type Decoder, decoderFromJSON } from './decoders.js';
-import { modelFromJSON, type SubwordModel } from './models.js';
+import { modelFromJSON, type SubwordModel, UnigramModel } from './models.js';
 import { AlignedString, BertNormalizer, type Normalizer, normalizerFromJSON } from './normalizers.js';
 import {
   BertPreTokenizer,
@@ -62,6 +62,8 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
   truncation?: TruncationOptions | false;
   padding?: PaddingOptions | false;
+  /** Unigram only: sample a segmentation ∝ exp(alpha · score) instead of the best one (subword regularization). */
+  sampling?: { alpha: number; random?: () => number };
 }
 
 export interface BatchOptions {
@@ -167,7 +169,7 @@ export class PostProcessor {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tokenizer.json is untyped JSON
-function postProcessorFromJSON(config: any): PostProcessor | null {
+export function postProcessorFromJSON(config: any): PostProcessor | null {
   if (config === null || config === undefined) return null;
   switch (config.type) {
     case 'TemplateProcessing': {
@@ -199,7 +201,6 @@ function postProcessorFromJSON(config: any): PostProcessor | null {
         config.trim_offsets ?? true,
       );
     case 'Sequence': {
-      // biome-ignore lint/suspicious/noExplicitAny: untyped JSON
       const parts = (config.processors ?? []).map(postProcessorFromJSON).filter(Boolean) as PostProcessor[];
       const template = parts
         .filter((p) => p.specialTokens.size > 0 || p.json.type === 'TemplateProcessing')
@@ -376,10 +377,10 @@ export class Tokenizer {
   }
 
   /** Model tokens of one text, with offsets; `withOffsets` false skips offset work (batch path). */
-  private encodeSequence(text: string, withOffsets: boolean): Sequence {
+  private encodeSequence(text: string, withOffsets: boolean, sampling?: EncodeOptions['sampling']): Sequence {
     const ids: number[] = [];
     const offsets: number[] = [];
-    const emitWord = this.makeWordSink(ids, offsets, withOffsets, text);
+    const emitWord = this.makeWordSink(ids, offsets, withOffsets, text, sampling);
     const needsSplit = this.rawSplitter !== null && this.rawFirstChars.some((c) => text.includes(c));
     if (!needsSplit) {
       this.encodeSection(text, 0, text.length, 0, emitWord, ids, offsets);
@@ -397,11 +398,20 @@ export class Tokenizer {
     return { ids, offsets };
   }
 
-  private makeWordSink(ids: number[], offsets: number[], withOffsets: boolean, text: string): WordSink {
+  private makeWordSink(
+    ids: number[],
+    offsets: number[],
+    withOffsets: boolean,
+    text: string,
+    sampling?: EncodeOptions['sampling'],
+  ): WordSink {
     const model = this.model;
     const trim = this.trimOffsets;
+    const sampler = sampling && model instanceof UnigramModel ? model : null;
     return (word, origStart, origEnd, starts, ends) => {
-      const pieces = model.tokenizeWord(word);
+      const pieces = sampler
+        ? sampler.sampleWord(word, sampling!.alpha, sampling!.random)
+        : model.tokenizeWord(word);
       const identity = starts === null && origEnd - origStart === word.length;
       let previous = 0;
       for (let k = 0; k < pieces.length; k += 2) {
@@ -468,8 +478,9 @@ export class Tokenizer {
   /** Encodes one text (or a pair) into ids, tokens, offsets, type ids and masks. */
   encode(text: string, options: EncodeOptions = {}): Encoding {
     const addSpecial = options.addSpecialTokens ?? true;
-    const first = this.encodeSequence(text, true);
-    const second = options.pair !== undefined ? this.encodeSequence(options.pair, true) : null;
+    const first = this.encodeSequence(text, true, options.sampling);
+    const second =
+      options.pair !== undefined ? this.encodeSequence(options.pair, true, options.sampling) : null;
     const pair = second !== null;
     const added = addSpecial && this.postProcessor ? this.postProcessor.added(pair) : 0;
     let windows: Sequence[] = [first];
@@ -491,7 +502,7 @@ export class Tokenizer {
       else if (strategy === 'only_second') {
         const seconds = truncateWindows(second, budget - first.ids.length, stride, direction);
         const encodings = seconds.map((s) => this.assemble(first, s, addSpecial));
-        return withOverflow(encodings, options.padding);
+        return withOverflow(encodings, this.paddingDefaults(options.padding));
       } else {
         const [a, b] = truncateLongestFirst(first, second, budget, direction);
         windows = [a];
@@ -499,7 +510,7 @@ export class Tokenizer {
       }
     }
     const encodings = windows.map((w) => this.assemble(w, secondSeq, addSpecial));
-    return withOverflow(encodings, options.padding);
+    return withOverflow(encodings, this.paddingDefaults(options.padding));
   }
 
   private assemble(first: Sequence, second: Sequence | null, addSpecial: boolean): Encoding {
@@ -596,6 +607,12 @@ export class Tokenizer {
       attentionMask.fill(1, base, base + a.ids.length);
     }
     return { size, length, ids, attentionMask, typeIds, lengths };
+  }
+
+  private paddingDefaults(padding: PaddingOptions | false | undefined): PaddingOptions | false | undefined {
+    if (!padding) return padding;
+    const padId = padding.padId ?? this.padId();
+    return { ...padding, padId, padToken: padding.padToken ?? this.idToToken(padId) ?? '[PAD]' };
   }
 
   private padId(): number {

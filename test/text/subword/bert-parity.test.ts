@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Tokenizer } from '../../../src/text/subword/index.js';
+import { Tokenizer, type WordPieceModel } from '../../../src/text/subword/index.js';
 import { bertFoldChar, isBertRemoved } from '../../../src/text/subword/normalizers.js';
 import { MINILM_TOKENIZER, realSentences, referenceTokenizer, TRICKY_TEXTS } from './helpers.js';
 
@@ -114,4 +114,18 @@ test('decode undoes WordPiece', async () => {
     ours.decode(e.ids, { skipSpecialTokens: false }),
     "[CLS] tokenization isn ' t hard, is it? [SEP]",
   );
+});
+
+test('WordPiece trie lookup agrees with the substring statement of greedy longest match', async () => {
+  const ours = await Tokenizer.load(MINILM_TOKENIZER);
+  const model = ours.model as WordPieceModel;
+  const words = new Set(
+    [...TRICKY_TEXTS, ...realSentences(50)]
+      .join(' ')
+      .toLowerCase()
+      .split(/[\s\p{P}]+/u),
+  );
+  words.add('𠀋𠀋x');
+  words.add('a\ud800');
+  for (const w of words) assert.deepEqual(model.tokenizeWord(w), model.tokenizeBySubstrings(w), w);
 });
