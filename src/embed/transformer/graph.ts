@@ -25,6 +25,8 @@ export interface BuildEncoderOptions {
    * Kept to measure what the contrib operators buy. Default true.
    */
   fused?: boolean;
+  /** int8 weight scales: one per output channel (default) or one per tensor (for comparison). */
+  int8Scales?: 'channel' | 'tensor';
   metadata?: Record<string, string>;
 }
 
@@ -117,7 +119,12 @@ export function buildEncoderGraph(
         g.initializer(`${name}_weight`, [linear.inFeatures, linear.outFeatures], transposed),
       ]);
     }
-    const q = quantizePerColumn(transposed, linear.inFeatures, linear.outFeatures);
+    const q = quantizePerColumn(
+      transposed,
+      linear.inFeatures,
+      linear.outFeatures,
+      opts.int8Scales === 'tensor',
+    );
     return g.op(
       'DynamicQuantizeMatMul',
       [
@@ -290,6 +297,7 @@ export function quantizePerColumn(
   m: Float32Array,
   rows: number,
   cols: number,
+  sharedScale = false,
 ): { values: Int8Array; scales: Float32Array } {
   const maxAbs = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
@@ -299,6 +307,7 @@ export function quantizePerColumn(
       if (a > maxAbs[c]) maxAbs[c] = a;
     }
   }
+  if (sharedScale) maxAbs.fill(Math.max(...maxAbs));
   const scales = new Float32Array(cols);
   for (let c = 0; c < cols; c++) scales[c] = maxAbs[c] > 0 ? maxAbs[c] / 127 : 1;
   const values = new Int8Array(rows * cols);
