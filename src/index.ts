@@ -19,6 +19,7 @@ export * from './text/subword/index.js';
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 export * from './embed/sparse/index.js';
 export * from './embed/static/word-vectors.js';
+export * from './embed/transformer/index.js';
 
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';

@@ -5,6 +5,7 @@ import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
+import { register as registerTransformer } from './transformer.js';
 import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
 
@@ -32,6 +33,7 @@ export function registerCommands(program: Command): void {
   registerTokenizer(program);
 
   // embed: transformer
+  registerTransformer(program);
 
   // vectors, index, store, search
 

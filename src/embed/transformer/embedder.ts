@@ -1,0 +1,388 @@
+import path from 'node:path';
+import { SmyslError, throwIfAborted } from '../../errors.js';
+import { type Token, tokenize } from '../../text/index.js';
+import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
+import type { LongRunning } from '../../util/progress.js';
+import type { DenseMatrix } from '../../vectors/types.js';
+import type { DenseEmbedder } from '../types.js';
+import type { BertConfig } from './config.js';
+import { type EncoderBatch, EncoderSession } from './encoder.js';
+import type { EncoderDtype } from './graph.js';
+import { DEFAULT_MODEL, ensureEncoderFile, type ModelSource, resolveModel } from './models.js';
+import { loadPieceTokenizer, type Pieces, type PieceTokenizer } from './tokenizer.js';
+
+export type SentencePooling = 'mean' | 'cls' | 'max';
+export type LongTextStrategy = 'truncate' | 'window';
+
+export interface TransformerEmbedderOptions {
+  /** "minilm" (default), a name given to `smysl model import`, or a checkpoint directory. */
+  model?: string;
+  dtype?: EncoderDtype;
+  /** Sentence pooling; default from the model (mean for minilm). */
+  pooling?: SentencePooling;
+  /** Average the hidden states of the last N layers for sentence vectors (default 1 = last). */
+  layers?: number;
+  /** L2-normalize sentence vectors; default from the model (on for minilm). */
+  normalize?: boolean;
+  /** Sequences per onnxruntime call (default 32). */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores). */
+  threads?: number;
+  /** Maximum tokens per sequence including [CLS]/[SEP]; default from the model (256 for minilm). */
+  maxLength?: number;
+  /** What to do with texts longer than maxLength (default 'truncate'). */
+  long?: LongTextStrategy;
+  /** Pieces shared by consecutive windows when long = 'window' (default maxLength / 4). */
+  stride?: number;
+  /** Texts per streamed chunk (sorted by length inside a chunk; default 1024). */
+  chunkSize?: number;
+  /** Sort sequences by length before batching, to cut padding (default true). */
+  sortByLength?: boolean;
+  /** Use this tokenizer instead of the model's own tokenizer files. */
+  tokenizer?: PieceTokenizer;
+  /** Where the one-line "building the encoder" message goes (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface TokenVectors {
+  /** Word pieces of the text (no [CLS]/[SEP]) with UTF-16 offsets into the text. */
+  pieces: { id: number; start: number; end: number }[];
+  /** One row per piece. */
+  vectors: DenseMatrix;
+}
+
+export interface WordVectors {
+  /** Words from the text stage's `tokenize()`. */
+  words: Token[];
+  /** One row per word: its pieces pooled; all zeros for a word with no piece (e.g. truncated). */
+  vectors: DenseMatrix;
+}
+
+interface Window {
+  text: number;
+  /** Index of the window's first content piece within its text's pieces. */
+  firstPiece: number;
+  /** Token ids including [CLS] and [SEP]. */
+  ids: Int32Array;
+}
+
+const MANIFEST = 'manifest.json';
+
+/**
+ * Contextual token, word and sentence embeddings from a BERT-family encoder that smysl builds
+ * as an ONNX graph and runs on onnxruntime.
+ */
+export class TransformerEmbedder implements DenseEmbedder {
+  readonly kind = 'dense' as const;
+  readonly name: string;
+  readonly dim: number;
+  readonly pooling: SentencePooling;
+  readonly normalize: boolean;
+  readonly layers: number;
+  readonly maxLength: number;
+  readonly batchSize: number;
+  readonly long: LongTextStrategy;
+  readonly stride: number;
+  readonly dtype: EncoderDtype;
+
+  private constructor(
+    readonly source: ModelSource,
+    readonly config: BertConfig,
+    private readonly session: EncoderSession,
+    readonly tokenizer: PieceTokenizer,
+    private readonly opts: TransformerEmbedderOptions,
+  ) {
+    this.dim = config.hiddenSize;
+    this.dtype = opts.dtype ?? 'fp32';
+    this.pooling = opts.pooling ?? source.defaults.pooling;
+    this.normalize = opts.normalize ?? source.defaults.normalize;
+    this.layers = opts.layers ?? 1;
+    this.maxLength = Math.min(opts.maxLength ?? source.defaults.maxLength, config.maxPositionEmbeddings);
+    this.batchSize = opts.batchSize ?? 32;
+    this.long = opts.long ?? 'truncate';
+    this.stride = opts.stride ?? Math.floor(this.maxLength / 4);
+    this.name = `transformer:${path.basename(source.name)}:${this.dtype}`;
+    if (this.maxLength < 3) throw new SmyslError('E_USAGE', 'maxLength must be at least 3');
+    if (this.stride < 0 || this.stride >= this.maxLength - 2)
+      throw new SmyslError('E_USAGE', `stride must be in [0, ${this.maxLength - 3}]`);
+    if (this.layers < 1 || this.layers > config.numHiddenLayers + 1)
+      throw new SmyslError('E_USAGE', `layers must be in [1, ${config.numHiddenLayers + 1}]`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1)
+      throw new SmyslError('E_USAGE', 'batch size must be a positive integer');
+  }
+
+  /** Resolves the model, builds/loads its ONNX encoder (cached) and opens a session. */
+  static async create(opts: TransformerEmbedderOptions = {}): Promise<TransformerEmbedder> {
+    const source = await resolveModel(opts.model ?? DEFAULT_MODEL);
+    const dtype = opts.dtype ?? 'fp32';
+    const built = await ensureEncoderFile(source, dtype, opts.log);
+    const session = await EncoderSession.create(
+      built.file,
+      built.config.hiddenSize,
+      built.config.numHiddenLayers,
+      {
+        threads: opts.threads,
+      },
+    );
+    const tokenizer = opts.tokenizer ?? (await loadPieceTokenizer(source.tokenizerFile));
+    return new TransformerEmbedder(source, built.config, session, tokenizer, opts);
+  }
+
+  /** Re-creates an embedder saved with `save(dir)`. */
+  static async load(dir: string, overrides: TransformerEmbedderOptions = {}): Promise<TransformerEmbedder> {
+    const manifest = await readJsonFile<{
+      method: string;
+      format: number;
+      options: TransformerEmbedderOptions;
+    }>(path.join(dir, MANIFEST));
+    if (manifest.method !== 'transformer' || manifest.format !== 1)
+      throw new SmyslError('E_FORMAT', 'not a transformer embedder manifest', {
+        location: { source: path.join(dir, MANIFEST) },
+      });
+    return TransformerEmbedder.create({ ...manifest.options, ...overrides });
+  }
+
+  /** Writes a manifest naming the model and the settings; the model itself is not copied. */
+  async save(dir: string): Promise<void> {
+    const options: TransformerEmbedderOptions = {
+      model: this.source.name,
+      dtype: this.dtype,
+      pooling: this.pooling,
+      layers: this.layers,
+      normalize: this.normalize,
+      maxLength: this.maxLength,
+      long: this.long,
+      stride: this.stride,
+    };
+    await writeFileAtomic(
+      path.join(dir, MANIFEST),
+      JSON.stringify({ format: 1, method: 'transformer', name: this.name, dim: this.dim, options }, null, 2),
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+
+  /** Sentence/document vectors, one row per text, in input order. */
+  async embed(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+    const data = new Float32Array(texts.length * this.dim);
+    let row = 0;
+    for await (const chunk of this.embedStream(texts, opts)) {
+      data.set(chunk.data, row * this.dim);
+      row += chunk.rows;
+    }
+    return { rows: texts.length, dim: this.dim, data };
+  }
+
+  /**
+   * Streams sentence vectors for any number of texts, in input order, one chunk of up to
+   * `chunkSize` rows at a time, reporting sentences/s and (for arrays) the ETA.
+   */
+  async *embedStream(
+    texts: Iterable<string> | AsyncIterable<string>,
+    opts: LongRunning = {},
+  ): AsyncGenerator<DenseMatrix> {
+    const chunkSize = this.opts.chunkSize ?? 1024;
+    const total = Array.isArray(texts) ? texts.length : undefined;
+    const started = Date.now();
+    let done = 0;
+    let chunk: string[] = [];
+    const flush = async (): Promise<DenseMatrix> => {
+      const out = await this.embedChunk(chunk, opts.signal);
+      done += chunk.length;
+      chunk = [];
+      const seconds = (Date.now() - started) / 1000;
+      opts.onProgress?.({
+        phase: 'encoding',
+        done,
+        total,
+        unit: 'sentences',
+        extra: seconds > 0 ? { 'sentences/s': Math.round(done / seconds) } : undefined,
+      });
+      return out;
+    };
+    for await (const text of texts) {
+      chunk.push(text);
+      if (chunk.length >= chunkSize) yield await flush();
+    }
+    if (chunk.length > 0) yield await flush();
+  }
+
+  /** Contextual vectors of every word piece (mean of the last `layers` layers, default 4). */
+  async tokenVectors(
+    texts: string[],
+    opts: { layers?: number; signal?: AbortSignal } = {},
+  ): Promise<TokenVectors[]> {
+    const layers = Math.min(opts.layers ?? 4, this.config.numHiddenLayers + 1);
+    const encoded = texts.map((t) => this.tokenizer.encodePieces(t));
+    const sums = encoded.map((p) => new Float64Array(p.ids.length * this.dim));
+    const counts = encoded.map((p) => new Uint16Array(p.ids.length));
+    const h = this.dim;
+    await this.runWindows(this.windowsOf(encoded), layers, opts.signal, (window, hidden, offset) => {
+      const content = window.ids.length - 2;
+      const sum = sums[window.text];
+      const count = counts[window.text];
+      for (let t = 0; t < content; t++) {
+        const piece = window.firstPiece + t;
+        const from = offset + (t + 1) * h;
+        for (let j = 0; j < h; j++) sum[piece * h + j] += hidden[from + j];
+        count[piece]++;
+      }
+    });
+    return encoded.map((p, i) => {
+      const data = new Float32Array(p.ids.length * h);
+      for (let piece = 0; piece < p.ids.length; piece++) {
+        const c = counts[i][piece];
+        if (c === 0) continue; // cut off by truncation
+        for (let j = 0; j < h; j++) data[piece * h + j] = sums[i][piece * h + j] / c;
+      }
+      const pieces = Array.from(p.ids, (id, k) => ({ id, start: p.starts[k], end: p.ends[k] }));
+      return { pieces, vectors: { rows: p.ids.length, dim: h, data } };
+    });
+  }
+
+  /**
+   * Word vectors aligned to the text stage's `tokenize()` words: each word's pieces (found by
+   * character overlap) pooled by their first piece or their mean.
+   */
+  async wordVectors(
+    texts: string[],
+    opts: { layers?: number; pool?: 'first' | 'mean'; signal?: AbortSignal } = {},
+  ): Promise<WordVectors[]> {
+    const pool = opts.pool ?? 'mean';
+    const tokens = await this.tokenVectors(texts, opts);
+    const h = this.dim;
+    return texts.map((text, i) => {
+      const words = tokenize(text);
+      const { pieces, vectors } = tokens[i];
+      const data = new Float32Array(words.length * h);
+      let p = 0;
+      for (let w = 0; w < words.length; w++) {
+        const word = words[w];
+        while (p < pieces.length && pieces[p].end <= word.start) p++;
+        let n = 0;
+        for (let k = p; k < pieces.length && pieces[k].start < word.end; k++) {
+          if (pieces[k].end <= word.start) continue;
+          if (pool === 'first' && n > 0) break;
+          for (let j = 0; j < h; j++) data[w * h + j] += vectors.data[k * h + j];
+          n++;
+        }
+        if (n > 1) for (let j = 0; j < h; j++) data[w * h + j] /= n;
+      }
+      return { words, vectors: { rows: words.length, dim: h, data } };
+    });
+  }
+
+  private async embedChunk(texts: string[], signal?: AbortSignal): Promise<DenseMatrix> {
+    const h = this.dim;
+    const encoded = texts.map((t) => this.tokenizer.encodePieces(t));
+    const sums = new Float64Array(texts.length * h);
+    const windowsPerText = new Uint32Array(texts.length);
+    const pooled = new Float64Array(h);
+    await this.runWindows(this.windowsOf(encoded), this.layers, signal, (window, hidden, offset) => {
+      const length = window.ids.length;
+      pooled.fill(this.pooling === 'max' ? Number.NEGATIVE_INFINITY : 0);
+      if (this.pooling === 'cls') {
+        for (let j = 0; j < h; j++) pooled[j] = hidden[offset + j];
+      } else if (this.pooling === 'max') {
+        for (let t = 0; t < length; t++)
+          for (let j = 0; j < h; j++) {
+            const v = hidden[offset + t * h + j];
+            if (v > pooled[j]) pooled[j] = v;
+          }
+      } else {
+        // Mean over the real tokens, [CLS] and [SEP] included, as sentence-transformers does.
+        for (let t = 0; t < length; t++) for (let j = 0; j < h; j++) pooled[j] += hidden[offset + t * h + j];
+        for (let j = 0; j < h; j++) pooled[j] /= length;
+      }
+      const base = window.text * h;
+      for (let j = 0; j < h; j++) sums[base + j] += pooled[j];
+      windowsPerText[window.text]++;
+    });
+    const data = new Float32Array(texts.length * h);
+    for (let i = 0; i < texts.length; i++) {
+      const base = i * h;
+      const n = windowsPerText[i] || 1;
+      let norm = 0;
+      for (let j = 0; j < h; j++) {
+        const v = sums[base + j] / n;
+        sums[base + j] = v;
+        norm += v * v;
+      }
+      const scale = this.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
+      for (let j = 0; j < h; j++) data[base + j] = sums[base + j] * scale;
+    }
+    return { rows: texts.length, dim: h, data };
+  }
+
+  /** Splits texts into model-sized windows: one (truncated) window, or overlapping windows. */
+  private windowsOf(encoded: Pieces[]): Window[] {
+    const capacity = this.maxLength - 2;
+    const { clsId, sepId } = this.tokenizer;
+    const windows: Window[] = [];
+    const make = (text: number, ids: Pieces['ids'], first: number, end: number): Window => {
+      const out = new Int32Array(end - first + 2);
+      out[0] = clsId;
+      for (let k = first; k < end; k++) out[k - first + 1] = ids[k];
+      out[out.length - 1] = sepId;
+      return { text, firstPiece: first, ids: out };
+    };
+    for (let i = 0; i < encoded.length; i++) {
+      const n = encoded[i].ids.length;
+      if (n <= capacity || this.long === 'truncate') {
+        windows.push(make(i, encoded[i].ids, 0, Math.min(n, capacity)));
+        continue;
+      }
+      const step = capacity - this.stride;
+      for (let first = 0; ; first += step) {
+        const end = Math.min(n, first + capacity);
+        windows.push(make(i, encoded[i].ids, first, end));
+        if (end >= n) break;
+      }
+    }
+    return windows;
+  }
+
+  /**
+   * Runs windows through the encoder in batches of similar length (sorting cuts padding) and
+   * hands each window's hidden states — averaged over the last `layers` layers — to `visit`.
+   */
+  private async runWindows(
+    windows: Window[],
+    layers: number,
+    signal: AbortSignal | undefined,
+    visit: (window: Window, hidden: Float32Array, offset: number) => void,
+  ): Promise<void> {
+    const order = windows.map((_, i) => i);
+    if (this.opts.sortByLength !== false) order.sort((a, b) => windows[b].ids.length - windows[a].ids.length);
+    const h = this.dim;
+    const pad = BigInt(this.config.padTokenId);
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      throwIfAborted(signal);
+      const members = order.slice(start, start + this.batchSize).map((i) => windows[i]);
+      let length = 0;
+      for (const w of members) length = Math.max(length, w.ids.length);
+      const batch: EncoderBatch = {
+        rows: members.length,
+        length,
+        ids: new BigInt64Array(members.length * length).fill(pad),
+        mask: new BigInt64Array(members.length * length),
+      };
+      members.forEach((w, r) => {
+        for (let t = 0; t < w.ids.length; t++) {
+          batch.ids[r * length + t] = BigInt(w.ids[t]);
+          batch.mask[r * length + t] = 1n;
+        }
+      });
+      const states = await this.session.run(batch, layers);
+      let hidden = states[states.length - 1];
+      if (states.length > 1) {
+        hidden = new Float32Array(hidden.length);
+        for (const s of states) for (let k = 0; k < s.length; k++) hidden[k] += s[k];
+        for (let k = 0; k < hidden.length; k++) hidden[k] /= states.length;
+      }
+      for (let r = 0; r < members.length; r++) visit(members[r], hidden, r * length * h);
+    }
+  }
+}
