@@ -83,44 +83,30 @@ export function register(program: Command): void {
     .option('--min-count <n>', 'rarer words become <unk>', parseIntOption('--min-count', 1), 1)
     .option('--json', 'print a JSON summary', false)
     .option('--quiet', 'no progress or problem summary on stderr', false)
-    .action(
-      async (
-        path: string,
-        flags: CorpusFlags &
-          Record<string, never> & {
-            out: string;
-            order: number;
-            smoothing: 'kneser-ney' | 'add-k';
-            discount: number;
-            k: number;
-            minCount: number;
-            json: boolean;
-          },
-      ) => {
-        const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
-        const model = new NgramLanguageModel({
-          order: flags.order,
-          smoothing: flags.smoothing,
-          discount: flags.discount,
-          k: flags.k,
-          minCount: flags.minCount,
-        }).fit(sentences);
-        await model.save(flags.out);
-        const summary = {
-          out: flags.out,
-          order: flags.order,
-          smoothing: flags.smoothing,
-          sentences: sentences.length,
-          tokens: sentences.reduce((n, s) => n + s.length, 0),
-          vocabulary: model.vocabularySize,
-        };
-        if (flags.json) printJson(summary);
-        else
-          process.stdout.write(
-            `trained a ${flags.order}-gram ${flags.smoothing} model on ${summary.sentences} sentences (${summary.tokens} tokens, vocabulary ${summary.vocabulary}) -> ${flags.out}\n`,
-          );
-      },
-    );
+    .action(async (path: string, flags: TrainFlags) => {
+      const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
+      const model = new NgramLanguageModel({
+        order: flags.order,
+        smoothing: flags.smoothing,
+        discount: flags.discount,
+        k: flags.k,
+        minCount: flags.minCount,
+      }).fit(sentences);
+      await model.save(flags.out);
+      const summary = {
+        out: flags.out,
+        order: flags.order,
+        smoothing: flags.smoothing,
+        sentences: sentences.length,
+        tokens: sentences.reduce((n, s) => n + s.length, 0),
+        vocabulary: model.vocabularySize,
+      };
+      if (flags.json) printJson(summary);
+      else
+        process.stdout.write(
+          `trained a ${flags.order}-gram ${flags.smoothing} model on ${summary.sentences} sentences (${summary.tokens} tokens, vocabulary ${summary.vocabulary}) -> ${flags.out}\n`,
+        );
+    });
 
   addCorpusOptions(
     lm
