@@ -8,6 +8,7 @@ import { register as registerTokenizer } from './tokenizer.js';
 import { register as registerTransformer } from './transformer.js';
 import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
+import { register as registerWsd } from './wsd.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -39,6 +40,7 @@ export function registerCommands(program: Command): void {
 
   // tasks and eval
   registerLm(program);
+  registerWsd(program);
   registerEvalRetrieval(program);
 
   // server

@@ -248,13 +248,19 @@ export class TransformerEmbedder implements DenseEmbedder {
    */
   async wordVectors(
     texts: string[],
-    opts: { layers?: number; pool?: 'first' | 'mean'; signal?: AbortSignal } = {},
+    opts: {
+      layers?: number;
+      pool?: 'first' | 'mean';
+      signal?: AbortSignal;
+      /** Pre-split words per text (e.g. a corpus's own tokens) instead of `tokenize()`. */
+      words?: Token[][];
+    } = {},
   ): Promise<WordVectors[]> {
     const pool = opts.pool ?? 'mean';
     const tokens = await this.tokenVectors(texts, opts);
     const h = this.dim;
     return texts.map((text, i) => {
-      const words = tokenize(text);
+      const words = opts.words?.[i] ?? tokenize(text);
       const { pieces, vectors } = tokens[i];
       const data = new Float32Array(words.length * h);
       let p = 0;

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { TransformerEmbedder } from '../../embed/transformer/index.js';
+import { SmyslError } from '../../errors.js';
+import { transformerTokenEmbedder } from '../../tasks/wsd/contextual.js';
+import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/wsd/raganato.js';
+import { WordNet } from '../../tasks/wsd/wordnet.js';
+import { evaluateWsd, SenseVectors, type WsdScores } from '../../tasks/wsd/wsd.js';
+import { parseIntOption } from '../options.js';
+import { formatTable, printJson } from '../output.js';
+import { ProgressBar } from '../progress.js';
+
+/** WordNet's dict/ directory: --wordnet, $WNSEARCHDIR, or Debian's wordnet-base location. */
+function wordnetDir(flag?: string): string {
+  const candidates = [flag, process.env.WNSEARCHDIR, '/usr/share/wordnet'].filter(Boolean) as string[];
+  for (const d of candidates) if (existsSync(`${d}/index.sense`)) return d;
+  throw new SmyslError(
+    'E_USAGE',
+    flag
+      ? `${flag} has no index.sense (expected WordNet 3.0's dict/ directory)`
+      : 'WordNet 3.0 not found: pass --wordnet <dict dir> (Debian: apt install wordnet-base wordnet-sense-index)',
+  );
+}
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  wordnet?: string;
+  model: string;
+  dtype: 'fp32' | 'int8';
+  layers: number;
+  level: 'synset' | 'sense';
+  batchSize: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+interface EvalFlags {
+  data: string;
+  senses: string;
+  wordnet?: string;
+  batchSize: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+const pct = (s: WsdScores) => Number((s.f1 * 100).toFixed(1));
+
+export function register(program: Command): void {
+  const wsd = program
+    .command('wsd')
+    .description('word-sense disambiguation by nearest sense embedding (WordNet 3.0 senses)');
+
+  wsd
+    .command('train')
+    .description('average contextual embeddings of every sense-tagged token into sense vectors')
+    .requiredOption('--data <dir>', 'sense-annotated corpus in the Raganato unified format (e.g. SemCor)')
+    .requiredOption('--out <file>', 'sense-vector file to write')
+    .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
+    .option('--model <name>', 'transformer model', 'minilm')
+    .addOption(new Option('--dtype <dtype>', 'encoder precision').choices(['fp32', 'int8']).default('fp32'))
+    .option('--layers <n>', 'average the last n layers', parseIntOption('--layers', 1), 4)
+    .addOption(
+      new Option('--level <level>', 'one vector per WordNet synset or per sense key')
+        .choices(['synset', 'sense'])
+        .default('synset'),
+    )
+    .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
+    .option('--json', 'print a JSON summary', false)
+    .option('--quiet', 'no progress bar', false)
+    .action(async (flags: TrainFlags) => {
+      const wn = await WordNet.load(wordnetDir(flags.wordnet));
+      const { xml, keys } = await findRaganatoFiles(flags.data);
+      const gold = await readGoldKeys(keys);
+      const embedder = await TransformerEmbedder.create({
+        model: flags.model,
+        dtype: flags.dtype,
+        batchSize: 32,
+      });
+      const bar = new ProgressBar({ quiet: flags.quiet });
+      let senses: SenseVectors;
+      try {
+        senses = await SenseVectors.train(
+          readRaganatoXml(xml),
+          gold,
+          wn,
+          transformerTokenEmbedder(embedder, flags.layers),
+          {
+            level: flags.level,
+            batchSize: flags.batchSize,
+            onProgress: bar.update,
+            meta: { model: flags.model, dtype: flags.dtype, layers: flags.layers, data: flags.data },
+          },
+        );
+      } finally {
+        bar.done();
+        await embedder.dispose();
+      }
+      await senses.save(flags.out);
+      const summary = {
+        out: flags.out,
+        vectors: senses.size,
+        level: senses.level,
+        dim: senses.dim,
+        ...senses.meta,
+      };
+      if (flags.json) printJson(summary);
+      else
+        process.stdout.write(
+          `${senses.size} ${senses.level} vectors (${senses.dim}-d) from ${senses.meta.instances} tagged tokens -> ${flags.out}\n`,
+        );
+    });
+
+  wsd
+    .command('eval')
+    .description(
+      'disambiguate an evaluation set and print F1 overall and by POS beside the first-sense baseline',
+    )
+    .requiredOption('--senses <file>', 'sense vectors from `smysl wsd train`')
+    .requiredOption('--data <dir>', 'evaluation set in the Raganato unified format (e.g. Senseval-2)')
+    .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
+    .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
+    .option('--json', 'print one JSON object', false)
+    .option('--quiet', 'no progress bar', false)
+    .action(async (flags: EvalFlags) => {
+      const senses = await SenseVectors.load(flags.senses);
+      const wn = await WordNet.load(wordnetDir(flags.wordnet));
+      const { xml, keys } = await findRaganatoFiles(flags.data);
+      const gold = await readGoldKeys(keys);
+      const model = String(senses.meta.model ?? 'minilm');
+      const layers = Number(senses.meta.layers ?? 4);
+      const dtype = (senses.meta.dtype as 'fp32' | 'int8') ?? 'fp32';
+      const embedder = await TransformerEmbedder.create({ model, dtype, batchSize: 32 });
+      const bar = new ProgressBar({ quiet: flags.quiet });
+      let report: Awaited<ReturnType<typeof evaluateWsd>>['report'];
+      try {
+        ({ report } = await evaluateWsd(
+          readRaganatoXml(xml),
+          gold,
+          wn,
+          senses,
+          transformerTokenEmbedder(embedder, layers),
+          {
+            batchSize: flags.batchSize,
+            onProgress: bar.update,
+          },
+        ));
+      } finally {
+        bar.done();
+        await embedder.dispose();
+      }
+      if (flags.json) {
+        printJson({ data: flags.data, senses: flags.senses, model, layers, ...report });
+        return;
+      }
+      const rows: (string | number)[][] = [
+        ['all', report.system.total, pct(report.system), pct(report.firstSense)],
+      ];
+      for (const pos of Object.keys(report.byPos).sort())
+        rows.push([pos, report.byPos[pos].total, pct(report.byPos[pos]), pct(report.firstSenseByPos[pos])]);
+      process.stdout.write(
+        `${formatTable(['POS', 'instances', 'F1', 'first-sense F1'], rows)}\n\nvectors decided ${(report.vectorCoverage * 100).toFixed(1)}% of attempted instances (the rest fell back to the first sense)\n`,
+      );
+    });
+}
