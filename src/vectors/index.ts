@@ -1,0 +1,10 @@
+export * from './anisotropy.js';
+export * from './dense.js';
+export { type SymmetricEigen, symmetricEigen } from './eigen.js';
+export * from './io.js';
+export * from './postprocess.js';
+export * from './quantize.js';
+export { sampleRows, seededRandom } from './random.js';
+export * from './steps.js';
+export { TopK } from './topk.js';
+export type { DenseMatrix, SparseMatrix } from './types.js';
