@@ -1,0 +1,4 @@
+export { ExactIndex, type ExactIndexOptions, IdIndex } from './exact.js';
+export { type RankedList, reciprocalRankFusion } from './fusion.js';
+export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw.js';
+export type { Hit, Index, IndexMetric, RowHits, RowIndex } from './types.js';
