@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCollections } from './collections.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   // embed: transformer
 
   // vectors, index, store, search
+  registerCollections(program);
 
   // tasks and eval
 
