@@ -14,6 +14,8 @@ export type { LongRunning, Progress } from './util/progress.js';
 // text: subword tokenizers
 
 // embed
+export * from './embed/registry.js';
+export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js';
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 
 // embed: sparse
@@ -24,10 +26,12 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 
 // embed: transformer
 
+// index and store
+export * from './index/index.js';
+export * from './store/index.js';
+export * from './vectors/index.js';
 // vectors
 export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
-
-// index and store
 
 // tasks
 
