@@ -141,7 +141,9 @@ export class HnswIndex implements RowIndex {
     for (let j = 0; j < this.dim; j++) into[j] = values[j];
   }
 
+  /** Writes the graph; capacity is trimmed first, since loading allocates the saved capacity. */
   saveTo(file: string): void {
+    if (this.native.getMaxElements() > this.rowCount) this.native.resizeIndex(Math.max(1, this.rowCount));
     this.native.writeIndexSync(file);
   }
 }

@@ -236,6 +236,7 @@ export class Collection {
       },
       created: new Date().toISOString(),
     };
+    acquireWriterLock(dir);
     const db = Collection.openDatabase(dir);
     // The manifest is written last: a directory without one is an unfinished create, not a collection.
     await writeFileAtomic(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -267,6 +268,7 @@ export class Collection {
     const embedder = await loadEmbedder(path.join(dir, 'embedder'));
     const postprocess =
       manifest.postprocess.length > 0 ? await Pipeline.load(path.join(dir, 'postprocess')) : new Pipeline();
+    if (!opts.readonly) acquireWriterLock(dir);
     const db = Collection.openDatabase(dir);
     const c = new Collection(dir, manifest, embedder, postprocess, db, opts.readonly ?? false);
     if (opts.expansionSearch !== undefined) c.manifest.index.expansionSearch = opts.expansionSearch;
@@ -890,6 +892,7 @@ export class Collection {
     this.index.close?.();
     closeSync(this.vectorsFd);
     this.db.close();
+    if (!this.readonly) releaseWriterLock(this.dir);
     this.closed = true;
   }
 
@@ -906,4 +909,48 @@ export class Collection {
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= SNIPPET_CHARS ? flat : `${flat.slice(0, SNIPPET_CHARS - 1).trimEnd()}…`;
+}
+
+const LOCK = 'writer.lock';
+
+/**
+ * One writer per collection: appends from two processes would interleave in the vectors file.
+ * A lock left by a killed process (its pid is gone) is taken over.
+ */
+function acquireWriterLock(dir: string): void {
+  const file = path.join(dir, LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number(readFileSync(file, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder))
+      throw new SmyslError(
+        'E_COLLECTION',
+        `collection ${dir} is being written by process ${holder}${holder === process.pid ? ' (this process: close it first)' : ''}; wait for it, or open it read-only`,
+      );
+    rmSync(file, { force: true });
+  }
+  throw new SmyslError('E_COLLECTION', `cannot take the writer lock of ${dir}`);
+}
+
+function releaseWriterLock(dir: string): void {
+  const file = path.join(dir, LOCK);
+  try {
+    if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

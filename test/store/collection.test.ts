@@ -166,7 +166,17 @@ test('opening with a different embedder is an E_COLLECTION error that names both
   );
   const ok = await Collection.open(dir, { embedder: new TrigramEmbedder({ dim: 64 }) });
   assert.equal(ok.count(), 4);
+  // one writer at a time; readers are welcome
+  await assert.rejects(
+    Collection.open(dir),
+    (e) => isSmyslError(e, 'E_COLLECTION') && /being written by process/.test(e.message),
+  );
+  const reader = await Collection.open(dir, { readonly: true });
+  assert.equal(reader.count(), 4);
+  assert.throws(() => reader.delete(['cat']), /read-only/);
+  reader.close();
   ok.close();
+  (await Collection.open(dir)).close();
 });
 
 test('post-processing is saved and applied to queries', async () => {
