@@ -251,3 +251,44 @@ test('resume: indexing the same input again skips what is in, by id and content 
   again.close();
   assert.ok(readdirSync(dir).includes('store.sqlite'));
 });
+
+test('hybrid search fuses the dense list with a lexical retriever by weighted RRF', async () => {
+  const c = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 128 }) });
+  await c.add(animals);
+  const asked: { query: string; k: number; filtered: boolean }[] = [];
+  // a stand-in lexical retriever that always ranks the eagle first, then the dog
+  c.lexical = {
+    search: (query, k, filter) => {
+      asked.push({ query, k, filtered: filter !== undefined });
+      return [
+        { id: 'eagle', score: 12 },
+        { id: 'dog', score: 3 },
+      ].filter((h) => !filter || filter(h.id));
+    },
+  };
+  const dense = await c.search('whales singing in the ocean', { k: 4 });
+  assert.equal(dense[0].id, 'whale');
+  const lexicalHeavy = await c.search('whales singing in the ocean', {
+    k: 4,
+    mode: 'hybrid',
+    lexicalWeight: 5,
+  });
+  assert.equal(lexicalHeavy[0].id, 'eagle');
+  assert.equal(lexicalHeavy[0].title, 'Eagles');
+  assert.deepEqual(
+    lexicalHeavy.map((h) => h.rank),
+    [1, 2, 3, 4],
+  );
+  // with the lexical weight at zero the fused order is the dense order
+  const denseOnly = await c.search('whales singing in the ocean', { k: 4, mode: 'hybrid', lexicalWeight: 0 });
+  assert.deepEqual(
+    denseOnly.map((h) => h.id),
+    dense.map((h) => h.id),
+  );
+  const filtered = await c.search('whales', { k: 4, mode: 'hybrid', where: { kind: 'pet' } });
+  assert.ok(filtered.every((h) => h.id === 'cat' || h.id === 'dog'));
+  assert.equal(asked.at(-1)?.filtered, true);
+  c.lexical = undefined;
+  await assert.rejects(c.search('x', { mode: 'hybrid' }), /lexical retriever/);
+  c.close();
+});
