@@ -156,6 +156,11 @@ export class Collection {
   private deletes: number;
   /** Vector row → document number (−1 when the row is dead). */
   private rowToDoc: Int32Array;
+  /**
+   * Document number → id, in memory: looking ids up in SQLite costs more than the graph search
+   * itself at low ef (page reads), and ids are small next to the vectors.
+   */
+  private docIds: string[] = [];
   private readonly readonly: boolean;
   private indexDirty = false;
   private closed = false;
@@ -516,6 +521,7 @@ export class Collection {
     const insertChunk = this.db.prepare('INSERT INTO chunks (row, doc, start, end) VALUES (?, ?, ?, ?)');
     const rowsOf = this.db.prepare('SELECT row FROM chunks WHERE doc = ?').pluck();
     const newRows: [number, number][] = [];
+    const newDocs: [number, string][] = [];
     this.db.transaction(() => {
       let row = first;
       let hadDeletes = false;
@@ -533,6 +539,7 @@ export class Collection {
           JSON.stringify(p.doc.meta ?? {}),
         );
         const docNumber = Number(info.lastInsertRowid);
+        newDocs.push([docNumber, p.doc.id]);
         for (const s of p.spans) {
           insertChunk.run(row, docNumber, s.start, s.end);
           newRows.push([row, docNumber]);
@@ -550,6 +557,8 @@ export class Collection {
       this.index.remove(r);
     }
     for (const [r, d] of newRows) this.rowToDoc[r] = d;
+    for (const p of pending) if (p.old !== undefined) delete this.docIds[p.old];
+    for (const [d, id] of newDocs) this.docIds[d] = id;
     this.index.addRows(vectors);
     this.indexDirty = true;
     for (const p of pending) p.old === undefined ? summary.added++ : summary.replaced++;
@@ -582,6 +591,7 @@ export class Collection {
     const find = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
     const rowsOf = this.db.prepare('SELECT row FROM chunks WHERE doc = ?').pluck();
     const dead: number[] = [];
+    const removedDocs: number[] = [];
     let removed = 0;
     this.db.transaction(() => {
       for (const id of ids) {
@@ -589,10 +599,12 @@ export class Collection {
         if (doc === undefined) continue;
         dead.push(...(rowsOf.all(doc) as number[]));
         this.removeDocRows(doc);
+        removedDocs.push(doc);
         removed++;
       }
       if (removed > 0) this.db.prepare("UPDATE state SET value = value + 1 WHERE key = 'deletes'").run();
     })();
+    for (const doc of removedDocs) delete this.docIds[doc];
     if (removed > 0) {
       this.deletes++;
       for (const r of dead) {
@@ -736,6 +748,7 @@ export class Collection {
   }
 
   private describe(ranked: [number, { score: number; row: number }][], details: boolean): SearchResult[] {
+    if (!details) return ranked.map(([doc, { score }], i) => ({ rank: i + 1, id: this.docIds[doc], score }));
     const docStatement = this.statement(
       details ? 'SELECT id, title, text, meta FROM docs WHERE doc = ?' : 'SELECT id FROM docs WHERE doc = ?',
     );
