@@ -348,6 +348,11 @@ export class Collection {
       [number, number]
     >)
       this.rowToDoc[r[0]] = r[1];
+    this.docIds = [];
+    for (const [doc, id] of this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<
+      [number, string]
+    >)
+      this.docIds[doc] = id;
 
     const settings = this.manifest.index;
     if (settings.type === 'exact') {

@@ -58,6 +58,11 @@ test('add, search, get and count', async () => {
   assert.match(hits[0].snippet!, /Whales migrate/);
   assert.equal(hits.length, 2);
   assert.equal(c.get('dog')?.text, animals[1].text);
+  const vector = (await c.embed(['whales singing in the ocean'])).data;
+  assert.deepEqual(
+    c.searchVector(vector, { k: 2, details: false }).map((h) => h.id),
+    hits.map((h) => h.id),
+  );
   assert.equal(c.get('nope'), undefined);
   c.close();
 });
@@ -81,11 +86,20 @@ test('upsert replaces, unchanged documents are skipped, delete removes for good'
   assert.equal(c.count(), 3);
   hits = await c.search('dog fetches the ball', { k: 10 });
   assert.ok(!hits.some((h) => h.id === 'dog'));
+  const bare = c.searchVector((await c.embed(['dog fetches the ball'])).data, { k: 10, details: false });
+  assert.deepEqual(bare.map((h) => h.id).sort(), ['cat', 'eagle', 'whale']);
   assert.equal(c.stats().deadRows, 2);
   c.close();
   // deletions survive reopening (the saved graph is re-marked) and compaction
   const reopened = await Collection.open(dir);
   assert.ok(!(await reopened.search('dog fetches the ball', { k: 10 })).some((h) => h.id === 'dog'));
+  assert.deepEqual(
+    reopened
+      .searchVector((await reopened.embed(['dog'])).data, { k: 10, details: false })
+      .map((h) => h.id)
+      .sort(),
+    ['cat', 'eagle', 'whale'],
+  );
   const before = statSync(path.join(dir, 'vectors.0.f32')).size;
   assert.deepEqual(reopened.compact(), { removedRows: 2 });
   assert.equal(reopened.stats().deadRows, 0);
