@@ -32,6 +32,7 @@ import { Pipeline } from '../vectors/postprocess.js';
 import { TopK } from '../vectors/topk.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
+import { IdTable } from './id-table.js';
 
 export const COLLECTION_FORMAT = 1;
 
@@ -160,7 +161,7 @@ export class Collection {
    * Document number → id, in memory: looking ids up in SQLite costs more than the graph search
    * itself at low ef (page reads), and ids are small next to the vectors.
    */
-  private docIds: string[] = [];
+  private readonly docIds = new IdTable();
   private readonly readonly: boolean;
   private indexDirty = false;
   private closed = false;
@@ -348,11 +349,9 @@ export class Collection {
       [number, number]
     >)
       this.rowToDoc[r[0]] = r[1];
-    this.docIds = [];
-    for (const [doc, id] of this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<
-      [number, string]
-    >)
-      this.docIds[doc] = id;
+    this.docIds.load(
+      this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<[number, string]>,
+    );
 
     const settings = this.manifest.index;
     if (settings.type === 'exact') {
@@ -562,8 +561,8 @@ export class Collection {
       this.index.remove(r);
     }
     for (const [r, d] of newRows) this.rowToDoc[r] = d;
-    for (const p of pending) if (p.old !== undefined) delete this.docIds[p.old];
-    for (const [d, id] of newDocs) this.docIds[d] = id;
+    for (const p of pending) if (p.old !== undefined) this.docIds.delete(p.old);
+    for (const [d, id] of newDocs) this.docIds.set(d, id);
     this.index.addRows(vectors);
     this.indexDirty = true;
     for (const p of pending) p.old === undefined ? summary.added++ : summary.replaced++;
@@ -609,7 +608,7 @@ export class Collection {
       }
       if (removed > 0) this.db.prepare("UPDATE state SET value = value + 1 WHERE key = 'deletes'").run();
     })();
-    for (const doc of removedDocs) delete this.docIds[doc];
+    for (const doc of removedDocs) this.docIds.delete(doc);
     if (removed > 0) {
       this.deletes++;
       for (const r of dead) {
@@ -753,7 +752,8 @@ export class Collection {
   }
 
   private describe(ranked: [number, { score: number; row: number }][], details: boolean): SearchResult[] {
-    if (!details) return ranked.map(([doc, { score }], i) => ({ rank: i + 1, id: this.docIds[doc], score }));
+    if (!details)
+      return ranked.map(([doc, { score }], i) => ({ rank: i + 1, id: this.docIds.get(doc)!, score }));
     const docStatement = this.statement(
       details ? 'SELECT id, title, text, meta FROM docs WHERE doc = ?' : 'SELECT id FROM docs WHERE doc = ?',
     );
