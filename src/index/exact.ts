@@ -76,7 +76,21 @@ export function scanRows(
             s += d * d;
           }
           s = -Math.sqrt(s);
-        } else for (let j = 0; j < dim; j++) s += queries[oq + j] * data[or + j];
+        } else {
+          // four accumulators: independent additions pipeline better than one dependent chain
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          let j = 0;
+          for (; j + 3 < dim; j += 4) {
+            s += queries[oq + j] * data[or + j];
+            s1 += queries[oq + j + 1] * data[or + j + 1];
+            s2 += queries[oq + j + 2] * data[or + j + 2];
+            s3 += queries[oq + j + 3] * data[or + j + 3];
+          }
+          for (; j < dim; j++) s += queries[oq + j] * data[or + j];
+          s = s + s1 + (s2 + s3);
+        }
         if (s > top.threshold) top.push(r, s);
       }
     }
