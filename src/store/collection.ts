@@ -615,8 +615,8 @@ export class Collection {
         this.rowToDoc[r] = -1;
         this.index.remove(r);
       }
+      // the graph file is rewritten on close; until then a crash is repaired from SQLite on open
       this.indexDirty = true;
-      this.saveIndex();
     }
     return removed;
   }
