@@ -672,6 +672,16 @@ export class Collection {
     this.open();
     const k = Math.max(1, opts.k ?? 10);
     const allowed = this.matchingDocs(opts.where);
+    if (allowed === null && opts.details === false && this.chunksPerDocument() === 1) {
+      // one chunk per document: rows are documents and the index's order is the answer
+      const hits = this.index.searchRows(query, Math.min(k, this.committedRows));
+      const out: SearchResult[] = [];
+      for (let i = 0; i < hits.rows.length; i++) {
+        const doc = this.rowToDoc[hits.rows[i]];
+        if (doc >= 0) out.push({ rank: out.length + 1, id: this.docIds.get(doc)!, score: hits.scores[i] });
+      }
+      return out;
+    }
     const best = new Map<number, { score: number; row: number }>();
     const liveRows = this.committedRows;
     if (allowed !== null) {
