@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
+import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/hnsw.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import { Collection } from '../../store/collection.js';
@@ -62,6 +63,8 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON', false)
     .option('--quiet', 'no progress output', false)
     .action(async (corpus: string, o, command: Command) => {
+      if (o.index !== 'hnsw' && o.index !== 'exact')
+        throw new SmyslError('E_USAGE', `--index must be hnsw or exact, got "${o.index}"`);
       const started = Date.now();
       const dir = collectionDir(o.collection);
       const explicit = command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined;
@@ -77,7 +80,7 @@ export function register(program: Command): void {
               embedder,
               chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
               index: {
-                type: o.index === 'exact' ? 'exact' : 'hnsw',
+                type: o.index,
                 connectivity: o.connectivity,
                 expansionAdd: o.efConstruction,
                 expansionSearch: o.efSearch,
