@@ -16,18 +16,19 @@ export * from './text/index.js';
 export * from './text/subword/index.js';
 
 // embed
+export * from './embed/registry.js';
+export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js';
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 export * from './embed/sparse/index.js';
 export * from './embed/static/word-vectors.js';
 export * from './embed/transformer/index.js';
 
 // vectors
-export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
-export * from './vectors/sparse.js';
-export { tsne, umap, type TsneOptions, type UmapOptions } from './vectors/projection.js';
+export * from './vectors/index.js';
 
-// index
-export * from './index/inverted.js';
+// index and store
+export * from './index/index.js';
+export * from './store/index.js';
 
 // tasks
 export * from './tasks/index.js';

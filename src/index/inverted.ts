@@ -1,4 +1,5 @@
 import { SmyslError } from '../errors.js';
+import { TopK } from '../util/topk.js';
 import { transposeSparse } from '../vectors/sparse.js';
 import type { SparseMatrix } from '../vectors/types.js';
 
@@ -83,77 +84,12 @@ export class InvertedIndex {
     const heap = new TopK(k);
     for (let i = 0; i < nTouched; i++) {
       const d = touched[i];
-      if (!filter || filter(this.ids[d])) heap.offer(d, scores[d]);
+      if (!filter || filter(this.ids[d])) heap.push(d, scores[d]);
       scores[d] = 0;
       seen[d] = 0;
     }
-    return heap.sorted().map(([row, score]) => ({ id: this.ids[row], row, score }));
-  }
-}
-
-/** Keeps the k best (row, score) pairs in a min-heap; ties prefer the lower row. */
-export class TopK {
-  private readonly rows: Int32Array;
-  private readonly scores: Float64Array;
-  private size = 0;
-
-  constructor(readonly k: number) {
-    this.rows = new Int32Array(Math.max(0, k));
-    this.scores = new Float64Array(Math.max(0, k));
-  }
-
-  /** a is worse than b: lower score, or equal score and higher row. */
-  private worse(i: number, j: number): boolean {
-    const a = this.scores[i];
-    const b = this.scores[j];
-    return a < b || (a === b && this.rows[i] > this.rows[j]);
-  }
-
-  offer(row: number, score: number): void {
-    if (this.k <= 0) return;
-    if (this.size < this.k) {
-      let i = this.size++;
-      this.rows[i] = row;
-      this.scores[i] = score;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!this.worse(i, parent)) break;
-        this.swap(i, parent);
-        i = parent;
-      }
-      return;
-    }
-    const rootScore = this.scores[0];
-    if (score < rootScore || (score === rootScore && row > this.rows[0])) return;
-    this.rows[0] = row;
-    this.scores[0] = score;
-    let i = 0;
-    while (true) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < this.size && this.worse(l, m)) m = l;
-      if (r < this.size && this.worse(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
-    }
-  }
-
-  private swap(i: number, j: number): void {
-    const r = this.rows[i];
-    this.rows[i] = this.rows[j];
-    this.rows[j] = r;
-    const s = this.scores[i];
-    this.scores[i] = this.scores[j];
-    this.scores[j] = s;
-  }
-
-  /** Best first. */
-  sorted(): [number, number][] {
-    const out: [number, number][] = [];
-    for (let i = 0; i < this.size; i++) out.push([this.rows[i], this.scores[i]]);
-    return out.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    const { items, scores: best } = heap.sorted();
+    return items.map((row, i) => ({ id: this.ids[row], row, score: best[i] }));
   }
 }
 

@@ -1,5 +1,7 @@
 import { SmyslError } from '../errors.js';
 import type { Label } from '../eval/classification.js';
+import { selectRows } from '../vectors/dense.js';
+import { seededRandom } from '../vectors/random.js';
 import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
 
 /** Features for a classifier: dense rows or CSR rows (e.g. TF-IDF). */
@@ -47,18 +49,6 @@ function softmaxInPlace(v: Float64Array, k: number): void {
   let z = 0;
   for (let c = 0; c < k; c++) z += v[c] = Math.exp(v[c] - max);
   for (let c = 0; c < k; c++) v[c] /= z;
-}
-
-/** A tiny seeded PRNG (mulberry32) so training is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle(a: Int32Array, rand: () => number): void {
@@ -386,7 +376,7 @@ export function stratifiedKFold(y: readonly Label[], folds: number, seed = 1): n
 }
 
 /** Rows of a feature matrix, in the given order (for train/test splits). */
-export function selectRows(x: Features, rows: readonly number[]): Features {
+export function selectFeatureRows(x: Features, rows: readonly number[]): Features {
   if (isSparse(x)) {
     let nnz = 0;
     for (const r of rows) nnz += x.indptr[r + 1] - x.indptr[r];
@@ -403,8 +393,5 @@ export function selectRows(x: Features, rows: readonly number[]): Features {
     });
     return { rows: rows.length, cols: x.cols, indptr, indices, data };
   }
-  const data = new Float32Array(rows.length * x.dim);
-  for (let i = 0; i < rows.length; i++)
-    data.set(x.data.subarray(rows[i] * x.dim, (rows[i] + 1) * x.dim), i * x.dim);
-  return { rows: rows.length, dim: x.dim, data };
+  return selectRows(x, rows);
 }

@@ -1,7 +1,8 @@
 import { SmyslError } from '../errors.js';
 import { silhouetteScore } from '../eval/clustering.js';
+import { selectRows } from '../vectors/dense.js';
+import { seededRandom } from '../vectors/random.js';
 import type { DenseMatrix } from '../vectors/types.js';
-import { seededRandom, selectRows } from './classify.js';
 
 export interface KMeansOptions {
   k: number;
@@ -189,7 +190,7 @@ export function kmeansBestK(
     [rows[i], rows[j]] = [rows[j], rows[i]];
   }
   const pick = rows.subarray(0, sampleSize);
-  const sample = selectRows(x, [...pick]) as DenseMatrix;
+  const sample = selectRows(x, pick);
   const tried: { k: number; silhouette: number }[] = [];
   let best: (KMeansResult & { silhouette: number }) | null = null;
   for (let k = minK; k <= Math.min(maxK, x.rows - 1); k++) {

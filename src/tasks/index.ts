@@ -3,8 +3,7 @@ export {
   KnnClassifier,
   LogisticRegression,
   type LogisticRegressionOptions,
-  seededRandom,
-  selectRows,
+  selectFeatureRows,
   stratifiedKFold,
 } from './classify.js';
 export { type KMeansOptions, type KMeansResult, kmeans, kmeansBestK } from './cluster.js';

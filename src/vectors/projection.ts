@@ -1,18 +1,7 @@
 import { UMAP } from 'umap-js';
 import { SmyslError } from '../errors.js';
+import { seededRandom } from './random.js';
 import type { DenseMatrix } from './types.js';
-
-/** Deterministic PRNG (mulberry32); projections are reproducible for a seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface TsneOptions {
   perplexity?: number;
@@ -37,7 +26,7 @@ export function tsne(x: DenseMatrix, options: TsneOptions = {}): Float32Array {
   const iterations = options.iterations ?? 750;
   const eta = options.learningRate ?? Math.max(50, n / 12);
   const exaggeration = options.exaggeration ?? 12;
-  const rand = random(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
 
   // squared distances in the input space
   const d2 = new Float64Array(n * n);
@@ -155,7 +144,7 @@ export function umap(x: DenseMatrix, options: UmapOptions = {}): Float32Array {
     nNeighbors: Math.min(options.neighbors ?? 15, n - 1),
     minDist: options.minDist ?? 0.1,
     nEpochs: options.epochs,
-    random: random(options.seed ?? 1),
+    random: seededRandom(options.seed ?? 1),
   });
   const out = u.fit(rows);
   return Float32Array.from(out.flat());

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TfidfVectorizer } from '../../src/embed/sparse/vectorizers.js';
-import { InvertedIndex, SparseSearch, TopK } from '../../src/index/inverted.js';
+import { InvertedIndex, SparseSearch } from '../../src/index/inverted.js';
+import { TopK } from '../../src/util/topk.js';
 import { sparseDot, sparseFromRows } from '../../src/vectors/sparse.js';
 
 test('TopK keeps the best k, ties by lower row', () => {
@@ -14,13 +15,9 @@ test('TopK keeps the best k, ties by lower row', () => {
     [0, 0.5],
     [4, 0.2],
   ].forEach(([r, s]) => {
-    t.offer(r, s);
+    t.push(r, s);
   });
-  assert.deepEqual(t.sorted(), [
-    [1, 0.9],
-    [0, 0.5],
-    [2, 0.5],
-  ]);
+  assert.deepEqual(t.sorted(), { items: [1, 0, 2], scores: [0.9, 0.5, 0.5] });
 });
 
 test('inverted index scores equal brute-force dot products', () => {

@@ -4,11 +4,11 @@ import { adjustedRandIndex } from '../../src/eval/clustering.js';
 import {
   KnnClassifier,
   LogisticRegression,
-  seededRandom,
-  selectRows,
+  selectFeatureRows,
   stratifiedKFold,
 } from '../../src/tasks/classify.js';
 import { kmeans, kmeansBestK } from '../../src/tasks/cluster.js';
+import { seededRandom } from '../../src/vectors/random.js';
 import type { DenseMatrix, SparseMatrix } from '../../src/vectors/types.js';
 
 /** Gaussian blobs around well-separated centres. */
@@ -112,7 +112,7 @@ test('stratified k-fold covers every sample once and keeps class balance', () =>
     assert.equal(f.length, 8);
     assert.equal(f.filter((i) => y[i] === 'b').length, 2);
   }
-  const sub = selectRows(
+  const sub = selectFeatureRows(
     { rows: 3, dim: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
     [2, 0],
   ) as DenseMatrix;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerCollections } from './collections.js';
 import { register as registerCorpus } from './corpus.js';
 import { register as registerEvalRetrieval } from './eval.js';
 import { register as registerEvalWords } from './eval-words.js';
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   registerTransformer(program);
 
   // vectors, index, store, search
+  registerCollections(program);
 
   // tasks and eval
   registerLm(program);

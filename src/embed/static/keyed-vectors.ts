@@ -1,4 +1,5 @@
 import { SmyslError } from '../../errors.js';
+import { TopK } from '../../util/topk.js';
 import {
   normalizeWordVectorFormat,
   readWordVectors,
@@ -7,7 +8,6 @@ import {
   type WordVectorReadOptions,
   writeWordVectors,
 } from './formats.js';
-import { TopK } from './top-k.js';
 
 /** A word or a raw vector (of the model's dimension) in a similarity query. */
 export type QueryTerm = string | ArrayLike<number>;
@@ -222,7 +222,7 @@ export class KeyedVectors {
       for (const q of pos) numerator *= (1 + dot(unit, off, q, 0, dim)) / 2;
       let denominator = 1;
       for (const q of neg) denominator *= (1 + dot(unit, off, q, 0, dim)) / 2;
-      heap.push(numerator / (neg.length > 0 ? denominator + COSMUL_EPSILON : 1 + COSMUL_EPSILON), r);
+      heap.push(r, numerator / (neg.length > 0 ? denominator + COSMUL_EPSILON : 1 + COSMUL_EPSILON));
     }
     return this.toNeighbors(heap, topn, exclude);
   }
@@ -345,7 +345,7 @@ export class KeyedVectors {
           for (let r = 0; r < rows; r++) {
             const s = (cosines[b + r] + cosines[c + r] - cosines[a + r]) * scale;
             if (s > threshold) {
-              heap.push(s, start + r);
+              heap.push(start + r, s);
               threshold = heap.threshold;
             }
           }
@@ -354,7 +354,7 @@ export class KeyedVectors {
             const simA = (1 + cosines[a + r]) / 2;
             const s = (((1 + cosines[b + r]) / 2) * ((1 + cosines[c + r]) / 2)) / (simA + COSMUL_EPSILON);
             if (s > threshold) {
-              heap.push(s, start + r);
+              heap.push(start + r, s);
               threshold = heap.threshold;
             }
           }
@@ -366,8 +366,8 @@ export class KeyedVectors {
     const scores = new Float32Array(count * topn).fill(Number.NaN);
     for (let q = 0; q < count; q++) {
       const best = heaps[q].sorted();
-      for (let j = 0; j < best.ids.length; j++) {
-        ids[q * topn + j] = best.ids[j];
+      for (let j = 0; j < best.items.length; j++) {
+        ids[q * topn + j] = best.items[j];
         scores[q * topn + j] = best.scores[j];
       }
     }
@@ -388,7 +388,7 @@ export class KeyedVectors {
     for (let r = 0; r < end; r++) {
       const s = dot(unit, r * dim, query, 0, dim);
       if (s > threshold) {
-        heap.push(s, r);
+        heap.push(r, s);
         threshold = heap.threshold;
       }
     }
@@ -398,9 +398,9 @@ export class KeyedVectors {
   private toNeighbors(heap: TopK, topn: number, exclude: number[]): Neighbor[] {
     const best = heap.sorted();
     const out: Neighbor[] = [];
-    for (let j = 0; j < best.ids.length && out.length < topn; j++) {
-      if (exclude.includes(best.ids[j])) continue;
-      out.push({ word: this.words[best.ids[j]], score: best.scores[j] });
+    for (let j = 0; j < best.items.length && out.length < topn; j++) {
+      if (exclude.includes(best.items[j])) continue;
+      out.push({ word: this.words[best.items[j]], score: best.scores[j] });
     }
     return out;
   }

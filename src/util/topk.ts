@@ -1,12 +1,14 @@
 /**
- * Keeps the k best (score, id) pairs seen so far in a binary min-heap, so selecting the top k of
+ * Keeps the k best (item, score) pairs seen so far in a binary min-heap, so selecting the top k of
  * n scores costs O(n log k) with no allocation per element. Ties prefer the lower id, which for
- * frequency-sorted vocabularies means the more frequent word.
+ * frequency-sorted vocabularies means the more frequent word. Shared by every top-k scan
+ * (exact search, word-vector queries, inverted-index search, quantized search).
  */
 export class TopK {
   readonly k: number;
-  private readonly heapScores: Float64Array;
-  private readonly heapIds: Int32Array;
+  /** The heap itself (unordered; the first `size` entries are live), for passing between threads. */
+  readonly heapScores: Float64Array;
+  readonly heapIds: Int32Array;
   private count = 0;
 
   constructor(k: number) {
@@ -28,7 +30,7 @@ export class TopK {
     return this.count < this.k ? Number.NEGATIVE_INFINITY : this.heapScores[0];
   }
 
-  push(score: number, id: number): void {
+  push(id: number, score: number): void {
     if (this.k === 0 || Number.isNaN(score)) return;
     const scores = this.heapScores;
     const ids = this.heapIds;
@@ -64,12 +66,12 @@ export class TopK {
   }
 
   /** The kept pairs, best first. */
-  sorted(): { ids: number[]; scores: number[] } {
+  sorted(): { items: number[]; scores: number[] } {
     const order = Array.from({ length: this.count }, (_, i) => i);
     const scores = this.heapScores;
     const ids = this.heapIds;
     order.sort((a, b) => (worse(scores[a], ids[a], scores[b], ids[b]) ? 1 : -1));
-    return { ids: order.map((i) => ids[i]), scores: order.map((i) => scores[i]) };
+    return { items: order.map((i) => ids[i]), scores: order.map((i) => scores[i]) };
   }
 }
 

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { SmyslError } from '../errors.js';
+import { readJsonFile } from '../util/fs.js';
+import { TrigramEmbedder } from './trigram.js';
+import type { Embedder } from './types.js';
+
+/** Settings a user passes when creating an embedder (CLI: --embedder name, plus options). */
+export type EmbedderSettings = Record<string, unknown>;
+
+/**
+ * One entry per method. `create` builds a fresh embedder from settings; `load` re-creates a
+ * saved one from the directory its `save` wrote (a manifest.json whose `method` is this name).
+ */
+export interface EmbedderFactory {
+  readonly method: string;
+  readonly kind: 'dense' | 'sparse';
+  readonly description: string;
+  create(settings?: EmbedderSettings): Promise<Embedder>;
+  load(dir: string): Promise<Embedder>;
+}
+
+const factories = new Map<string, EmbedderFactory>();
+
+export function registerEmbedder(factory: EmbedderFactory): void {
+  factories.set(factory.method, factory);
+}
+
+export function embedderFactory(method: string): EmbedderFactory {
+  const f = factories.get(method);
+  if (!f)
+    throw new SmyslError(
+      'E_USAGE',
+      `unknown embedder "${method}" (available: ${[...factories.keys()].join(', ')})`,
+    );
+  return f;
+}
+
+export function listEmbedders(): EmbedderFactory[] {
+  return [...factories.values()];
+}
+
+export async function createEmbedder(method: string, settings: EmbedderSettings = {}): Promise<Embedder> {
+  return embedderFactory(method).create(settings);
+}
+
+/** Loads a saved embedder, dispatching on its manifest's `method`. */
+export async function loadEmbedder(dir: string): Promise<Embedder> {
+  const m = await readJsonFile<{ method?: string }>(path.join(dir, 'manifest.json'));
+  if (!m.method)
+    throw new SmyslError('E_FORMAT', 'embedder manifest has no "method"', {
+      location: { source: path.join(dir, 'manifest.json') },
+    });
+  return embedderFactory(m.method).load(dir);
+}
+
+// Built-in methods. Each embedder module adds one registerEmbedder call here.
+registerEmbedder({
+  method: 'trigram',
+  kind: 'dense',
+  description: 'hashed character trigrams (fit-free, instant; a spelling-level baseline)',
+  create: async (settings = {}) =>
+    new TrigramEmbedder({ dim: settings.dim === undefined ? undefined : Number(settings.dim) }),
+  load: (dir) => TrigramEmbedder.load(dir),
+});

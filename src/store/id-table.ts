@@ -1,0 +1,60 @@
+/**
+ * Document number → id, compactly: all ids as UTF-8 in one buffer with start/end offsets (about
+ * 9 bytes per document plus the id's bytes, instead of a JS string object each). Ids added or
+ * changed after loading go to a small map.
+ */
+export class IdTable {
+  private bytes: Buffer = Buffer.alloc(0);
+  private start: Int32Array = new Int32Array(0);
+  private end: Int32Array = new Int32Array(0);
+  private readonly recent = new Map<number, string>();
+
+  /** Rebuilds from (document number, id) pairs. */
+  load(pairs: Iterable<[number, string]>): void {
+    let bytes = Buffer.alloc(1 << 16);
+    let start = new Int32Array(1024).fill(-1);
+    let end = new Int32Array(1024);
+    let used = 0;
+    for (const [doc, id] of pairs) {
+      const length = Buffer.byteLength(id);
+      while (used + length > bytes.length) {
+        const grown = Buffer.alloc(bytes.length * 2);
+        bytes.copy(grown, 0, 0, used);
+        bytes = grown;
+      }
+      if (doc >= start.length) {
+        const size = Math.max(doc + 1, start.length * 2);
+        const s = new Int32Array(size).fill(-1);
+        s.set(start);
+        const e = new Int32Array(size);
+        e.set(end);
+        start = s;
+        end = e;
+      }
+      bytes.write(id, used);
+      start[doc] = used;
+      end[doc] = used + length;
+      used += length;
+    }
+    this.bytes = Buffer.from(bytes.subarray(0, used));
+    this.start = start;
+    this.end = end;
+    this.recent.clear();
+  }
+
+  get(doc: number): string | undefined {
+    const r = this.recent.get(doc);
+    if (r !== undefined) return r;
+    if (doc >= this.start.length || this.start[doc] < 0) return undefined;
+    return this.bytes.toString('utf8', this.start[doc], this.end[doc]);
+  }
+
+  set(doc: number, id: string): void {
+    this.recent.set(doc, id);
+  }
+
+  delete(doc: number): void {
+    this.recent.delete(doc);
+    if (doc < this.start.length) this.start[doc] = -1;
+  }
+}

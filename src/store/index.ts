@@ -1,0 +1,15 @@
+export { CHUNK_DEFAULTS, type ChunkOptions, chunkText, type Span } from './chunk.js';
+export {
+  type AddOptions,
+  type AddSummary,
+  COLLECTION_FORMAT,
+  Collection,
+  type CollectionManifest,
+  type CreateCollectionOptions,
+  type IndexSettings,
+  type LexicalRetriever,
+  type OpenCollectionOptions,
+  type SearchOptions,
+  type SearchResult,
+  type Where,
+} from './collection.js';

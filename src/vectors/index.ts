@@ -1,0 +1,12 @@
+export { TopK } from '../util/topk.js';
+export * from './anisotropy.js';
+export * from './dense.js';
+export { type SymmetricEigen, symmetricEigen } from './eigen.js';
+export * from './io.js';
+export * from './postprocess.js';
+export { type TsneOptions, tsne, type UmapOptions, umap } from './projection.js';
+export * from './quantize.js';
+export { sampleRows, seededRandom } from './random.js';
+export * from './sparse.js';
+export * from './steps.js';
+export type { DenseMatrix, SparseMatrix } from './types.js';

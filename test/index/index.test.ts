@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ExactIndex } from '../../src/index/exact.js';
+import { reciprocalRankFusion } from '../../src/index/fusion.js';
+import { HnswIndex } from '../../src/index/hnsw.js';
+import { IdIndex } from '../../src/index/index.js';
+import { createMatrix } from '../../src/vectors/dense.js';
+import { seededRandom } from '../../src/vectors/random.js';
+import type { DenseMatrix } from '../../src/vectors/types.js';
+
+function randomMatrix(rows: number, dim: number, seed: number): DenseMatrix {
+  const random = seededRandom(seed);
+  const m = createMatrix(rows, dim);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = random() * 2 - 1;
+  return m;
+}
+
+test('exact index: batched, single and worker-thread search agree with brute force', async () => {
+  const m = randomMatrix(3000, 24, 1);
+  const index = new ExactIndex(24, { metric: 'cosine', threads: 2, parallelThreshold: 0 });
+  index.addRows(m);
+  const queries = randomMatrix(9, 24, 2);
+  const batched = index.searchBatch(queries, 5);
+  const parallel = await index.searchBatchParallel(queries, 5);
+  index.close();
+  for (let q = 0; q < 9; q++) {
+    const query = queries.data.subarray(q * 24, (q + 1) * 24);
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let r = 0; r < m.rows; r++) {
+      let ab = 0;
+      let bb = 0;
+      let aa = 0;
+      for (let j = 0; j < 24; j++) {
+        ab += query[j] * m.data[r * 24 + j];
+        aa += query[j] ** 2;
+        bb += m.data[r * 24 + j] ** 2;
+      }
+      const c = ab / Math.sqrt(aa * bb);
+      if (c > bestScore) [best, bestScore] = [r, c];
+    }
+    assert.equal(batched[q].rows[0], best);
+    assert.ok(Math.abs(batched[q].scores[0] - bestScore) < 1e-5);
+    assert.deepEqual(parallel[q].rows, batched[q].rows);
+    assert.deepEqual(index.searchRows(query, 5).rows, batched[q].rows);
+  }
+});
+
+test('removed rows never come back; filters are honoured; euclidean scores are negative distances', () => {
+  const index = new ExactIndex(2, { metric: 'euclidean' });
+  index.addRows({ rows: 3, dim: 2, data: Float32Array.from([0, 0, 3, 4, 1, 0]) });
+  let hits = index.searchRows(Float32Array.from([0, 0]), 3);
+  assert.deepEqual(hits.rows, [0, 2, 1]);
+  assert.deepEqual(hits.scores, [-0, -1, -5]);
+  index.remove(0);
+  hits = index.searchRows(Float32Array.from([0, 0]), 3, (r) => r !== 2);
+  assert.deepEqual(hits.rows, [1]);
+});
+
+test('HNSW index: recall against exact, remove, filter, save/load', async () => {
+  const m = randomMatrix(2000, 16, 3);
+  const hnsw = HnswIndex.create(16, { metric: 'cosine', expansionSearch: 100 }, 100);
+  hnsw.addRows(m);
+  assert.equal(hnsw.rowCount, 2000);
+  const exact = new ExactIndex(16);
+  exact.addRows(m);
+  const queries = randomMatrix(50, 16, 4);
+  let found = 0;
+  for (let q = 0; q < 50; q++) {
+    const query = queries.data.subarray(q * 16, (q + 1) * 16);
+    const truth = exact.searchRows(query, 10).rows;
+    found += hnsw.searchRows(query, 10).rows.filter((r) => truth.includes(r)).length;
+  }
+  assert.ok(found / 500 >= 0.95, `recall ${found / 500}`);
+  const query = m.data.subarray(0, 16);
+  assert.equal(hnsw.searchRows(query, 1).rows[0], 0);
+  assert.ok(Math.abs(hnsw.searchRows(query, 1).scores[0] - 1) < 1e-5, 'scores are cosines');
+  hnsw.remove(0);
+  assert.notEqual(hnsw.searchRows(query, 1).rows[0], 0);
+  const even = hnsw.searchRows(query, 10, (r) => r % 2 === 0).rows;
+  assert.equal(even.length, 10);
+  assert.ok(even.every((r) => r % 2 === 0));
+});
+
+test('IdIndex: string ids, replacing an id, filters by id', () => {
+  const index = new IdIndex(new ExactIndex(2));
+  index.add(['a', 'b'], { rows: 2, dim: 2, data: Float32Array.from([1, 0, 0, 1]) });
+  index.add(['a'], { rows: 1, dim: 2, data: Float32Array.from([-1, 0]) });
+  assert.equal(index.size, 2);
+  const [hits] = index.search({ rows: 1, dim: 2, data: Float32Array.from([1, 0.1]) }, 2);
+  assert.deepEqual(
+    hits.map((h) => h.id),
+    ['b', 'a'],
+  );
+  const [filtered] = index.search(
+    { rows: 1, dim: 2, data: Float32Array.from([1, 0]) },
+    2,
+    (id) => id === 'a',
+  );
+  assert.deepEqual(
+    filtered.map((h) => h.id),
+    ['a'],
+  );
+});
+
+test('reciprocal-rank fusion: hand-computed scores and weights', () => {
+  const a = [
+    { id: 'x', score: 9 },
+    { id: 'y', score: 5 },
+  ];
+  const b = [
+    { id: 'y', score: 0.9 },
+    { id: 'z', score: 0.8 },
+  ];
+  const fused = reciprocalRankFusion([{ hits: a }, { hits: b }], 3, 60);
+  assert.deepEqual(
+    fused.map((h) => h.id),
+    ['y', 'x', 'z'],
+  );
+  assert.ok(Math.abs(fused[0].score - (1 / 62 + 1 / 61)) < 1e-15);
+  // a heavy second list lifts its runner-up above the first list's winner
+  const weighted = reciprocalRankFusion(
+    [
+      { hits: a, weight: 1 },
+      { hits: b, weight: 5 },
+    ],
+    3,
+    60,
+  );
+  assert.deepEqual(
+    weighted.map((h) => h.id),
+    ['y', 'z', 'x'],
+  );
+  assert.ok(Math.abs(weighted[1].score - 5 / 62) < 1e-15);
+});
