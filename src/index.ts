@@ -19,6 +19,7 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 // embed: sparse
 
 // embed: static word vectors (training)
+export * from './embed/static/index.js';
 
 // embed: static word vectors (queries, formats, evaluation)
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerTrain } from './train.js';
 
 /**
  * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   // embed: sparse
 
   // embed: static word vectors (training)
+  registerTrain(program);
 
   // embed: static word vectors (queries, formats, evaluation)
 
