@@ -22,6 +22,8 @@ export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embe
 export * from './embed/static/index.js';
 
 // embed: static word vectors (queries, formats, evaluation)
+export * from './embed/static/word-vectors.js';
+export * from './eval/word-vectors.js';
 
 // embed: transformer
 
