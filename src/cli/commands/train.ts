@@ -1,13 +1,7 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import {
-  type StaticVectors,
-  trainFastText,
-  trainGlove,
-  trainWord2Vec,
-  writeWord2VecText,
-} from '../../embed/static/index.js';
-import { SmyslError } from '../../errors.js';
+import { type StaticVectors, trainFastText, trainGlove, trainWord2Vec } from '../../embed/static/index.js';
+import { KeyedVectors } from '../../embed/static/keyed-vectors.js';
 import { parseFloatOption, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
@@ -53,7 +47,7 @@ export function register(program: Command): void {
         }[method],
       )
       .requiredOption('--corpus <path>', 'text file: one sentence per line (see --pretokenized)')
-      .requiredOption('--out <file>', 'output vectors, word2vec text format (.vec / .txt)')
+      .requiredOption('--out <file>', 'output vectors: word2vec binary for .bin, else word2vec text (= .vec)')
       .option(
         '--pretokenized',
         'tokens are separated by spaces and used as they are (no lower-casing)',
@@ -120,11 +114,6 @@ export function register(program: Command): void {
 }
 
 async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainFlags): Promise<void> {
-  if (!/\.(vec|txt)$/i.test(flags.out))
-    throw new SmyslError(
-      'E_USAGE',
-      `--out ${flags.out}: only the word2vec text format (.vec or .txt) is written for now`,
-    );
   const bar = new ProgressBar({ quiet: flags.quiet });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -183,8 +172,8 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
         }
       }
     }
-    // TODO(wordvec): switch to KeyedVectors.save(path, format) once the word-vectors stage lands.
-    await writeWord2VecText(flags.out, result.words, result.vectors, result.dim);
+    // .bin -> word2vec binary, anything else -> word2vec text (= fastText .vec)
+    await new KeyedVectors(result.words, result.vectors, result.dim).save(flags.out);
   } finally {
     process.removeListener('SIGINT', onSigint);
     bar.done();

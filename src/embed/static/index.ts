@@ -22,4 +22,3 @@ export {
   unigramTable,
   type Vocabulary,
 } from './vocab.js';
-export { writeWord2VecText } from './write.js';
