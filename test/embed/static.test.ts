@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { run } from '../../src/cli/program.js';
 import {
+  aliasTable,
   countCooccurrences,
   FastTextModel,
   fastTextHash,
@@ -21,6 +22,7 @@ import {
   trainWord2Vec,
   unigramTable,
 } from '../../src/embed/static/index.js';
+import { SharedArena, simdKernels, simdModule } from '../../src/embed/static/simd.js';
 import { isSmyslError } from '../../src/errors.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -48,6 +50,19 @@ test('unigram table follows count^0.75', () => {
   const z = counts.reduce((s, c) => s + c ** 0.75, 0);
   for (let w = 0; w < 3; w++)
     assert.ok(Math.abs(share[w] / table.length - counts[w] ** 0.75 / z) < 1e-3, `word ${w}`);
+});
+
+test('alias table samples count^0.75 exactly', () => {
+  const counts = [100, 10, 1, 1, 50];
+  const { probability, alias } = aliasTable(counts, 0.75);
+  const implied = new Float64Array(counts.length);
+  for (let i = 0; i < counts.length; i++) {
+    implied[i] += probability[i] / counts.length;
+    implied[alias[i]] += (1 - probability[i]) / counts.length;
+  }
+  const z = counts.reduce((s, c) => s + c ** 0.75, 0);
+  for (let w = 0; w < counts.length; w++)
+    assert.ok(Math.abs(implied[w] - counts[w] ** 0.75 / z) < 1e-6, `word ${w}`);
 });
 
 test('subsampling keep probability is sqrt(t/f) + t/f, capped at 1', () => {
@@ -78,7 +93,9 @@ function tinyModel(dim: number, vocabSize: number): ModelArrays {
     outputTree: new Float32Array(Math.max(1, vocabSize - 1) * dim),
     negative: 0,
     hierarchicalSoftmax: false,
-    table: new Int32Array([1]),
+    // every negative draw lands on word 1
+    aliasProbability: new Float32Array(vocabSize),
+    alias: new Int32Array(vocabSize).fill(1),
     codeLengths: new Int32Array(1),
     codes: new Uint8Array(1),
     points: new Int32Array(1),
@@ -338,5 +355,46 @@ test('smysl train word2vec writes a word2vec text file', async () => {
     assert.equal(bad, 1);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the WebAssembly SIMD kernels compile and match the JavaScript update', () => {
+  assert.ok(simdModule(), 'WebAssembly SIMD module failed to compile');
+  const dim = 8;
+  const arena = new SharedArena(64 * 1024, true);
+  assert.ok(arena.memory);
+  const kernels = simdKernels(arena.memory);
+  assert.ok(kernels);
+  const make = (simd: boolean): ModelArrays => {
+    const m = tinyModel(dim, 4);
+    if (simd) {
+      m.input = arena.float32(4 * dim);
+      m.outputNegative = arena.float32(4 * dim);
+      m.outputTree = arena.float32(3 * dim);
+      m.hidden = arena.float32(dim);
+      m.gradient = arena.float32(dim);
+      m.simd = kernels;
+    }
+    m.negative = 2;
+    m.aliasProbability = new Float32Array([0.5, 0.5, 0.5, 0.5]);
+    m.alias = new Int32Array([1, 2, 3, 0]);
+    for (let i = 0; i < 4 * dim; i++) {
+      m.input[i] = Math.sin(i) * 0.3;
+      m.outputNegative[i] = Math.cos(i) * 0.2;
+    }
+    return m;
+  };
+  const js = make(false);
+  const simd = make(true);
+  for (const rows of [new Int32Array([2]), new Int32Array([1, 3])]) {
+    let a = 7;
+    let b = 7;
+    const lossJs = trainExample(js, rows, rows.length, 0, 0.1, () => (a = (a * 31 + 5) >>> 0));
+    const lossSimd = trainExample(simd, rows, rows.length, 0, 0.1, () => (b = (b * 31 + 5) >>> 0));
+    assert.ok(Math.abs(lossJs - lossSimd) < 1e-5);
+  }
+  for (let i = 0; i < 4 * dim; i++) {
+    assert.ok(Math.abs(js.input[i] - simd.input[i]) < 1e-6, `input ${i}`);
+    assert.ok(Math.abs(js.outputNegative[i] - simd.outputNegative[i]) < 1e-6, `output ${i}`);
   }
 });

@@ -15,6 +15,8 @@ export {
   type Word2VecOptions,
 } from './train.js';
 export {
+  type AliasTable,
+  aliasTable,
   buildVocabulary,
   type HuffmanCodes,
   huffmanCodes,

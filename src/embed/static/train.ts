@@ -9,10 +9,11 @@ import {
   removeEncodedCorpus,
 } from './corpus.js';
 import { FastTextModel } from './fasttext-model.js';
-import { runWorkers, sharedFloat32, toShared } from './pool.js';
+import { runWorkers, toShared } from './pool.js';
 import { Lcg } from './random.js';
+import { SharedArena } from './simd.js';
 import { subwordBuckets } from './subwords.js';
-import { buildVocabulary, huffmanCodes, keepProbabilities, unigramTable, type Vocabulary } from './vocab.js';
+import { aliasTable, buildVocabulary, huffmanCodes, keepProbabilities, type Vocabulary } from './vocab.js';
 import type { EmbeddingWorkerData } from './worker.js';
 
 /** What every static trainer returns: row-major vectors, words sorted by count descending. */
@@ -55,8 +56,8 @@ export interface Word2VecOptions extends LongRunning, CorpusOptions {
   seed?: number;
   /** Longer sentences are cut into pieces of this many words (default 1000, as the C tool). */
   maxSentenceLength?: number;
-  /** Negative-sampling table size (default 1e7). */
-  tableSize?: number;
+  /** Use the WebAssembly SIMD kernels when dim is a multiple of 4 (default true). */
+  simd?: boolean;
 }
 
 export interface FastTextOptions extends Omit<Word2VecOptions, 'architecture'> {
@@ -114,33 +115,49 @@ interface EmbeddingRun {
   seed: number;
   sample: number;
   tablePower: number;
-  tableSize: number;
   maxSentenceLength: number;
+  simd: boolean;
 }
 
-/** Shared setup and the worker run for word2vec and fastText; returns the trained input rows. */
+/**
+ * Shared setup and the worker run for word2vec and fastText; returns the trained input rows.
+ * The matrices live in one shared WebAssembly memory when the SIMD kernels can run (dim a
+ * multiple of 4), else in plain SharedArrayBuffers.
+ */
 async function trainEmbedding(
   prepared: Prepared,
   run: EmbeddingRun,
-  input: Float32Array,
+  inputRows: number,
+  initialize: (input: Float32Array) => void,
   subwords: { offsets: Int32Array; rows: Int32Array },
   opts: LongRunning,
-): Promise<void> {
+): Promise<Float32Array> {
   const { vocab, corpus, remap } = prepared;
   const vocabSize = vocab.words.length;
   const dim = run.dim;
-  const outputNegative = sharedFloat32(run.negative > 0 ? vocabSize * dim : 0);
   const tree = run.hierarchicalSoftmax ? huffmanCodes(vocab.counts) : undefined;
-  const outputTree = sharedFloat32(tree ? (vocabSize - 1) * dim : 0);
-  const table = toShared(
-    run.negative > 0 ? unigramTable(vocab.counts, run.tablePower, run.tableSize) : new Int32Array(1),
+  const threads = Math.max(1, Math.min(run.threads, Math.ceil(corpus.length / 1000)));
+  const negativeRows = run.negative > 0 ? vocabSize : 0;
+  const treeRows = tree ? vocabSize - 1 : 0;
+  const arena = new SharedArena(
+    SharedArena.bytes(inputRows * dim) +
+      SharedArena.bytes(negativeRows * dim) +
+      SharedArena.bytes(treeRows * dim) +
+      threads * 2 * SharedArena.bytes(dim),
+    run.simd && dim % 4 === 0,
   );
+  const input = arena.float32(inputRows * dim);
+  initialize(input);
+  const outputNegative = arena.float32(negativeRows * dim);
+  const outputTree = arena.float32(treeRows * dim);
+  const negatives = aliasTable(run.negative > 0 ? vocab.counts : [1], run.tablePower);
+  const aliasProbability = toShared(negatives.probability);
+  const alias = toShared(negatives.alias);
   const keep = toShared(keepProbabilities(vocab.counts, run.sample, vocab.totalWords));
   const sharedRemap = toShared(remap);
   const codeLengths = toShared(tree?.lengths ?? new Int32Array(1));
   const codes = toShared(tree?.codes ?? new Uint8Array(1));
   const points = toShared(tree?.points ?? new Int32Array(1));
-  const threads = Math.max(1, Math.min(run.threads, Math.ceil(corpus.length / 1000)));
   const progress = new Float64Array(new SharedArrayBuffer(threads * 3 * 8));
   const items: EmbeddingWorkerData[] = [];
   for (let t = 0; t < threads; t++) {
@@ -163,7 +180,8 @@ async function trainEmbedding(
       input,
       outputNegative,
       outputTree,
-      table,
+      aliasProbability,
+      alias,
       keep,
       remap: sharedRemap,
       codeLengths,
@@ -174,6 +192,9 @@ async function trainEmbedding(
       subwordRows: subwords.rows,
       progress,
       maxSentenceLength: run.maxSentenceLength,
+      memory: arena.memory,
+      hidden: arena.float32(dim),
+      gradient: arena.float32(dim),
     });
   }
   const total = run.epochs * vocab.totalWords;
@@ -203,6 +224,7 @@ async function trainEmbedding(
     });
   };
   await runWorkers(items, tick, opts.signal);
+  return input;
 }
 
 function resolveCommon(opts: Word2VecOptions, defaults: { alpha: number; sample: number; minAlpha: number }) {
@@ -232,8 +254,8 @@ function resolveCommon(opts: Word2VecOptions, defaults: { alpha: number; sample:
     threads: opts.threads ?? os.availableParallelism(),
     seed: opts.seed ?? 1,
     sample: opts.sample ?? defaults.sample,
-    tableSize: opts.tableSize ?? 10_000_000,
     maxSentenceLength: opts.maxSentenceLength ?? 1000,
+    simd: opts.simd ?? true,
   };
 }
 
@@ -252,13 +274,14 @@ export async function trainWord2Vec(
     const { vocab } = prepared;
     const vocabSize = vocab.words.length;
     const dim = common.dim;
-    const input = sharedFloat32(vocabSize * dim);
-    const rng = new Lcg(common.seed);
-    for (let i = 0; i < vocabSize * dim; i++) input[i] = (rng.uniform() - 0.5) / dim;
-    await trainEmbedding(
+    const input = await trainEmbedding(
       prepared,
       { ...common, mode: 'word2vec', cbow, tablePower: 0.75 },
-      input,
+      vocabSize,
+      (rows) => {
+        const rng = new Lcg(common.seed);
+        for (let i = 0; i < rows.length; i++) rows[i] = (rng.uniform() - 0.5) / dim;
+      },
       { offsets: new Int32Array(1), rows: new Int32Array(1) },
       opts,
     );
@@ -300,14 +323,15 @@ export async function trainFastText(
     const dim = common.dim;
     const { offsets, rows } = subwordRowsOf(vocab.words, minn, maxn, bucket);
     const rowCount = vocabSize + bucket;
-    const input = sharedFloat32(rowCount * dim);
-    const rng = new Lcg(common.seed);
-    const bound = 1 / dim;
-    for (let i = 0; i < rowCount * dim; i++) input[i] = (rng.uniform() * 2 - 1) * bound;
-    await trainEmbedding(
+    const input = await trainEmbedding(
       prepared,
       { ...common, mode: 'fasttext', cbow, tablePower: 0.5 },
-      input,
+      rowCount,
+      (matrix) => {
+        const rng = new Lcg(common.seed);
+        const bound = 1 / dim;
+        for (let i = 0; i < matrix.length; i++) matrix[i] = (rng.uniform() * 2 - 1) * bound;
+      },
       { offsets: toShared(offsets), rows: toShared(rows) },
       opts,
     );

@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gloveStep, type ModelArrays, trainExample } from './kernels.js';
 import { Lcg } from './random.js';
+import { type SharedWasmMemory, simdKernels } from './simd.js';
 
 export interface EmbeddingWorkerData {
   mode: 'word2vec' | 'fasttext';
@@ -28,7 +29,8 @@ export interface EmbeddingWorkerData {
   input: Float32Array;
   outputNegative: Float32Array;
   outputTree: Float32Array;
-  table: Int32Array;
+  aliasProbability: Float32Array;
+  alias: Int32Array;
   keep: Float32Array;
   remap: Int32Array;
   codeLengths: Int32Array;
@@ -41,6 +43,10 @@ export interface EmbeddingWorkerData {
   /** [wordsDone, loss, examples] per thread. */
   progress: Float64Array;
   maxSentenceLength: number;
+  /** The shared WebAssembly memory holding the matrices, or null (plain JavaScript loops). */
+  memory: SharedWasmMemory | null;
+  hidden: Float32Array;
+  gradient: Float32Array;
 }
 
 export interface GloveWorkerData {
@@ -76,13 +82,15 @@ function runEmbedding(d: EmbeddingWorkerData): void {
     outputTree: d.outputTree,
     negative: d.negative,
     hierarchicalSoftmax: d.hierarchicalSoftmax,
-    table: d.table,
+    aliasProbability: d.aliasProbability,
+    alias: d.alias,
     codeLengths: d.codeLengths,
     codes: d.codes,
     points: d.points,
     maxCodeLength: d.maxCodeLength,
-    hidden: new Float32Array(d.dim),
-    gradient: new Float32Array(d.dim),
+    hidden: d.hidden,
+    gradient: d.gradient,
+    simd: d.memory ? simdKernels(d.memory) : null,
   };
   const rows = new Int32Array(Math.max(2 * d.window, 1) * maxSubwords + maxSubwords);
   const sentence = new Int32Array(d.maxSentenceLength);
