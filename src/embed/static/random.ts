@@ -1,7 +1,7 @@
 /**
  * The pseudo-random generator of the training loops: a 32-bit linear congruential generator
  * (Numerical Recipes constants), in the spirit of the word2vec C tool's LCG but kept to 32 bits
- * so it stays on the fast integer path of the JavaScript engine. The state lives in a one-element
+ * so it stays on the fast integer path of the JavaScript engine, with a scrambled output. The state lives in a one-element
  * Uint32Array so hot loops can inline `next` without allocating.
  */
 export class Lcg {
@@ -19,8 +19,13 @@ export class Lcg {
   next(): number {
     const s = (Math.imul(this.state[0], 1664525) + 1013904223) >>> 0;
     this.state[0] = s;
-    // The low bits of a power-of-two LCG have short periods: return the high bits mixed down.
-    return (s ^ (s >>> 15)) >>> 0;
+    // The low bits of a power-of-two LCG have short periods and consecutive states are
+    // correlated: scramble the output with murmur3's finalizer (cheap, all bits depend on all).
+    let x = s ^ (s >>> 16);
+    x = Math.imul(x, 0x85ebca6b);
+    x ^= x >>> 13;
+    x = Math.imul(x, 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
   }
 
   /** Uniform in [0, 1). */
