@@ -20,6 +20,9 @@ export * from './embed/registry.js';
 export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js';
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 export * from './embed/sparse/index.js';
+export * from './embed/static/index.js';
+// Both text and the static trainers name a vocabulary; the text one is the public Vocabulary.
+export { Vocabulary } from './text/index.js';
 export * from './embed/static/word-vectors.js';
 export * from './embed/transformer/index.js';
 

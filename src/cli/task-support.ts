@@ -1,0 +1,244 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Document } from '../corpus/types.js';
+import { createEmbedder, type EmbedderSettings, listEmbedders, loadEmbedder } from '../embed/registry.js';
+import {
+  Bm25Vectorizer,
+  CountVectorizer,
+  loadSparseVectorizer,
+  TfidfVectorizer,
+} from '../embed/sparse/index.js';
+import { TransformerEmbedder } from '../embed/transformer/index.js';
+import type { Embedder } from '../embed/types.js';
+import { SmyslError } from '../errors.js';
+import type { LongRunning } from '../util/progress.js';
+import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
+
+/**
+ * Methods the task commands can always build, whether or not the registry has them yet (the
+ * registry is the first choice, so its settings win once it knows a name).
+ */
+const FALLBACK: Record<string, (settings: EmbedderSettings) => Promise<Embedder>> = {
+  bow: async () => new CountVectorizer({}),
+  tfidf: async (s) => new TfidfVectorizer({ sublinearTf: s.sublinearTf === true }),
+  bm25: async () => new Bm25Vectorizer({}),
+  minilm: async (s) =>
+    TransformerEmbedder.create({
+      model: 'minilm',
+      threads: s.threads === undefined ? undefined : Number(s.threads),
+      log: () => {},
+    }),
+};
+
+/** Every embedder name the task commands accept. */
+export function embedderNames(): string[] {
+  return [...new Set([...listEmbedders().map((f) => f.method), ...Object.keys(FALLBACK)])];
+}
+
+/** A fresh embedder by name (registry first, then the built-in fallbacks above). */
+export async function makeEmbedder(name: string, settings: EmbedderSettings = {}): Promise<Embedder> {
+  if (listEmbedders().some((f) => f.method === name)) return createEmbedder(name, settings);
+  const make = FALLBACK[name];
+  if (!make)
+    throw new SmyslError('E_USAGE', `unknown embedder "${name}" (available: ${embedderNames().join(', ')})`);
+  return make(settings);
+}
+
+/** Loads an embedder a task command saved (registry manifest, else a sparse vectorizer or transformer). */
+export async function loadSavedEmbedder(dir: string): Promise<Embedder> {
+  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
+    method?: string;
+  };
+  const method = manifest.method ?? '';
+  if (listEmbedders().some((f) => f.method === method)) return loadEmbedder(dir);
+  if (['count', 'bow', 'tfidf', 'bm25', 'hashing'].includes(method)) return loadSparseVectorizer(dir);
+  return TransformerEmbedder.load(dir);
+}
+
+/** Fits the embedder on the texts when it has a fit step (sparse vocabularies, trained word vectors). */
+export async function fitEmbedder(embedder: Embedder, texts: readonly string[], opts: LongRunning = {}) {
+  if (!embedder.fit) return;
+  const docs: Document[] = texts.map((text, i) => ({ id: String(i), text, meta: {} }));
+  await embedder.fit(docs, opts);
+}
+
+export function isSparse(m: DenseMatrix | SparseMatrix): m is SparseMatrix {
+  return (m as SparseMatrix).indptr !== undefined;
+}
+
+/** Dense copy of a sparse matrix (refuses absurd sizes instead of exhausting memory). */
+export function densify(m: DenseMatrix | SparseMatrix, limit = 200_000_000): DenseMatrix {
+  if (!isSparse(m)) return m;
+  if (m.rows * m.cols > limit)
+    throw new SmyslError(
+      'E_USAGE',
+      `${m.rows} x ${m.cols} sparse vectors are too large to make dense; use a dense embedder or fewer features`,
+    );
+  const data = new Float32Array(m.rows * m.cols);
+  for (let r = 0; r < m.rows; r++)
+    for (let j = m.indptr[r]; j < m.indptr[r + 1]; j++) data[r * m.cols + m.indices[j]] = m.data[j];
+  return { rows: m.rows, dim: m.cols, data };
+}
+
+/** Cosine similarity of row i of a and row i of b, for every i. */
+export function rowCosines(a: DenseMatrix | SparseMatrix, b: DenseMatrix | SparseMatrix): Float64Array {
+  const out = new Float64Array(a.rows);
+  if (isSparse(a) && isSparse(b)) {
+    for (let r = 0; r < a.rows; r++) {
+      const row = new Map<number, number>();
+      let na = 0;
+      let nb = 0;
+      let dot = 0;
+      for (let j = a.indptr[r]; j < a.indptr[r + 1]; j++) {
+        row.set(a.indices[j], a.data[j]);
+        na += a.data[j] * a.data[j];
+      }
+      for (let j = b.indptr[r]; j < b.indptr[r + 1]; j++) {
+        nb += b.data[j] * b.data[j];
+        dot += (row.get(b.indices[j]) ?? 0) * b.data[j];
+      }
+      out[r] = na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+    }
+    return out;
+  }
+  const da = densify(a);
+  const db = densify(b);
+  const dim = da.dim;
+  for (let r = 0; r < da.rows; r++) {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let k = 0; k < dim; k++) {
+      const x = da.data[r * dim + k];
+      const y = db.data[r * dim + k];
+      dot += x * y;
+      na += x * x;
+      nb += y * y;
+    }
+    out[r] = na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+  }
+  return out;
+}
+
+/** A labelled text table: CSV (with quotes) or TSV (split on tabs only, as R8 and SMS Spam are). */
+export interface LabelledData {
+  texts: string[];
+  labels: string[];
+}
+
+export interface LabelledReadOptions {
+  /** Column name, or 1-based column number. */
+  labelColumn: string;
+  /** One or more columns (names or 1-based numbers), joined with ". ". */
+  textColumns: string[];
+  /** Default: tab if the file name ends in .tsv/.txt or the first line has a tab, else comma. */
+  delimiter?: string;
+  /** Default: a header row exactly when some column is given by name. */
+  header?: boolean;
+}
+
+export async function readLabelledData(file: string, options: LabelledReadOptions): Promise<LabelledData> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
+  const delimiter =
+    options.delimiter ??
+    (/\.(tsv|txt)$/i.test(file) || firstLine.includes('\t') || !/[,]/.test(firstLine) ? '\t' : ',');
+  const specs = [options.labelColumn, ...options.textColumns];
+  const header = options.header ?? specs.some((s) => !/^\d+$/.test(s));
+  let rows: string[][];
+  if (delimiter === '\t') {
+    rows = text
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.split('\t'));
+  } else {
+    try {
+      rows = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true });
+    } catch (e) {
+      throw new SmyslError('E_FORMAT', `${file}: ${(e as Error).message}`);
+    }
+  }
+  const names = header ? (rows.shift() ?? []) : [];
+  const column = (spec: string): number => {
+    if (/^\d+$/.test(spec)) {
+      const n = Number(spec);
+      if (n < 1) throw new SmyslError('E_USAGE', `column numbers start at 1, got ${spec}`);
+      return n - 1;
+    }
+    const i = names.indexOf(spec);
+    if (i < 0)
+      throw new SmyslError(
+        'E_USAGE',
+        `${file} has no column "${spec}"${header ? ` (columns: ${names.join(', ')})` : ' (no header row; give column numbers)'}`,
+      );
+    return i;
+  };
+  const labelIndex = column(options.labelColumn);
+  const textIndexes = options.textColumns.map(column);
+  const out: LabelledData = { texts: [], labels: [] };
+  rows.forEach((row, i) => {
+    const line = i + 1 + (header ? 1 : 0);
+    const need = Math.max(labelIndex, ...textIndexes);
+    if (row.length <= need)
+      throw new SmyslError(
+        'E_INPUT',
+        `${file}:${line}: expected at least ${need + 1} columns, found ${row.length}`,
+      );
+    const label = row[labelIndex].trim();
+    if (label === '') throw new SmyslError('E_INPUT', `${file}:${line}: empty label`);
+    out.labels.push(label);
+    out.texts.push(
+      textIndexes
+        .map((t) => row[t].trim())
+        .filter((t) => t !== '')
+        .join('. '),
+    );
+  });
+  if (out.texts.length === 0) throw new SmyslError('E_INPUT', `${file}: no rows`);
+  return out;
+}
+
+/** "a=1,b=x" embedder settings from repeated --embedder-option flags. */
+export function parseSettings(pairs: readonly string[]): EmbedderSettings {
+  const s: EmbedderSettings = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq < 1) throw new SmyslError('E_USAGE', `--set expects key=value, got "${p}"`);
+    const key = p.slice(0, eq);
+    const value = p.slice(eq + 1);
+    s[key] =
+      value === 'true'
+        ? true
+        : value === 'false'
+          ? false
+          : Number.isFinite(Number(value))
+            ? Number(value)
+            : value;
+  }
+  return s;
+}
+
+/** Lines of a plain-text file (one sentence or document a line), for fitting embedders. */
+export async function readLines(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '');
+}
+
+/** Cosine of each pair's two sentences under the embedder (fitted beforehand if it needs it). */
+export async function stsCosines(embedder: Embedder, pairs: readonly { a: string; b: string }[]) {
+  const a = await embedder.embed(pairs.map((p) => p.a));
+  const b = await embedder.embed(pairs.map((p) => p.b));
+  return rowCosines(a, b);
+}
