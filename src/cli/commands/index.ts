@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerBench } from './bench.js';
 import { register as registerClassify } from './classify.js';
 import { register as registerCluster } from './cluster.js';
 import { register as registerCollections } from './collections.js';
@@ -52,6 +53,7 @@ export function registerCommands(program: Command): void {
   registerClassify(program);
   registerCluster(program);
   registerEvalSts(program);
+  registerBench(program);
 
   // server
 }
