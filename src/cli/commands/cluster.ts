@@ -84,6 +84,7 @@ export function register(program: Command): void {
     .option('--top-terms <n>', 'distinctive terms shown per cluster', parseIntOption('--top-terms', 0), 8)
     .option('--examples <n>', 'example documents shown per cluster', parseIntOption('--examples', 0), 3)
     .option('--json', 'print the clustering as JSON', false)
+    .option('--quiet', 'no progress bar or skipped-input summary', false)
     .action(async (corpus: string, flags: ClusterFlags) => {
       if (flags.k !== undefined && flags.kRange)
         throw new SmyslError('E_USAGE', 'give --k or --k-range, not both');
