@@ -9,7 +9,13 @@ import {
   confusionMatrix,
   uniqueLabels,
 } from '../../eval/classification.js';
-import { type Features, KnnClassifier, LogisticRegression, stratifiedKFold } from '../../tasks/classify.js';
+import {
+  type Features,
+  KnnClassifier,
+  LogisticRegression,
+  selectFeatureRows,
+  stratifiedKFold,
+} from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { DenseMatrix } from '../../vectors/types.js';
 import { collect, parseIntOption } from '../options.js';
@@ -317,9 +323,26 @@ export function register(program: Command): void {
           const folds = stratifiedKFold(data.labels, flags.folds, flags.seed);
           yTrue = [];
           yPred = [];
+          // A method with nothing to fit (a pretrained encoder) embeds every text once, not per fold.
+          const fixed = await makeEmbedder(flags.embedder, parseSettings(flags.set));
+          const all = fixed.fit ? undefined : await fixed.embed(data.texts);
           for (let f = 0; f < folds.length; f++) {
             const testRows = folds[f];
             const trainRows = folds.filter((_, g) => g !== f).flat();
+            if (all) {
+              const classifier = newClassifier(flags);
+              train(
+                classifier,
+                selectFeatureRows(all, trainRows),
+                trainRows.map((i) => data.labels[i]),
+              );
+              const predicted = predict(classifier, selectFeatureRows(all, testRows));
+              testRows.forEach((row, i) => {
+                yTrue.push(data.labels[row]);
+                yPred.push(predicted[i]);
+              });
+              continue;
+            }
             const pred = await trainAndPredict(
               flags,
               trainRows.map((i) => data.texts[i]),
