@@ -6,7 +6,7 @@ import { transformerTokenEmbedder } from '../../tasks/wsd/contextual.js';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/wsd/raganato.js';
 import { WordNet } from '../../tasks/wsd/wordnet.js';
 import { evaluateWsd, SenseVectors, type WsdScores } from '../../tasks/wsd/wsd.js';
-import { parseIntOption } from '../options.js';
+import { parseFloatOption, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -36,6 +36,7 @@ interface TrainFlags {
 }
 
 interface EvalFlags {
+  prior: number;
   data: string;
   senses: string;
   wordnet?: string;
@@ -120,6 +121,12 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'evaluation set in the Raganato unified format (e.g. Senseval-2)')
     .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
     .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
+    .option(
+      '--prior <weight>',
+      'add weight x (tag count + 1) / sum over candidates to each cosine (a first-sense prior; 0 = off)',
+      parseFloatOption('--prior'),
+      0,
+    )
     .option('--json', 'print one JSON object', false)
     .option('--quiet', 'no progress bar', false)
     .action(async (flags: EvalFlags) => {
@@ -142,6 +149,7 @@ export function register(program: Command): void {
           transformerTokenEmbedder(embedder, layers),
           {
             batchSize: flags.batchSize,
+            priorWeight: flags.prior,
             onProgress: bar.update,
           },
         ));

@@ -183,7 +183,11 @@ export function chooseSense(
   vector: Float32Array,
   offset: number,
   senses: SenseVectors,
+  priorWeight = 0,
 ): { sense: Sense; by: 'vector' | 'first-sense' } {
+  // Sense frequency prior: add-one smoothed share of WordNet's tag counts among the candidates.
+  let tagTotal = 0;
+  if (priorWeight !== 0) for (const c of candidates) tagTotal += c.tagCount + 1;
   let best: Sense | null = null;
   let bestScore = Number.NEGATIVE_INFINITY;
   const dim = senses.dim;
@@ -195,8 +199,9 @@ export function chooseSense(
     if (r < 0) continue;
     let dot = 0;
     for (let d = 0; d < dim; d++) dot += vector[offset + d] * senses.data[r * dim + d];
-    if (dot / norm > bestScore) {
-      bestScore = dot / norm;
+    const score = dot / norm + (priorWeight === 0 ? 0 : (priorWeight * (c.tagCount + 1)) / tagTotal);
+    if (score > bestScore) {
+      bestScore = score;
       best = c;
     }
   }
@@ -213,7 +218,11 @@ export async function evaluateWsd(
   wordnet: WordNet,
   senses: SenseVectors,
   embed: TokenEmbedder,
-  options: LongRunning & { batchSize?: number } = {},
+  options: LongRunning & {
+    batchSize?: number;
+    /** Weight of the sense-frequency prior added to the cosine (0 = cosine only). */
+    priorWeight?: number;
+  } = {},
 ): Promise<{ report: WsdReport; predictions: WsdPrediction[] }> {
   const predictions: WsdPrediction[] = [];
   const tally = new Map<string, { c: number; a: number; t: number; mc: number; ma: number }>();
@@ -248,7 +257,13 @@ export async function evaluateWsd(
           bump(label, false, false, false);
           return;
         }
-        const { sense, by } = chooseSense(candidates, vectors[si].data, i * vectors[si].dim, senses);
+        const { sense, by } = chooseSense(
+          candidates,
+          vectors[si].data,
+          i * vectors[si].dim,
+          senses,
+          options.priorWeight ?? 0,
+        );
         if (by === 'vector') byVector++;
         predictions.push({ instance: t.instance, key: sense.key, by });
         bump(label, keys.includes(sense.key), true, keys.includes(candidates[0].key));
