@@ -36,7 +36,7 @@ type Task = 'retrieval' | 'sts' | 'classification' | 'words';
 interface BenchFlags {
   task: Task;
   data: string;
-  embedders: string[];
+  embedders?: string[];
   out?: string;
   format: StsFormat;
   split?: string;
@@ -234,7 +234,11 @@ export function register(program: Command): void {
       '--data <path>',
       'retrieval: BEIR dir; sts: pairs file; classification: CSV/TSV; words: word pairs',
     )
-    .option('--embedders <list>', 'comma-separated methods', collectList, [] as string[])
+    .option(
+      '--embedders <list>',
+      'comma-separated methods (default: bow,tfidf,bm25,word2vec,fasttext,glove,minilm)',
+      collectList,
+    )
     .option('--out <path>', 'write <path>.md and <path>.html (or <path>/report.md|html if a directory)')
     .addOption(
       new Option('--format <format>', 'sts file format').choices(['stsb', 'sick', 'csv']).default('stsb'),
@@ -260,7 +264,7 @@ export function register(program: Command): void {
     .option('--quiet', 'no per-method lines on stderr', false)
     .action(async (flags: BenchFlags) => {
       const embedders =
-        flags.embedders.length > 0
+        flags.embedders && flags.embedders.length > 0
           ? flags.embedders
           : ['bow', 'tfidf', 'bm25', 'word2vec', 'fasttext', 'glove', 'minilm'];
       const { runner, mainMetric, settings } = await makeRunner(flags);
