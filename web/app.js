@@ -104,7 +104,9 @@ $('map-form').addEventListener('submit', async (e) => {
       method: $('map-method').value,
       color: $('map-color').value || undefined,
     });
-    drawMap($('map'), r.points, { title: `${name} · ${$('map-method').value}` });
+    // exposed for tests and the console: the drawn map's point count and groups
+    window.smyslMap = drawMap($('map'), r.points, { title: `${name} · ${$('map-method').value}` });
+    $('map').dataset.points = String(r.points.length);
     $('map-status').textContent = `${r.points.length} points`;
   } catch (err) {
     showError($('map-status'), err);

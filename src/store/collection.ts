@@ -905,6 +905,34 @@ export class Collection {
     this.indexDirty = false;
   }
 
+  /**
+   * Up to `limit` documents (oldest first) with the stored vector of each one's first chunk:
+   * what a map of the collection plots, without re-embedding anything.
+   */
+  documentVectors(limit: number): {
+    ids: string[];
+    titles: string[];
+    meta: Record<string, unknown>[];
+    vectors: DenseMatrix;
+  } {
+    this.open();
+    const rows = this.db
+      .prepare(
+        'SELECT d.id, d.title, d.meta, min(c.row) AS row FROM docs d JOIN chunks c ON c.doc = d.doc GROUP BY d.doc ORDER BY d.doc LIMIT ?',
+      )
+      .raw()
+      .all(Math.max(0, Math.floor(limit))) as [string, string, string, number][];
+    const dim = this.dim;
+    const data = new Float32Array(rows.length * dim);
+    for (let i = 0; i < rows.length; i++) this.readRow(rows[i][3], data.subarray(i * dim, (i + 1) * dim));
+    return {
+      ids: rows.map((r) => r[0]),
+      titles: rows.map((r) => r[1]),
+      meta: rows.map((r) => JSON.parse(r[2]) as Record<string, unknown>),
+      vectors: { rows: rows.length, dim, data },
+    };
+  }
+
   /** The underlying row index (benchmarks, tuning). */
   get rowIndex(): RowIndex {
     return this.index;

@@ -4,6 +4,8 @@ import { register as registerCorpus } from './corpus.js';
 import { register as registerEvalRetrieval } from './eval.js';
 import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
+import { register as registerPlot } from './plot.js';
+import { register as registerServe } from './serve.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
 import { register as registerTransformer } from './transformer.js';
@@ -46,4 +48,6 @@ export function registerCommands(program: Command): void {
   registerEvalRetrieval(program);
 
   // server
+  registerServe(program);
+  registerPlot(program);
 }
