@@ -138,17 +138,8 @@ export class StoreCollections implements CollectionsBackend {
 
   async search(name: string, request: SearchRequest): Promise<SearchHit[]> {
     const c = await this.collection(name);
-    const method = request.method ?? (c.lexical ? 'hybrid' : 'dense');
-    if (method === 'dense') return c.search(request.query, { k: request.k, where: request.filter });
-    if (!c.lexical)
-      throw new SmyslError(
-        'E_USAGE',
-        `collection "${name}" has no lexical index, so only dense search is available`,
-      );
-    if (method === 'hybrid')
-      return c.search(request.query, { k: request.k, where: request.filter, mode: 'hybrid' });
-    // sparse: the lexical list alone; the dense weight of zero keeps its order
-    return c.search(request.query, { k: request.k, where: request.filter, mode: 'hybrid', denseWeight: 0 });
+    // dense, sparse (the store's BM25/TF-IDF chunk index) or hybrid; default: the collection's own
+    return c.search(request.query, { k: request.k, where: request.filter, method: request.method });
   }
 
   private serialize<T>(name: string, write: () => Promise<T>): Promise<T> {

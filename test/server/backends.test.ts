@@ -64,7 +64,10 @@ test('search, filter, upsert and delete go through the store', async () => {
     filter: { kind: 'fruit' },
   });
   assert.deepEqual(filtered.map((h) => h.id).sort(), ['fruit/apple', 'fruit/plum']);
-  await assert.rejects(collections.search('notes', { query: 'x', k: 1, method: 'sparse' }), /only dense/);
+  const sparse = await collections.search('notes', { query: 'orchard plums', k: 2, method: 'sparse' });
+  assert.equal(sparse[0].id, 'fruit/plum');
+  const hybrid = await collections.search('notes', { query: 'saw planks', k: 1, method: 'hybrid' });
+  assert.equal(hybrid[0].id, 'tools/saw');
   assert.deepEqual(await collections.upsert('notes', [{ id: 'tools/drill', text: 'a drill bores holes' }]), {
     upserted: 1,
   });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readDocuments } from '../../src/cli/commands/collection-paths.js';
+import { readDocuments } from '../../src/corpus/index.js';
 import { KeyedVectors } from '../../src/embed/static/keyed-vectors.js';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import type { ServedModel } from '../../src/server/app.js';
