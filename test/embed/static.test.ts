@@ -291,7 +291,7 @@ test('one thread and a seed give identical vectors; another seed differs', async
 test('training is cancelled through an AbortSignal', async () => {
   const controller = new AbortController();
   const big = plantedCorpus(4, 12, 4000);
-  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-train-')).length;
+  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
   await assert.rejects(
     trainWord2Vec(big, {
       dim: 32,
@@ -305,7 +305,7 @@ test('training is cancelled through an AbortSignal', async () => {
     }),
     (e) => isSmyslError(e, 'E_CANCELLED'),
   );
-  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-train-')).length;
+  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
   assert.ok(after <= before, 'temporary corpus files were removed');
 });
 
