@@ -6,6 +6,7 @@ import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
+import { register as registerTrain } from './train.js';
 import { register as registerTransformer } from './transformer.js';
 import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerVectorize(program);
 
   // embed: static word vectors (training)
+  registerTrain(program);
 
   // embed: static word vectors (queries, formats, evaluation)
   registerWordVectors(program);
