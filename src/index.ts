@@ -20,7 +20,7 @@ export * from './embed/registry.js';
 export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js';
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 export * from './embed/sparse/index.js';
-export * from './embed/static/word-vectors.js';
+export * from './embed/static/index.js';
 export * from './embed/transformer/index.js';
 
 // vectors

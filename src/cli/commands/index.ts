@@ -8,6 +8,7 @@ import { register as registerPlot } from './plot.js';
 import { register as registerServe } from './serve.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
+import { register as registerTrain } from './train.js';
 import { register as registerTransformer } from './transformer.js';
 import { register as registerVectorize } from './vectorize.js';
 import { register as registerWordVectors } from './word-vectors.js';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerVectorize(program);
 
   // embed: static word vectors (training)
+  registerTrain(program);
 
   // embed: static word vectors (queries, formats, evaluation)
   registerWordVectors(program);

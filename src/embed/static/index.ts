@@ -1,0 +1,27 @@
+export type { CorpusOptions, EncodedCorpus } from './corpus.js';
+export { encodeCorpus, readSentences } from './corpus.js';
+export { FastTextModel } from './fasttext-model.js';
+export { countCooccurrences, type GloveOptions, PairCounter, trainGlove } from './glove.js';
+export { gloveStep, type ModelArrays, sigmoidTable, trainExample } from './kernels.js';
+export { Lcg } from './random.js';
+export { fastTextHash, fastTextHashBytes, subwordBuckets, subwordStrings } from './subwords.js';
+export {
+  type FastTextOptions,
+  type StaticVectors,
+  subwordRowsOf,
+  type TrainingCorpus,
+  trainFastText,
+  trainWord2Vec,
+  type Word2VecOptions,
+} from './train.js';
+export {
+  type AliasTable,
+  aliasTable,
+  buildVocabulary,
+  type HuffmanCodes,
+  huffmanCodes,
+  keepProbabilities,
+  unigramTable,
+  type Vocabulary as TrainingVocabulary,
+} from './vocab.js';
+export * from './word-vectors.js';
