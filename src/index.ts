@@ -35,3 +35,6 @@ export * from './tasks/index.js';
 
 // eval
 export * from './eval/index.js';
+
+// server
+export * from './server/index.js';
