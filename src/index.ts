@@ -21,9 +21,6 @@ export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js
 export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
 export * from './embed/sparse/index.js';
 export * from './embed/static/index.js';
-// Both text and the static trainers name a vocabulary; the text one is the public Vocabulary.
-export { Vocabulary } from './text/index.js';
-export * from './embed/static/word-vectors.js';
 export * from './embed/transformer/index.js';
 
 // vectors
@@ -38,3 +35,6 @@ export * from './tasks/index.js';
 
 // eval
 export * from './eval/index.js';
+
+// server
+export * from './server/index.js';

@@ -34,16 +34,24 @@ for (const b of document.querySelectorAll('nav button')) {
   });
 }
 
+// words too common to be worth marking in a snippet
+const COMMON = new Set(
+  'the and for with that this from each other what when where which how why who are was were into onto about над под для что как это или при'.split(
+    ' ',
+  ),
+);
+
 function highlight(text, query) {
   const words = query
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 1);
+    .filter((w) => w.length > 2 && !COMMON.has(w));
   let html = escapeHtml(text);
   for (const w of words) {
+    // a crude stem, matched only at the start of a word (never inside one)
     const stem = w.length > 5 ? w.slice(0, w.length - 2) : w;
     html = html.replace(
-      new RegExp(`(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'),
+      new RegExp(`(?<![\\p{L}\\p{N}])(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'),
       '<mark>$1</mark>',
     );
   }
@@ -104,7 +112,9 @@ $('map-form').addEventListener('submit', async (e) => {
       method: $('map-method').value,
       color: $('map-color').value || undefined,
     });
-    drawMap($('map'), r.points, { title: `${name} · ${$('map-method').value}` });
+    // exposed for tests and the console: the drawn map's point count and groups
+    window.smyslMap = drawMap($('map'), r.points, { title: `${name} · ${$('map-method').value}` });
+    $('map').dataset.points = String(r.points.length);
     $('map-status').textContent = `${r.points.length} points`;
   } catch (err) {
     showError($('map-status'), err);

@@ -44,16 +44,17 @@ export function drawMap(host, points, options = {}) {
     .map((g) => `<span><i style="background:${colour.get(g)}"></i>${escapeHtml(g)}</span>`)
     .join('');
 
-  let minX = Infinity;
-  let maxX = -Infinity;
-  let minY = Infinity;
-  let maxY = -Infinity;
-  for (const p of points) {
-    minX = Math.min(minX, p.x);
-    maxX = Math.max(maxX, p.x);
-    minY = Math.min(minY, p.y);
-    maxY = Math.max(maxY, p.y);
-  }
+  // the view spans the 0.5–99.5 % quantiles, so a few far outliers (UMAP islands) do not squeeze
+  // the rest into a corner; they stay reachable by zooming out
+  const range = (values) => {
+    const sorted = Float64Array.from(values).sort();
+    const q = (f) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))];
+    const [lo, hi] = sorted.length >= 200 ? [q(0.005), q(0.995)] : [sorted[0], sorted[sorted.length - 1]];
+    const pad = (hi - lo) * 0.02;
+    return [lo - pad, hi + pad];
+  };
+  const [minX, maxX] = points.length ? range(points.map((p) => p.x)) : [0, 1];
+  const [minY, maxY] = points.length ? range(points.map((p) => p.y)) : [0, 1];
   const view = { scale: 1, dx: 0, dy: 0 };
   let width = 0;
   let height = 0;

@@ -7,6 +7,7 @@ import {
   type WordWeighting,
 } from './static/averaged.js';
 import { loadWinkEmbeddings } from './static/pretrained.js';
+import type { TransformerEmbedderOptions } from './transformer/index.js';
 import { TrigramEmbedder } from './trigram.js';
 import type { Embedder } from './types.js';
 
@@ -67,6 +68,37 @@ registerEmbedder({
   create: async (settings = {}) =>
     new TrigramEmbedder({ dim: settings.dim === undefined ? undefined : Number(settings.dim) }),
   load: (dir) => TrigramEmbedder.load(dir),
+});
+
+registerEmbedder({
+  method: 'transformer',
+  kind: 'dense',
+  description:
+    'sentence vectors from a BERT-family encoder (settings: model, dtype, pooling, ...); default model minilm',
+  create: async (settings = {}) => {
+    const { TransformerEmbedder } = await import('./transformer/index.js');
+    return TransformerEmbedder.create(settings as TransformerEmbedderOptions);
+  },
+  load: async (dir) => {
+    const { TransformerEmbedder } = await import('./transformer/index.js');
+    return TransformerEmbedder.load(dir);
+  },
+});
+
+/** The default sentence embedder: all-MiniLM-L6-v2 built from the npm package, offline. */
+registerEmbedder({
+  method: 'minilm',
+  kind: 'dense',
+  description: 'all-MiniLM-L6-v2 sentence vectors (384-d, English), built locally from an npm package',
+  create: async (settings = {}) => {
+    const { TransformerEmbedder } = await import('./transformer/index.js');
+    return TransformerEmbedder.create({ ...(settings as TransformerEmbedderOptions), model: 'minilm' });
+  },
+  // saved minilm embedders write method "transformer"
+  load: async (dir) => {
+    const { TransformerEmbedder } = await import('./transformer/index.js');
+    return TransformerEmbedder.load(dir);
+  },
 });
 
 // Averaged static word vectors: the sentence embedders behind word2vec, fasttext, glove, wink.

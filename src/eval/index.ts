@@ -12,6 +12,7 @@ export {
   uniqueLabels,
 } from './classification.js';
 export { adjustedRandIndex, normalizedMutualInformation, silhouetteScore } from './clustering.js';
+export { type CollectionRetrievalOptions, evaluateCollectionRetrieval } from './collection-retrieval.js';
 export {
   averagePrecision,
   dcgAtK,

@@ -39,12 +39,27 @@ export class DynamicBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      const take = this.queue;
-      this.queue = [];
-      this.queued = 0;
-      // one model call at a time: the next batch forms while this one runs
-      this.running = this.running.then(() => this.run(take));
+      this.running = this.running.then(() => this.runNext());
     }, ms);
+  }
+
+  /**
+   * One model call at a time. The batch is taken when the model is free, not when the wait
+   * window ends: everything that queued up during the previous call goes in together (oldest
+   * first, up to maxBatch texts), which keeps batches large and waits fair under load.
+   */
+  private async runNext(): Promise<void> {
+    const max = this.options.maxBatch ?? 64;
+    const take: Pending[] = [];
+    let texts = 0;
+    while (this.queue.length > 0 && (take.length === 0 || texts + this.queue[0].texts.length <= max)) {
+      const p = this.queue.shift()!;
+      take.push(p);
+      texts += p.texts.length;
+    }
+    this.queued -= texts;
+    await this.run(take);
+    if (this.queue.length > 0) this.running = this.running.then(() => this.runNext());
   }
 
   private async run(items: Pending[]): Promise<void> {
@@ -71,11 +86,12 @@ export class DynamicBatcher {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
-      const take = this.queue;
-      this.queue = [];
-      this.queued = 0;
-      this.running = this.running.then(() => this.run(take));
+      this.running = this.running.then(() => this.runNext());
     }
-    await this.running;
+    let current: Promise<void>;
+    do {
+      current = this.running;
+      await current;
+    } while (current !== this.running);
   }
 }

@@ -33,6 +33,7 @@ import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { IdTable } from './id-table.js';
+import { type ChunkText, LexicalChunkIndex, type LexicalMethod } from './lexical.js';
 
 export const COLLECTION_FORMAT = 1;
 
@@ -52,7 +53,13 @@ export interface CollectionManifest {
   index: IndexSettings;
   chunking: Required<ChunkOptions>;
   created: string;
+  /** Lexical weighting of the built-in sparse search (default bm25). */
+  lexical?: LexicalMethod;
+  /** Search method when none is asked for (default hybrid). */
+  defaultMethod?: SearchMethod;
 }
+
+export type SearchMethod = 'dense' | 'sparse' | 'hybrid';
 
 export interface CreateCollectionOptions {
   /** A ready (fitted, if it needs fitting) dense embedder; saved into the collection. */
@@ -61,6 +68,8 @@ export interface CreateCollectionOptions {
   postprocess?: Pipeline;
   index?: Partial<IndexSettings>;
   chunking?: ChunkOptions;
+  lexical?: LexicalMethod;
+  defaultMethod?: SearchMethod;
 }
 
 export interface OpenCollectionOptions {
@@ -132,9 +141,13 @@ function contentHash(doc: Document): string {
     .slice(0, 32);
 }
 
+/** The document's `title` field, else its first line when that reads like a heading (short). */
 function titleOf(doc: Document): string {
   const t = doc.meta?.title;
-  return typeof t === 'string' ? t : '';
+  if (typeof t === 'string') return t;
+  const first = doc.text.split('\n').find((l) => l.trim() !== '') ?? '';
+  const heading = first.replace(/^#+\s*/, '').trim();
+  return heading.length <= 120 && heading !== doc.text.trim() ? heading : '';
 }
 
 const FIELD = /^[\p{L}\p{N}_.-]+$/u;
@@ -165,7 +178,9 @@ export class Collection {
   private readonly readonly: boolean;
   private indexDirty = false;
   private closed = false;
+  /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
+  private lexicalCache?: { key: string; index: LexicalChunkIndex };
 
   private constructor(
     dir: string,
@@ -241,6 +256,8 @@ export class Collection {
         overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
       },
       created: new Date().toISOString(),
+      lexical: opts.lexical ?? 'bm25',
+      defaultMethod: opts.defaultMethod ?? 'hybrid',
     };
     acquireWriterLock(dir);
     const db = Collection.openDatabase(dir);
@@ -783,22 +800,68 @@ export class Collection {
     });
   }
 
-  /** Embeds the query like the documents and searches; hybrid when a lexical retriever is attached. */
-  async search(
-    query: string,
-    opts: SearchOptions & { mode?: 'dense' | 'hybrid' } = {},
-  ): Promise<SearchResult[]> {
-    const vector = (await this.embed([query])).data;
-    const mode = opts.mode ?? 'dense';
-    if (mode === 'dense') return this.searchVector(vector, opts);
-    if (!this.lexical)
-      throw new SmyslError('E_STATE', 'hybrid search needs a lexical retriever attached to the collection');
+  /** The built-in lexical index over live chunks, rebuilt when the collection has changed. */
+  lexicalIndex(): LexicalChunkIndex {
+    const key = `${this.committedRows}:${this.deletes}`;
+    if (this.lexicalCache?.key === key) return this.lexicalCache.index;
+    const texts = new Map<number, string>();
+    for (const d of this.statement('SELECT doc, text FROM docs').iterate() as Iterable<{
+      doc: number;
+      text: string;
+    }>)
+      texts.set(d.doc, d.text);
+    const chunks: ChunkText[] = [];
+    const rows = this.statement(
+      'SELECT row, doc, start, end FROM chunks WHERE row NOT IN (SELECT row FROM dead) ORDER BY row',
+    ).iterate() as Iterable<{ row: number; doc: number; start: number; end: number }>;
+    for (const c of rows) {
+      const text = texts.get(c.doc);
+      if (text !== undefined) chunks.push({ row: c.row, doc: c.doc, text: text.slice(c.start, c.end) });
+    }
+    const index = new LexicalChunkIndex(chunks, this.manifest.lexical ?? 'bm25');
+    this.lexicalCache = { key, index };
+    return index;
+  }
+
+  /**
+   * Searches by `method`: dense (the query embedded like the documents), sparse (the built-in
+   * BM25/TF-IDF chunk index) or hybrid (both, fused by weighted reciprocal rank).
+   */
+  async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
+    const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
     const k = opts.k ?? 10;
+    const allowed = this.matchingDocs(opts.where);
+    if (method === 'sparse') {
+      const hits = this.lexicalIndex().search(query, k, allowed === null ? undefined : (d) => allowed.has(d));
+      return this.describe(
+        hits.map((h) => [h.doc, { score: h.score, row: h.row }]),
+        opts.details ?? true,
+      );
+    }
+    const vector = (await this.embed([query])).data;
+    if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
     const dense = this.searchVector(vector, { ...opts, k: depth, details: false });
-    const allowed = this.matchingDocs(opts.where);
-    const idFilter = allowed === null ? undefined : this.idFilter(allowed);
-    const lexical = await this.lexical.search(query, depth, idFilter);
+    const lexicalRows = new Map<string, number>();
+    let lexical: Hit[];
+    if (this.lexical) {
+      lexical = await this.lexical.search(
+        query,
+        depth,
+        allowed === null ? undefined : this.idFilter(allowed),
+      );
+    } else {
+      const hits = this.lexicalIndex().search(
+        query,
+        depth,
+        allowed === null ? undefined : (d) => allowed.has(d),
+      );
+      lexical = hits.map((h) => {
+        const id = this.docIds.get(h.doc)!;
+        lexicalRows.set(id, h.row);
+        return { id, score: h.score };
+      });
+    }
     const fused = reciprocalRankFusion(
       [
         { hits: dense.map((r) => ({ id: r.id, score: r.score })), weight: opts.denseWeight ?? 1 },
@@ -807,10 +870,12 @@ export class Collection {
       k,
     );
     const findDoc = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
-    const denseRows = new Map(dense.map((r) => [r.id, r]));
+    const denseIds = new Set(dense.map((r) => r.id));
     return fused.map((hit, i) => {
       const doc = findDoc.get(hit.id) as number;
-      const bestRow = denseRows.has(hit.id) ? this.bestRowOf(doc, vector) : this.firstRowOf(doc);
+      const bestRow = denseIds.has(hit.id)
+        ? this.bestRowOf(doc, vector)
+        : (lexicalRows.get(hit.id) ?? this.firstRowOf(doc));
       return {
         ...this.describe([[doc, { score: hit.score, row: bestRow }]], opts.details ?? true)[0],
         rank: i + 1,
@@ -903,6 +968,34 @@ export class Collection {
     writeFileSync(metaTmp, JSON.stringify({ rows: this.index.rowCount, deletes: this.deletes }));
     renameSync(metaTmp, `${graph}.json`);
     this.indexDirty = false;
+  }
+
+  /**
+   * Up to `limit` documents (oldest first) with the stored vector of each one's first chunk:
+   * what a map of the collection plots, without re-embedding anything.
+   */
+  documentVectors(limit: number): {
+    ids: string[];
+    titles: string[];
+    meta: Record<string, unknown>[];
+    vectors: DenseMatrix;
+  } {
+    this.open();
+    const rows = this.db
+      .prepare(
+        'SELECT d.id, d.title, d.meta, min(c.row) AS row FROM docs d JOIN chunks c ON c.doc = d.doc GROUP BY d.doc ORDER BY d.doc LIMIT ?',
+      )
+      .raw()
+      .all(Math.max(0, Math.floor(limit))) as [string, string, string, number][];
+    const dim = this.dim;
+    const data = new Float32Array(rows.length * dim);
+    for (let i = 0; i < rows.length; i++) this.readRow(rows[i][3], data.subarray(i * dim, (i + 1) * dim));
+    return {
+      ids: rows.map((r) => r[0]),
+      titles: rows.map((r) => r[1]),
+      meta: rows.map((r) => JSON.parse(r[2]) as Record<string, unknown>),
+      vectors: { rows: rows.length, dim, data },
+    };
   }
 
   /** The underlying row index (benchmarks, tuning). */

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { run } from '../../src/cli/program.js';
 import {
   aliasTable,
+  buildVocabulary,
   countCooccurrences,
   FastTextModel,
   fastTextHash,
@@ -290,7 +291,7 @@ test('one thread and a seed give identical vectors; another seed differs', async
 test('training is cancelled through an AbortSignal', async () => {
   const controller = new AbortController();
   const big = plantedCorpus(4, 12, 4000);
-  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-train-')).length;
+  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
   await assert.rejects(
     trainWord2Vec(big, {
       dim: 32,
@@ -304,7 +305,7 @@ test('training is cancelled through an AbortSignal', async () => {
     }),
     (e) => isSmyslError(e, 'E_CANCELLED'),
   );
-  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-train-')).length;
+  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
   assert.ok(after <= before, 'temporary corpus files were removed');
 });
 
@@ -397,4 +398,35 @@ test('the WebAssembly SIMD kernels compile and match the JavaScript update', () 
     assert.ok(Math.abs(js.input[i] - simd.input[i]) < 1e-6, `input ${i}`);
     assert.ok(Math.abs(js.outputNegative[i] - simd.outputNegative[i]) < 1e-6, `output ${i}`);
   }
+});
+
+test('vocabulary keeps words seen minCount times, most frequent first, at most maxVocab', () => {
+  const counts = new Map([
+    ['rare', 1],
+    ['b', 3],
+    ['a', 5],
+    ['c', 3],
+  ]);
+  const v = buildVocabulary(counts, { minCount: 2 });
+  assert.deepEqual(v.words, ['a', 'b', 'c']);
+  assert.deepEqual(Array.from(v.counts), [5, 3, 3]);
+  assert.equal(v.totalWords, 11);
+  assert.deepEqual(buildVocabulary(counts, { minCount: 1, maxVocab: 2 }).words, ['a', 'b']);
+  assert.throws(
+    () => buildVocabulary(counts, { minCount: 9 }),
+    (e) => isSmyslError(e, 'E_INPUT'),
+  );
+});
+
+test('fastText CBOW recovers planted topics', async () => {
+  const r = await trainFastText(corpus, {
+    architecture: 'cbow',
+    dim: 16,
+    minCount: 1,
+    epochs: 5,
+    threads: 2,
+    bucket: 5000,
+    sample: 0,
+  });
+  assert.ok(nearestSameTopicRate(r.words, r.vectors, r.dim) >= 0.9);
 });

@@ -42,9 +42,15 @@ test('index, search (table, JSON, --where), re-index skips, compact, wrong embed
   assert.equal(JSON.parse(r.stdout).unchanged, 3);
   r = smysl('compact', '--collection', 'demo', '--json');
   assert.equal(JSON.parse(r.stdout).removedRows, 0);
-  r = smysl('index', corpus, '--collection', 'demo', '--dim', '32');
+  r = smysl('index', corpus, '--collection', 'demo', '--embedder', 'trigram');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /indexed with embedder trigram-256/);
+  assert.match(r.stderr, /indexed with embedder transformer:minilm:fp32/);
+  // every collection also answers lexically (BM25 over its chunks)
+  r = smysl('search', 'volcano', '--collection', 'demo', '--json', '--method', 'sparse');
+  assert.deepEqual(
+    JSON.parse(r.stdout).map((h: { id: string }) => h.id),
+    ['v'],
+  );
   r = smysl('search', 'x', '--collection', 'missing');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /no collection/);

@@ -280,11 +280,11 @@ test('hybrid search fuses the dense list with a lexical retriever by weighted RR
       ].filter((h) => !filter || filter(h.id));
     },
   };
-  const dense = await c.search('whales singing in the ocean', { k: 4 });
+  const dense = await c.search('whales singing in the ocean', { k: 4, method: 'dense' });
   assert.equal(dense[0].id, 'whale');
   const lexicalHeavy = await c.search('whales singing in the ocean', {
     k: 4,
-    mode: 'hybrid',
+    method: 'hybrid',
     lexicalWeight: 5,
   });
   assert.equal(lexicalHeavy[0].id, 'eagle');
@@ -294,15 +294,26 @@ test('hybrid search fuses the dense list with a lexical retriever by weighted RR
     [1, 2, 3, 4],
   );
   // with the lexical weight at zero the fused order is the dense order
-  const denseOnly = await c.search('whales singing in the ocean', { k: 4, mode: 'hybrid', lexicalWeight: 0 });
+  const denseOnly = await c.search('whales singing in the ocean', {
+    k: 4,
+    method: 'hybrid',
+    lexicalWeight: 0,
+  });
   assert.deepEqual(
     denseOnly.map((h) => h.id),
     dense.map((h) => h.id),
   );
-  const filtered = await c.search('whales', { k: 4, mode: 'hybrid', where: { kind: 'pet' } });
+  const filtered = await c.search('whales', { k: 4, method: 'hybrid', where: { kind: 'pet' } });
   assert.ok(filtered.every((h) => h.id === 'cat' || h.id === 'dog'));
   assert.equal(asked.at(-1)?.filtered, true);
+  // without an external retriever, hybrid and sparse use the built-in BM25 chunk index
   c.lexical = undefined;
-  await assert.rejects(c.search('x', { mode: 'hybrid' }), /lexical retriever/);
+  assert.equal((await c.search('whales singing in the ocean', { k: 4 }))[0].id, 'whale');
+  const sparse = await c.search('singing whales', { k: 4, method: 'sparse' });
+  assert.equal(sparse[0].id, 'whale');
+  assert.ok(sparse.every((h) => h.snippet && h.snippet.length > 0));
+  assert.deepEqual(await c.search('zzzz qqqq', { method: 'sparse' }), []);
+  const pets = await c.search('whales', { k: 4, method: 'sparse', where: { kind: 'pet' } });
+  assert.ok(pets.every((h) => h.id === 'cat' || h.id === 'dog'));
   c.close();
 });

@@ -1,32 +1,46 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/hnsw.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
+import type { SearchMethod } from '../../store/collection.js';
 import { Collection } from '../../store/collection.js';
+import type { LexicalMethod } from '../../store/lexical.js';
+import {
+  addCorpusOptions,
+  type CorpusFlags,
+  corpusReadOptions,
+  printProblemSummary,
+} from '../corpus-input.js';
 import { parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { collectionDir, readDocuments } from './collection-paths.js';
+import { collectionDir } from './collection-paths.js';
 
 export function register(program: Command): void {
-  program
-    .command('index')
-    .description('index documents into a collection (resumable: unchanged documents are skipped)')
-    .argument(
-      '<corpus>',
-      'a directory of .txt/.md files, a .jsonl file ({"id","text",...meta}) or a text file',
-    )
+  addCorpusOptions(
+    program
+      .command('index')
+      .description('index documents into a collection (resumable: unchanged documents are skipped)')
+      .argument(
+        '<corpus>',
+        'any corpus the readers accept: a directory of .txt/.md, .jsonl, .json, .csv, .tsv, text',
+      ),
+  )
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
     .option(
       '--embedder <method>',
-      `embedder for a new collection (${listEmbedders()
+      `embedder for a new collection: ${listEmbedders()
         .map((e) => e.method)
-        .join(', ')})`,
-      'trigram',
+        .join(
+          ', ',
+        )}; or hybrid (minilm + BM25, searched by fusion), bm25 or tfidf (lexical search; cheap trigram vectors keep dense search possible)`,
+      'minilm',
     )
+    .option('--lexical <method>', 'weighting of the built-in lexical search: bm25 or tfidf', 'bm25')
     .option('--dim <n>', 'output dimension for embedders that take one', parseIntOption('--dim', 1))
     .option(
       '--chunk-tokens <n>',
@@ -70,15 +84,18 @@ export function register(program: Command): void {
       const explicit = command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined;
       // an existing collection keeps its own embedder unless one is asked for explicitly
       const existing = !explicit && existsSync(path.join(dir, 'manifest.json'));
+      const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
-        : await createEmbedder(o.embedder, o.dim === undefined ? {} : { dim: o.dim });
+        : await createEmbedder(method, o.dim === undefined ? {} : { dim: o.dim });
       const collection =
         embedder === undefined
           ? await Collection.open(dir)
           : await Collection.openOrCreate(dir, {
               embedder,
               chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
+              lexical,
+              defaultMethod,
               index: {
                 type: o.index,
                 connectivity: o.connectivity,
@@ -88,11 +105,16 @@ export function register(program: Command): void {
             });
       const bar = new ProgressBar({ quiet: o.quiet });
       try {
-        const summary = await collection.add(readDocuments(corpus), {
-          batchSize: o.batchSize,
-          onProgress: bar.update,
-        });
+        const problems = new ProblemLog();
+        const summary = await collection.add(
+          readDocuments(corpus, corpusReadOptions(o as CorpusFlags, problems)),
+          {
+            batchSize: o.batchSize,
+            onProgress: bar.update,
+          },
+        );
         bar.done();
+        if (!o.quiet) printProblemSummary(problems.summary());
         const stats = collection.stats();
         const seconds = (Date.now() - started) / 1000;
         if (o.json)
@@ -114,4 +136,17 @@ export function register(program: Command): void {
         collection.close();
       }
     });
+}
+
+/** `--embedder` names: registry methods, plus hybrid / bm25 / tfidf which also choose the default search. */
+function embedderChoice(
+  name: string,
+  lexicalFlag: string,
+): { method: string; lexical: LexicalMethod; defaultMethod: SearchMethod } {
+  if (lexicalFlag !== 'bm25' && lexicalFlag !== 'tfidf')
+    throw new SmyslError('E_USAGE', `--lexical must be bm25 or tfidf, got "${lexicalFlag}"`);
+  if (name === 'hybrid') return { method: 'minilm', lexical: lexicalFlag, defaultMethod: 'hybrid' };
+  if (name === 'bm25' || name === 'tfidf')
+    return { method: 'trigram', lexical: name, defaultMethod: 'sparse' };
+  return { method: name, lexical: lexicalFlag, defaultMethod: 'hybrid' };
 }

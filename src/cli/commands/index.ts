@@ -8,6 +8,8 @@ import { register as registerEvalRetrieval } from './eval.js';
 import { register as registerEvalSts } from './eval-sts.js';
 import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
+import { register as registerPlot } from './plot.js';
+import { register as registerServe } from './serve.js';
 import { register as registerTokenize } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
 import { register as registerTrain } from './train.js';
@@ -56,4 +58,6 @@ export function registerCommands(program: Command): void {
   registerBench(program);
 
   // server
+  registerServe(program);
+  registerPlot(program);
 }

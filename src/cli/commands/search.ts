@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Collection, type Where } from '../../store/collection.js';
 import { collect, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
@@ -27,6 +27,12 @@ export function register(program: Command): void {
       'HNSW search expansion for this query (default: the collection’s)',
       parseIntOption('--ef-search', 1),
     )
+    .addOption(
+      new Option(
+        '--method <method>',
+        "dense, sparse (BM25/TF-IDF) or hybrid (default: the collection's)",
+      ).choices(['dense', 'sparse', 'hybrid']),
+    )
     .option('--json', 'print results as JSON', false)
     .option('--quiet', 'no progress output', false)
     .action(async (query: string, o) => {
@@ -35,7 +41,11 @@ export function register(program: Command): void {
         expansionSearch: o.efSearch,
       });
       try {
-        const results = await collection.search(query, { k: o.top, where: parseWhere(o.where) });
+        const results = await collection.search(query, {
+          k: o.top,
+          where: parseWhere(o.where),
+          method: o.method,
+        });
         if (o.json) printJson(results);
         else if (results.length === 0) process.stdout.write('no results\n');
         else

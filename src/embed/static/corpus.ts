@@ -62,7 +62,7 @@ export async function encodeCorpus(
   sentences: AsyncIterable<string[]> | Iterable<string[]>,
   opts: LongRunning = {},
 ): Promise<EncodedCorpus> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-train-'));
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-word-ids-'));
   const idsFile = path.join(dir, 'ids.i32');
   const fd = openSync(idsFile, 'w');
   const buffer = new Int32Array(1 << 18);

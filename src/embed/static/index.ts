@@ -30,5 +30,6 @@ export {
   huffmanCodes,
   keepProbabilities,
   unigramTable,
-  type Vocabulary,
+  type Vocabulary as TrainingVocabulary,
 } from './vocab.js';
+export * from './word-vectors.js';
