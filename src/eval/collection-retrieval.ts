@@ -34,6 +34,13 @@ export async function evaluateCollectionRetrieval(
   const top = options.top ?? 100;
   const t0 = performance.now();
   const embedder = await createEmbedder(options.embedder, options.embedderSettings ?? {});
+  const docs = beir.corpus.map((d) => ({
+    id: d.id,
+    text: d.title ? `${d.title} ${d.text}` : d.text,
+    meta: {},
+  }));
+  // methods that learn (word2vec, fastText, GloVe, weights) learn on the collection itself
+  if (embedder.fit) await embedder.fit(docs, { signal: options.signal, onProgress: options.onProgress });
   const collection = await Collection.create(path.join(dir, 'c'), {
     embedder,
     index: { type: 'exact' },
@@ -41,10 +48,7 @@ export async function evaluateCollectionRetrieval(
     defaultMethod: options.method,
   });
   try {
-    await collection.add(
-      beir.corpus.map((d) => ({ id: d.id, text: d.title ? `${d.title} ${d.text}` : d.text, meta: {} })),
-      { batchSize: 256, onProgress: options.onProgress, signal: options.signal },
-    );
+    await collection.add(docs, { batchSize: 256, onProgress: options.onProgress, signal: options.signal });
     const t1 = performance.now();
     const judged = beir.queries.filter((q) => beir.qrels.has(q.id));
     const runs = new Map<string, string[]>();

@@ -88,6 +88,17 @@ export function register(program: Command): void {
       const embedder = existing
         ? undefined
         : await createEmbedder(method, o.dim === undefined ? {} : { dim: o.dim });
+      // a new collection's embedder that learns (word2vec, fastText, GloVe, weights) learns on this corpus first
+      if (embedder?.fit && !existsSync(path.join(dir, 'manifest.json'))) {
+        const fitBar = new ProgressBar({ quiet: o.quiet });
+        try {
+          await embedder.fit(readDocuments(corpus, corpusReadOptions(o as CorpusFlags)), {
+            onProgress: fitBar.update,
+          });
+        } finally {
+          fitBar.done();
+        }
+      }
       const collection =
         embedder === undefined
           ? await Collection.open(dir)
