@@ -1,59 +1,25 @@
 import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Document } from '../corpus/types.js';
 import { createEmbedder, type EmbedderSettings, listEmbedders, loadEmbedder } from '../embed/registry.js';
-import {
-  Bm25Vectorizer,
-  CountVectorizer,
-  loadSparseVectorizer,
-  TfidfVectorizer,
-} from '../embed/sparse/index.js';
-import { TransformerEmbedder } from '../embed/transformer/index.js';
 import type { Embedder } from '../embed/types.js';
 import { SmyslError } from '../errors.js';
 import type { LongRunning } from '../util/progress.js';
 import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
 
-/**
- * Methods the task commands can always build, whether or not the registry has them yet (the
- * registry is the first choice, so its settings win once it knows a name).
- */
-const FALLBACK: Record<string, (settings: EmbedderSettings) => Promise<Embedder>> = {
-  bow: async () => new CountVectorizer({}),
-  tfidf: async (s) => new TfidfVectorizer({ sublinearTf: s.sublinearTf === true }),
-  bm25: async () => new Bm25Vectorizer({}),
-  minilm: async (s) =>
-    TransformerEmbedder.create({
-      model: 'minilm',
-      threads: s.threads === undefined ? undefined : Number(s.threads),
-      log: () => {},
-    }),
-};
-
-/** Every embedder name the task commands accept. */
+/** Every embedder name the task commands accept (the registry's). */
 export function embedderNames(): string[] {
-  return [...new Set([...listEmbedders().map((f) => f.method), ...Object.keys(FALLBACK)])];
+  return listEmbedders().map((f) => f.method);
 }
 
-/** A fresh embedder by name (registry first, then the built-in fallbacks above). */
+/** A fresh embedder by name, from the registry. */
 export async function makeEmbedder(name: string, settings: EmbedderSettings = {}): Promise<Embedder> {
-  if (listEmbedders().some((f) => f.method === name)) return createEmbedder(name, settings);
-  const make = FALLBACK[name];
-  if (!make)
-    throw new SmyslError('E_USAGE', `unknown embedder "${name}" (available: ${embedderNames().join(', ')})`);
-  return make(settings);
+  return createEmbedder(name, settings);
 }
 
-/** Loads an embedder a task command saved (registry manifest, else a sparse vectorizer or transformer). */
+/** Loads an embedder a task command saved (dispatched on its manifest's method). */
 export async function loadSavedEmbedder(dir: string): Promise<Embedder> {
-  const manifest = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as {
-    method?: string;
-  };
-  const method = manifest.method ?? '';
-  if (listEmbedders().some((f) => f.method === method)) return loadEmbedder(dir);
-  if (['count', 'bow', 'tfidf', 'bm25', 'hashing'].includes(method)) return loadSparseVectorizer(dir);
-  return TransformerEmbedder.load(dir);
+  return loadEmbedder(dir);
 }
 
 /** Fits the embedder on the texts when it has a fit step (sparse vocabularies, trained word vectors). */

@@ -138,3 +138,26 @@ registerEmbedder({
     new AveragedWordVectors(await loadWinkEmbeddings(), averagedOptions('wink', settings)),
   load: (dir) => AveragedWordVectors.load(dir),
 });
+
+// Sparse vectorizers (scikit-learn-exact): for vectorize, classify, cluster, eval and bench.
+for (const [method, description] of [
+  ['bow', 'bag-of-words counts (CountVectorizer)'],
+  ['tfidf', 'TF-IDF (TfidfVectorizer; setting sublinearTf)'],
+  ['bm25', 'BM25 document weights (Bm25Vectorizer)'],
+  ['hashing', 'signed hashing trick (HashingVectorizer)'],
+] as const) {
+  registerEmbedder({
+    method,
+    kind: 'sparse',
+    description,
+    create: async (settings = {}) => {
+      const sparse = await import('./sparse/index.js');
+      if (method === 'bow') return new sparse.CountVectorizer({});
+      if (method === 'tfidf')
+        return new sparse.TfidfVectorizer({ sublinearTf: settings.sublinearTf === true });
+      if (method === 'bm25') return new sparse.Bm25Vectorizer({});
+      return new sparse.HashingVectorizer({});
+    },
+    load: async (dir) => (await import('./sparse/index.js')).loadSparseVectorizer(dir),
+  });
+}
