@@ -1,15 +1,19 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { parseWhere } from '../../corpus/filter.js';
+import { SmyslError } from '../../errors.js';
 import { Collection, type Where } from '../../store/collection.js';
 import { collect, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { collectionDir } from './collection-paths.js';
 
-function parseWhere(pairs: string[]): Where {
+/** `--where` parsed by the corpus stage's filter syntax (one spelling everywhere); collections filter on equality. */
+function whereOf(expressions: string[]): Where {
   const where: Where = {};
-  for (const p of pairs) {
-    const at = p.indexOf('=');
-    if (at <= 0) throw new InvalidArgumentError(`--where expects field=value, got "${p}"`);
-    where[p.slice(0, at)] = p.slice(at + 1);
+  for (const e of expressions) {
+    const f = parseWhere(e);
+    if (f.op !== '=')
+      throw new SmyslError('E_USAGE', `--where "${e}": collections filter on field=value only`);
+    where[f.field] = f.value;
   }
   return where;
 }
@@ -43,7 +47,7 @@ export function register(program: Command): void {
       try {
         const results = await collection.search(query, {
           k: o.top,
-          where: parseWhere(o.where),
+          where: whereOf(o.where),
           method: o.method,
         });
         if (o.json) printJson(results);
