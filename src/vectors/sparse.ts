@@ -149,14 +149,20 @@ export function transposeSparse(m: SparseMatrix): SparseMatrix {
 }
 
 /**
- * Appends entries row by row into growable typed arrays; `build()` trims them. The caller pushes
- * each row's entries in ascending column order.
+ * Appends entries row by row; `build()` joins them into exact-size arrays. The caller pushes
+ * each row's entries in ascending column order. Entries go into fixed-size blocks rather than
+ * one doubling array: growing by copying held the old and new arrays at once, which made the
+ * builder the largest memory peak of vectorizing a corpus.
  */
 export class SparseMatrixBuilder {
+  private static readonly BLOCK = 1 << 16;
+  private readonly full: { indices: Int32Array; data: Float32Array; length: number }[] = [];
   private indices: Int32Array;
   private data: Float32Array;
+  /** Position in the current block. */
+  private at = 0;
+  private fullSize = 0;
   private indptr: Int32Array;
-  private size = 0;
   private rowCount = 0;
 
   constructor(
@@ -164,8 +170,9 @@ export class SparseMatrixBuilder {
     expectedNnz = 1024,
     expectedRows = 64,
   ) {
-    this.indices = new Int32Array(Math.max(16, expectedNnz));
-    this.data = new Float32Array(Math.max(16, expectedNnz));
+    const first = Math.min(Math.max(16, expectedNnz), SparseMatrixBuilder.BLOCK);
+    this.indices = new Int32Array(first);
+    this.data = new Float32Array(first);
     this.indptr = new Int32Array(Math.max(2, expectedRows + 1));
   }
 
@@ -174,15 +181,14 @@ export class SparseMatrixBuilder {
   }
 
   push(col: number, value: number): void {
-    if (this.size === this.indices.length) this.grow(Math.ceil(this.size * 1.5));
-    this.indices[this.size] = col;
-    this.data[this.size++] = value;
+    if (this.at === this.indices.length) this.nextBlock(1);
+    this.indices[this.at] = col;
+    this.data[this.at++] = value;
   }
 
   /** Makes room for `extra` more entries so a hot loop can write without checks. */
   reserve(extra: number): void {
-    if (this.size + extra > this.indices.length)
-      this.grow(Math.max(Math.ceil(this.size * 1.5), this.size + extra));
+    if (this.at + extra > this.indices.length) this.nextBlock(extra);
   }
 
   endRow(): void {
@@ -191,29 +197,50 @@ export class SparseMatrixBuilder {
       next.set(this.indptr);
       this.indptr = next;
     }
-    this.indptr[++this.rowCount] = this.size;
+    this.indptr[++this.rowCount] = this.fullSize + this.at;
   }
 
-  /** The matrix; the builder must not be used afterwards (its arrays may be shared). */
+  /** The matrix; the builder must not be used afterwards. */
   build(): SparseMatrix {
-    // a nearly full buffer is handed over as a view rather than copied, to spare the memory peak
-    const view = this.size >= this.indices.length * 0.9;
+    const size = this.fullSize + this.at;
+    let indices: Int32Array;
+    let data: Float32Array;
+    if (this.full.length === 0) {
+      // one block: hand it over when nearly full rather than copy, to spare the memory peak
+      const view = size >= this.indices.length * 0.9;
+      indices = view ? this.indices.subarray(0, size) : this.indices.slice(0, size);
+      data = view ? this.data.subarray(0, size) : this.data.slice(0, size);
+    } else {
+      indices = new Int32Array(size);
+      data = new Float32Array(size);
+      let offset = 0;
+      for (const b of this.full) {
+        indices.set(b.indices.subarray(0, b.length), offset);
+        data.set(b.data.subarray(0, b.length), offset);
+        offset += b.length;
+      }
+      indices.set(this.indices.subarray(0, this.at), offset);
+      data.set(this.data.subarray(0, this.at), offset);
+      this.full.length = 0;
+    }
     return {
       rows: this.rowCount,
       cols: this.cols,
       indptr: this.indptr.slice(0, this.rowCount + 1),
-      indices: view ? this.indices.subarray(0, this.size) : this.indices.slice(0, this.size),
-      data: view ? this.data.subarray(0, this.size) : this.data.slice(0, this.size),
+      indices,
+      data,
     };
   }
 
-  private grow(capacity: number): void {
-    const i = new Int32Array(capacity);
-    i.set(this.indices.subarray(0, this.size));
-    this.indices = i;
-    const d = new Float32Array(capacity);
-    d.set(this.data.subarray(0, this.size));
-    this.data = d;
+  private nextBlock(atLeast: number): void {
+    if (this.at > 0) {
+      this.full.push({ indices: this.indices, data: this.data, length: this.at });
+      this.fullSize += this.at;
+    }
+    const capacity = Math.max(SparseMatrixBuilder.BLOCK, atLeast);
+    this.indices = new Int32Array(capacity);
+    this.data = new Float32Array(capacity);
+    this.at = 0;
   }
 }
 

@@ -102,6 +102,28 @@ test('builder grows past its initial capacity', () => {
   assert.equal(sparseGet(x, 49, 19), 68);
 });
 
+test('builder joins many blocks, including a reserve larger than a block', () => {
+  const b = new SparseMatrixBuilder(10, 16, 1);
+  let expected = 0;
+  for (let i = 0; i < 300; i++) {
+    const width = i === 150 ? 70_000 : 1000;
+    b.reserve(width);
+    for (let j = 0; j < width; j++) b.push(j % 10, i);
+    expected += width;
+    b.endRow();
+  }
+  const x = b.build();
+  assert.equal(x.rows, 300);
+  assert.equal(nnz(x), expected);
+  assert.equal(x.indptr[151] - x.indptr[150], 70_000);
+  // every entry of row i holds i, across block boundaries
+  for (const i of [0, 65, 149, 150, 151, 299]) {
+    const s = x.indptr[i];
+    assert.equal(x.data[s], i);
+    assert.equal(x.data[x.indptr[i + 1] - 1], i);
+  }
+});
+
 test('Matrix Market round trip with a vocabulary file', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smysl-mtx-'));
   const file = path.join(dir, 'm.mtx');

@@ -42,10 +42,62 @@ export function compareCodePoints(a: string, b: string): number {
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Ids of `terms` in code-point order of the terms. */
-export function sortedIds(terms: readonly string[]): number[] {
-  const ids = Array.from({ length: terms.length }, (_, i) => i);
-  if (terms.some((t) => SURROGATE.test(t))) ids.sort((a, b) => compareCodePoints(terms[a], terms[b]));
-  else ids.sort((a, b) => (terms[a] < terms[b] ? -1 : 1));
+export function sortedIds(terms: readonly string[]): ArrayLike<number> {
+  if (terms.some((t) => SURROGATE.test(t))) {
+    const ids = Array.from({ length: terms.length }, (_, i) => i);
+    return ids.sort((a, b) => compareCodePoints(terms[a], terms[b]));
+  }
+  return sortedIdsByPrefixKey(terms);
+}
+
+/**
+ * Sorting 10^5 strings with a comparator costs more than counting them. So each string gets a
+ * number: its first k characters as digits over the alphabet actually used (0 pads short
+ * strings, so a prefix sorts first), shifted left to make room for its index. One native
+ * numeric sort then orders all strings but those sharing k characters, and only those runs go
+ * through the comparator. Valid for strings without surrogates (UTF-16 order = code points).
+ */
+function sortedIdsByPrefixKey(terms: readonly string[]): Int32Array {
+  const n = terms.length;
+  const rank = new Uint16Array(0x10000);
+  for (let i = 0; i < n; i++) {
+    const t = terms[i];
+    for (let j = 0; j < t.length; j++) rank[t.charCodeAt(j)] = 1;
+  }
+  let alphabet = 0;
+  for (let c = 0; c < 0x10000; c++) if (rank[c]) rank[c] = ++alphabet;
+  const base = alphabet + 1;
+  const indexBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const indexScale = 2 ** indexBits;
+  // k characters fit when base^k * indexScale <= 2^53 (base 1: no characters at all, k = 0)
+  let k = 0;
+  while (base > 1 && k < 53 && base ** (k + 1) * indexScale <= 2 ** 53) k++;
+  const ids = new Int32Array(n);
+  if (k === 0) {
+    for (let i = 0; i < n; i++) ids[i] = i;
+    ids.sort((a, b) => (terms[a] < terms[b] ? -1 : 1));
+    return ids;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = terms[i];
+    let prefix = 0;
+    for (let j = 0; j < k; j++) prefix = prefix * base + (j < t.length ? rank[t.charCodeAt(j)] : 0);
+    keys[i] = prefix * indexScale + i;
+  }
+  keys.sort();
+  for (let p = 0; p < n; p++) ids[p] = keys[p] % indexScale;
+  // runs of equal prefixes: only strings longer than k can tie there
+  let start = 0;
+  for (let p = 1; p <= n; p++) {
+    if (p < n && Math.floor(keys[p] / indexScale) === Math.floor(keys[start] / indexScale)) continue;
+    if (p - start > 1) {
+      const run = Array.from(ids.subarray(start, p));
+      run.sort((a, b) => (terms[a] < terms[b] ? -1 : 1));
+      ids.set(run, start);
+    }
+    start = p;
+  }
   return ids;
 }
 
@@ -162,7 +214,9 @@ export class TermCounter {
     }
     const n = this.nTouched;
     const ids = this.touched.subarray(0, n);
-    ids.sort();
+    // while a gram table is learning, its ids are not columns yet: pruning re-indexes and
+    // re-sorts every row, so sorting here would be wasted
+    if (!(this.grow && this.grams)) sortIds(ids);
     this.out.reserve(n);
     const counts = this.counts;
     for (let k = 0; k < n; k++) {
@@ -206,6 +260,8 @@ export class TermCounter {
  */
 export class WordGramTable {
   private readonly unigrams = new Map<string, number>();
+  /** Unigrams added by `countText` without stemming are left out of `unigrams` (see surfaceId). */
+  private unigramsMissing = false;
   private unigramText: string[] = [];
   private prefixOf = new Int32Array(1024);
   private lastOf = new Int32Array(1024);
@@ -259,6 +315,7 @@ export class WordGramTable {
   }
 
   private unigram(token: string, grow: boolean): number {
+    if (this.unigramsMissing) this.indexUnigrams();
     let g = this.unigrams.get(token);
     if (g === undefined) {
       if (!grow) return -1;
@@ -369,7 +426,13 @@ export class WordGramTable {
     const token = asciiLower ? s.slice(start, end).toLowerCase() : s.slice(start, end);
     let g: number;
     if (p.stop?.has(token)) g = -2;
-    else g = this.unigram(p.stem ? p.stem(token) : token, grow);
+    else if (grow && !p.stem && (this.unigramsMissing || this.unigrams.size === 0)) {
+      // without stemming a surface form is its unigram, so a new surface form is a new unigram
+      // and the string map can wait until something else needs it
+      g = this.newGram(-1, this.unigramText.length, 1);
+      this.unigramText.push(token);
+      this.unigramsMissing = true;
+    } else g = this.unigram(p.stem ? p.stem(token) : token, grow);
     if (g === -1) return -1; // unknown while not learning: not remembered, so lookups stay bounded
     if (this.surfacePoolUsed + length > pool.length) {
       const next = new Uint16Array(Math.max(pool.length * 2, this.surfacePoolUsed + length));
@@ -479,6 +542,12 @@ export class WordGramTable {
     }
   }
 
+  private indexUnigrams(): void {
+    this.unigramsMissing = false;
+    for (let g = 0; g < this.size; g++)
+      if (this.orderOf[g] === 1) this.unigrams.set(this.unigramText[this.lastOf[g]], g);
+  }
+
   /** The n-gram's text: its tokens joined by single spaces. */
   text(g: number): string {
     if (this.orderOf[g] === 1) return this.unigramText[this.lastOf[g]];
@@ -492,6 +561,8 @@ export class WordGramTable {
   sortedTermGrams(): Int32Array {
     const nUnigrams = this.unigramText.length;
     const uniOrder = sortedIds(this.unigramText);
+    // only unigrams: gram ids were handed out in step with unigram ids
+    if (this.minN === 1 && this.size === nUnigrams) return Int32Array.from(uniOrder);
     const rankOfToken = new Float64Array(nUnigrams);
     for (let r = 0; r < nUnigrams; r++) rankOfToken[uniOrder[r]] = r + 1;
     const candidates: number[] = [];
@@ -556,6 +627,24 @@ export class WordGramTable {
     t.termOf = new Int32Array(t.size).fill(-1);
     for (let i = 0; i < columns.length; i++) t.termOf[columns[i]] = i;
     return t;
+  }
+}
+
+/** Sorts ids ascending. Rows are short: insertion sort there beats a call into the runtime's sort. */
+function sortIds(ids: Int32Array): void {
+  const n = ids.length;
+  if (n > 48) {
+    ids.sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const v = ids[i];
+    let j = i - 1;
+    while (j >= 0 && ids[j] > v) {
+      ids[j + 1] = ids[j];
+      j--;
+    }
+    ids[j + 1] = v;
   }
 }
 
@@ -657,7 +746,7 @@ export function remapColumns(m: SparseMatrix, oldToNew: Int32Array, cols: number
       ids[n++] = j;
     }
     const row = ids.subarray(0, n);
-    row.sort();
+    sortIds(row);
     for (let k = 0; k < n; k++) {
       m.indices[out] = row[k];
       m.data[out++] = scratch[row[k]];

@@ -7,7 +7,7 @@ import { buildAnalyzer } from '../../../src/embed/sparse/analyzer.js';
 import { HashingVectorizer } from '../../../src/embed/sparse/hashing.js';
 import { loadSparseVectorizer } from '../../../src/embed/sparse/index.js';
 import { Bm25Vectorizer, CountVectorizer, TfidfVectorizer } from '../../../src/embed/sparse/vectorizers.js';
-import { compareCodePoints } from '../../../src/embed/sparse/vocabulary.js';
+import { compareCodePoints, sortedIds } from '../../../src/embed/sparse/vocabulary.js';
 import { isSmyslError } from '../../../src/errors.js';
 import { charNgrams, charWbNgrams } from '../../../src/text/ngrams.js';
 import { sparseGet, sparseToDense } from '../../../src/vectors/sparse.js';
@@ -160,5 +160,25 @@ test('character analyzers equal the text stage n-gram functions (fast path for B
         charWbNgrams(text, lo, hi),
       );
     }
+  }
+});
+
+test('sortedIds orders like a plain string sort: prefixes, long shared prefixes, Cyrillic, digits', () => {
+  const cases: string[][] = [
+    [],
+    ['only'],
+    ['', 'a'],
+    ['abc', 'ab', 'a', 'abd', 'b', 'aa'],
+    ['internationalization', 'internationalisation', 'international', 'internal', 'intern'],
+    ['ёж', 'еж', 'яблоко', 'apple', 'Zebra', '_x', '10', '9', 'жёлтый', 'желтый'],
+  ];
+  // a wide alphabet leaves room for few characters per key, so ties go to the comparator
+  const wide: string[] = [];
+  for (let c = 0x400; c < 0x4ff; c++)
+    wide.push(`${String.fromCharCode(c)}xyz${c % 7}`, String.fromCharCode(c, c));
+  cases.push(wide);
+  for (const terms of cases) {
+    const expected = terms.map((_, i) => i).sort((a, b) => (terms[a] < terms[b] ? -1 : 1));
+    assert.deepEqual(Array.from(sortedIds(terms)), expected, terms.slice(0, 4).join(','));
   }
 });
