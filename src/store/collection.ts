@@ -25,6 +25,7 @@ import { ExactIndex } from '../index/exact.js';
 import { reciprocalRankFusion } from '../index/fusion.js';
 import { HNSW_DEFAULTS, HnswIndex } from '../index/hnsw.js';
 import type { Hit, RowHits, RowIndex } from '../index/types.js';
+import { type GraphPrecision, UsearchIndex } from '../index/usearch.js';
 import { readJsonFile, writeFileAtomic } from '../util/fs.js';
 import type { LongRunning } from '../util/progress.js';
 import { TopK } from '../util/topk.js';
@@ -37,11 +38,19 @@ import { type ChunkText, LexicalChunkIndex, type LexicalMethod } from './lexical
 
 export const COLLECTION_FORMAT = 1;
 
+/** f16 keeps cosine rankings (recall equal to f32 in bench/ann.ts) at half the vector memory. */
+export const DEFAULT_PRECISION: GraphPrecision = 'f16';
+
 export interface IndexSettings {
   type: 'hnsw' | 'exact';
   connectivity: number;
   expansionAdd: number;
   expansionSearch: number;
+  /**
+   * How the HNSW graph stores vectors: f16 (default) or i8 through usearch, f32 through hnswlib
+   * (the fastest per query, and what collections made before this setting existed use).
+   */
+  precision?: GraphPrecision;
 }
 
 export interface CollectionManifest {
@@ -130,8 +139,8 @@ const SNIPPET_CHARS = 240;
 function vectorsFile(dir: string, generation: number): string {
   return path.join(dir, `vectors.${generation}.f32`);
 }
-function hnswFile(dir: string, generation: number): string {
-  return path.join(dir, `hnsw.${generation}.bin`);
+function graphFile(dir: string, generation: number, precision: GraphPrecision): string {
+  return path.join(dir, `${precision === 'f32' ? 'hnsw' : 'usearch'}.${generation}.bin`);
 }
 
 function contentHash(doc: Document): string {
@@ -250,6 +259,7 @@ export class Collection {
         connectivity: opts.index?.connectivity ?? HNSW_DEFAULTS.connectivity,
         expansionAdd: opts.index?.expansionAdd ?? HNSW_DEFAULTS.expansionAdd,
         expansionSearch: opts.index?.expansionSearch ?? HNSW_DEFAULTS.expansionSearch,
+        precision: opts.index?.precision ?? DEFAULT_PRECISION,
       },
       chunking: {
         maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
@@ -384,14 +394,18 @@ export class Collection {
       expansionAdd: settings.expansionAdd,
       expansionSearch: settings.expansionSearch,
     };
-    let hnsw: HnswIndex | undefined;
+    const precision = this.precision;
+    let hnsw: HnswIndex | UsearchIndex | undefined;
     let appliedDeletes = -1;
-    const graph = hnswFile(this.dir, this.generation);
+    const graph = graphFile(this.dir, this.generation, precision);
     const meta = `${graph}.json`;
     if (existsSync(graph) && existsSync(meta)) {
       try {
         const info = JSON.parse(readFileSync(meta, 'utf8')) as { rows: number; deletes: number };
-        const loaded = HnswIndex.load(graph, dim, options);
+        const loaded =
+          precision === 'f32'
+            ? HnswIndex.load(graph, dim, options)
+            : UsearchIndex.load(graph, dim, info.rows, { ...options, precision });
         if (loaded.rowCount === info.rows && info.rows <= this.committedRows) {
           hnsw = loaded;
           appliedDeletes = info.deletes;
@@ -400,7 +414,11 @@ export class Collection {
         hnsw = undefined; // unreadable index: rebuilt below from the committed vectors
       }
     }
-    if (!hnsw) hnsw = HnswIndex.create(dim, options, Math.max(1024, this.committedRows));
+    if (!hnsw)
+      hnsw =
+        precision === 'f32'
+          ? HnswIndex.create(dim, options, Math.max(1024, this.committedRows))
+          : UsearchIndex.create(dim, { ...options, precision });
     const behind = hnsw.rowCount < this.committedRows;
     this.appendFromFile(hnsw, hnsw.rowCount, this.committedRows);
     if (appliedDeletes !== this.deletes)
@@ -412,11 +430,11 @@ export class Collection {
   private removeStaleFiles(): void {
     const keep = new Set([
       `vectors.${this.generation}.f32`,
-      `hnsw.${this.generation}.bin`,
-      `hnsw.${this.generation}.bin.json`,
+      path.basename(graphFile(this.dir, this.generation, this.precision)),
+      `${path.basename(graphFile(this.dir, this.generation, this.precision))}.json`,
     ]);
     for (const name of readdirSync(this.dir)) {
-      if ((/^(vectors|hnsw)\.\d+\./.test(name) && !keep.has(name)) || name.endsWith('.tmp'))
+      if ((/^(vectors|hnsw|usearch)\.\d+\./.test(name) && !keep.has(name)) || name.endsWith('.tmp'))
         rmSync(path.join(this.dir, name), { force: true });
     }
   }
@@ -739,6 +757,11 @@ export class Collection {
     }
   }
 
+  /** Collections made before the precision setting existed hold hnswlib (f32) graphs. */
+  private get precision(): GraphPrecision {
+    return this.manifest.index.precision ?? 'f32';
+  }
+
   private chunksPerDoc = -1;
   private chunksPerDocument(): number {
     if (this.chunksPerDoc < 0 || this.indexDirty) {
@@ -959,8 +982,8 @@ export class Collection {
 
   /** Writes the HNSW graph if it changed (atomically, with the row count it covers). */
   saveIndex(): void {
-    if (!this.indexDirty || this.readonly || !(this.index instanceof HnswIndex)) return;
-    const graph = hnswFile(this.dir, this.generation);
+    if (!this.indexDirty || this.readonly || this.manifest.index.type !== 'hnsw') return;
+    const graph = graphFile(this.dir, this.generation, this.precision);
     const tmp = `${graph}.${process.pid}.tmp`;
     this.index.saveTo(tmp);
     renameSync(tmp, graph);
@@ -1004,7 +1027,8 @@ export class Collection {
   }
 
   setExpansionSearch(ef: number): void {
-    if (this.index instanceof HnswIndex) this.index.expansionSearch = ef;
+    if (this.index instanceof HnswIndex || this.index instanceof UsearchIndex)
+      this.index.expansionSearch = ef;
   }
 
   close(): void {

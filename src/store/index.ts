@@ -6,6 +6,7 @@ export {
   Collection,
   type CollectionManifest,
   type CreateCollectionOptions,
+  DEFAULT_PRECISION,
   type IndexSettings,
   type LexicalRetriever,
   type OpenCollectionOptions,

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { ExactIndex } from '../../src/index/exact.js';
 import { reciprocalRankFusion } from '../../src/index/fusion.js';
 import { HnswIndex } from '../../src/index/hnsw.js';
 import { IdIndex } from '../../src/index/index.js';
+import { UsearchIndex } from '../../src/index/usearch.js';
 import { createMatrix } from '../../src/vectors/dense.js';
 import { seededRandom } from '../../src/vectors/random.js';
 import type { DenseMatrix } from '../../src/vectors/types.js';
@@ -81,6 +85,54 @@ test('HNSW index: recall against exact, remove, filter, save/load', async () => 
   assert.equal(even.length, 10);
   assert.ok(even.every((r) => r % 2 === 0));
 });
+
+for (const precision of ['f16', 'i8'] as const) {
+  test(`usearch ${precision} graph: recall against exact, remove, over-fetching filter, expansion change, save/load`, () => {
+    const m = randomMatrix(2000, 16, 3);
+    const index = UsearchIndex.create(16, { metric: 'cosine', expansionSearch: 100, precision, threads: 1 });
+    index.addRows({ rows: 1000, dim: 16, data: m.data.subarray(0, 16000) });
+    index.addRows({ rows: 1000, dim: 16, data: m.data.subarray(16000) });
+    assert.equal(index.rowCount, 2000);
+    const exact = new ExactIndex(16);
+    exact.addRows(m);
+    const queries = randomMatrix(50, 16, 4);
+    const recall = (ix: UsearchIndex) => {
+      let found = 0;
+      for (let q = 0; q < 50; q++) {
+        const query = queries.data.subarray(q * 16, (q + 1) * 16);
+        const truth = exact.searchRows(query, 10).rows;
+        found += ix.searchRows(query, 10).rows.filter((r) => truth.includes(r)).length;
+      }
+      return found / 500;
+    };
+    assert.ok(recall(index) >= (precision === 'f16' ? 0.95 : 0.85), `recall ${recall(index)}`);
+    const query = m.data.subarray(0, 16);
+    assert.equal(index.searchRows(query, 1).rows[0], 0);
+    // compressed storage rounds the vectors, so the self-cosine is 1 only to storage precision
+    assert.ok(Math.abs(index.searchRows(query, 1).scores[0] - 1) < (precision === 'f16' ? 1e-3 : 3e-2));
+    index.remove(0);
+    index.remove(0);
+    assert.notEqual(index.searchRows(query, 1).rows[0], 0);
+    // a filter passing 1 row in 100 still yields k rows: the search over-fetches until it does
+    const rare = index.searchRows(query, 5, (r) => r % 100 === 7).rows;
+    assert.equal(rare.length, 5);
+    assert.ok(rare.every((r) => r % 100 === 7));
+    const before = index.searchRows(queries.data.subarray(0, 16), 10).rows;
+    index.expansionSearch = 200;
+    assert.equal(index.expansionSearch, 200);
+    assert.deepEqual(index.searchRows(queries.data.subarray(0, 16), 10).rows.slice(0, 3), before.slice(0, 3));
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smysl-usearch-')), 'g.bin');
+    index.saveTo(file);
+    const back = UsearchIndex.load(file, 16, 2000, { precision, expansionSearch: 100 });
+    assert.equal(back.rowCount, 2000);
+    assert.notEqual(back.searchRows(query, 1).rows[0], 0, 'removed rows stay removed after loading');
+    assert.deepEqual(
+      back.searchRows(queries.data.subarray(16, 32), 10).rows,
+      index.searchRows(queries.data.subarray(16, 32), 10).rows,
+    );
+    assert.throws(() => UsearchIndex.load(file, 8, 2000, { precision }), /dimensions/);
+  });
+}
 
 test('IdIndex: string ids, replacing an id, filters by id', () => {
   const index = new IdIndex(new ExactIndex(2));

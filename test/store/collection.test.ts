@@ -145,26 +145,37 @@ test('metadata filters inside search return k results when k match', async () =>
   c.close();
 });
 
-test('HNSW results agree with exact search on most queries', async () => {
-  const docs = numbered(2000);
-  const h = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 64 }) });
-  const e = await Collection.create(fresh(), {
-    embedder: new TrigramEmbedder({ dim: 64 }),
-    index: { type: 'exact' },
+for (const precision of ['f32', 'f16', 'i8'] as const) {
+  test(`HNSW (${precision}) results agree with exact search; the graph is saved, reloaded and extended`, async () => {
+    const docs = numbered(2000);
+    const dir = fresh();
+    const h = await Collection.create(dir, {
+      embedder: new TrigramEmbedder({ dim: 64 }),
+      index: { precision },
+    });
+    const e = await Collection.create(fresh(), {
+      embedder: new TrigramEmbedder({ dim: 64 }),
+      index: { type: 'exact' },
+    });
+    await h.add(docs.slice(0, 1500), { batchSize: 400 });
+    await e.add(docs, { batchSize: 400 });
+    h.close();
+    const graph = precision === 'f32' ? 'hnsw.0.bin' : 'usearch.0.bin';
+    assert.ok(existsSync(path.join(dir, graph)), `${graph} written on close`);
+    const reopened = await Collection.open(dir);
+    await reopened.add(docs.slice(1500), { batchSize: 400 });
+    let agree = 0;
+    for (let i = 0; i < 20; i++) {
+      const q = `topic${i % 7} word${i % 13} color${i % 5} number ${i * 31}`;
+      const a = (await reopened.search(q, { k: 5, method: 'dense' })).map((r) => r.id);
+      const b = (await e.search(q, { k: 5, method: 'dense' })).map((r) => r.id);
+      agree += a.filter((id) => b.includes(id)).length;
+    }
+    assert.ok(agree / 100 >= (precision === 'i8' ? 0.8 : 0.9), `overlap ${agree / 100}`);
+    reopened.close();
+    e.close();
   });
-  await h.add(docs, { batchSize: 400 });
-  await e.add(docs, { batchSize: 400 });
-  let agree = 0;
-  for (let i = 0; i < 20; i++) {
-    const q = `topic${i % 7} word${i % 13} color${i % 5} number ${i * 31}`;
-    const a = (await h.search(q, { k: 5 })).map((r) => r.id);
-    const b = (await e.search(q, { k: 5 })).map((r) => r.id);
-    agree += a.filter((id) => b.includes(id)).length;
-  }
-  assert.ok(agree / 100 >= 0.9, `overlap ${agree / 100}`);
-  h.close();
-  e.close();
-});
+}
 
 test('opening with a different embedder is an E_COLLECTION error that names both', async () => {
   const dir = fresh();

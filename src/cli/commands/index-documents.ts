@@ -7,7 +7,7 @@ import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/hnsw.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
-import { Collection } from '../../store/collection.js';
+import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
 import type { LexicalMethod } from '../../store/lexical.js';
 import {
   addCorpusOptions,
@@ -74,11 +74,18 @@ export function register(program: Command): void {
       parseIntOption('--ef-search', 1),
       HNSW_DEFAULTS.expansionSearch,
     )
+    .option(
+      '--precision <p>',
+      'how the HNSW graph stores vectors: f16 (half the memory, same recall), i8, or f32 (hnswlib)',
+      DEFAULT_PRECISION,
+    )
     .option('--json', 'print the summary as JSON', false)
     .option('--quiet', 'no progress output', false)
     .action(async (corpus: string, o, command: Command) => {
       if (o.index !== 'hnsw' && o.index !== 'exact')
         throw new SmyslError('E_USAGE', `--index must be hnsw or exact, got "${o.index}"`);
+      if (!['f32', 'f16', 'i8'].includes(o.precision))
+        throw new SmyslError('E_USAGE', `--precision must be f32, f16 or i8, got "${o.precision}"`);
       const started = Date.now();
       const dir = collectionDir(o.collection);
       const explicit = command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined;
@@ -112,6 +119,7 @@ export function register(program: Command): void {
                 connectivity: o.connectivity,
                 expansionAdd: o.efConstruction,
                 expansionSearch: o.efSearch,
+                precision: o.precision,
               },
             });
       const bar = new ProgressBar({ quiet: o.quiet });
