@@ -151,9 +151,10 @@ export class UsearchIndex implements RowIndex {
       for (let j = 0; j < this.dim; j++) s += query[j] * query[j];
       norm = s > 0 ? 1 / Math.sqrt(s) : 1;
     }
-    for (let j = 0; j < this.dim; j++) q[j] = query[j] * norm;
-    const live = this.native.size();
-    if (live === 0) return { rows: [], scores: [] };
+    if (norm === 1) q.set(query.subarray(0, this.dim));
+    else for (let j = 0; j < this.dim; j++) q[j] = query[j] * norm;
+    const live = this.rowCount - this.removed;
+    if (live <= 0) return { rows: [], scores: [] };
     // no filter callback in the binding: over-fetch until k rows pass (or every row was seen)
     let want = Math.min(live, filter ? Math.max(k * 4, 64) : k);
     for (;;) {

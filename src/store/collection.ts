@@ -376,8 +376,14 @@ export class Collection {
       [number, number]
     >)
       this.rowToDoc[r[0]] = r[1];
+    const idSize = this.db
+      .prepare(
+        'SELECT coalesce(max(doc), -1) AS maxDoc, coalesce(sum(length(CAST(id AS BLOB))), 0) AS idBytes FROM docs',
+      )
+      .get() as { maxDoc: number; idBytes: number };
     this.docIds.load(
       this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<[number, string]>,
+      idSize,
     );
 
     const settings = this.manifest.index;

@@ -9,11 +9,15 @@ export class IdTable {
   private end: Int32Array = new Int32Array(0);
   private readonly recent = new Map<number, string>();
 
-  /** Rebuilds from (document number, id) pairs. */
-  load(pairs: Iterable<[number, string]>): void {
-    let bytes = Buffer.alloc(1 << 16);
-    let start = new Int32Array(1024).fill(-1);
-    let end = new Int32Array(1024);
+  /**
+   * Rebuilds from (document number, id) pairs. With the largest document number and the ids'
+   * total UTF-8 length known up front, the arrays are allocated once at their final size (growing
+   * them left freed copies in the process's memory).
+   */
+  load(pairs: Iterable<[number, string]>, size?: { maxDoc: number; idBytes: number }): void {
+    let bytes = Buffer.alloc(size ? Math.max(1, size.idBytes) : 1 << 16);
+    let start = new Int32Array(size ? size.maxDoc + 1 : 1024).fill(-1);
+    let end = new Int32Array(start.length);
     let used = 0;
     for (const [doc, id] of pairs) {
       const length = Buffer.byteLength(id);
@@ -36,7 +40,7 @@ export class IdTable {
       end[doc] = used + length;
       used += length;
     }
-    this.bytes = Buffer.from(bytes.subarray(0, used));
+    this.bytes = used === bytes.length ? bytes : Buffer.from(bytes.subarray(0, used));
     this.start = start;
     this.end = end;
     this.recent.clear();
