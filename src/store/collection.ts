@@ -133,6 +133,7 @@ export interface LexicalRetriever {
 }
 
 const MANIFEST = 'manifest.json';
+const LEXICAL_DIR = 'lexical';
 const DATABASE = 'store.sqlite';
 const SNIPPET_CHARS = 240;
 
@@ -441,7 +442,7 @@ export class Collection {
     ]);
     for (const name of readdirSync(this.dir)) {
       if ((/^(vectors|hnsw|usearch)\.\d+\./.test(name) && !keep.has(name)) || name.endsWith('.tmp'))
-        rmSync(path.join(this.dir, name), { force: true });
+        rmSync(path.join(this.dir, name), { recursive: true, force: true });
     }
   }
 
@@ -829,10 +830,39 @@ export class Collection {
     });
   }
 
-  /** The built-in lexical index over live chunks, rebuilt when the collection has changed. */
-  lexicalIndex(): LexicalChunkIndex {
-    const key = `${this.committedRows}:${this.deletes}`;
+  private lexicalKey(): string {
+    return `${this.generation}:${this.committedRows}:${this.deletes}:${this.manifest.lexical ?? 'bm25'}`;
+  }
+
+  /**
+   * The built-in lexical index over live chunks: the one `saveLexicalIndex` left on disk while it
+   * matches the collection, else built from the chunk texts (and kept until the collection changes).
+   */
+  async lexicalIndex(): Promise<LexicalChunkIndex> {
+    const key = this.lexicalKey();
     if (this.lexicalCache?.key === key) return this.lexicalCache.index;
+    const index =
+      (await LexicalChunkIndex.load(path.join(this.dir, LEXICAL_DIR), key)) ??
+      LexicalChunkIndex.build(this.liveChunks(), this.manifest.lexical ?? 'bm25');
+    this.lexicalCache = { key, index };
+    return index;
+  }
+
+  /**
+   * Saves the lexical index for later searches (writers only; `smysl index` calls it at the end),
+   * so that a search process loads it instead of analyzing every chunk again.
+   */
+  async saveLexicalIndex(): Promise<void> {
+    if (this.readonly) return;
+    this.open();
+    const key = this.lexicalKey();
+    const dir = path.join(this.dir, LEXICAL_DIR);
+    if (this.lexicalCache?.key !== key && (await LexicalChunkIndex.load(dir, key))) return;
+    const index = await this.lexicalIndex();
+    await index.save(dir, key);
+  }
+
+  private liveChunks(): ChunkText[] {
     const texts = new Map<number, string>();
     for (const d of this.statement('SELECT doc, text FROM docs').iterate() as Iterable<{
       doc: number;
@@ -847,9 +877,7 @@ export class Collection {
       const text = texts.get(c.doc);
       if (text !== undefined) chunks.push({ row: c.row, doc: c.doc, text: text.slice(c.start, c.end) });
     }
-    const index = new LexicalChunkIndex(chunks, this.manifest.lexical ?? 'bm25');
-    this.lexicalCache = { key, index };
-    return index;
+    return chunks;
   }
 
   /**
@@ -861,7 +889,11 @@ export class Collection {
     const k = opts.k ?? 10;
     const allowed = this.matchingDocs(opts.where);
     if (method === 'sparse') {
-      const hits = this.lexicalIndex().search(query, k, allowed === null ? undefined : (d) => allowed.has(d));
+      const hits = (await this.lexicalIndex()).search(
+        query,
+        k,
+        allowed === null ? undefined : (d) => allowed.has(d),
+      );
       return this.describe(
         hits.map((h) => [h.doc, { score: h.score, row: h.row }]),
         opts.details ?? true,
@@ -880,7 +912,7 @@ export class Collection {
         allowed === null ? undefined : this.idFilter(allowed),
       );
     } else {
-      const hits = this.lexicalIndex().search(
+      const hits = (await this.lexicalIndex()).search(
         query,
         depth,
         allowed === null ? undefined : (d) => allowed.has(d),

@@ -1,5 +1,10 @@
-import { Bm25Vectorizer, TfidfVectorizer } from '../embed/sparse/index.js';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Bm25Vectorizer, loadSparseVectorizer, TfidfVectorizer } from '../embed/sparse/index.js';
 import { SparseSearch } from '../index/inverted.js';
+import type { SparseMatrix } from '../vectors/types.js';
+
+const LEXICAL_FORMAT = 1;
 
 export type LexicalMethod = 'bm25' | 'tfidf';
 
@@ -18,29 +23,96 @@ export interface LexicalDocHit {
 }
 
 /**
- * Lexical (sparse) search over a collection's chunks, derived from the texts in SQLite rather
- * than stored: BM25 (or TF-IDF cosine) with Snowball stemming and stop words for Russian and
- * English, scored per chunk through an inverted index and reported per document (best chunk).
- * Rebuilding costs one pass over the chunk texts, done once per process and again only after
- * the collection changes.
+ * Lexical (sparse) search over a collection's chunks, derived from the texts in SQLite: BM25
+ * (or TF-IDF cosine) with Snowball stemming and stop words for Russian and English, scored per
+ * chunk through an inverted index and reported per document (best chunk). Building it costs one
+ * analysis pass over every chunk text (seconds per 10 MB), so a writer saves it beside the
+ * collection (`save`) and searching processes `load` it while it still matches the collection.
  */
 export class LexicalChunkIndex {
   private readonly search_: SparseSearch;
-  private readonly docs: Int32Array;
 
-  constructor(chunks: readonly ChunkText[], method: LexicalMethod = 'bm25') {
+  private constructor(
+    private readonly vectorizer: Bm25Vectorizer | TfidfVectorizer,
+    private readonly vectors: SparseMatrix,
+    /** Vector row of each chunk, and its document number. */
+    private readonly rows: Int32Array,
+    private readonly docs: Int32Array,
+  ) {
+    this.search_ = new SparseSearch(vectorizer, vectors, Array.from(rows, String));
+  }
+
+  static build(chunks: readonly ChunkText[], method: LexicalMethod = 'bm25'): LexicalChunkIndex {
     const analyzer = { tokenizer: 'smysl' as const, stopWords: 'auto' as const, stem: 'auto' as const };
     const texts = chunks.map((c) => c.text);
     const vectorizer =
       method === 'bm25'
-        ? new Bm25Vectorizer(analyzer).fit(texts)
-        : new TfidfVectorizer({ ...analyzer, sublinearTf: true }).fit(texts);
-    this.search_ = SparseSearch.fromTexts(
+        ? new Bm25Vectorizer(analyzer)
+        : new TfidfVectorizer({ ...analyzer, sublinearTf: true });
+    const vectors = vectorizer.fitTransform(texts);
+    return new LexicalChunkIndex(
       vectorizer,
-      texts,
-      chunks.map((c) => String(c.row)),
+      vectors,
+      Int32Array.from(chunks, (c) => c.row),
+      Int32Array.from(chunks, (c) => c.doc),
     );
-    this.docs = Int32Array.from(chunks, (c) => c.doc);
+  }
+
+  /** Writes the fitted vectorizer and the chunk vectors into `dir` (replaced as a whole). */
+  async save(dir: string, key: string): Promise<void> {
+    const tmp = `${dir}.${process.pid}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    await this.vectorizer.save(path.join(tmp, 'vectorizer'));
+    const m = this.vectors;
+    const nnz = m.indptr[m.rows];
+    const header = Int32Array.from([LEXICAL_FORMAT, m.rows, m.cols, nnz]);
+    const parts = [
+      header,
+      m.indptr.subarray(0, m.rows + 1),
+      m.indices.subarray(0, nnz),
+      m.data.subarray(0, nnz),
+      this.rows,
+      this.docs,
+    ];
+    writeFileSync(
+      path.join(tmp, 'chunks.bin'),
+      Buffer.concat(parts.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength))),
+    );
+    // the key goes in last: a directory without it (a crash midway) is never loaded
+    writeFileSync(path.join(tmp, 'key.json'), JSON.stringify({ key }));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+
+  /** The index saved in `dir` if it was saved under `key`, else null (stale, missing or damaged). */
+  static async load(dir: string, key: string): Promise<LexicalChunkIndex | null> {
+    try {
+      const saved = JSON.parse(readFileSync(path.join(dir, 'key.json'), 'utf8')) as { key?: string };
+      if (saved.key !== key) return null;
+      const vectorizer = await loadSparseVectorizer(path.join(dir, 'vectorizer'));
+      if (!(vectorizer instanceof Bm25Vectorizer || vectorizer instanceof TfidfVectorizer)) return null;
+      const bytes = readFileSync(path.join(dir, 'chunks.bin'));
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      const [format, rows, cols, nnz] = new Int32Array(buffer, 0, 4);
+      if (format !== LEXICAL_FORMAT || buffer.byteLength !== 16 + 4 * (rows + 1 + 2 * nnz + 2 * rows))
+        return null;
+      let offset = 16;
+      const take = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, n: number): T => {
+        const out = make(buffer, offset, n);
+        offset += 4 * n;
+        return out;
+      };
+      const int32 = (b: ArrayBuffer, o: number, n: number) => new Int32Array(b, o, n);
+      const indptr = take(int32, rows + 1);
+      const indices = take(int32, nnz);
+      const data = take((b, o, n) => new Float32Array(b, o, n), nnz);
+      const chunkRows = take(int32, rows);
+      const docs = take(int32, rows);
+      return new LexicalChunkIndex(vectorizer, { rows, cols, indptr, indices, data }, chunkRows, docs);
+    } catch {
+      return null;
+    }
   }
 
   /** Best `k` documents for the query; `allowDoc` restricts to documents passing a filter. */
@@ -57,7 +129,7 @@ export class LexicalChunkIndex {
         const doc = this.docs[i];
         if (seen.has(doc) || (allowDoc && !allowDoc(doc))) continue;
         seen.add(doc);
-        out.push({ doc, row: Number(h.id), score: h.score });
+        out.push({ doc, row: this.rows[i], score: h.score });
         if (out.length === k) return out;
       }
       if (hits.length < depth) return out;

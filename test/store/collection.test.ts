@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -8,6 +8,7 @@ import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import { isSmyslError } from '../../src/errors.js';
 import { chunkText } from '../../src/store/chunk.js';
 import { Collection } from '../../src/store/collection.js';
+import { LexicalChunkIndex } from '../../src/store/lexical.js';
 import { parsePipeline } from '../../src/vectors/steps.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-store-'));
@@ -176,6 +177,40 @@ for (const precision of ['f32', 'f16', 'i8'] as const) {
     e.close();
   });
 }
+
+test('the lexical index is saved by the writer, loaded by readers while current, rebuilt after changes', async () => {
+  const dir = fresh();
+  const c = await Collection.create(dir, { embedder: new TrigramEmbedder({ dim: 64 }) });
+  await c.add(animals);
+  const before = await c.search('singing whales', { k: 4, method: 'sparse' });
+  await c.saveLexicalIndex();
+  assert.ok(existsSync(path.join(dir, 'lexical', 'key.json')));
+  const { key } = JSON.parse(readFileSync(path.join(dir, 'lexical', 'key.json'), 'utf8'));
+  const loaded = await LexicalChunkIndex.load(path.join(dir, 'lexical'), key);
+  assert.ok(loaded, 'loads under its own key');
+  assert.deepEqual(
+    loaded.search('singing whales', 4).map((h) => h.doc),
+    (await c.lexicalIndex()).search('singing whales', 4).map((h) => h.doc),
+  );
+  assert.equal(await LexicalChunkIndex.load(path.join(dir, 'lexical'), `${key}x`), null);
+  c.close();
+  const reader = await Collection.open(dir, { readonly: true });
+  assert.deepEqual(await reader.search('singing whales', { k: 4, method: 'sparse' }), before);
+  reader.close();
+  // a damaged saved index is ignored, not trusted
+  writeFileSync(path.join(dir, 'lexical', 'chunks.bin'), 'garbage');
+  const again = await Collection.open(dir, { readonly: true });
+  assert.deepEqual(await again.search('singing whales', { k: 4, method: 'sparse' }), before);
+  again.close();
+  // after a change the saved index no longer matches: the new document is found
+  const w = await Collection.open(dir);
+  await w.add([{ id: 'orca', text: 'Orcas are singing whales that hunt in family pods.', meta: {} }]);
+  w.close();
+  const fresher = await Collection.open(dir, { readonly: true });
+  const hits = await fresher.search('orcas hunt pods', { k: 2, method: 'sparse' });
+  assert.equal(hits[0].id, 'orca');
+  fresher.close();
+});
 
 test('opening with a different embedder is an E_COLLECTION error that names both', async () => {
   const dir = fresh();

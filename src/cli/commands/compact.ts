@@ -18,6 +18,7 @@ export function register(program: Command): void {
       try {
         const result = collection.compact({ onProgress: bar.update });
         bar.done();
+        await collection.saveLexicalIndex();
         const stats = collection.stats();
         if (o.json)
           printJson({ collection: dir, ...result, documents: stats.documents, chunks: stats.chunks });

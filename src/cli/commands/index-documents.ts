@@ -133,6 +133,9 @@ export function register(program: Command): void {
           },
         );
         bar.done();
+        // searches load the lexical (BM25/TF-IDF) index from disk instead of analyzing every chunk
+        if (!o.quiet) process.stderr.write('saving the lexical index…\n');
+        await collection.saveLexicalIndex();
         if (!o.quiet) printProblemSummary(problems.summary());
         const stats = collection.stats();
         const seconds = (Date.now() - started) / 1000;
