@@ -233,3 +233,32 @@ test('bench --task sts ranks methods on one file', () => {
   assert.equal(j.mainMetric, 'spearman');
   assert.ok(j.rows.every((row: { metrics: { spearman: number } }) => Number.isFinite(row.metrics.spearman)));
 });
+
+test('bench --task words leaves out pairs with an unknown word and reports the coverage', () => {
+  const r = smysl(
+    'bench',
+    '--task',
+    'words',
+    '--data',
+    fixture('word-pairs.tsv'),
+    '--fit-data',
+    fixture('word-fit.txt'),
+    '--embedders',
+    'word2vec',
+    '--set',
+    'dim=8',
+    '--set',
+    'minCount=1',
+    '--threads',
+    '1',
+    '--epochs',
+    '1',
+    '--json',
+    '--quiet',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const row = JSON.parse(r.stdout).rows[0];
+  // "zebra" never occurs in the fit data: 4 of the 5 pairs are scored
+  assert.equal(row.metrics.coverage, 0.8);
+  assert.ok(Number.isFinite(row.metrics.spearman) && Math.abs(row.metrics.spearman) <= 100);
+});

@@ -22,6 +22,7 @@ import { collectList } from '../corpus-input.js';
 import { collect, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import {
+  densify,
   fitEmbedder,
   isSparse,
   makeEmbedder,
@@ -125,6 +126,12 @@ function rankAll(
   return out;
 }
 
+function rowNorm(m: DenseMatrix, r: number): number {
+  let s = 0;
+  for (let j = r * m.dim; j < (r + 1) * m.dim; j++) s += m.data[j] * m.data[j];
+  return Math.sqrt(s);
+}
+
 async function makeRunner(
   flags: BenchFlags,
 ): Promise<{ runner: Runner; mainMetric: string; settings: BenchReport['settings'] }> {
@@ -150,12 +157,26 @@ async function makeRunner(
         fit: flags.fitData ?? "the pairs' own sentences",
         ...(flags.split ? { split: flags.split } : {}),
       },
-      runner: async (name) => {
+      runner: async (name): Promise<Record<string, number>> => {
         const e = await makeEmbedder(name, settings);
         await fitEmbedder(e, fitTexts);
         const cos = await stsCosines(e, pairs);
         const gold = pairs.map((p) => p.score);
-        return { spearman: spearman(cos, gold) * 100, pearson: pearson(cos, gold) * 100 };
+        if (flags.task === 'sts')
+          return { spearman: spearman(cos, gold) * 100, pearson: pearson(cos, gold) * 100 };
+        // as gensim's evaluate_word_pairs: a pair with a word the method has no vector for (a
+        // zero vector) is left out of the correlation and counted in the coverage instead
+        const words = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+        const vectors = densify(await e.embed(words));
+        const known = new Set(words.filter((_, r) => rowNorm(vectors, r) > 0));
+        const kept = pairs.map((p, i) => i).filter((i) => known.has(pairs[i].a) && known.has(pairs[i].b));
+        const keptCos = kept.map((i) => cos[i]);
+        const keptGold = kept.map((i) => gold[i]);
+        return {
+          spearman: kept.length > 1 ? spearman(keptCos, keptGold) * 100 : Number.NaN,
+          pearson: kept.length > 1 ? pearson(keptCos, keptGold) * 100 : Number.NaN,
+          coverage: kept.length / pairs.length,
+        };
       },
     };
   }
