@@ -24,7 +24,11 @@ export interface StaticVectors {
   vectors: Float32Array;
 }
 
-/** A corpus: a text file (see CorpusOptions) or sentences as token arrays. */
+/**
+ * A corpus: a path in any format the corpus readers accept, or a pre-tokenized text file (see
+ * CorpusOptions), or sentences as token arrays. Paths are streamed: the corpus need not fit in
+ * memory.
+ */
 export type TrainingCorpus = string | AsyncIterable<string[]> | Iterable<string[]>;
 
 export interface Word2VecOptions extends LongRunning, CorpusOptions {

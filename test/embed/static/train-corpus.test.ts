@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { run } from '../../../src/cli/program.js';
+import { ProblemLog } from '../../../src/corpus/index.js';
+import { documentSentences, readSentences, trainWord2Vec } from '../../../src/embed/static/index.js';
+import { isSmyslError } from '../../../src/errors.js';
+
+/** 240 sentences over 3 planted topics of 6 words each (every word appears many times). */
+function topicSentences(): string[][] {
+  let s = 11;
+  const rand = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 4294967296;
+  };
+  const out: string[][] = [];
+  for (let i = 0; i < 240; i++) {
+    const sentence: string[] = [];
+    for (let k = 0; k < 10; k++) sentence.push(`t${i % 3}w${Math.floor(rand() * 6)}`);
+    out.push(sentence);
+  }
+  return out;
+}
+
+async function withDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-train-corpus-'));
+  try {
+    return await body(dir);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const sentences = topicSentences();
+const cliFlags = ['--dim', '8', '--min-count', '1', '--epochs', '1', '--threads', '1', '--quiet'];
+
+test('documents become lower-cased word sentences, one per document, read lazily', async () => {
+  let pulled = 0;
+  function* docs() {
+    for (let i = 0; ; i++) {
+      pulled++;
+      yield { id: String(i), text: `Hello, World number ${i}!`, meta: {} };
+    }
+  }
+  const it = documentSentences(docs());
+  const first = await it.next();
+  assert.deepEqual(first.value, ['hello', 'world', 'number', '0']);
+  // an endless source trains as a stream: only what was asked for is read
+  assert.equal(pulled, 1);
+});
+
+test('smysl train reads JSONL and CSV corpora (format from the extension)', async () => {
+  await withDir(async (dir) => {
+    const jsonl = path.join(dir, 'corpus.jsonl');
+    await fsp.writeFile(
+      jsonl,
+      sentences.map((s, i) => JSON.stringify({ id: `d${i}`, text: s.join(' ').toUpperCase() })).join('\n'),
+    );
+    const csv = path.join(dir, 'corpus.csv');
+    await fsp.writeFile(csv, `id,body\n${sentences.map((s, i) => `d${i},"${s.join(' ')}"`).join('\n')}\n`);
+    for (const [file, extra] of [
+      [jsonl, []],
+      [csv, ['--text-column', 'body']],
+    ] as const) {
+      const out = path.join(dir, `${path.basename(file)}.vec`);
+      const code = await run(['train', 'word2vec', '--corpus', file, '--out', out, ...extra, ...cliFlags]);
+      assert.equal(code, 0, file);
+      const lines = (await fsp.readFile(out, 'utf8')).trimEnd().split('\n');
+      // 18 distinct words, lower-cased from the upper-case JSONL text
+      assert.equal(lines[0], '18 8', file);
+      assert.match(lines[1], /^t\dw\d( \S+){8}$/);
+    }
+  });
+});
+
+test('the same sentences give the same vectors from JSONL, CSV and a pre-tokenized file', async () => {
+  await withDir(async (dir) => {
+    const jsonl = path.join(dir, 'c.jsonl');
+    await fsp.writeFile(jsonl, sentences.map((s) => JSON.stringify({ text: s.join(' ') })).join('\n'));
+    const tsv = path.join(dir, 'c.tsv');
+    await fsp.writeFile(tsv, `text\n${sentences.map((s) => s.join(' ')).join('\n')}\n`);
+    const pre = path.join(dir, 'c.tok');
+    await fsp.writeFile(pre, `${sentences.map((s) => s.join(' ')).join('\n')}\n`);
+    const opts = { dim: 8, minCount: 1, epochs: 1, threads: 1, seed: 5 };
+    const a = await trainWord2Vec(jsonl, opts);
+    const b = await trainWord2Vec(tsv, opts);
+    const c = await trainWord2Vec(pre, { ...opts, pretokenized: true });
+    assert.deepEqual(a.words, c.words);
+    assert.deepEqual(a.vectors, c.vectors);
+    assert.deepEqual(b.vectors, c.vectors);
+  });
+});
+
+test('bad corpus lines are reported with file:line; --strict stops with exit code 2', async () => {
+  await withDir(async (dir) => {
+    const jsonl = path.join(dir, 'bad.jsonl');
+    const lines = sentences.map((s) => JSON.stringify({ text: s.join(' ') }));
+    lines.splice(2, 0, '{"text": "broken');
+    await fsp.writeFile(jsonl, lines.join('\n'));
+    // lenient: the line is skipped and logged, training goes on
+    const problems = new ProblemLog();
+    const r = await trainWord2Vec(jsonl, { dim: 8, minCount: 1, epochs: 1, threads: 1, read: { problems } });
+    assert.equal(r.words.length, 18);
+    assert.equal(problems.total, 1);
+    assert.equal(problems.examples[0].line, 3);
+    assert.equal(problems.examples[0].source, jsonl);
+    // strict: the error names the file and line
+    await assert.rejects(
+      trainWord2Vec(jsonl, { dim: 8, minCount: 1, epochs: 1, threads: 1, read: { strict: true } }),
+      (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${jsonl}:3: `),
+    );
+    const out = path.join(dir, 'v.vec');
+    assert.equal(await run(['train', 'glove', '--corpus', jsonl, '--out', out, '--strict', ...cliFlags]), 2);
+    // a pre-tokenized file with a line that is not UTF-8
+    const pre = path.join(dir, 'bad.txt');
+    await fsp.writeFile(pre, Buffer.concat([Buffer.from('a b c\nd e\n'), Buffer.from([0x66, 0xff, 0x0a])]));
+    await assert.rejects(
+      async () => {
+        for await (const _ of readSentences(pre, { pretokenized: true, read: { strict: true } })) {
+        }
+      },
+      (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${pre}:3: `),
+    );
+    assert.equal(
+      await run(['train', 'word2vec', '--corpus', pre, '--pretokenized', '--format', 'csv', '--out', out]),
+      2,
+    );
+  });
+});
+
+test('GloVe spills sorted runs past maxPairs and merges them to the exact in-memory totals', async () => {
+  const { cooccurrenceList, trainGlove } = await import('../../../src/embed/static/index.js');
+  let s = 3;
+  const ids: Int32Array[] = [];
+  for (let i = 0; i < 300; i++) {
+    const sentence = new Int32Array(15);
+    for (let k = 0; k < sentence.length; k++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      sentence[k] = s % 40;
+    }
+    ids.push(sentence);
+  }
+  let dirs = 0;
+  const tempDir = () => {
+    dirs++;
+    return spillDir;
+  };
+  const spillDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-spill-test-'));
+  try {
+    const inMemory = cooccurrenceList(ids, { window: 7, vocabSize: 40, maxPairs: 1 << 20, tempDir });
+    assert.equal(inMemory.stats.spilledRuns, 0);
+    const spilled = cooccurrenceList(ids, { window: 7, vocabSize: 40, maxPairs: 50, tempDir });
+    assert.ok(spilled.stats.spilledRuns > 20, `${spilled.stats.spilledRuns} runs`);
+    assert.ok(dirs > 0);
+    assert.equal(spilled.count, inMemory.count);
+    assert.deepEqual(spilled.rows, inMemory.rows);
+    assert.deepEqual(spilled.cols, inMemory.cols);
+    assert.deepEqual(spilled.values, inMemory.values);
+    assert.equal(spilled.stats.totalWeight, inMemory.stats.totalWeight);
+    // 300 sentences of 15 ids, window 7: every pair at distance d adds 2/d in total
+    let expected = 0;
+    for (let d = 1; d <= 7; d++) expected += (2 * (15 - d) * 300) / d;
+    assert.ok(Math.abs(inMemory.stats.totalWeight - expected) < 1e-6);
+    // the merged runs were removed; the caller removes the directory
+    assert.deepEqual(await fsp.readdir(spillDir), ['merged.f64']);
+  } finally {
+    await fsp.rm(spillDir, { recursive: true, force: true });
+  }
+  const corpus = sentences.slice(0, 120);
+  const opts = { dim: 6, minCount: 1, epochs: 3, threads: 1, seed: 9, window: 4 };
+  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
+  const a = await trainGlove(corpus, opts);
+  const b = await trainGlove(corpus, { ...opts, maxPairs: 20 });
+  assert.deepEqual(a.vectors, b.vectors);
+  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
+  assert.equal(after, before, 'spill directories are removed');
+  // cancelled while counting: the spill directory goes too
+  const controller = new AbortController();
+  await assert.rejects(
+    trainGlove(
+      (function* () {
+        for (let i = 0; i < 20000; i++) yield sentences[i % sentences.length];
+      })(),
+      {
+        ...opts,
+        maxPairs: 20,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'counting co-occurrences' && p.done > 0) controller.abort();
+        },
+      },
+    ),
+    (e) => isSmyslError(e, 'E_CANCELLED'),
+  );
+  const afterCancel = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
+  assert.equal(afterCancel, before, 'spill directories are removed on cancel');
+});
