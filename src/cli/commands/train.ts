@@ -42,6 +42,7 @@ interface TrainFlags extends CorpusFlags {
   xMax: number;
   maxPairs: number;
   seed: number;
+  sharedNegatives?: boolean;
   pretokenized: boolean;
   model?: string;
   json: boolean;
@@ -118,6 +119,12 @@ export function register(program: Command): void {
           parseFloatOption('--alpha'),
         )
         .option('--min-alpha <x>', 'final learning rate', parseFloatOption('--min-alpha'), ft ? 0 : 0.0001);
+      if (!ft)
+        cmd.option(
+          '--shared-negatives',
+          'skip-gram: one set of negatives per centre word for its whole window (faster; not the C tool)',
+          false,
+        );
       if (ft)
         cmd
           .option('--minn <n>', 'shortest character n-gram', parseIntOption('--minn', 1), 3)
@@ -180,6 +187,7 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
         result = await trainWord2Vec(flags.corpus, {
           ...shared,
           architecture: flags.skipgram ? 'skipgram' : 'cbow',
+          shareNegatives: flags.sharedNegatives,
         });
       } else {
         const trained = await trainFastText(flags.corpus, {

@@ -47,6 +47,17 @@ export interface EmbeddingWorkerData {
   memory: SharedWasmMemory | null;
   hidden: Float32Array;
   gradient: Float32Array;
+  /** Train whole sentences in WebAssembly (word2vec, negative sampling, SIMD memory). */
+  sentenceKernel: boolean;
+  /** Skip-gram: one set of negatives per centre word, shared by its context words. */
+  shareNegatives: boolean;
+  /** This worker's sentence buffer, context-row scratch and random state (in the shared memory). */
+  sentence: Int32Array;
+  contextRows: Int32Array;
+  drawnWords: Int32Array;
+  randomState: Int32Array;
+  sigmoid: Float32Array;
+  negLogSigmoid: Float32Array;
 }
 
 export interface GloveWorkerData {
@@ -72,7 +83,12 @@ export interface GloveWorkerData {
 const CHUNK = 1 << 16;
 
 function runEmbedding(d: EmbeddingWorkerData): void {
-  const rng = new Lcg(d.seed * 7919 + d.threadIndex);
+  const simd = d.memory ? simdKernels(d.memory) : null;
+  const kernel = d.sentenceKernel ? simd : null;
+  const rng = new Lcg(
+    d.seed * 7919 + d.threadIndex,
+    kernel ? new Uint32Array(d.randomState.buffer, d.randomState.byteOffset, 1) : undefined,
+  );
   const random = () => rng.next();
   const maxSubwords = d.mode === 'fasttext' ? maxRowsPerWord(d.subwordOffsets) : 1;
   const m: ModelArrays = {
@@ -90,10 +106,29 @@ function runEmbedding(d: EmbeddingWorkerData): void {
     maxCodeLength: d.maxCodeLength,
     hidden: d.hidden,
     gradient: d.gradient,
-    simd: d.memory ? simdKernels(d.memory) : null,
+    simd,
   };
   const rows = new Int32Array(Math.max(2 * d.window, 1) * maxSubwords + maxSubwords);
-  const sentence = new Int32Array(d.maxSentenceLength);
+  const sentence = kernel ? d.sentence : new Int32Array(d.maxSentenceLength);
+  kernel?.configure(
+    d.input.byteOffset,
+    d.outputNegative.byteOffset,
+    d.dim,
+    d.aliasProbability.byteOffset,
+    d.alias.byteOffset,
+    d.alias.length,
+    d.sigmoid.byteOffset,
+    d.negLogSigmoid.byteOffset,
+    d.hidden.byteOffset,
+    d.gradient.byteOffset,
+    d.contextRows.byteOffset,
+    d.drawnWords.byteOffset,
+    d.randomState.byteOffset,
+    d.window,
+    d.negative,
+    d.cbow ? 1 : 0,
+    d.shareNegatives ? 1 : 0,
+  );
   const chunk = new Int32Array(CHUNK);
   const chunkBytes = new Uint8Array(chunk.buffer);
   const slot = d.threadIndex * 3;
@@ -118,6 +153,11 @@ function runEmbedding(d: EmbeddingWorkerData): void {
   };
 
   const trainSentence = (length: number) => {
+    if (kernel) {
+      loss += kernel.sentence(sentence.byteOffset, length, alpha);
+      examples += kernel.examples();
+      return;
+    }
     for (let i = 0; i < length; i++) {
       const word = sentence[i];
       const reduced = rng.next() % window;

@@ -197,3 +197,61 @@ test('GloVe spills sorted runs past maxPairs and merges them to the exact in-mem
   const afterCancel = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
   assert.equal(afterCancel, before, 'spill directories are removed on cancel');
 });
+
+test('the WebAssembly sentence kernel gives the same vectors as the per-example path', async () => {
+  const { simdModule } = await import('../../../src/embed/static/simd.js');
+  if (!simdModule()) {
+    console.log('WebAssembly SIMD unavailable: nothing to compare');
+    return;
+  }
+  for (const architecture of ['skipgram', 'cbow'] as const) {
+    const opts = { architecture, dim: 16, minCount: 1, epochs: 2, threads: 1, seed: 4, sample: 1e-2 };
+    const perExample = await trainWord2Vec(sentences, { ...opts, sentenceKernel: false });
+    const kernel = await trainWord2Vec(sentences, opts);
+    assert.deepEqual(kernel.vectors, perExample.vectors, architecture);
+    // the per-example path without SIMD is another computation (rounding differs), same model
+    const plain = await trainWord2Vec(sentences, { ...opts, simd: false });
+    let maxDiff = 0;
+    for (let i = 0; i < plain.vectors.length; i++)
+      maxDiff = Math.max(maxDiff, Math.abs(plain.vectors[i] - kernel.vectors[i]));
+    assert.ok(maxDiff < 1e-3, `${architecture}: ${maxDiff}`);
+  }
+});
+
+test('skip-gram with negatives shared per centre word is deterministic and learns the topics', async () => {
+  const opts = {
+    architecture: 'skipgram' as const,
+    dim: 16,
+    minCount: 1,
+    epochs: 5,
+    threads: 1,
+    seed: 2,
+    sample: 0,
+    shareNegatives: true,
+  };
+  const a = await trainWord2Vec(sentences, opts);
+  const b = await trainWord2Vec(sentences, opts);
+  assert.deepEqual(a.vectors, b.vectors);
+  const unshared = await trainWord2Vec(sentences, { ...opts, shareNegatives: false });
+  assert.notDeepEqual(a.vectors, unshared.vectors);
+  // nearest neighbour of every word is in its own topic
+  let hits = 0;
+  const dim = a.dim;
+  const cos = (i: number, j: number) => {
+    let dot = 0;
+    let ni = 0;
+    let nj = 0;
+    for (let k = 0; k < dim; k++) {
+      dot += a.vectors[i * dim + k] * a.vectors[j * dim + k];
+      ni += a.vectors[i * dim + k] ** 2;
+      nj += a.vectors[j * dim + k] ** 2;
+    }
+    return dot / Math.sqrt(ni * nj);
+  };
+  for (let i = 0; i < a.words.length; i++) {
+    let best = -1;
+    for (let j = 0; j < a.words.length; j++) if (j !== i && (best < 0 || cos(i, j) > cos(i, best))) best = j;
+    if (a.words[best].slice(0, 2) === a.words[i].slice(0, 2)) hits++;
+  }
+  assert.ok(hits / a.words.length >= 0.95, `${hits} of ${a.words.length}`);
+});
