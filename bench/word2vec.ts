@@ -6,7 +6,10 @@
  * /usr/bin/time (wall seconds including reading the corpus and writing vectors; peak RSS), and
  * every model is scored by the same evaluator (smysl's, gensim-exact).
  *
- *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,fasttext]
+ * `smysl word2vec (shared negatives)` is ours with `--shared-negatives` (one negative set per
+ * centre word), compared with the same gensim runs.
+ *
+ *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,word2vec-shared,fasttext]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,7 @@ function arg(name: string, fallback: string): string {
 }
 const langs = arg('lang', 'en,ru').split(',');
 const seeds = arg('seeds', '1,2').split(',').map(Number);
-const methods = arg('methods', 'word2vec,fasttext').split(',');
+const methods = arg('methods', 'word2vec,word2vec-shared,fasttext').split(',');
 const epochs = 5;
 const threads = 2;
 
@@ -102,6 +105,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
   const s = String(seed);
   switch (tool) {
     case 'smysl word2vec':
+    case 'smysl word2vec (shared negatives)':
       return timed('node', [
         cli,
         'train',
@@ -112,6 +116,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
         out,
         '--pretokenized',
         '--skipgram',
+        ...(tool.includes('shared') ? ['--shared-negatives'] : []),
         ...common,
         '--epochs',
         String(epochs),
@@ -203,8 +208,13 @@ async function evaluate(lang: string, file: string): Promise<Record<string, numb
   return scores;
 }
 
-const tools: [string, string][] = [];
-if (methods.includes('word2vec')) tools.push(['smysl word2vec', 'gensim Word2Vec']);
+/** Groups of tools run side by side: ours first, the reference last. */
+const tools: string[][] = [];
+const word2vecTools = [
+  ...(methods.includes('word2vec') ? ['smysl word2vec'] : []),
+  ...(methods.includes('word2vec-shared') ? ['smysl word2vec (shared negatives)'] : []),
+];
+if (word2vecTools.length > 0) tools.push([...word2vecTools, 'gensim Word2Vec']);
 if (methods.includes('fasttext')) tools.push(['smysl fastText', 'fasttext binary']);
 
 const date = new Date().toISOString().slice(0, 10);
@@ -249,15 +259,16 @@ for (const lang of langs) {
       }
     }
     const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-    const [ours, ref] = pair;
-    summary.push([
-      lang,
-      `${ours} / ${ref}`,
-      Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
-      ...Object.keys(quality[ours]).map(
-        (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
-      ),
-    ]);
+    const ref = pair[pair.length - 1];
+    for (const ours of pair.slice(0, -1))
+      summary.push([
+        lang,
+        `${ours} / ${ref}`,
+        Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
+        ...Object.keys(quality[ours]).map(
+          (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
+        ),
+      ]);
   }
   console.log(`\n${formatTable(header, rows)}`);
 }

@@ -207,8 +207,10 @@ async function trainEmbedding(
       threadIndex: t,
       seed: run.seed,
       idsFile: corpus.idsFile,
-      rangeStart: Math.floor((corpus.length * t) / threads),
-      rangeEnd: Math.floor((corpus.length * (t + 1)) / threads),
+      corpusLength: corpus.length,
+      blockSize:
+        threads === 1 ? Math.max(1, corpus.length) : Math.min(1 << 16, Math.ceil(corpus.length / threads)),
+      threadCount: threads,
       epochs: run.epochs,
       totalWords: vocab.totalWords,
       alpha: run.alpha,

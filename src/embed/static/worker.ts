@@ -15,8 +15,15 @@ export interface EmbeddingWorkerData {
   threadIndex: number;
   seed: number;
   idsFile: string;
-  rangeStart: number;
-  rangeEnd: number;
+  /** int32 values in idsFile. */
+  corpusLength: number;
+  /**
+   * The file is read in blocks of this many values, thread t taking blocks t, t + threads, ...
+   * so all threads move through the corpus together, as gensim's job queue does (with one
+   * thread: the whole file as one block).
+   */
+  blockSize: number;
+  threadCount: number;
   epochs: number;
   totalWords: number;
   alpha: number;
@@ -204,35 +211,42 @@ function runEmbedding(d: EmbeddingWorkerData): void {
   const fd = openSync(d.idsFile, 'r');
   try {
     for (let epoch = 0; epoch < d.epochs; epoch++) {
-      let position = d.rangeStart;
       let length = 0;
-      while (position < d.rangeEnd) {
-        const want = Math.min(CHUNK, d.rangeEnd - position);
-        const got = readSync(fd, chunkBytes, 0, want * 4, position * 4) >> 2;
-        if (got <= 0) break;
-        position += got;
-        for (let t = 0; t < got; t++) {
-          const id = chunk[t];
-          if (id < 0) {
-            if (length > 1) trainSentence(length);
-            length = 0;
-            continue;
-          }
-          const w = remap[id];
-          if (w < 0) continue;
-          wordsDone++;
-          if (++sinceUpdate >= 10000) {
-            sinceUpdate = 0;
-            updateAlpha();
-          }
-          const k = keep[w];
-          if (k < 1 && k < rng.uniform()) continue;
-          sentence[length++] = w;
-          if (length === sentence.length) {
-            trainSentence(length);
-            length = 0;
+      const stride = d.threadCount * d.blockSize;
+      for (let blockStart = d.threadIndex * d.blockSize; blockStart < d.corpusLength; blockStart += stride) {
+        const blockEnd = Math.min(blockStart + d.blockSize, d.corpusLength);
+        let position = blockStart;
+        while (position < blockEnd) {
+          const want = Math.min(CHUNK, blockEnd - position);
+          const got = readSync(fd, chunkBytes, 0, want * 4, position * 4) >> 2;
+          if (got <= 0) break;
+          position += got;
+          for (let t = 0; t < got; t++) {
+            const id = chunk[t];
+            if (id < 0) {
+              if (length > 1) trainSentence(length);
+              length = 0;
+              continue;
+            }
+            const w = remap[id];
+            if (w < 0) continue;
+            wordsDone++;
+            if (++sinceUpdate >= 10000) {
+              sinceUpdate = 0;
+              updateAlpha();
+            }
+            const k = keep[w];
+            if (k < 1 && k < rng.uniform()) continue;
+            sentence[length++] = w;
+            if (length === sentence.length) {
+              trainSentence(length);
+              length = 0;
+            }
           }
         }
+        // the block's last sentence goes on in another thread's block: train the part read here
+        if (length > 1) trainSentence(length);
+        length = 0;
       }
       if (length > 1) trainSentence(length);
       updateAlpha();
