@@ -86,18 +86,20 @@ m.wv.save_word2vec_format(out)
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakMB: number;
 }
 
 function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr.slice(-2000)}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
-  return { seconds, peakMB: kb / 1024 };
+  const [seconds, kb, user, system] = last.split(' ').map(Number);
+  return { seconds, cpuSeconds: user + system, peakMB: kb / 1024 };
 }
 
 const common = ['--dim', '100', '--window', '5', '--negative', '5', '--min-count', '5', '--sample', '1e-3'];
@@ -234,6 +236,7 @@ for (const lang of langs) {
   let header: string[] = [];
   for (const pair of tools) {
     const rate: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
     const quality: Record<string, Record<string, number[]>> = {};
     // interleave tools so both see the same load
     for (const seed of seeds) {
@@ -243,17 +246,19 @@ for (const lang of langs) {
         const q = await evaluate(lang, out);
         rmSync(out, { force: true });
         const wordsPerSecond = (tokens * epochs) / r.seconds;
-        header = ['tool', 'seed', 'seconds', 'words/s', 'peak MB', ...Object.keys(q)];
+        header = ['tool', 'seed', 'seconds', 'cpu s', 'words/s', 'peak MB', ...Object.keys(q)];
         rows.push([
           tool,
           seed,
           r.seconds,
+          Number(r.cpuSeconds.toFixed(1)),
           Math.round(wordsPerSecond),
           Math.round(r.peakMB),
           ...Object.values(q).map((v) => Number(v.toFixed(4))),
         ]);
         console.log(formatTable(header, [rows[rows.length - 1]]).split('\n')[2]);
         (rate[tool] ??= []).push(wordsPerSecond);
+        (cpu[tool] ??= []).push(r.cpuSeconds);
         quality[tool] ??= {};
         for (const [k, v] of Object.entries(q)) (quality[tool][k] ??= []).push(v);
       }
@@ -265,6 +270,7 @@ for (const lang of langs) {
         lang,
         `${ours} / ${ref}`,
         Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
+        `cpu ${(mean(cpu[ref]) / mean(cpu[ours])).toFixed(2)}`,
         ...Object.keys(quality[ours]).map(
           (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
         ),
@@ -272,6 +278,8 @@ for (const lang of langs) {
   }
   console.log(`\n${formatTable(header, rows)}`);
 }
-console.log('\n## ours vs reference (mean over seeds; speed ratio = ours/reference words/s)');
+console.log(
+  '\n## ours vs reference (mean over seeds; speed = ours/reference words/s by wall time, then by CPU time)',
+);
 for (const row of summary) console.log(row.join(' | '));
 if (existsSync(work)) execFileSync('rm', ['-rf', work]);
