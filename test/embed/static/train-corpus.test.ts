@@ -51,7 +51,7 @@ test('documents become lower-cased word sentences, one per document, read lazily
   assert.equal(pulled, 1);
 });
 
-test('smysl train reads JSONL and CSV corpora (format from the extension)', async () => {
+test('smysl train reads JSONL, CSV and directory corpora (format from the path)', async () => {
   await withDir(async (dir) => {
     const jsonl = path.join(dir, 'corpus.jsonl');
     await fsp.writeFile(
@@ -60,9 +60,28 @@ test('smysl train reads JSONL and CSV corpora (format from the extension)', asyn
     );
     const csv = path.join(dir, 'corpus.csv');
     await fsp.writeFile(csv, `id,body\n${sentences.map((s, i) => `d${i},"${s.join(' ')}"`).join('\n')}\n`);
+    // a directory: every .txt file is one document (one sentence, cut into 1000-word pieces)
+    const books = path.join(dir, 'books');
+    await fsp.mkdir(books);
+    await fsp.writeFile(
+      path.join(books, 'a.txt'),
+      sentences
+        .slice(0, 120)
+        .map((s) => s.join(' '))
+        .join('\n'),
+    );
+    await fsp.writeFile(
+      path.join(books, 'b.txt'),
+      sentences
+        .slice(120)
+        .map((s) => s.join(' '))
+        .join('\n'),
+    );
+    await fsp.writeFile(path.join(books, 'notes.csv'), 'not,read\n');
     for (const [file, extra] of [
       [jsonl, []],
       [csv, ['--text-column', 'body']],
+      [books, ['--ext', '.txt']],
     ] as const) {
       const out = path.join(dir, `${path.basename(file)}.vec`);
       const code = await run(['train', 'word2vec', '--corpus', file, '--out', out, ...extra, ...cliFlags]);
