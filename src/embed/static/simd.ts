@@ -387,9 +387,10 @@ const rowOfR = element(get(E.rows), get(E.r));
 // draw(_, _, target): fills `drawn` with the target and the negatives (same locals as example)
 const drawCode = [
   // Draw all negatives first (the same random draws in the same order as drawing each in turn;
-  // a negative equal to the target is -1, skipped) and touch every cache line of their output
-  // rows: the rows are scattered over the matrix and each is a cache miss; touched together the
-  // misses overlap instead of each stalling its own dot product.
+  // a negative equal to the target is -1, skipped) and touch their output rows every 128 bytes
+  // (the adjacent-line prefetcher brings the other 64-byte line of each pair; touching every line
+  // measured the same): the rows are scattered over the matrix and each is a cache miss; touched
+  // together the misses overlap instead of each stalling its own dot product.
   ...element(gget(G.drawn), i32(0)),
   ...get(E.target),
   ...I32_STORE,
