@@ -6,7 +6,10 @@
  * /usr/bin/time (wall seconds including reading the corpus and writing vectors; peak RSS), and
  * every model is scored by the same evaluator (smysl's, gensim-exact).
  *
- *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,fasttext]
+ * `smysl word2vec (shared negatives)` is ours with `--shared-negatives` (one negative set per
+ * centre word), compared with the same gensim runs.
+ *
+ *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,word2vec-shared,fasttext]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,7 @@ function arg(name: string, fallback: string): string {
 }
 const langs = arg('lang', 'en,ru').split(',');
 const seeds = arg('seeds', '1,2').split(',').map(Number);
-const methods = arg('methods', 'word2vec,fasttext').split(',');
+const methods = arg('methods', 'word2vec,word2vec-shared,fasttext').split(',');
 const epochs = 5;
 const threads = 2;
 
@@ -83,18 +86,20 @@ m.wv.save_word2vec_format(out)
 
 interface Run {
   seconds: number;
+  /** user + system CPU seconds: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakMB: number;
 }
 
 function timed(cmd: string, args: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr.slice(-2000)}`);
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
-  return { seconds, peakMB: kb / 1024 };
+  const [seconds, kb, user, system] = last.split(' ').map(Number);
+  return { seconds, cpuSeconds: user + system, peakMB: kb / 1024 };
 }
 
 const common = ['--dim', '100', '--window', '5', '--negative', '5', '--min-count', '5', '--sample', '1e-3'];
@@ -102,6 +107,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
   const s = String(seed);
   switch (tool) {
     case 'smysl word2vec':
+    case 'smysl word2vec (shared negatives)':
       return timed('node', [
         cli,
         'train',
@@ -112,6 +118,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
         out,
         '--pretokenized',
         '--skipgram',
+        ...(tool.includes('shared') ? ['--shared-negatives'] : []),
         ...common,
         '--epochs',
         String(epochs),
@@ -203,8 +210,13 @@ async function evaluate(lang: string, file: string): Promise<Record<string, numb
   return scores;
 }
 
-const tools: [string, string][] = [];
-if (methods.includes('word2vec')) tools.push(['smysl word2vec', 'gensim Word2Vec']);
+/** Groups of tools run side by side: ours first, the reference last. */
+const tools: string[][] = [];
+const word2vecTools = [
+  ...(methods.includes('word2vec') ? ['smysl word2vec'] : []),
+  ...(methods.includes('word2vec-shared') ? ['smysl word2vec (shared negatives)'] : []),
+];
+if (word2vecTools.length > 0) tools.push([...word2vecTools, 'gensim Word2Vec']);
 if (methods.includes('fasttext')) tools.push(['smysl fastText', 'fasttext binary']);
 
 const date = new Date().toISOString().slice(0, 10);
@@ -224,6 +236,7 @@ for (const lang of langs) {
   let header: string[] = [];
   for (const pair of tools) {
     const rate: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
     const quality: Record<string, Record<string, number[]>> = {};
     // interleave tools so both see the same load
     for (const seed of seeds) {
@@ -233,34 +246,40 @@ for (const lang of langs) {
         const q = await evaluate(lang, out);
         rmSync(out, { force: true });
         const wordsPerSecond = (tokens * epochs) / r.seconds;
-        header = ['tool', 'seed', 'seconds', 'words/s', 'peak MB', ...Object.keys(q)];
+        header = ['tool', 'seed', 'seconds', 'cpu s', 'words/s', 'peak MB', ...Object.keys(q)];
         rows.push([
           tool,
           seed,
           r.seconds,
+          Number(r.cpuSeconds.toFixed(1)),
           Math.round(wordsPerSecond),
           Math.round(r.peakMB),
           ...Object.values(q).map((v) => Number(v.toFixed(4))),
         ]);
         console.log(formatTable(header, [rows[rows.length - 1]]).split('\n')[2]);
         (rate[tool] ??= []).push(wordsPerSecond);
+        (cpu[tool] ??= []).push(r.cpuSeconds);
         quality[tool] ??= {};
         for (const [k, v] of Object.entries(q)) (quality[tool][k] ??= []).push(v);
       }
     }
     const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-    const [ours, ref] = pair;
-    summary.push([
-      lang,
-      `${ours} / ${ref}`,
-      Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
-      ...Object.keys(quality[ours]).map(
-        (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
-      ),
-    ]);
+    const ref = pair[pair.length - 1];
+    for (const ours of pair.slice(0, -1))
+      summary.push([
+        lang,
+        `${ours} / ${ref}`,
+        Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
+        `cpu ${(mean(cpu[ref]) / mean(cpu[ours])).toFixed(2)}`,
+        ...Object.keys(quality[ours]).map(
+          (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
+        ),
+      ]);
   }
   console.log(`\n${formatTable(header, rows)}`);
 }
-console.log('\n## ours vs reference (mean over seeds; speed ratio = ours/reference words/s)');
+console.log(
+  '\n## ours vs reference (mean over seeds; speed = ours/reference words/s by wall time, then by CPU time)',
+);
 for (const row of summary) console.log(row.join(' | '));
 if (existsSync(work)) execFileSync('rm', ['-rf', work]);

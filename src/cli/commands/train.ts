@@ -1,12 +1,26 @@
 import os from 'node:os';
 import { type Command, Option } from 'commander';
-import { type StaticVectors, trainFastText, trainGlove, trainWord2Vec } from '../../embed/static/index.js';
+import { ProblemLog } from '../../corpus/index.js';
+import {
+  DEFAULT_MAX_PAIRS,
+  type StaticVectors,
+  trainFastText,
+  trainGlove,
+  trainWord2Vec,
+} from '../../embed/static/index.js';
 import { KeyedVectors } from '../../embed/static/keyed-vectors.js';
+import { SmyslError } from '../../errors.js';
+import {
+  addCorpusOptions,
+  type CorpusFlags,
+  corpusReadOptions,
+  printProblemSummary,
+} from '../corpus-input.js';
 import { parseFloatOption, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
-interface TrainFlags {
+interface TrainFlags extends CorpusFlags {
   corpus: string;
   out: string;
   dim: number;
@@ -28,10 +42,10 @@ interface TrainFlags {
   xMax: number;
   maxPairs: number;
   seed: number;
+  sharedNegatives?: boolean;
   pretokenized: boolean;
   model?: string;
   json: boolean;
-  quiet: boolean;
 }
 
 export function register(program: Command): void {
@@ -46,11 +60,14 @@ export function register(program: Command): void {
           glove: 'GloVe (co-occurrence counts, weighted least squares with AdaGrad; outputs W + W~)',
         }[method],
       )
-      .requiredOption('--corpus <path>', 'text file: one sentence per line (see --pretokenized)')
+      .requiredOption(
+        '--corpus <path>',
+        'corpus: directory, JSONL, JSON, CSV/TSV or text (see --format), streamed; or a pre-tokenized file',
+      )
       .requiredOption('--out <file>', 'output vectors: word2vec binary for .bin, else word2vec text (= .vec)')
       .option(
         '--pretokenized',
-        'tokens are separated by spaces and used as they are (no lower-casing)',
+        'the corpus is one sentence per line, tokens separated by spaces, used as they are (no lower-casing)',
         false,
       )
       .option('--dim <n>', 'vector size', parseIntOption('--dim', 1), 100)
@@ -72,9 +89,9 @@ export function register(program: Command): void {
         .option('--x-max <x>', 'weighting cut-off', parseFloatOption('--x-max'), 100)
         .option(
           '--max-pairs <n>',
-          'memory bound: most distinct co-occurrence pairs',
+          'memory bound: distinct co-occurrence pairs counted in memory before a sorted run is spilled to disk',
           parseIntOption('--max-pairs', 1),
-          40_000_000,
+          DEFAULT_MAX_PAIRS,
         );
     } else {
       const ft = method === 'fasttext';
@@ -102,6 +119,12 @@ export function register(program: Command): void {
           parseFloatOption('--alpha'),
         )
         .option('--min-alpha <x>', 'final learning rate', parseFloatOption('--min-alpha'), ft ? 0 : 0.0001);
+      if (!ft)
+        cmd.option(
+          '--shared-negatives',
+          'skip-gram: one set of negatives per centre word for its whole window (faster; not the C tool)',
+          false,
+        );
       if (ft)
         cmd
           .option('--minn <n>', 'shortest character n-gram', parseIntOption('--minn', 1), 3)
@@ -109,11 +132,17 @@ export function register(program: Command): void {
           .option('--bucket <n>', 'hash buckets for n-grams', parseIntOption('--bucket', 1), 2_000_000)
           .option('--model <file>', 'also save the model (for vectors of unseen words)');
     }
+    addCorpusOptions(cmd);
     cmd.action(async (flags: TrainFlags) => runTrain(method, flags));
   }
 }
 
 async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainFlags): Promise<void> {
+  if (flags.pretokenized && flags.format !== 'auto')
+    throw new SmyslError(
+      'E_USAGE',
+      `--pretokenized reads one sentence per line; it cannot be combined with --format ${flags.format}`,
+    );
   const bar = new ProgressBar({ quiet: flags.quiet });
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -121,9 +150,11 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
   const started = Date.now();
   let result: StaticVectors;
   let modelFile: string | undefined;
+  const problems = new ProblemLog();
   try {
     const common = {
       pretokenized: flags.pretokenized,
+      read: corpusReadOptions(flags, problems),
       dim: flags.dim,
       minCount: flags.minCount,
       maxVocab: flags.maxVocab,
@@ -156,6 +187,7 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
         result = await trainWord2Vec(flags.corpus, {
           ...shared,
           architecture: flags.skipgram ? 'skipgram' : 'cbow',
+          shareNegatives: flags.sharedNegatives,
         });
       } else {
         const trained = await trainFastText(flags.corpus, {
@@ -178,12 +210,15 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
     process.removeListener('SIGINT', onSigint);
     bar.done();
   }
+  const skipped = problems.summary();
+  if (!flags.quiet) printProblemSummary(skipped);
   const summary = {
     method,
     out: flags.out,
     model: modelFile,
     words: result.words.length,
     dim: result.dim,
+    skipped: skipped.skippedTotal,
     seconds: (Date.now() - started) / 1000,
   };
   if (flags.json) printJson(summary);

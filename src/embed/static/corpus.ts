@@ -1,7 +1,10 @@
-import { closeSync, createReadStream, promises as fsp, openSync, writeSync } from 'node:fs';
+import { closeSync, promises as fsp, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { decodeUtf8, readLineBatches } from '../../corpus/bytes.js';
+import { ProblemLog, ProblemSink } from '../../corpus/problems.js';
+import { type ReadOptions, readDocuments } from '../../corpus/read.js';
+import type { Document } from '../../corpus/types.js';
 import { SmyslError, throwIfAborted } from '../../errors.js';
 import { words } from '../../text/index.js';
 import type { LongRunning } from '../../util/progress.js';
@@ -12,6 +15,13 @@ export interface CorpusOptions {
   pretokenized?: boolean;
   /** Lower-case tokens of plain text (default true; ignored with `pretokenized`). */
   lowercase?: boolean;
+  /**
+   * How a corpus path that is not pre-tokenized is read: the corpus readers' options (format —
+   * directory, JSONL, JSON, CSV/TSV, text, by default from the extension —, fields, columns,
+   * `where`, `strict`, `problems`). With `pretokenized`, only `strict`, `problems` and
+   * `onProblem` apply (lines that are not valid UTF-8).
+   */
+  read?: ReadOptions;
 }
 
 /** Sentence boundary in the encoded corpus. */
@@ -35,25 +45,69 @@ export interface EncodedCorpus {
   counts: number[];
 }
 
-/** Streams sentences (arrays of tokens) from a text file, one line at a time. */
-export async function* readSentences(file: string, opts: CorpusOptions = {}): AsyncGenerator<string[]> {
-  let stream: ReturnType<typeof createReadStream>;
-  try {
-    await fsp.access(file);
-    stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  } catch (e) {
-    throw new SmyslError('E_IO', `cannot read corpus ${file}: ${(e as Error).message}`, { cause: e });
+/**
+ * Streams the sentences (arrays of tokens) of a corpus path: a pre-tokenized file line by line,
+ * or any format the corpus readers accept, document by document (see `documentSentences`).
+ * Nothing is kept beyond the current read buffer (JSON files excepted: the reader parses them
+ * whole).
+ */
+export async function* readSentences(
+  file: string,
+  opts: CorpusOptions & LongRunning = {},
+): AsyncGenerator<string[]> {
+  // The encoder reports progress in words; the reader's byte progress would fight it.
+  const read: ReadOptions = { ...opts.read, signal: opts.read?.signal ?? opts.signal, onProgress: undefined };
+  if (opts.pretokenized) {
+    yield* readPretokenized(file, read);
+    return;
   }
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  yield* documentSentences(readDocuments(file, read), opts);
+}
+
+/**
+ * Each document's word tokens (lower-cased unless `lowercase` is false) as one sentence: the
+ * trainers cut sentences longer than their `maxSentenceLength` into pieces, as the C tool does
+ * with long lines, so a whole book in one document trains like a book split into lines.
+ */
+export async function* documentSentences(
+  docs: AsyncIterable<Document> | Iterable<Document>,
+  opts: Pick<CorpusOptions, 'lowercase'> = {},
+): AsyncGenerator<string[]> {
   const lower = opts.lowercase ?? true;
-  for await (const line of lines) {
-    if (opts.pretokenized) {
-      const tokens = line.split(' ').filter((t) => t.length > 0 && t !== '\t');
-      if (tokens.length > 0) yield tokens;
-    } else {
-      const tokens = words(lower ? line.toLowerCase() : line);
-      if (tokens.length > 0) yield tokens;
+  for await (const doc of docs) {
+    const tokens = words(lower ? doc.text.toLowerCase() : doc.text);
+    if (tokens.length > 0) yield tokens;
+  }
+}
+
+/** One sentence per line, tokens split on spaces; a line that is not UTF-8 is a problem (file:line). */
+async function* readPretokenized(file: string, read: ReadOptions): AsyncGenerator<string[]> {
+  try {
+    const info = await fsp.stat(file);
+    if (info.isDirectory())
+      throw new SmyslError('E_USAGE', 'a pre-tokenized corpus must be a file, not a directory', {
+        location: { source: file },
+      });
+  } catch (e) {
+    if (e instanceof SmyslError) throw e;
+    throw new SmyslError('E_IO', `cannot read corpus: ${(e as Error).message}`, {
+      location: { source: file },
+      cause: e,
+    });
+  }
+  const sink = new ProblemSink(read.problems ?? new ProblemLog(), read.strict ?? false, read.onProblem);
+  for await (const batch of readLineBatches(file, { signal: read.signal, chunkSize: 1 << 20 })) {
+    const sentences: string[][] = [];
+    for (const { bytes, line, offset } of batch) {
+      const text = decodeUtf8(bytes);
+      if (text === undefined) {
+        sink.report('invalid-utf8', file, 'not valid UTF-8; line skipped', { line, offset });
+        continue;
+      }
+      const tokens = text.split(' ').filter((t) => t.length > 0 && t !== '\t');
+      if (tokens.length > 0) sentences.push(tokens);
     }
+    yield* sentences;
   }
 }
 

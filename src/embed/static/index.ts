@@ -7,9 +7,18 @@ export {
   type WordWeighting,
 } from './averaged.js';
 export type { CorpusOptions, EncodedCorpus } from './corpus.js';
-export { encodeCorpus, readSentences } from './corpus.js';
+export { documentSentences, encodeCorpus, readSentences } from './corpus.js';
 export { FastTextModel } from './fasttext-model.js';
-export { countCooccurrences, type GloveOptions, PairCounter, trainGlove } from './glove.js';
+export {
+  type CooccurrenceStats,
+  cooccurrenceList,
+  cooccurrenceUnit,
+  countCooccurrences,
+  DEFAULT_MAX_PAIRS,
+  type GloveOptions,
+  PairCounter,
+  trainGlove,
+} from './glove.js';
 export { gloveStep, type ModelArrays, sigmoidTable, trainExample } from './kernels.js';
 export { Lcg } from './random.js';
 export { fastTextHash, fastTextHashBytes, subwordBuckets, subwordStrings } from './subwords.js';

@@ -5,9 +5,14 @@
  * Uint32Array so hot loops can inline `next` without allocating.
  */
 export class Lcg {
-  private readonly state = new Uint32Array(1);
+  private readonly state: Uint32Array;
 
-  constructor(seed: number) {
+  /**
+   * `state`: where the generator keeps its one word (default: its own); the WebAssembly
+   * sentence kernel draws from the same word, so both advance one sequence.
+   */
+  constructor(seed: number, state: Uint32Array = new Uint32Array(1)) {
+    this.state = state;
     // Mix the seed so seeds 1, 2, 3 give unrelated streams.
     let s = (seed ^ 0x9e3779b9) >>> 0;
     s = Math.imul(s ^ (s >>> 16), 0x85ebca6b) >>> 0;

@@ -9,6 +9,7 @@ import {
   removeEncodedCorpus,
 } from './corpus.js';
 import { FastTextModel } from './fasttext-model.js';
+import { negLogSigmoidTable, SIGMOID_TABLE_SIZE, sigmoidTable } from './kernels.js';
 import { runWorkers, toShared } from './pool.js';
 import { Lcg } from './random.js';
 import { SharedArena } from './simd.js';
@@ -24,7 +25,11 @@ export interface StaticVectors {
   vectors: Float32Array;
 }
 
-/** A corpus: a text file (see CorpusOptions) or sentences as token arrays. */
+/**
+ * A corpus: a path in any format the corpus readers accept, or a pre-tokenized text file (see
+ * CorpusOptions), or sentences as token arrays. Paths are streamed: the corpus need not fit in
+ * memory.
+ */
 export type TrainingCorpus = string | AsyncIterable<string[]> | Iterable<string[]>;
 
 export interface Word2VecOptions extends LongRunning, CorpusOptions {
@@ -58,6 +63,20 @@ export interface Word2VecOptions extends LongRunning, CorpusOptions {
   maxSentenceLength?: number;
   /** Use the WebAssembly SIMD kernels when dim is a multiple of 4 (default true). */
   simd?: boolean;
+  /**
+   * With the SIMD kernels, word2vec with negative sampling (no hierarchical softmax) trains
+   * whole sentences in WebAssembly (default true); false calls the kernels per example from
+   * JavaScript. Both give the same vectors; the switch exists to check that.
+   */
+  sentenceKernel?: boolean;
+  /**
+   * Skip-gram with negative sampling: draw one set of negatives per centre word and use it for
+   * all the centre word's context words (as in Ji et al., "Parallelizing Word2Vec in Shared and
+   * Distributed Memory", 2016), instead of one set per (context, centre) pair as the C tool and
+   * gensim do. The output rows then stay in cache across the window. Default false. Needs the
+   * sentence kernel (word2vec, dim a multiple of 4, no hierarchical softmax).
+   */
+  shareNegatives?: boolean;
 }
 
 export interface FastTextOptions extends Omit<Word2VecOptions, 'architecture'> {
@@ -117,6 +136,8 @@ interface EmbeddingRun {
   tablePower: number;
   maxSentenceLength: number;
   simd: boolean;
+  sentenceKernel: boolean;
+  shareNegatives: boolean;
 }
 
 /**
@@ -139,20 +160,40 @@ async function trainEmbedding(
   const threads = Math.max(1, Math.min(run.threads, Math.ceil(corpus.length / 1000)));
   const negativeRows = run.negative > 0 ? vocabSize : 0;
   const treeRows = tree ? vocabSize - 1 : 0;
+  const negatives = aliasTable(run.negative > 0 ? vocab.counts : [1], run.tablePower);
+  const contextRows = 2 * run.window + 1;
   const arena = new SharedArena(
     SharedArena.bytes(inputRows * dim) +
       SharedArena.bytes(negativeRows * dim) +
       SharedArena.bytes(treeRows * dim) +
-      threads * 2 * SharedArena.bytes(dim),
+      2 * SharedArena.bytes(negatives.alias.length) +
+      2 * SharedArena.bytes(SIGMOID_TABLE_SIZE + 1) +
+      threads *
+        (2 * SharedArena.bytes(dim) +
+          SharedArena.bytes(run.maxSentenceLength) +
+          SharedArena.bytes(contextRows) +
+          SharedArena.bytes(run.negative + 1) +
+          SharedArena.bytes(1)),
     run.simd && dim % 4 === 0,
   );
   const input = arena.float32(inputRows * dim);
   initialize(input);
   const outputNegative = arena.float32(negativeRows * dim);
   const outputTree = arena.float32(treeRows * dim);
-  const negatives = aliasTable(run.negative > 0 ? vocab.counts : [1], run.tablePower);
-  const aliasProbability = toShared(negatives.probability);
-  const alias = toShared(negatives.alias);
+  const aliasProbability = arena.float32(negatives.alias.length);
+  aliasProbability.set(negatives.probability);
+  const alias = arena.int32(negatives.alias.length);
+  alias.set(negatives.alias);
+  const sigmoid = arena.float32(SIGMOID_TABLE_SIZE + 1);
+  sigmoid.set(sigmoidTable);
+  const negLogSigmoid = arena.float32(SIGMOID_TABLE_SIZE + 1);
+  negLogSigmoid.set(negLogSigmoidTable);
+  const sentenceKernel =
+    arena.memory !== null &&
+    run.sentenceKernel &&
+    run.mode === 'word2vec' &&
+    run.negative > 0 &&
+    !run.hierarchicalSoftmax;
   const keep = toShared(keepProbabilities(vocab.counts, run.sample, vocab.totalWords));
   const sharedRemap = toShared(remap);
   const codeLengths = toShared(tree?.lengths ?? new Int32Array(1));
@@ -166,8 +207,10 @@ async function trainEmbedding(
       threadIndex: t,
       seed: run.seed,
       idsFile: corpus.idsFile,
-      rangeStart: Math.floor((corpus.length * t) / threads),
-      rangeEnd: Math.floor((corpus.length * (t + 1)) / threads),
+      corpusLength: corpus.length,
+      blockSize:
+        threads === 1 ? Math.max(1, corpus.length) : Math.min(1 << 16, Math.ceil(corpus.length / threads)),
+      threadCount: threads,
       epochs: run.epochs,
       totalWords: vocab.totalWords,
       alpha: run.alpha,
@@ -195,6 +238,14 @@ async function trainEmbedding(
       memory: arena.memory,
       hidden: arena.float32(dim),
       gradient: arena.float32(dim),
+      sentenceKernel,
+      shareNegatives: run.shareNegatives,
+      sentence: arena.int32(run.maxSentenceLength),
+      contextRows: arena.int32(contextRows),
+      drawnWords: arena.int32(run.negative + 1),
+      randomState: arena.int32(1),
+      sigmoid,
+      negLogSigmoid,
     });
   }
   const total = run.epochs * vocab.totalWords;
@@ -256,6 +307,8 @@ function resolveCommon(opts: Word2VecOptions, defaults: { alpha: number; sample:
     sample: opts.sample ?? defaults.sample,
     maxSentenceLength: opts.maxSentenceLength ?? 1000,
     simd: opts.simd ?? true,
+    sentenceKernel: opts.sentenceKernel ?? true,
+    shareNegatives: opts.shareNegatives ?? false,
   };
 }
 

@@ -15,8 +15,15 @@ export interface EmbeddingWorkerData {
   threadIndex: number;
   seed: number;
   idsFile: string;
-  rangeStart: number;
-  rangeEnd: number;
+  /** int32 values in idsFile. */
+  corpusLength: number;
+  /**
+   * The file is read in blocks of this many values, thread t taking blocks t, t + threads, ...
+   * so all threads move through the corpus together, as gensim's job queue does (with one
+   * thread: the whole file as one block).
+   */
+  blockSize: number;
+  threadCount: number;
   epochs: number;
   totalWords: number;
   alpha: number;
@@ -47,6 +54,17 @@ export interface EmbeddingWorkerData {
   memory: SharedWasmMemory | null;
   hidden: Float32Array;
   gradient: Float32Array;
+  /** Train whole sentences in WebAssembly (word2vec, negative sampling, SIMD memory). */
+  sentenceKernel: boolean;
+  /** Skip-gram: one set of negatives per centre word, shared by its context words. */
+  shareNegatives: boolean;
+  /** This worker's sentence buffer, context-row scratch and random state (in the shared memory). */
+  sentence: Int32Array;
+  contextRows: Int32Array;
+  drawnWords: Int32Array;
+  randomState: Int32Array;
+  sigmoid: Float32Array;
+  negLogSigmoid: Float32Array;
 }
 
 export interface GloveWorkerData {
@@ -72,7 +90,12 @@ export interface GloveWorkerData {
 const CHUNK = 1 << 16;
 
 function runEmbedding(d: EmbeddingWorkerData): void {
-  const rng = new Lcg(d.seed * 7919 + d.threadIndex);
+  const simd = d.memory ? simdKernels(d.memory) : null;
+  const kernel = d.sentenceKernel ? simd : null;
+  const rng = new Lcg(
+    d.seed * 7919 + d.threadIndex,
+    kernel ? new Uint32Array(d.randomState.buffer, d.randomState.byteOffset, 1) : undefined,
+  );
   const random = () => rng.next();
   const maxSubwords = d.mode === 'fasttext' ? maxRowsPerWord(d.subwordOffsets) : 1;
   const m: ModelArrays = {
@@ -90,10 +113,29 @@ function runEmbedding(d: EmbeddingWorkerData): void {
     maxCodeLength: d.maxCodeLength,
     hidden: d.hidden,
     gradient: d.gradient,
-    simd: d.memory ? simdKernels(d.memory) : null,
+    simd,
   };
   const rows = new Int32Array(Math.max(2 * d.window, 1) * maxSubwords + maxSubwords);
-  const sentence = new Int32Array(d.maxSentenceLength);
+  const sentence = kernel ? d.sentence : new Int32Array(d.maxSentenceLength);
+  kernel?.configure(
+    d.input.byteOffset,
+    d.outputNegative.byteOffset,
+    d.dim,
+    d.aliasProbability.byteOffset,
+    d.alias.byteOffset,
+    d.alias.length,
+    d.sigmoid.byteOffset,
+    d.negLogSigmoid.byteOffset,
+    d.hidden.byteOffset,
+    d.gradient.byteOffset,
+    d.contextRows.byteOffset,
+    d.drawnWords.byteOffset,
+    d.randomState.byteOffset,
+    d.window,
+    d.negative,
+    d.cbow ? 1 : 0,
+    d.shareNegatives ? 1 : 0,
+  );
   const chunk = new Int32Array(CHUNK);
   const chunkBytes = new Uint8Array(chunk.buffer);
   const slot = d.threadIndex * 3;
@@ -118,6 +160,11 @@ function runEmbedding(d: EmbeddingWorkerData): void {
   };
 
   const trainSentence = (length: number) => {
+    if (kernel) {
+      loss += kernel.sentence(sentence.byteOffset, length, alpha);
+      examples += kernel.examples();
+      return;
+    }
     for (let i = 0; i < length; i++) {
       const word = sentence[i];
       const reduced = rng.next() % window;
@@ -164,35 +211,42 @@ function runEmbedding(d: EmbeddingWorkerData): void {
   const fd = openSync(d.idsFile, 'r');
   try {
     for (let epoch = 0; epoch < d.epochs; epoch++) {
-      let position = d.rangeStart;
       let length = 0;
-      while (position < d.rangeEnd) {
-        const want = Math.min(CHUNK, d.rangeEnd - position);
-        const got = readSync(fd, chunkBytes, 0, want * 4, position * 4) >> 2;
-        if (got <= 0) break;
-        position += got;
-        for (let t = 0; t < got; t++) {
-          const id = chunk[t];
-          if (id < 0) {
-            if (length > 1) trainSentence(length);
-            length = 0;
-            continue;
-          }
-          const w = remap[id];
-          if (w < 0) continue;
-          wordsDone++;
-          if (++sinceUpdate >= 10000) {
-            sinceUpdate = 0;
-            updateAlpha();
-          }
-          const k = keep[w];
-          if (k < 1 && k < rng.uniform()) continue;
-          sentence[length++] = w;
-          if (length === sentence.length) {
-            trainSentence(length);
-            length = 0;
+      const stride = d.threadCount * d.blockSize;
+      for (let blockStart = d.threadIndex * d.blockSize; blockStart < d.corpusLength; blockStart += stride) {
+        const blockEnd = Math.min(blockStart + d.blockSize, d.corpusLength);
+        let position = blockStart;
+        while (position < blockEnd) {
+          const want = Math.min(CHUNK, blockEnd - position);
+          const got = readSync(fd, chunkBytes, 0, want * 4, position * 4) >> 2;
+          if (got <= 0) break;
+          position += got;
+          for (let t = 0; t < got; t++) {
+            const id = chunk[t];
+            if (id < 0) {
+              if (length > 1) trainSentence(length);
+              length = 0;
+              continue;
+            }
+            const w = remap[id];
+            if (w < 0) continue;
+            wordsDone++;
+            if (++sinceUpdate >= 10000) {
+              sinceUpdate = 0;
+              updateAlpha();
+            }
+            const k = keep[w];
+            if (k < 1 && k < rng.uniform()) continue;
+            sentence[length++] = w;
+            if (length === sentence.length) {
+              trainSentence(length);
+              length = 0;
+            }
           }
         }
+        // the block's last sentence goes on in another thread's block: train the part read here
+        if (length > 1) trainSentence(length);
+        length = 0;
       }
       if (length > 1) trainSentence(length);
       updateAlpha();
