@@ -86,7 +86,7 @@ export function register(program: Command): void {
         .option('--window <n>', 'symmetric context window', parseIntOption('--window', 1), 10)
         .option('--epochs <n>', 'passes over the co-occurrence records', parseIntOption('--epochs', 1), 25)
         .option('--alpha <x>', 'weighting exponent', parseFloatOption('--alpha'), 0.75)
-        .option('--x-max <x>', 'weighting cut-off', parseFloatOption('--x-max'), 100)
+        .option('--x-max <x>', 'weighting cut-off', parseFloatOption('--x-max'), 10)
         .option(
           '--max-pairs <n>',
           'memory bound: distinct co-occurrence pairs counted in memory before a sorted run is spilled to disk',

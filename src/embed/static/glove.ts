@@ -24,7 +24,10 @@ export interface GloveOptions
   window?: number;
   /** Passes over the co-occurrence records (default 25). */
   epochs?: number;
-  /** Weighting cut-off (default 100). */
+  /**
+   * Weighting cut-off (default 10, as GloVe's demo for text8; the paper's 100 suits corpora of
+   * billions of tokens — on 1 M words almost every count is below it, and the vectors barely learn).
+   */
   xMax?: number;
   /** Weighting exponent (default 0.75). */
   alpha?: number;
@@ -452,7 +455,7 @@ export async function trainGlove(corpus: TrainingCorpus, opts: GloveOptions = {}
   const dim = opts.dim ?? 100;
   const window = opts.window ?? 10;
   const epochs = opts.epochs ?? 25;
-  const xMax = opts.xMax ?? 100;
+  const xMax = opts.xMax ?? 10;
   const power = opts.alpha ?? 0.75;
   const eta = opts.learningRate ?? 0.05;
   const seed = opts.seed ?? 1;
