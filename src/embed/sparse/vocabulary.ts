@@ -127,6 +127,10 @@ export interface SurfacePipeline {
 
 const ASCII_WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[\p{L}\p{N}_]/u.test(String.fromCharCode(c)) ? 1 : 0;
+/** For ASCII: 0 if not a word character, else the character lowercased. */
+const ASCII_LOWER_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  if (ASCII_WORD[c]) ASCII_LOWER_WORD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 let bmpWord: Uint8Array | null = null;
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
@@ -337,10 +341,49 @@ export class WordGramTable {
       // ASCII text is lowercased on the fly (no lowercased copy of the document); the first
       // non-ASCII character sends the document through toLowerCase(), whose context rules
       // (final sigma, dotted I) only a whole-text pass gets right
-      const n = this.scan(text, true, surface, grow);
+      const n = this.scanAsciiLower(text, surface, grow);
       return this.countIds(n >= 0 ? n : this.scan(text.toLowerCase(), false, surface, grow), grow, emit);
     }
     return this.countIds(this.scan(text, false, surface, grow), grow, emit);
+  }
+
+  /**
+   * `scan(s, true, …)` for the common case, ASCII text: one table gives both "is a word
+   * character" and its lowercase form, and no surrogate checks are needed. -1 at the first
+   * non-ASCII character.
+   */
+  private scanAsciiLower(s: string, surface: SurfacePipeline, grow: boolean): number {
+    const len = s.length;
+    if (len > this.tokenIds.length) this.tokenIds = new Int32Array(len + 16);
+    const ids = this.tokenIds;
+    let n = 0;
+    let i = 0;
+    while (i < len) {
+      let c = s.charCodeAt(i);
+      if (c >= 128) return -1;
+      let lower = ASCII_LOWER_WORD[c];
+      if (lower === 0) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let h = 0x811c9dc5;
+      while (true) {
+        h = Math.imul(h ^ lower, 0x01000193);
+        if (++i >= len) break;
+        c = s.charCodeAt(i);
+        if (c >= 128) return -1;
+        lower = ASCII_LOWER_WORD[c];
+        if (lower === 0) break;
+      }
+      if (i - start < 2) continue;
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      const g = this.surfaceId(s, start, i, h, surface, grow, true);
+      if (g !== -2) ids[n++] = g;
+    }
+    return n;
   }
 
   /** Fills tokenIds with the unigram ids of s's tokens; -1 if `asciiLower` meets non-ASCII. */
