@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { SmyslError } from '../errors.js';
-import { assertSameDim, normalizeRowsInPlace } from '../vectors/dense.js';
+import { assertSameDim, copyQuery, normalizeRowsInPlace } from '../vectors/dense.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import type { IndexMetric, RowHits, RowIndex } from './types.js';
 
@@ -117,14 +117,8 @@ export class HnswIndex implements RowIndex {
   }
 
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
-    const q = this.query;
-    let norm = 1;
-    if (this.metric === 'cosine') {
-      let s = 0;
-      for (let j = 0; j < this.dim; j++) s += query[j] * query[j];
-      norm = s > 0 ? 1 / Math.sqrt(s) : 1;
-    }
-    for (let j = 0; j < this.dim; j++) q[j] = query[j] * norm;
+    // hnswlib-node takes a plain array
+    const q = copyQuery(query, this.query, this.metric === 'cosine');
     if (k > this.expansion) this.native.setEf(k);
     const result = filter ? this.native.searchKnn(q, k, filter) : this.native.searchKnn(q, k);
     if (k > this.expansion) this.native.setEf(this.expansion);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { SmyslError } from '../errors.js';
-import { assertSameDim, normalizeRowsInPlace } from '../vectors/dense.js';
+import { assertSameDim, copyQuery, normalizeRowsInPlace } from '../vectors/dense.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { HNSW_DEFAULTS } from './hnsw.js';
 import type { IndexMetric, RowHits, RowIndex } from './types.js';
@@ -144,15 +144,7 @@ export class UsearchIndex implements RowIndex {
   }
 
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
-    const q = this.query;
-    let norm = 1;
-    if (this.metric === 'cosine') {
-      let s = 0;
-      for (let j = 0; j < this.dim; j++) s += query[j] * query[j];
-      norm = s > 0 ? 1 / Math.sqrt(s) : 1;
-    }
-    if (norm === 1) q.set(query.subarray(0, this.dim));
-    else for (let j = 0; j < this.dim; j++) q[j] = query[j] * norm;
+    const q = copyQuery(query, this.query, this.metric === 'cosine');
     const live = this.rowCount - this.removed;
     if (live <= 0) return { rows: [], scores: [] };
     // no filter callback in the binding: over-fetch until k rows pass (or every row was seen)

@@ -102,6 +102,26 @@ export function euclidean(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Row L2 norms. */
+/**
+ * Copies the first `into.length` values of `query` into `into`, scaled to unit length when
+ * `unit` (a zero vector stays zero): how indexes prepare a query without allocating.
+ */
+export function copyQuery<T extends Float32Array | number[]>(
+  query: ArrayLike<number>,
+  into: T,
+  unit: boolean,
+): T {
+  const dim = into.length;
+  let scale = 1;
+  if (unit) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += query[j] * query[j];
+    scale = s > 0 ? 1 / Math.sqrt(s) : 1;
+  }
+  for (let j = 0; j < dim; j++) into[j] = query[j] * scale;
+  return into;
+}
+
 export function rowNorms(m: DenseMatrix): Float64Array {
   const out = new Float64Array(m.rows);
   const { dim, data } = m;

@@ -129,8 +129,7 @@ const ASCII_WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) ASCII_WORD[c] = /[\p{L}\p{N}_]/u.test(String.fromCharCode(c)) ? 1 : 0;
 /** For ASCII: 0 if not a word character, else the character lowercased. */
 const ASCII_LOWER_WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++)
-  if (ASCII_WORD[c]) ASCII_LOWER_WORD[c] = c >= 65 && c <= 90 ? c + 32 : c;
+for (let c = 0; c < 128; c++) if (ASCII_WORD[c]) ASCII_LOWER_WORD[c] = c >= 65 && c <= 90 ? c + 32 : c;
 let bmpWord: Uint8Array | null = null;
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
