@@ -56,7 +56,9 @@ export function register(program: Command): void {
 
   wsd
     .command('train')
-    .description('average contextual embeddings of every sense-tagged token into sense vectors')
+    .description(
+      'average contextual embeddings of every sense-tagged token (read with its neighbouring sentences) into sense vectors',
+    )
     .requiredOption('--data <dir>', 'sense-annotated corpus in the Raganato unified format (e.g. SemCor)')
     .requiredOption('--out <file>', 'sense-vector file to write')
     .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
@@ -72,7 +74,7 @@ export function register(program: Command): void {
       '--context <n>',
       'also read n sentences of the same document on each side of each sentence',
       parseIntOption('--context', 0),
-      0,
+      1,
     )
     .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
     .option('--json', 'print a JSON summary', false)
