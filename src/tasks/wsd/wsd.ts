@@ -181,9 +181,10 @@ export class SenseVectors {
           if (!t.instance) return;
           const i = offset + k;
           for (const key of gold.get(t.instance) ?? []) {
+            // a key missing from WordNet could never be a candidate
             const sense = wordnet.sense(key);
-            const id = level === 'synset' ? sense?.synset : key;
-            if (!id) continue;
+            if (!sense) continue;
+            const id = level === 'synset' ? sense.synset : key;
             let e = sums.get(id);
             if (!e) sums.set(id, (e = { v: new Float64Array(m.dim), n: 0 }));
             for (let d = 0; d < m.dim; d++) e.v[d] += m.data[i * m.dim + d];
