@@ -15,13 +15,26 @@ export {
   type WsdSentence,
   type WsdToken,
 } from './wsd/raganato.js';
-export { normalizeLemma, type Sense, toWordNetPos, WordNet, type WordNetPos } from './wsd/wordnet.js';
+export {
+  normalizeLemma,
+  type Sense,
+  type Synset,
+  toWordNetPos,
+  WordNet,
+  type WordNetPos,
+} from './wsd/wordnet.js';
 export {
   chooseSense,
+  type Decision,
   evaluateWsd,
+  GlossVectors,
+  glossWords,
+  type SenseScoring,
   SenseVectors,
+  type SentenceInContext,
   type TokenEmbedder,
   type WsdPrediction,
   type WsdReport,
   type WsdScores,
+  withContext,
 } from './wsd/wsd.js';

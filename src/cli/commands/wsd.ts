@@ -30,6 +30,7 @@ interface TrainFlags {
   dtype: 'fp32' | 'int8';
   layers: number;
   level: 'synset' | 'sense';
+  context: number;
   batchSize: number;
   json: boolean;
   quiet: boolean;
@@ -37,6 +38,7 @@ interface TrainFlags {
 
 interface EvalFlags {
   prior: number;
+  gloss: number;
   data: string;
   senses: string;
   wordnet?: string;
@@ -45,7 +47,7 @@ interface EvalFlags {
   quiet: boolean;
 }
 
-const pct = (s: WsdScores) => Number((s.f1 * 100).toFixed(1));
+const pct = (s: WsdScores) => (s.f1 * 100).toFixed(1);
 
 export function register(program: Command): void {
   const wsd = program
@@ -54,7 +56,9 @@ export function register(program: Command): void {
 
   wsd
     .command('train')
-    .description('average contextual embeddings of every sense-tagged token into sense vectors')
+    .description(
+      'average contextual embeddings of every sense-tagged token (read with its neighbouring sentences) into sense vectors',
+    )
     .requiredOption('--data <dir>', 'sense-annotated corpus in the Raganato unified format (e.g. SemCor)')
     .requiredOption('--out <file>', 'sense-vector file to write')
     .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
@@ -64,7 +68,13 @@ export function register(program: Command): void {
     .addOption(
       new Option('--level <level>', 'one vector per WordNet synset or per sense key')
         .choices(['synset', 'sense'])
-        .default('synset'),
+        .default('sense'),
+    )
+    .option(
+      '--context <n>',
+      'also read n sentences of the same document on each side of each sentence',
+      parseIntOption('--context', 0),
+      1,
     )
     .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
     .option('--json', 'print a JSON summary', false)
@@ -73,10 +83,12 @@ export function register(program: Command): void {
       const wn = await WordNet.load(wordnetDir(flags.wordnet));
       const { xml, keys } = await findRaganatoFiles(flags.data);
       const gold = await readGoldKeys(keys);
+      // with neighbouring sentences a text can pass the model's length: read it in windows
       const embedder = await TransformerEmbedder.create({
         model: flags.model,
         dtype: flags.dtype,
         batchSize: 32,
+        long: 'window',
       });
       const bar = new ProgressBar({ quiet: flags.quiet });
       let senses: SenseVectors;
@@ -88,6 +100,7 @@ export function register(program: Command): void {
           transformerTokenEmbedder(embedder, flags.layers),
           {
             level: flags.level,
+            context: flags.context,
             batchSize: flags.batchSize,
             onProgress: bar.update,
             meta: { model: flags.model, dtype: flags.dtype, layers: flags.layers, data: flags.data },
@@ -125,7 +138,13 @@ export function register(program: Command): void {
       '--prior <weight>',
       'add weight x (tag count + 1) / sum over candidates to each cosine (a first-sense prior; 0 = off)',
       parseFloatOption('--prior'),
-      0,
+      0.1,
+    )
+    .option(
+      '--gloss <weight>',
+      "add weight x cosine to the candidate's gloss vector (lemmas + WordNet gloss, embedded on the fly; 0 = off)",
+      parseFloatOption('--gloss'),
+      0.25,
     )
     .option('--json', 'print one JSON object', false)
     .option('--quiet', 'no progress bar', false)
@@ -137,7 +156,8 @@ export function register(program: Command): void {
       const model = String(senses.meta.model ?? 'minilm');
       const layers = Number(senses.meta.layers ?? 4);
       const dtype = (senses.meta.dtype as 'fp32' | 'int8') ?? 'fp32';
-      const embedder = await TransformerEmbedder.create({ model, dtype, batchSize: 32 });
+      const context = Number(senses.meta.context ?? 0);
+      const embedder = await TransformerEmbedder.create({ model, dtype, batchSize: 32, long: 'window' });
       const bar = new ProgressBar({ quiet: flags.quiet });
       let report: Awaited<ReturnType<typeof evaluateWsd>>['report'];
       try {
@@ -149,7 +169,9 @@ export function register(program: Command): void {
           transformerTokenEmbedder(embedder, layers),
           {
             batchSize: flags.batchSize,
+            context,
             priorWeight: flags.prior,
+            glossWeight: flags.gloss,
             onProgress: bar.update,
           },
         ));
@@ -158,7 +180,16 @@ export function register(program: Command): void {
         await embedder.dispose();
       }
       if (flags.json) {
-        printJson({ data: flags.data, senses: flags.senses, model, layers, ...report });
+        printJson({
+          data: flags.data,
+          senses: flags.senses,
+          model,
+          layers,
+          context,
+          prior: flags.prior,
+          gloss: flags.gloss,
+          ...report,
+        });
         return;
       }
       const rows: (string | number)[][] = [
@@ -167,7 +198,7 @@ export function register(program: Command): void {
       for (const pos of Object.keys(report.byPos).sort())
         rows.push([pos, report.byPos[pos].total, pct(report.byPos[pos]), pct(report.firstSenseByPos[pos])]);
       process.stdout.write(
-        `${formatTable(['POS', 'instances', 'F1', 'first-sense F1'], rows)}\n\nvectors decided ${(report.vectorCoverage * 100).toFixed(1)}% of attempted instances (the rest fell back to the first sense)\n`,
+        `${formatTable(['POS', 'instances', 'F1', 'first-sense F1'], rows)}\n\nof ${report.system.attempted} attempted instances: ${report.decidedBy.vector} decided by sense vectors, ${report.decidedBy.gloss} by glosses alone, ${report.decidedBy['first-sense']} by the first sense\n`,
       );
     });
 }

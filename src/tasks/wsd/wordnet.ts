@@ -16,7 +16,23 @@ export interface Sense {
   tagCount: number;
 }
 
+/** One synset of data.<pos>. */
+export interface Synset {
+  /** Offset with POS letter, e.g. "02084071n". */
+  id: string;
+  /** Lemmas in WordNet's spelling, lowercased (multi-word lemmas joined by "_"). */
+  words: string[];
+  /** Lexicographer file number (e.g. 5 = noun.animal). */
+  lexFile: number;
+  /** Hypernym and instance-hypernym synsets. */
+  hypernyms: string[];
+  gloss: string;
+  definition: string;
+  examples: string[];
+}
+
 const SS_TYPE: Record<string, WordNetPos> = { '1': 'n', '2': 'v', '3': 'a', '4': 'r', '5': 'a' };
+const SS_TYPE_LETTER: Record<string, WordNetPos> = { n: 'n', v: 'v', a: 'a', s: 'a', r: 'r' };
 const DATA_FILE: Record<WordNetPos, string> = { n: 'noun', v: 'verb', a: 'adj', r: 'adv' };
 
 /** Universal (and Penn) POS tags of the WSD corpora → WordNet POS. */
@@ -42,6 +58,7 @@ export function normalizeLemma(lemma: string): string {
 export class WordNet {
   private byLemma = new Map<string, Sense[]>();
   private byKey = new Map<string, Sense>();
+  private data = new Map<WordNetPos, Buffer>();
 
   private constructor(readonly dir: string) {}
 
@@ -103,20 +120,52 @@ export class WordNet {
 
   /** The gloss (definition and examples) of a synset such as "08420278n". */
   async gloss(synset: string): Promise<string> {
-    const pos = synset.slice(-1) as WordNetPos;
-    const offset = Number(synset.slice(0, -1));
+    return (await this.synset(synset)).gloss;
+  }
+
+  /**
+   * A synset's entry in data.<pos>: its words (lemmas, WordNet spelling), lexicographer file,
+   * hypernyms (plain and instance) and gloss split into definition and quoted examples.
+   */
+  async synset(id: string): Promise<Synset> {
+    const pos = id.slice(-1) as WordNetPos;
+    const offset = Number(id.slice(0, -1));
     const file = path.join(this.dir, `data.${DATA_FILE[pos]}`);
-    const fh = await fsp.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      const line = buf.subarray(0, bytesRead).toString('utf8').split('\n')[0];
-      if (!line.startsWith(synset.slice(0, -1)))
-        throw new SmyslError('E_FORMAT', `no synset at offset ${offset}`, { location: { source: file } });
-      const bar = line.indexOf(' | ');
-      return bar < 0 ? '' : line.slice(bar + 3).trim();
-    } finally {
-      await fh.close();
+    const data = await this.dataFile(pos, file);
+    const end = data.indexOf(10, offset);
+    const line = data.toString('utf8', offset, end < 0 ? data.length : end);
+    const bar = line.indexOf(' | ');
+    const fields = (bar < 0 ? line : line.slice(0, bar)).split(' ');
+    if (Number(fields[0]) !== offset || fields.length < 4)
+      throw new SmyslError('E_FORMAT', `no synset at offset ${offset}`, { location: { source: file } });
+    const wordCount = Number.parseInt(fields[3], 16);
+    const words: string[] = [];
+    for (let w = 0; w < wordCount; w++) words.push(fields[4 + 2 * w].replace(/\(.*\)$/, '').toLowerCase());
+    const pointerStart = 4 + 2 * wordCount;
+    const pointerCount = Number(fields[pointerStart]);
+    const hypernyms: string[] = [];
+    for (let p = 0; p < pointerCount; p++) {
+      const at = pointerStart + 1 + 4 * p;
+      const symbol = fields[at];
+      if (symbol === '@' || symbol === '@i')
+        hypernyms.push(`${fields[at + 1]}${SS_TYPE_LETTER[fields[at + 2]]}`);
     }
+    const gloss = bar < 0 ? '' : line.slice(bar + 3).trim();
+    const parts = gloss.split(/;\s*(?=")/);
+    const examples = parts.slice(1).map((e) => e.replace(/^"|"$/g, '').trim());
+    return { id, words, lexFile: Number(fields[1]), hypernyms, gloss, definition: parts[0].trim(), examples };
+  }
+
+  private async dataFile(pos: WordNetPos, file: string): Promise<Buffer> {
+    let data = this.data.get(pos);
+    if (!data) {
+      try {
+        data = await fsp.readFile(file);
+      } catch (e) {
+        throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+      }
+      this.data.set(pos, data);
+    }
+    return data;
   }
 }

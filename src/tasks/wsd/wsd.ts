@@ -3,7 +3,7 @@ import { SmyslError, throwIfAborted } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import type { WsdSentence } from './raganato.js';
+import type { WsdSentence, WsdToken } from './raganato.js';
 import { type Sense, toWordNetPos, type WordNet, type WordNetPos } from './wordnet.js';
 
 /**
@@ -14,6 +14,115 @@ export type TokenEmbedder = (sentences: string[][]) => Promise<DenseMatrix[]>;
 
 const MAGIC = 'SMYSL-SENSES';
 const FORMAT = 1;
+
+/** A sentence with the words of its neighbours: `tokens` = before + own tokens + after. */
+export interface SentenceInContext {
+  sentence: WsdSentence;
+  tokens: string[];
+  /** Index in `tokens` of the sentence's first token. */
+  offset: number;
+}
+
+/** The document a sentence belongs to: its id up to the first "." ("d000.s001" -> "d000"). */
+function documentOf(sentenceId: string): string {
+  const dot = sentenceId.indexOf('.');
+  return dot < 0 ? sentenceId : sentenceId.slice(0, dot);
+}
+
+/**
+ * Pairs each sentence with up to `context` sentences of the same document on each side (a
+ * target word is read with its neighbours, as a reader would). Streams, holding 2 x context + 1
+ * sentences.
+ */
+export async function* withContext(
+  sentences: AsyncIterable<WsdSentence> | Iterable<WsdSentence>,
+  context: number,
+): AsyncGenerator<SentenceInContext> {
+  const window: WsdSentence[] = [];
+  let current = 0;
+  const emit = (): SentenceInContext => {
+    const sentence = window[current];
+    const doc = documentOf(sentence.id);
+    const before: string[] = [];
+    for (let k = current - 1; k >= 0 && documentOf(window[k].id) === doc; k--)
+      before.unshift(...window[k].tokens.map((t) => t.text));
+    const tokens = [...before, ...sentence.tokens.map((t) => t.text)];
+    for (let k = current + 1; k < window.length && documentOf(window[k].id) === doc; k++)
+      tokens.push(...window[k].tokens.map((t) => t.text));
+    return { sentence, tokens, offset: before.length };
+  };
+  for await (const s of sentences) {
+    window.push(s);
+    if (window.length > current + context) {
+      yield emit();
+      current++;
+      if (current > context) {
+        window.shift();
+        current--;
+      }
+    }
+  }
+  while (current < window.length) {
+    yield emit();
+    current++;
+  }
+}
+
+const GLOSS_WORD = /[\p{L}\p{N}'_-]+|\S/gu;
+
+/**
+ * The text a sense's gloss vector is read from: the sense's own lemma, then the synset's other
+ * lemmas, then the gloss (definition and examples), as words: "bank, depository financial
+ * institution - a financial institution that accepts deposits ...".
+ */
+export async function glossWords(wordnet: WordNet, sense: Sense): Promise<string[]> {
+  const synset = await wordnet.synset(sense.synset);
+  const lemma = sense.key.slice(0, sense.key.indexOf('%')).toLowerCase();
+  const names = [lemma, ...synset.words.filter((w) => w !== lemma)].map((w) => w.replace(/_/g, ' '));
+  return `${names.join(', ')} - ${synset.gloss}`.match(GLOSS_WORD) ?? [];
+}
+
+/**
+ * Unit gloss vectors per sense key, embedded on first use with the same token embedder as the
+ * contexts (the mean of the gloss's word vectors), so every candidate has one, seen in the
+ * training corpus or not.
+ */
+export class GlossVectors {
+  private readonly vectors = new Map<string, Float32Array>();
+  constructor(
+    private readonly wordnet: WordNet,
+    private readonly embed: TokenEmbedder,
+  ) {}
+
+  get(key: string): Float32Array | undefined {
+    return this.vectors.get(key);
+  }
+
+  /** Embeds the glosses of the senses that have no vector yet. */
+  async ensure(senses: Iterable<Sense>): Promise<void> {
+    const missing = new Map<string, Sense>();
+    for (const s of senses) if (!this.vectors.has(s.key)) missing.set(s.key, s);
+    if (missing.size === 0) return;
+    const list = [...missing.values()];
+    const texts = await Promise.all(list.map((s) => glossWords(this.wordnet, s)));
+    const matrices = await this.embed(texts);
+    list.forEach((s, i) => {
+      const m = matrices[i];
+      const sum = new Float64Array(m.dim);
+      for (let r = 0; r < m.rows; r++) for (let d = 0; d < m.dim; d++) sum[d] += m.data[r * m.dim + d];
+      this.vectors.set(s.key, unit(sum));
+    });
+  }
+}
+
+function unit(v: Float64Array): Float32Array {
+  let norm = 0;
+  for (let d = 0; d < v.length; d++) norm += v[d] * v[d];
+  norm = Math.sqrt(norm) || 1;
+  const out = new Float32Array(v.length);
+  for (let d = 0; d < v.length; d++) out[d] = v[d] / norm;
+  return out;
+}
 
 /** Unit-length sense (or synset) vectors learned from a sense-annotated corpus. */
 export class SenseVectors {
@@ -47,29 +156,35 @@ export class SenseVectors {
     options: LongRunning & {
       level?: 'synset' | 'sense';
       batchSize?: number;
+      /** Sentences of the same document on each side read with each sentence (default 0). */
+      context?: number;
       meta?: Record<string, unknown>;
     } = {},
   ): Promise<SenseVectors> {
-    const level = options.level ?? 'synset';
+    const level = options.level ?? 'sense';
+    const context = options.context ?? 0;
     const batchSize = options.batchSize ?? 64;
     const sums = new Map<string, { v: Float64Array; n: number }>();
     let dim = 0;
     let done = 0;
     let instances = 0;
-    let batch: WsdSentence[] = [];
+    let batch: SentenceInContext[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       throwIfAborted(options.signal);
-      const vectors = await embed(batch.map((s) => s.tokens.map((t) => t.text)));
+      const vectors = await embed(batch.map((s) => s.tokens));
       for (let s = 0; s < batch.length; s++) {
         const m = vectors[s];
         dim = m.dim;
-        batch[s].tokens.forEach((t, i) => {
+        const offset = batch[s].offset;
+        batch[s].sentence.tokens.forEach((t, k) => {
           if (!t.instance) return;
+          const i = offset + k;
           for (const key of gold.get(t.instance) ?? []) {
+            // a key missing from WordNet could never be a candidate
             const sense = wordnet.sense(key);
-            const id = level === 'synset' ? sense?.synset : key;
-            if (!id) continue;
+            if (!sense) continue;
+            const id = level === 'synset' ? sense.synset : key;
             let e = sums.get(id);
             if (!e) sums.set(id, (e = { v: new Float64Array(m.dim), n: 0 }));
             for (let d = 0; d < m.dim; d++) e.v[d] += m.data[i * m.dim + d];
@@ -82,8 +197,8 @@ export class SenseVectors {
       options.onProgress?.({ phase: 'sense vectors', done, unit: 'sentences', extra: { senses: sums.size } });
       batch = [];
     };
-    for await (const s of sentences) {
-      if (s.tokens.some((t) => t.instance)) batch.push(s);
+    for await (const s of withContext(sentences, context)) {
+      if (s.sentence.tokens.some((t) => t.instance)) batch.push(s);
       if (batch.length >= batchSize) await flush();
     }
     await flush();
@@ -97,7 +212,7 @@ export class SenseVectors {
       norm = Math.sqrt(norm) || 1;
       for (let d = 0; d < dim; d++) data[r * dim + d] = v[d] / norm;
     });
-    return new SenseVectors(ids, dim, data, level, { ...options.meta, instances, sentences: done });
+    return new SenseVectors(ids, dim, data, level, { ...options.meta, context, instances, sentences: done });
   }
 
   /** Binary file: magic, u32 header length, JSON header, float32 rows (little-endian). */
@@ -148,9 +263,14 @@ export class SenseVectors {
 export interface WsdPrediction {
   instance: string;
   key: string;
-  /** "vector" when chosen by cosine, "first-sense" when no candidate had a vector. */
-  by: 'vector' | 'first-sense';
+  /**
+   * "vector" when chosen among candidates with a sense vector, "gloss" when no candidate had one
+   * and the glosses decided, "first-sense" when neither could.
+   */
+  by: Decision;
 }
+
+export type Decision = 'vector' | 'gloss' | 'first-sense';
 
 export interface WsdScores {
   f1: number;
@@ -166,8 +286,10 @@ export interface WsdReport {
   byPos: Record<string, WsdScores>;
   firstSense: WsdScores;
   firstSenseByPos: Record<string, WsdScores>;
-  /** Share of attempted instances decided by a sense vector rather than the fallback. */
+  /** Share of attempted instances decided by a sense vector rather than a fallback. */
   vectorCoverage: number;
+  /** Attempted instances per way of deciding. */
+  decidedBy: Record<Decision, number>;
 }
 
 function scores(correct: number, attempted: number, total: number): WsdScores {
@@ -177,35 +299,75 @@ function scores(correct: number, attempted: number, total: number): WsdScores {
   return { f1, precision, recall, correct, attempted, total };
 }
 
-/** Picks, for a token vector, the candidate sense with the highest cosine; first sense if none is known. */
+/** How candidates are scored beside the cosine to their sense vector. */
+export interface SenseScoring {
+  /**
+   * Weight of the sense-frequency prior: weight x (tag count + 1) / (sum over the candidates of
+   * tag count + 1) is added to the score (0 = off).
+   */
+  priorWeight?: number;
+  /** Weight of the cosine between the context and the candidate's gloss vector (0 = off). */
+  glossWeight?: number;
+  /** Gloss vectors of the candidates (needed when glossWeight is not 0). */
+  glosses?: GlossVectors;
+}
+
+/**
+ * Picks a sense for a context vector: among the candidates with a sense vector, the highest
+ * cosine + glossWeight x gloss cosine + priorWeight x prior share; when no candidate has a
+ * sense vector, the highest gloss score + prior (if glosses are on); else WordNet's first sense.
+ */
 export function chooseSense(
   candidates: readonly Sense[],
   vector: Float32Array,
   offset: number,
   senses: SenseVectors,
-  priorWeight = 0,
-): { sense: Sense; by: 'vector' | 'first-sense' } {
-  // Sense frequency prior: add-one smoothed share of WordNet's tag counts among the candidates.
+  scoring: SenseScoring = {},
+): { sense: Sense; by: Decision } {
+  const priorWeight = scoring.priorWeight ?? 0;
+  const glossWeight = scoring.glosses ? (scoring.glossWeight ?? 0) : 0;
   let tagTotal = 0;
-  if (priorWeight !== 0) for (const c of candidates) tagTotal += c.tagCount + 1;
-  let best: Sense | null = null;
-  let bestScore = Number.NEGATIVE_INFINITY;
+  for (const c of candidates) tagTotal += c.tagCount + 1;
   const dim = senses.dim;
   let norm = 0;
   for (let d = 0; d < dim; d++) norm += vector[offset + d] ** 2;
   norm = Math.sqrt(norm) || 1;
+  const cosine = (other: Float32Array, at: number) => {
+    let dot = 0;
+    for (let d = 0; d < dim; d++) dot += vector[offset + d] * other[at + d];
+    return dot / norm;
+  };
+  const extra = (c: Sense) => {
+    let score = priorWeight === 0 ? 0 : (priorWeight * (c.tagCount + 1)) / tagTotal;
+    if (glossWeight !== 0) {
+      const g = scoring.glosses?.get(c.key);
+      if (g) score += glossWeight * cosine(g, 0);
+    }
+    return score;
+  };
+  let best: Sense | null = null;
+  let bestScore = Number.NEGATIVE_INFINITY;
   for (const c of candidates) {
     const r = senses.row(c);
     if (r < 0) continue;
-    let dot = 0;
-    for (let d = 0; d < dim; d++) dot += vector[offset + d] * senses.data[r * dim + d];
-    const score = dot / norm + (priorWeight === 0 ? 0 : (priorWeight * (c.tagCount + 1)) / tagTotal);
+    const score = cosine(senses.data, r * dim) + extra(c);
     if (score > bestScore) {
       bestScore = score;
       best = c;
     }
   }
-  return best ? { sense: best, by: 'vector' } : { sense: candidates[0], by: 'first-sense' };
+  if (best) return { sense: best, by: 'vector' };
+  if (glossWeight !== 0) {
+    for (const c of candidates) {
+      const score = extra(c);
+      if (score > bestScore) {
+        bestScore = score;
+        best = c;
+      }
+    }
+    if (best) return { sense: best, by: 'gloss' };
+  }
+  return { sense: candidates[0], by: 'first-sense' };
 }
 
 /**
@@ -218,11 +380,12 @@ export async function evaluateWsd(
   wordnet: WordNet,
   senses: SenseVectors,
   embed: TokenEmbedder,
-  options: LongRunning & {
-    batchSize?: number;
-    /** Weight of the sense-frequency prior added to the cosine (0 = cosine only). */
-    priorWeight?: number;
-  } = {},
+  options: LongRunning &
+    SenseScoring & {
+      batchSize?: number;
+      /** Sentences of the same document on each side (use the value the vectors were trained with). */
+      context?: number;
+    } = {},
 ): Promise<{ report: WsdReport; predictions: WsdPrediction[] }> {
   const predictions: WsdPrediction[] = [];
   const tally = new Map<string, { c: number; a: number; t: number; mc: number; ma: number }>();
@@ -239,19 +402,33 @@ export async function evaluateWsd(
       if (mfsCorrect) e.mc++;
     }
   };
-  let byVector = 0;
-  let batch: WsdSentence[] = [];
+  const scoring: SenseScoring = {
+    priorWeight: options.priorWeight ?? 0,
+    glossWeight: options.glossWeight ?? 0,
+    glosses:
+      (options.glossWeight ?? 0) !== 0 ? (options.glosses ?? new GlossVectors(wordnet, embed)) : undefined,
+  };
+  const decidedBy: Record<Decision, number> = { vector: 0, gloss: 0, 'first-sense': 0 };
+  let batch: SentenceInContext[] = [];
   let done = 0;
+  const candidatesOf = (t: WsdToken) => {
+    const pos = toWordNetPos(t.pos);
+    return pos ? wordnet.senses(t.lemma, pos) : [];
+  };
   const flush = async () => {
     if (batch.length === 0) return;
     throwIfAborted(options.signal);
-    const vectors = await embed(batch.map((s) => s.tokens.map((t) => t.text)));
-    batch.forEach((s, si) => {
-      s.tokens.forEach((t, i) => {
+    const vectors = await embed(batch.map((s) => s.tokens));
+    if (scoring.glosses)
+      await scoring.glosses.ensure(
+        batch.flatMap((s) => s.sentence.tokens.flatMap((t) => (t.instance ? candidatesOf(t) : []))),
+      );
+    batch.forEach(({ sentence, offset }, si) => {
+      sentence.tokens.forEach((t, k) => {
         if (!t.instance) return;
         const keys = gold.get(t.instance) ?? [];
         const pos: WordNetPos | undefined = toWordNetPos(t.pos);
-        const candidates = pos ? wordnet.senses(t.lemma, pos) : [];
+        const candidates = candidatesOf(t);
         const label = pos ?? 'other';
         if (candidates.length === 0) {
           bump(label, false, false, false);
@@ -260,11 +437,11 @@ export async function evaluateWsd(
         const { sense, by } = chooseSense(
           candidates,
           vectors[si].data,
-          i * vectors[si].dim,
+          (offset + k) * vectors[si].dim,
           senses,
-          options.priorWeight ?? 0,
+          scoring,
         );
-        if (by === 'vector') byVector++;
+        decidedBy[by]++;
         predictions.push({ instance: t.instance, key: sense.key, by });
         bump(label, keys.includes(sense.key), true, keys.includes(candidates[0].key));
       });
@@ -273,8 +450,8 @@ export async function evaluateWsd(
     options.onProgress?.({ phase: 'disambiguating', done, unit: 'sentences' });
     batch = [];
   };
-  for await (const s of sentences) {
-    if (s.tokens.some((t) => t.instance)) batch.push(s);
+  for await (const s of withContext(sentences, options.context ?? 0)) {
+    if (s.sentence.tokens.some((t) => t.instance)) batch.push(s);
     if (batch.length >= (options.batchSize ?? 64)) await flush();
   }
   await flush();
@@ -292,7 +469,8 @@ export async function evaluateWsd(
       byPos,
       firstSense: scores(all.mc, all.ma, all.t),
       firstSenseByPos,
-      vectorCoverage: all.a === 0 ? 0 : byVector / all.a,
+      vectorCoverage: all.a === 0 ? 0 : decidedBy.vector / all.a,
+      decidedBy,
     },
     predictions,
   };

@@ -17,7 +17,7 @@ test('without a prior the nearest sense wins', () => {
 
 test('the frequency prior adds weight x (tagCount + 1) / sum to each cosine', () => {
   // Prior shares: 30/40 = 0.75 and 10/40 = 0.25. Weight 0.5: 0.6 + 0.375 = 0.975 > 0.8 + 0.125 = 0.925.
-  assert.equal(chooseSense(candidates, context, 0, senses, 0.5).sense.key, 'x%1');
+  assert.equal(chooseSense(candidates, context, 0, senses, { priorWeight: 0.5 }).sense.key, 'x%1');
   // Weight 0.1: 0.6 + 0.075 = 0.675 < 0.8 + 0.025.
-  assert.equal(chooseSense(candidates, context, 0, senses, 0.1).sense.key, 'x%2');
+  assert.equal(chooseSense(candidates, context, 0, senses, { priorWeight: 0.1 }).sense.key, 'x%2');
 });

@@ -53,7 +53,20 @@ test('WordNet: candidates in frequency order, POS split, glosses by byte offset'
     ['bank%2:40:00::'],
   );
   assert.equal(wn.senses('bank', 'r').length, 0);
-  assert.equal(await wn.gloss('00000161n'), 'sloping land beside a body of water');
+  assert.equal(
+    await wn.gloss('00000161n'),
+    'sloping land beside a body of water; "they pulled the canoe up on the river bank"',
+  );
+  assert.deepEqual(await wn.synset('00000161n'), {
+    id: '00000161n',
+    words: ['bank'],
+    lexFile: 17,
+    hypernyms: ['00000048n'],
+    gloss: 'sloping land beside a body of water; "they pulled the canoe up on the river bank"',
+    definition: 'sloping land beside a body of water',
+    examples: ['they pulled the canoe up on the river bank'],
+  });
+  assert.deepEqual((await wn.synset('00000048n')).words, ['depository_financial_institution', 'bank']);
 });
 
 test('sense vectors pick the sense whose contexts match; first sense when unseen; save/load', async () => {

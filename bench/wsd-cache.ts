@@ -1,0 +1,99 @@
+/**
+ * Embeds the tagged tokens of a Raganato-format corpus ONCE and keeps every layer's vector per
+ * instance (one float32 file per layer), so WSD variants can be compared in seconds.
+ *
+ *   node dist/bench/wsd-cache.js <corpus dir> <out dir> [context sentences]
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { TransformerEmbedder } from '../src/embed/transformer/index.js';
+import { transformerTokenEmbedder } from '../src/tasks/wsd/contextual.js';
+import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
+import { type SentenceInContext, withContext } from '../src/tasks/wsd/wsd.js';
+
+const [dataDir, outDir, contextArg] = process.argv.slice(2);
+// Sentences of the same document on each side of the one being embedded.
+const contextSentences = Number(contextArg ?? 0);
+if (!dataDir || !outDir) {
+  process.stderr.write('usage: node dist/bench/wsd-cache.js <corpus dir> <out dir> [context sentences]\n');
+  process.exit(2);
+}
+
+const { xml, keys } = await findRaganatoFiles(dataDir);
+const gold = await readGoldKeys(keys);
+const embedder = await TransformerEmbedder.create({
+  model: 'minilm',
+  dtype: 'fp32',
+  batchSize: 32,
+  long: 'window',
+});
+const layerCount = embedder.config.numHiddenLayers + 1;
+const dim = embedder.dim;
+
+// Replays one real encoder run per batch for each layer: the first pass runs the model for all
+// layers and keeps the states, later passes hand back one stored layer each, in the same order.
+// biome-ignore lint/suspicious/noExplicitAny: the session is private; this script reads its states.
+const session = (embedder as any).session as {
+  run: (batch: unknown, lastLayers: number) => Promise<Float32Array[]>;
+};
+const realRun = session.run.bind(session);
+const replay = { layer: 0, states: [] as Float32Array[][], position: 0 };
+session.run = async (batch, _lastLayers) => {
+  if (replay.layer === 0) {
+    const states = await realRun(batch, layerCount);
+    replay.states.push(states);
+    return [states[0]];
+  }
+  return [replay.states[replay.position++][replay.layer]];
+};
+const tokenEmbed = transformerTokenEmbedder(embedder, 1);
+
+await fsp.mkdir(outDir, { recursive: true });
+const files = await Promise.all(
+  Array.from({ length: layerCount }, (_, l) => fsp.open(path.join(outDir, `layer${l}.f32`), 'w')),
+);
+const instances: { id: string; lemma: string; pos: string; keys: string[] }[] = [];
+let batch: SentenceInContext[] = [];
+let sentences = 0;
+const started = Date.now();
+const flush = async () => {
+  if (batch.length === 0) return;
+  const texts = batch.map((s) => s.tokens);
+  replay.states = [];
+  for (let layer = 0; layer < layerCount; layer++) {
+    replay.layer = layer;
+    replay.position = 0;
+    const vectors = await tokenEmbed(texts);
+    const rows: Float32Array[] = [];
+    batch.forEach(({ sentence, offset }, si) => {
+      sentence.tokens.forEach((t, k) => {
+        if (!t.instance) return;
+        const i = offset + k;
+        rows.push(vectors[si].data.subarray(i * dim, (i + 1) * dim));
+        if (layer === 0)
+          instances.push({ id: t.instance, lemma: t.lemma, pos: t.pos, keys: gold.get(t.instance) ?? [] });
+      });
+    });
+    const out = new Float32Array(rows.length * dim);
+    rows.forEach((r, k) => {
+      out.set(r, k * dim);
+    });
+    await files[layer].write(new Uint8Array(out.buffer));
+  }
+  sentences += batch.length;
+  const seconds = (Date.now() - started) / 1000;
+  process.stderr.write(`\r${sentences} sentences, ${instances.length} instances, ${seconds.toFixed(0)} s`);
+  batch = [];
+};
+for await (const s of withContext(readRaganatoXml(xml), contextSentences)) {
+  if (s.sentence.tokens.some((t) => t.instance)) batch.push(s);
+  if (batch.length >= 64) await flush();
+}
+await flush();
+process.stderr.write('\n');
+await Promise.all(files.map((f) => f.close()));
+await fsp.writeFile(
+  path.join(outDir, 'instances.json'),
+  JSON.stringify({ dim, layers: layerCount, model: 'minilm', instances }),
+);
+await embedder.dispose();

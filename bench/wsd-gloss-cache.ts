@@ -1,0 +1,111 @@
+/**
+ * Embeds the glosses of every candidate sense of an evaluation corpus once, per layer, for WSD
+ * experiments: "lemma, synonym, ... - definition" with and without the examples; keeps the mean
+ * of all words and the vector of the candidate lemma's own words.
+ *
+ *   node dist/bench/wsd-gloss-cache.js <wordnet dict> <out dir> <corpus dir>...
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { TransformerEmbedder } from '../src/embed/transformer/index.js';
+import { transformerTokenEmbedder } from '../src/tasks/wsd/contextual.js';
+import { findRaganatoFiles, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
+import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
+
+const [dict, outDir, ...corpora] = process.argv.slice(2);
+const wn = await WordNet.load(dict);
+const senses = new Map<string, { sense: Sense; lemma: string }>();
+for (const dir of corpora) {
+  const { xml } = await findRaganatoFiles(dir);
+  for await (const s of readRaganatoXml(xml))
+    for (const t of s.tokens) {
+      if (!t.instance) continue;
+      const pos = toWordNetPos(t.pos);
+      if (!pos) continue;
+      for (const c of wn.senses(t.lemma, pos))
+        senses.set(c.key, { sense: c, lemma: c.key.slice(0, c.key.indexOf('%')) });
+    }
+}
+const keys = [...senses.keys()];
+process.stderr.write(`${keys.length} candidate senses\n`);
+
+const WORD = /[\p{L}\p{N}'_-]+|\S/gu;
+interface Text {
+  tokens: string[];
+  lemmaWords: number;
+}
+const variants: Record<string, Text[]> = { def: [], full: [] };
+for (const key of keys) {
+  const { sense, lemma } = senses.get(key)!;
+  const synset = await wn.synset(sense.synset);
+  const words = [lemma, ...synset.words.filter((w) => w !== lemma)].map((w) => w.replace(/_/g, ' '));
+  const lemmaWords = words[0].split(' ').length;
+  const head = `${words.join(', ')} - `;
+  for (const [name, body] of [
+    ['def', synset.definition],
+    ['full', synset.gloss],
+  ]) {
+    const text = head + body;
+    variants[name].push({ tokens: text.match(WORD) ?? [], lemmaWords });
+  }
+}
+
+const embedder = await TransformerEmbedder.create({ model: 'minilm', dtype: 'fp32', batchSize: 32 });
+const layerCount = embedder.config.numHiddenLayers + 1;
+const dim = embedder.dim;
+// biome-ignore lint/suspicious/noExplicitAny: the session is private; this script reads its states.
+const session = (embedder as any).session as {
+  run: (batch: unknown, lastLayers: number) => Promise<Float32Array[]>;
+};
+const realRun = session.run.bind(session);
+const replay = { layer: 0, states: [] as Float32Array[][], position: 0 };
+session.run = async (batch, _lastLayers) => {
+  if (replay.layer === 0) {
+    const states = await realRun(batch, layerCount);
+    replay.states.push(states);
+    return [states[0]];
+  }
+  return [replay.states[replay.position++][replay.layer]];
+};
+const tokenEmbed = transformerTokenEmbedder(embedder, 1);
+await fsp.mkdir(outDir, { recursive: true });
+const started = Date.now();
+for (const [name, texts] of Object.entries(variants)) {
+  const sentence = Array.from({ length: layerCount }, () => new Float32Array(texts.length * dim));
+  const lemma = Array.from({ length: layerCount }, () => new Float32Array(texts.length * dim));
+  for (let start = 0; start < texts.length; start += 256) {
+    const chunk = texts.slice(start, start + 256);
+    replay.states = [];
+    for (let layer = 0; layer < layerCount; layer++) {
+      replay.layer = layer;
+      replay.position = 0;
+      const vectors = await tokenEmbed(chunk.map((t) => t.tokens));
+      chunk.forEach((t, k) => {
+        const row = (start + k) * dim;
+        const m = vectors[k];
+        for (let w = 0; w < m.rows; w++)
+          for (let d = 0; d < dim; d++) {
+            const v = m.data[w * dim + d];
+            sentence[layer][row + d] += v / m.rows;
+            if (w < t.lemmaWords) lemma[layer][row + d] += v / t.lemmaWords;
+          }
+      });
+    }
+    process.stderr.write(
+      `\r${name}: ${start + chunk.length}/${texts.length}, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+  }
+  process.stderr.write('\n');
+  for (let layer = 0; layer < layerCount; layer++) {
+    await fsp.writeFile(
+      path.join(outDir, `${name}-sentence-layer${layer}.f32`),
+      new Uint8Array(sentence[layer].buffer),
+    );
+    await fsp.writeFile(
+      path.join(outDir, `${name}-lemma-layer${layer}.f32`),
+      new Uint8Array(lemma[layer].buffer),
+    );
+  }
+}
+await fsp.writeFile(path.join(outDir, 'senses.json'), JSON.stringify({ dim, layers: layerCount, keys }));
+await embedder.dispose();
