@@ -857,7 +857,8 @@ export class Collection {
     this.open();
     const key = this.lexicalKey();
     const dir = path.join(this.dir, LEXICAL_DIR);
-    if (this.lexicalCache?.key !== key && (await LexicalChunkIndex.load(dir, key))) return;
+    // already saved for this state (and readable): nothing to do
+    if (LexicalChunkIndex.savedKey(dir) === key && (await LexicalChunkIndex.load(dir, key))) return;
     const index = await this.lexicalIndex();
     await index.save(dir, key);
   }

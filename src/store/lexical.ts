@@ -85,11 +85,19 @@ export class LexicalChunkIndex {
     renameSync(tmp, dir);
   }
 
+  /** The key the index in `dir` was saved under (undefined: none, or unreadable). */
+  static savedKey(dir: string): string | undefined {
+    try {
+      return (JSON.parse(readFileSync(path.join(dir, 'key.json'), 'utf8')) as { key?: string }).key;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The index saved in `dir` if it was saved under `key`, else null (stale, missing or damaged). */
   static async load(dir: string, key: string): Promise<LexicalChunkIndex | null> {
     try {
-      const saved = JSON.parse(readFileSync(path.join(dir, 'key.json'), 'utf8')) as { key?: string };
-      if (saved.key !== key) return null;
+      if (LexicalChunkIndex.savedKey(dir) !== key) return null;
       const vectorizer = await loadSparseVectorizer(path.join(dir, 'vectorizer'));
       if (!(vectorizer instanceof Bm25Vectorizer || vectorizer instanceof TfidfVectorizer)) return null;
       const bytes = readFileSync(path.join(dir, 'chunks.bin'));
