@@ -7,9 +7,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { TransformerEmbedder } from '../src/embed/transformer/index.js';
-import { transformerTokenEmbedder } from '../src/tasks/wsd/contextual.js';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
 import { type SentenceInContext, withContext } from '../src/tasks/wsd/wsd.js';
+import { layerReplay } from './wsd-layers.js';
 
 const [dataDir, outDir, contextArg] = process.argv.slice(2);
 // Sentences of the same document on each side of the one being embedded.
@@ -27,26 +27,10 @@ const embedder = await TransformerEmbedder.create({
   batchSize: 32,
   long: 'window',
 });
-const layerCount = embedder.config.numHiddenLayers + 1;
+const replay = layerReplay(embedder);
+const layerCount = replay.count;
 const dim = embedder.dim;
-
-// Replays one real encoder run per batch for each layer: the first pass runs the model for all
-// layers and keeps the states, later passes hand back one stored layer each, in the same order.
-// biome-ignore lint/suspicious/noExplicitAny: the session is private; this script reads its states.
-const session = (embedder as any).session as {
-  run: (batch: unknown, lastLayers: number) => Promise<Float32Array[]>;
-};
-const realRun = session.run.bind(session);
-const replay = { layer: 0, states: [] as Float32Array[][], position: 0 };
-session.run = async (batch, _lastLayers) => {
-  if (replay.layer === 0) {
-    const states = await realRun(batch, layerCount);
-    replay.states.push(states);
-    return [states[0]];
-  }
-  return [replay.states[replay.position++][replay.layer]];
-};
-const tokenEmbed = transformerTokenEmbedder(embedder, 1);
+const tokenEmbed = replay.embed;
 
 await fsp.mkdir(outDir, { recursive: true });
 const files = await Promise.all(
@@ -59,10 +43,10 @@ const started = Date.now();
 const flush = async () => {
   if (batch.length === 0) return;
   const texts = batch.map((s) => s.tokens);
-  replay.states = [];
+  replay.reset();
   for (let layer = 0; layer < layerCount; layer++) {
     replay.layer = layer;
-    replay.position = 0;
+    replay.rewind();
     const vectors = await tokenEmbed(texts);
     const rows: Float32Array[] = [];
     batch.forEach(({ sentence, offset }, si) => {

@@ -8,9 +8,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { TransformerEmbedder } from '../src/embed/transformer/index.js';
-import { transformerTokenEmbedder } from '../src/tasks/wsd/contextual.js';
 import { findRaganatoFiles, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
 import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
+import { layerReplay } from './wsd-layers.js';
 
 const [dict, outDir, ...corpora] = process.argv.slice(2);
 const wn = await WordNet.load(dict);
@@ -51,23 +51,10 @@ for (const key of keys) {
 }
 
 const embedder = await TransformerEmbedder.create({ model: 'minilm', dtype: 'fp32', batchSize: 32 });
-const layerCount = embedder.config.numHiddenLayers + 1;
+const replay = layerReplay(embedder);
+const layerCount = replay.count;
 const dim = embedder.dim;
-// biome-ignore lint/suspicious/noExplicitAny: the session is private; this script reads its states.
-const session = (embedder as any).session as {
-  run: (batch: unknown, lastLayers: number) => Promise<Float32Array[]>;
-};
-const realRun = session.run.bind(session);
-const replay = { layer: 0, states: [] as Float32Array[][], position: 0 };
-session.run = async (batch, _lastLayers) => {
-  if (replay.layer === 0) {
-    const states = await realRun(batch, layerCount);
-    replay.states.push(states);
-    return [states[0]];
-  }
-  return [replay.states[replay.position++][replay.layer]];
-};
-const tokenEmbed = transformerTokenEmbedder(embedder, 1);
+const tokenEmbed = replay.embed;
 await fsp.mkdir(outDir, { recursive: true });
 const started = Date.now();
 for (const [name, texts] of Object.entries(variants)) {
@@ -75,10 +62,10 @@ for (const [name, texts] of Object.entries(variants)) {
   const lemma = Array.from({ length: layerCount }, () => new Float32Array(texts.length * dim));
   for (let start = 0; start < texts.length; start += 256) {
     const chunk = texts.slice(start, start + 256);
-    replay.states = [];
+    replay.reset();
     for (let layer = 0; layer < layerCount; layer++) {
       replay.layer = layer;
-      replay.position = 0;
+      replay.rewind();
       const vectors = await tokenEmbed(chunk.map((t) => t.tokens));
       chunk.forEach((t, k) => {
         const row = (start + k) * dim;
