@@ -17,6 +17,7 @@ import { readStsPairs, type StsFormat } from '../../eval/sts.js';
 import { readWordPairs } from '../../eval/word-pairs.js';
 import { LogisticRegression, stratifiedKFold } from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
+import { cosine, norm, row } from '../../vectors/dense.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
 import { collectList } from '../corpus-input.js';
 import { collect, parseIntOption } from '../options.js';
@@ -126,12 +127,6 @@ function rankAll(
   return out;
 }
 
-function rowNorm(m: DenseMatrix, r: number): number {
-  let s = 0;
-  for (let j = r * m.dim; j < (r + 1) * m.dim; j++) s += m.data[j] * m.data[j];
-  return Math.sqrt(s);
-}
-
 async function makeRunner(
   flags: BenchFlags,
 ): Promise<{ runner: Runner; mainMetric: string; settings: BenchReport['settings'] }> {
@@ -160,18 +155,21 @@ async function makeRunner(
       runner: async (name): Promise<Record<string, number>> => {
         const e = await makeEmbedder(name, settings);
         await fitEmbedder(e, fitTexts);
-        const cos = await stsCosines(e, pairs);
         const gold = pairs.map((p) => p.score);
-        if (flags.task === 'sts')
+        if (flags.task === 'sts') {
+          const cos = await stsCosines(e, pairs);
           return { spearman: spearman(cos, gold) * 100, pearson: pearson(cos, gold) * 100 };
-        // as gensim's evaluate_word_pairs: a pair with a word the method has no vector for (a
-        // zero vector) is left out of the correlation and counted in the coverage instead
+        }
+        // words: each distinct word is embedded once. As gensim's evaluate_word_pairs, a pair
+        // with a word the method has no vector for (a zero vector) is left out of the
+        // correlation and counted in the coverage instead
         const words = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
         const vectors = densify(await e.embed(words));
-        const known = new Set(words.filter((_, r) => rowNorm(vectors, r) > 0));
-        const kept = pairs.map((p, i) => i).filter((i) => known.has(pairs[i].a) && known.has(pairs[i].b));
-        const keptCos = kept.map((i) => cos[i]);
-        const keptGold = kept.map((i) => gold[i]);
+        const rowOf = new Map(words.map((w, r) => [w, r]));
+        const vectorOf = (w: string) => row(vectors, rowOf.get(w)!);
+        const kept = pairs.filter((p) => norm(vectorOf(p.a)) > 0 && norm(vectorOf(p.b)) > 0);
+        const keptCos = kept.map((p) => cosine(vectorOf(p.a), vectorOf(p.b)));
+        const keptGold = kept.map((p) => p.score);
         return {
           spearman: kept.length > 1 ? spearman(keptCos, keptGold) * 100 : Number.NaN,
           pearson: kept.length > 1 ? pearson(keptCos, keptGold) * 100 : Number.NaN,
