@@ -6,10 +6,11 @@
  * /usr/bin/time (wall seconds including reading the corpus and writing vectors; peak RSS), and
  * every model is scored by the same evaluator (smysl's, gensim-exact).
  *
- * `smysl word2vec (shared negatives)` is ours with `--shared-negatives` (one negative set per
+ * `smysl word2vec (per-pair negatives)` is ours with `--no-shared-negatives` (the C tool's
+ * negatives: one set per (context, centre) pair; the default shares one set per
  * centre word), compared with the same gensim runs.
  *
- *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,word2vec-shared,fasttext]
+ *   node dist/bench/word2vec.js [--lang en,ru] [--seeds 1,2] [--methods word2vec,word2vec-per-pair,fasttext]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ function arg(name: string, fallback: string): string {
 }
 const langs = arg('lang', 'en,ru').split(',');
 const seeds = arg('seeds', '1,2').split(',').map(Number);
-const methods = arg('methods', 'word2vec,word2vec-shared,fasttext').split(',');
+const methods = arg('methods', 'word2vec,word2vec-per-pair,fasttext').split(',');
 const epochs = 5;
 const threads = 2;
 
@@ -107,7 +108,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
   const s = String(seed);
   switch (tool) {
     case 'smysl word2vec':
-    case 'smysl word2vec (shared negatives)':
+    case 'smysl word2vec (per-pair negatives)':
       return timed('node', [
         cli,
         'train',
@@ -118,7 +119,7 @@ function train(tool: string, corpus: string, out: string, seed: number): Run {
         out,
         '--pretokenized',
         '--skipgram',
-        ...(tool.includes('shared') ? ['--shared-negatives'] : []),
+        ...(tool.includes('per-pair') ? ['--no-shared-negatives'] : []),
         ...common,
         '--epochs',
         String(epochs),
@@ -214,7 +215,7 @@ async function evaluate(lang: string, file: string): Promise<Record<string, numb
 const tools: string[][] = [];
 const word2vecTools = [
   ...(methods.includes('word2vec') ? ['smysl word2vec'] : []),
-  ...(methods.includes('word2vec-shared') ? ['smysl word2vec (shared negatives)'] : []),
+  ...(methods.includes('word2vec-per-pair') ? ['smysl word2vec (per-pair negatives)'] : []),
 ];
 if (word2vecTools.length > 0) tools.push([...word2vecTools, 'gensim Word2Vec']);
 if (methods.includes('fasttext')) tools.push(['smysl fastText', 'fasttext binary']);
@@ -264,13 +265,18 @@ for (const lang of langs) {
       }
     }
     const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    const median = (a: number[]) => {
+      const b = [...a].sort((x, y) => x - y);
+      return b.length % 2 ? b[b.length >> 1] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2;
+    };
     const ref = pair[pair.length - 1];
     for (const ours of pair.slice(0, -1))
       summary.push([
         lang,
         `${ours} / ${ref}`,
-        Number((mean(rate[ours]) / mean(rate[ref])).toFixed(2)),
-        `cpu ${(mean(cpu[ref]) / mean(cpu[ours])).toFixed(2)}`,
+        `median ${(median(rate[ours]) / median(rate[ref])).toFixed(2)}`,
+        `mean ${(mean(rate[ours]) / mean(rate[ref])).toFixed(2)}`,
+        `cpu median ${(median(cpu[ref]) / median(cpu[ours])).toFixed(2)}`,
         ...Object.keys(quality[ours]).map(
           (k) => `${mean(quality[ours][k]).toFixed(3)} vs ${mean(quality[ref][k]).toFixed(3)}`,
         ),
@@ -279,7 +285,7 @@ for (const lang of langs) {
   console.log(`\n${formatTable(header, rows)}`);
 }
 console.log(
-  '\n## ours vs reference (mean over seeds; speed = ours/reference words/s by wall time, then by CPU time)',
+  '\n## ours vs reference (speed = ours/reference words/s by wall time, median and mean over seeds, then by CPU time; quality: mean over seeds)',
 );
 for (const row of summary) console.log(row.join(' | '));
 if (existsSync(work)) execFileSync('rm', ['-rf', work]);

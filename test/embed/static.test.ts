@@ -291,22 +291,30 @@ test('one thread and a seed give identical vectors; another seed differs', async
 test('training is cancelled through an AbortSignal', async () => {
   const controller = new AbortController();
   const big = plantedCorpus(4, 12, 4000);
-  const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
-  await assert.rejects(
-    trainWord2Vec(big, {
-      dim: 32,
-      minCount: 1,
-      epochs: 50,
-      threads: 2,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.phase.startsWith('epoch')) controller.abort();
-      },
-    }),
-    (e) => isSmyslError(e, 'E_CANCELLED'),
-  );
-  const after = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-word-ids-')).length;
-  assert.ok(after <= before, 'temporary corpus files were removed');
+  // a private temporary directory: other test files train concurrently in the shared one
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-cancel-'));
+  const savedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    await assert.rejects(
+      trainWord2Vec(big, {
+        dim: 32,
+        minCount: 1,
+        epochs: 50,
+        threads: 2,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase.startsWith('epoch')) controller.abort();
+        },
+      }),
+      (e) => isSmyslError(e, 'E_CANCELLED'),
+    );
+    assert.deepEqual(await fsp.readdir(tmp), [], 'temporary corpus files were removed');
+  } finally {
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
 });
 
 test('smysl train word2vec writes a word2vec text file', async () => {

@@ -121,9 +121,8 @@ export function register(program: Command): void {
         .option('--min-alpha <x>', 'final learning rate', parseFloatOption('--min-alpha'), ft ? 0 : 0.0001);
       if (!ft)
         cmd.option(
-          '--shared-negatives',
-          'skip-gram: one set of negatives per centre word for its whole window (faster; not the C tool)',
-          false,
+          '--no-shared-negatives',
+          'skip-gram: draw negatives for every (context, centre) pair as the C tool and gensim (slower); by default one set per centre word serves its whole window',
         );
       if (ft)
         cmd

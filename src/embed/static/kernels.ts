@@ -56,8 +56,22 @@ export interface ModelArrays {
 }
 
 /**
+ * Draws `m.negative` negatives for `target` into `drawn` (a word equal to the target is -1, to be
+ * skipped), with the same random calls in the same order as trainExample draws them one by one.
+ */
+export function drawNegatives(m: ModelArrays, target: number, random: () => number, drawn: Int32Array): void {
+  const vocabSize = m.alias.length;
+  for (let d = 0; d < m.negative; d++) {
+    let word = random() % vocabSize;
+    if (random() * 2.3283064365386963e-10 >= m.aliasProbability[word]) word = m.alias[word];
+    drawn[d] = word === target ? -1 : word;
+  }
+}
+
+/**
  * One update; returns the example's loss (sum over its binary decisions). `random` draws the
- * negatives (a 32-bit unsigned value per call).
+ * negatives (a 32-bit unsigned value per call), unless `drawn` gives them (from drawNegatives,
+ * shared by a skip-gram centre word's context words).
  */
 export function trainExample(
   m: ModelArrays,
@@ -66,8 +80,9 @@ export function trainExample(
   target: number,
   alpha: number,
   random: () => number,
+  drawn?: Int32Array,
 ): number {
-  if (m.simd) return trainExampleSimd(m, m.simd, rows, rowCount, target, alpha, random);
+  if (m.simd) return trainExampleSimd(m, m.simd, rows, rowCount, target, alpha, random, drawn);
   const dim = m.dim;
   const input = m.input;
   const hidden = m.hidden;
@@ -114,9 +129,14 @@ export function trainExample(
       let word = target;
       let label = 1;
       if (d > 0) {
-        word = random() % vocabSize;
-        if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
-        if (word === target) continue;
+        if (drawn) {
+          word = drawn[d - 1];
+          if (word < 0) continue;
+        } else {
+          word = random() % vocabSize;
+          if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
+          if (word === target) continue;
+        }
         label = 0;
       }
       const o = word * dim;
@@ -184,6 +204,7 @@ function trainExampleSimd(
   target: number,
   alpha: number,
   random: () => number,
+  drawn?: Int32Array,
 ): number {
   const dim = m.dim;
   const rowBytes = dim * 4;
@@ -230,9 +251,14 @@ function trainExampleSimd(
       let word = target;
       let label = 1;
       if (d > 0) {
-        word = random() % vocabSize;
-        if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
-        if (word === target) continue;
+        if (drawn) {
+          word = drawn[d - 1];
+          if (word < 0) continue;
+        } else {
+          word = random() % vocabSize;
+          if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
+          if (word === target) continue;
+        }
         label = 0;
       }
       const rowAt = outAt + word * rowBytes;

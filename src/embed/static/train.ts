@@ -70,11 +70,12 @@ export interface Word2VecOptions extends LongRunning, CorpusOptions {
    */
   sentenceKernel?: boolean;
   /**
-   * Skip-gram with negative sampling: draw one set of negatives per centre word and use it for
-   * all the centre word's context words (as in Ji et al., "Parallelizing Word2Vec in Shared and
-   * Distributed Memory", 2016), instead of one set per (context, centre) pair as the C tool and
-   * gensim do. The output rows then stay in cache across the window. Default false. Needs the
-   * sentence kernel (word2vec, dim a multiple of 4, no hierarchical softmax).
+   * word2vec skip-gram with negative sampling: draw one set of negatives per centre word and use
+   * it for all the centre word's context words (as in Ji et al., "Parallelizing Word2Vec in
+   * Shared and Distributed Memory", 2016). Default true: the output rows then stay in one core's
+   * cache across the window, which made two-thread training about twice as fast and steady, with
+   * the same quality (README benchmark). false draws one set per (context, centre) pair, exactly
+   * as the C tool and gensim do.
    */
   shareNegatives?: boolean;
 }
@@ -308,13 +309,14 @@ function resolveCommon(opts: Word2VecOptions, defaults: { alpha: number; sample:
     maxSentenceLength: opts.maxSentenceLength ?? 1000,
     simd: opts.simd ?? true,
     sentenceKernel: opts.sentenceKernel ?? true,
-    shareNegatives: opts.shareNegatives ?? false,
+    shareNegatives: opts.shareNegatives ?? true,
   };
 }
 
 /**
  * Trains word2vec (CBOW or skip-gram; negative sampling and/or hierarchical softmax) as the
- * original C tool does, on all cores. The corpus is streamed from disk on every epoch.
+ * original C tool does (skip-gram shares a centre word's negatives unless `shareNegatives` is
+ * false), on all cores. The corpus is streamed from disk on every epoch.
  */
 export async function trainWord2Vec(
   corpus: TrainingCorpus,

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { gloveStep, type ModelArrays, trainExample } from './kernels.js';
+import { drawNegatives, gloveStep, type ModelArrays, trainExample } from './kernels.js';
 import { Lcg } from './random.js';
 import { type SharedWasmMemory, simdKernels } from './simd.js';
 
@@ -116,6 +116,8 @@ function runEmbedding(d: EmbeddingWorkerData): void {
     simd,
   };
   const rows = new Int32Array(Math.max(2 * d.window, 1) * maxSubwords + maxSubwords);
+  const sharedNegatives = d.shareNegatives && d.mode === 'word2vec' && !d.cbow && d.negative > 0;
+  const drawn = new Int32Array(Math.max(1, d.negative));
   const sentence = kernel ? d.sentence : new Int32Array(d.maxSentenceLength);
   kernel?.configure(
     d.input.byteOffset,
@@ -134,7 +136,7 @@ function runEmbedding(d: EmbeddingWorkerData): void {
     d.window,
     d.negative,
     d.cbow ? 1 : 0,
-    d.shareNegatives ? 1 : 0,
+    sharedNegatives ? 1 : 0,
   );
   const chunk = new Int32Array(CHUNK);
   const chunkBytes = new Uint8Array(chunk.buffer);
@@ -197,11 +199,13 @@ function runEmbedding(d: EmbeddingWorkerData): void {
           examples++;
         }
       } else {
-        // word2vec skip-gram as the C tool: each context word's vector predicts the centre word.
+        // word2vec skip-gram as the C tool: each context word's vector predicts the centre word
+        // (with shared negatives: one draw for all of them, in the kernel's order)
+        if (sharedNegatives) drawNegatives(m, word, random, drawn);
         for (let c = from; c <= to; c++) {
           if (c === i || c < 0 || c >= length) continue;
           rows[0] = sentence[c];
-          loss += trainExample(m, rows, 1, word, alpha, random);
+          loss += trainExample(m, rows, 1, word, alpha, random, sharedNegatives ? drawn : undefined);
           examples++;
         }
       }
