@@ -12,7 +12,8 @@
  *
  * The gloss cache must hold the candidates of every `every`-th training instance
  * (wsd-gloss-cache.js <dict> <out> <train corpus>@<every> <test corpus>). Layer sets come from
- * WSD_TOKEN_LAYERS (default 3,4,5,6) and WSD_SENTENCE_LAYERS (default 3,4,5,6).
+ * WSD_TOKEN_LAYERS (default 3,4,5,6) and WSD_SENTENCE_LAYERS (default 3,4,5,6); the learning from
+ * WSD_LEARN_ITERATIONS (default 300) and WSD_LEARN_RATE (Adam step, default 0.05).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -87,6 +88,8 @@ const test = loadCorpus(testDir);
 const glossKeys = readJson<{ keys: string[] }>(path.join(glossDir, 'senses.json')).keys;
 const glossRow = new Map(glossKeys.map((k, i) => [k, i]));
 const glosses = layerMean(glossDir, 'full-sentence-', tokenLayers);
+// compared with the sentence and window means, so read from the same layers
+const glossesForTopic = layerMean(glossDir, 'full-sentence-', sentenceLayers);
 
 // Sense-key rows and per-fold sums of each kind of vector.
 const senseRow = new Map<string, number>();
@@ -181,8 +184,8 @@ function features(
     const g = glossRow.get(c.key);
     if (g !== undefined) {
       x[o + 2] = cosine(corpus.vectors.token, i * dim, glosses, g * dim);
-      x[o + 6] = cosine(corpus.vectors.sentence, i * dim, glosses, g * dim);
-      x[o + 7] = cosine(corpus.vectors.window, i * dim, glosses, g * dim);
+      x[o + 6] = cosine(corpus.vectors.sentence, i * dim, glossesForTopic, g * dim);
+      x[o + 7] = cosine(corpus.vectors.window, i * dim, glossesForTopic, g * dim);
     }
     x[o + 3] = tag[k] / total;
     x[o + 8] = Math.log(tag[k] / total);
@@ -235,11 +238,15 @@ function evaluate(rows: Row[], w: ArrayLike<number>, total: number): Record<stri
 }
 
 /** Conditional logit over each row's candidates: maximises log P(gold) with Adam, L2 1e-4. */
-function learn(rows: Row[], use: boolean[], iterations = 300): Float64Array {
+function learn(
+  rows: Row[],
+  use: boolean[],
+  iterations = Number(process.env.WSD_LEARN_ITERATIONS ?? 300),
+): Float64Array {
   const w = new Float64Array(F);
   const m = new Float64Array(F);
   const v = new Float64Array(F);
-  const rate = 0.05;
+  const rate = Number(process.env.WSD_LEARN_RATE ?? 0.05);
   const usable = rows.filter((r) => r.candidates > 1 && r.gold.some(Boolean));
   for (let it = 1; it <= iterations; it++) {
     const grad = new Float64Array(F);
@@ -273,7 +280,7 @@ function learn(rows: Row[], use: boolean[], iterations = 300): Float64Array {
       v[j] = 0.999 * v[j] + 0.001 * g * g;
       w[j] -= (rate * (m[j] / (1 - 0.9 ** it))) / (Math.sqrt(v[j] / (1 - 0.999 ** it)) + 1e-8);
     }
-    if (it % 100 === 0)
+    if (it % 500 === 0)
       process.stderr.write(`  iteration ${it}: loss ${(loss / usable.length).toFixed(4)}\n`);
   }
   return w;
@@ -302,6 +309,11 @@ for (const s of [0.1, 0.25, 0.5])
   show(`default + sentence-gloss ${s}`, testRows, weights({ ...base, 'sentence-gloss': s }));
 for (const s of [0.1, 0.25, 0.5])
   show(`default + window-gloss ${s}`, testRows, weights({ ...base, 'window-gloss': s }));
+show(
+  'SemCor-count prior, default + window-gloss 0.1',
+  testRowsSemcorPrior,
+  weights({ ...base, 'window-gloss': 0.1 }),
+);
 
 const sets: [string, (typeof FEATURES)[number][]][] = [
   ['token, has, gloss, prior', ['token', 'has vector', 'gloss', 'prior']],
