@@ -36,6 +36,14 @@ await fsp.mkdir(outDir, { recursive: true });
 const files = await Promise.all(
   Array.from({ length: layerCount }, (_, l) => fsp.open(path.join(outDir, `layer${l}.f32`), 'w')),
 );
+// Per instance, the mean of all word vectors of its sentence ("sentence-") and of the whole
+// context window ("window-"): MiniLM's own sentence embedding is such a mean of the last layer.
+const sentenceFiles = await Promise.all(
+  Array.from({ length: layerCount }, (_, l) => fsp.open(path.join(outDir, `sentence-layer${l}.f32`), 'w')),
+);
+const windowFiles = await Promise.all(
+  Array.from({ length: layerCount }, (_, l) => fsp.open(path.join(outDir, `window-layer${l}.f32`), 'w')),
+);
 const instances: { id: string; lemma: string; pos: string; keys: string[] }[] = [];
 let batch: SentenceInContext[] = [];
 let sentences = 0;
@@ -49,11 +57,25 @@ const flush = async () => {
     replay.rewind();
     const vectors = await tokenEmbed(texts);
     const rows: Float32Array[] = [];
+    const sentenceRows: Float32Array[] = [];
+    const windowRows: Float32Array[] = [];
     batch.forEach(({ sentence, offset }, si) => {
+      const m = vectors[si];
+      const sentenceMean = new Float32Array(dim);
+      const windowMean = new Float32Array(dim);
+      const n = sentence.tokens.length;
+      for (let w = 0; w < m.rows; w++)
+        for (let d = 0; d < dim; d++) {
+          const v = m.data[w * dim + d];
+          windowMean[d] += v / m.rows;
+          if (w >= offset && w < offset + n) sentenceMean[d] += v / n;
+        }
       sentence.tokens.forEach((t, k) => {
         if (!t.instance) return;
         const i = offset + k;
-        rows.push(vectors[si].data.subarray(i * dim, (i + 1) * dim));
+        rows.push(m.data.subarray(i * dim, (i + 1) * dim));
+        sentenceRows.push(sentenceMean);
+        windowRows.push(windowMean);
         if (layer === 0)
           instances.push({ id: t.instance, lemma: t.lemma, pos: t.pos, keys: gold.get(t.instance) ?? [] });
       });
@@ -63,6 +85,16 @@ const flush = async () => {
       out.set(r, k * dim);
     });
     await files[layer].write(new Uint8Array(out.buffer));
+    for (const [target, list] of [
+      [sentenceFiles, sentenceRows],
+      [windowFiles, windowRows],
+    ] as const) {
+      const packed = new Float32Array(list.length * dim);
+      list.forEach((r, k) => {
+        packed.set(r, k * dim);
+      });
+      await target[layer].write(new Uint8Array(packed.buffer));
+    }
   }
   sentences += batch.length;
   const seconds = (Date.now() - started) / 1000;
@@ -75,7 +107,7 @@ for await (const s of withContext(readRaganatoXml(xml), contextSentences)) {
 }
 await flush();
 process.stderr.write('\n');
-await Promise.all(files.map((f) => f.close()));
+await Promise.all([...files, ...sentenceFiles, ...windowFiles].map((f) => f.close()));
 await fsp.writeFile(
   path.join(outDir, 'instances.json'),
   JSON.stringify({ dim, layers: layerCount, model: 'minilm', instances }),

@@ -3,7 +3,10 @@
  * experiments: "lemma, synonym, ... - definition" with and without the examples; keeps the mean
  * of all words and the vector of the candidate lemma's own words.
  *
- *   node dist/bench/wsd-gloss-cache.js <wordnet dict> <out dir> <corpus dir>...
+ *   node dist/bench/wsd-gloss-cache.js <wordnet dict> <out dir> <corpus dir>[@every]...
+ *
+ * "semcor@10" takes the candidates of every 10th instance only (the sample wsd-features.js
+ * learns its weights on). WSD_GLOSS_VARIANTS=full skips the definition-only variant.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -15,11 +18,16 @@ import { layerReplay } from './wsd-layers.js';
 const [dict, outDir, ...corpora] = process.argv.slice(2);
 const wn = await WordNet.load(dict);
 const senses = new Map<string, { sense: Sense; lemma: string }>();
-for (const dir of corpora) {
+for (const spec of corpora) {
+  const at = spec.lastIndexOf('@');
+  const dir = at > 0 ? spec.slice(0, at) : spec;
+  const every = at > 0 ? Number(spec.slice(at + 1)) : 1;
   const { xml } = await findRaganatoFiles(dir);
+  let seen = 0;
   for await (const s of readRaganatoXml(xml))
     for (const t of s.tokens) {
       if (!t.instance) continue;
+      if (seen++ % every !== 0) continue;
       const pos = toWordNetPos(t.pos);
       if (!pos) continue;
       for (const c of wn.senses(t.lemma, pos))
@@ -34,7 +42,8 @@ interface Text {
   tokens: string[];
   lemmaWords: number;
 }
-const variants: Record<string, Text[]> = { def: [], full: [] };
+const variants: Record<string, Text[]> = {};
+for (const name of (process.env.WSD_GLOSS_VARIANTS ?? 'def,full').split(',')) variants[name] = [];
 for (const key of keys) {
   const { sense, lemma } = senses.get(key)!;
   const synset = await wn.synset(sense.synset);
@@ -45,6 +54,7 @@ for (const key of keys) {
     ['def', synset.definition],
     ['full', synset.gloss],
   ]) {
+    if (!variants[name]) continue;
     const text = head + body;
     variants[name].push({ tokens: text.match(WORD) ?? [], lemmaWords });
   }

@@ -33,6 +33,7 @@ export {
   SenseVectors,
   type SentenceInContext,
   type TokenEmbedder,
+  topicVector,
   type WsdPrediction,
   type WsdReport,
   type WsdScores,

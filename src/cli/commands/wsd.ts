@@ -7,7 +7,7 @@ import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/ws
 import { WordNet } from '../../tasks/wsd/wordnet.js';
 import { evaluateWsd, SenseVectors, type WsdScores } from '../../tasks/wsd/wsd.js';
 import { parseFloatOption, parseIntOption } from '../options.js';
-import { formatTable, printJson } from '../output.js';
+import { formatTable, printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
 /** WordNet's dict/ directory: --wordnet, $WNSEARCHDIR, or Debian's wordnet-base location. */
@@ -39,6 +39,9 @@ interface TrainFlags {
 interface EvalFlags {
   prior: number;
   gloss: number;
+  topic: number;
+  topicGloss: number;
+  topicLayers: number;
   data: string;
   senses: string;
   wordnet?: string;
@@ -48,6 +51,10 @@ interface EvalFlags {
 }
 
 const pct = (s: WsdScores) => (s.f1 * 100).toFixed(1);
+
+// Weights of the topic terms, chosen on Senseval-2 (see the README's WSD results).
+const TOPIC_WEIGHT = 0;
+const TOPIC_GLOSS_WEIGHT = 0.1;
 
 export function register(program: Command): void {
   const wsd = program
@@ -146,10 +153,32 @@ export function register(program: Command): void {
       parseFloatOption('--gloss'),
       0.25,
     )
+    .option(
+      '--topic <weight>',
+      "add weight x cosine between the mean word vector of the passage read and the sense's mean of those from training (0 = off)",
+      parseFloatOption('--topic'),
+      TOPIC_WEIGHT,
+    )
+    .option(
+      '--topic-gloss <weight>',
+      "add weight x cosine between the mean word vector of the passage read and the candidate's gloss vector (0 = off)",
+      parseFloatOption('--topic-gloss'),
+      TOPIC_GLOSS_WEIGHT,
+    )
+    .option(
+      '--topic-layers <n>',
+      "mean of the last n layers for --topic-gloss (1: the layer a sentence model's sentence embeddings come from)",
+      parseIntOption('--topic-layers', 1),
+      1,
+    )
     .option('--json', 'print one JSON object', false)
     .option('--quiet', 'no progress bar', false)
     .action(async (flags: EvalFlags) => {
       const senses = await SenseVectors.load(flags.senses);
+      if (flags.topic !== 0 && !senses.topicData)
+        warn(
+          `${flags.senses} has no topic vectors (trained by an older smysl): --topic is ignored; retrain to use it`,
+        );
       const wn = await WordNet.load(wordnetDir(flags.wordnet));
       const { xml, keys } = await findRaganatoFiles(flags.data);
       const gold = await readGoldKeys(keys);
@@ -172,6 +201,13 @@ export function register(program: Command): void {
             context,
             priorWeight: flags.prior,
             glossWeight: flags.gloss,
+            // vectors trained before topic vectors existed still evaluate, without that term
+            topicWeight: senses.topicData ? flags.topic : 0,
+            topicGlossWeight: flags.topicGloss,
+            topicEmbed:
+              flags.topicLayers === layers
+                ? undefined
+                : transformerTokenEmbedder(embedder, flags.topicLayers),
             onProgress: bar.update,
           },
         ));
@@ -188,6 +224,9 @@ export function register(program: Command): void {
           context,
           prior: flags.prior,
           gloss: flags.gloss,
+          topic: senses.topicData ? flags.topic : 0,
+          topicGloss: flags.topicGloss,
+          topicLayers: flags.topicLayers,
           ...report,
         });
         return;

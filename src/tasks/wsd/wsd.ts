@@ -13,7 +13,8 @@ import { type Sense, toWordNetPos, type WordNet, type WordNetPos } from './wordn
 export type TokenEmbedder = (sentences: string[][]) => Promise<DenseMatrix[]>;
 
 const MAGIC = 'SMYSL-SENSES';
-const FORMAT = 1;
+/** 1: token-level vectors only; 2: optionally followed by the same rows of topic vectors. */
+const FORMAT = 2;
 
 /** A sentence with the words of its neighbours: `tokens` = before + own tokens + after. */
 export interface SentenceInContext {
@@ -115,6 +116,24 @@ export class GlossVectors {
   }
 }
 
+/**
+ * The topic vector of a passage: the unit mean of its words' vectors, i.e. the sentence embedding
+ * a sentence model such as MiniLM is trained to produce. It says what the passage is about.
+ */
+export function topicVector(m: DenseMatrix, from = 0, to = m.rows): Float32Array {
+  const sum = new Float64Array(m.dim);
+  for (let r = from; r < to; r++) for (let d = 0; d < m.dim; d++) sum[d] += m.data[r * m.dim + d];
+  return unit(sum);
+}
+
+/** The rows a sentence's topic vector is the mean of (see TOPIC_SPAN). */
+function topicSpan(s: SentenceInContext, rows: number): [number, number] {
+  return TOPIC_SPAN === 'window' ? [0, rows] : [s.offset, s.offset + s.sentence.tokens.length];
+}
+
+/** Topic vectors average the whole window read (the sentence and its neighbours). */
+const TOPIC_SPAN: 'window' | 'sentence' = 'window';
+
 function unit(v: Float64Array): Float32Array {
   let norm = 0;
   for (let d = 0; d < v.length; d++) norm += v[d] * v[d];
@@ -134,6 +153,11 @@ export class SenseVectors {
     /** "synset": vectors per WordNet synset (shared by its lemmas); "sense": per sense key. */
     readonly level: 'synset' | 'sense',
     readonly meta: Record<string, unknown> = {},
+    /**
+     * Per row, the unit mean of the topic vectors (see `topicVector`) of the passages the sense
+     * was tagged in: what its texts are about, beside how the word itself reads.
+     */
+    readonly topicData?: Float32Array,
   ) {
     this.index = new Map(ids.map((id, i) => [id, i]));
   }
@@ -164,7 +188,7 @@ export class SenseVectors {
     const level = options.level ?? 'sense';
     const context = options.context ?? 0;
     const batchSize = options.batchSize ?? 64;
-    const sums = new Map<string, { v: Float64Array; n: number }>();
+    const sums = new Map<string, { v: Float64Array; topic: Float64Array; n: number }>();
     let dim = 0;
     let done = 0;
     let instances = 0;
@@ -177,8 +201,10 @@ export class SenseVectors {
         const m = vectors[s];
         dim = m.dim;
         const offset = batch[s].offset;
+        let about: Float32Array | null = null;
         batch[s].sentence.tokens.forEach((t, k) => {
           if (!t.instance) return;
+          about ??= topicVector(m, ...topicSpan(batch[s], m.rows));
           const i = offset + k;
           for (const key of gold.get(t.instance) ?? []) {
             // a key missing from WordNet could never be a candidate
@@ -186,8 +212,11 @@ export class SenseVectors {
             if (!sense) continue;
             const id = level === 'synset' ? sense.synset : key;
             let e = sums.get(id);
-            if (!e) sums.set(id, (e = { v: new Float64Array(m.dim), n: 0 }));
-            for (let d = 0; d < m.dim; d++) e.v[d] += m.data[i * m.dim + d];
+            if (!e) sums.set(id, (e = { v: new Float64Array(m.dim), topic: new Float64Array(m.dim), n: 0 }));
+            for (let d = 0; d < m.dim; d++) {
+              e.v[d] += m.data[i * m.dim + d];
+              e.topic[d] += about[d];
+            }
             e.n++;
             instances++;
           }
@@ -205,29 +234,49 @@ export class SenseVectors {
     if (sums.size === 0) throw new SmyslError('E_INPUT', 'no tagged instance with a gold key was found');
     const ids = [...sums.keys()];
     const data = new Float32Array(ids.length * dim);
+    const topicData = new Float32Array(ids.length * dim);
     ids.forEach((id, r) => {
-      const { v } = sums.get(id)!;
-      let norm = 0;
-      for (let d = 0; d < dim; d++) norm += v[d] * v[d];
-      norm = Math.sqrt(norm) || 1;
-      for (let d = 0; d < dim; d++) data[r * dim + d] = v[d] / norm;
+      const e = sums.get(id)!;
+      data.set(unit(e.v), r * dim);
+      topicData.set(unit(e.topic), r * dim);
     });
-    return new SenseVectors(ids, dim, data, level, { ...options.meta, context, instances, sentences: done });
+    return new SenseVectors(
+      ids,
+      dim,
+      data,
+      level,
+      { ...options.meta, context, instances, sentences: done },
+      topicData,
+    );
   }
 
-  /** Binary file: magic, u32 header length, JSON header, float32 rows (little-endian). */
+  /**
+   * Binary file: magic, u32 header length, JSON header, float32 rows (little-endian), then (when
+   * the header says `topicVectors`) as many rows of topic vectors.
+   */
   async save(file: string): Promise<void> {
     const header = Buffer.from(
-      JSON.stringify({ format: FORMAT, level: this.level, dim: this.dim, ids: this.ids, meta: this.meta }),
+      JSON.stringify({
+        format: FORMAT,
+        level: this.level,
+        dim: this.dim,
+        ids: this.ids,
+        topicVectors: this.topicData !== undefined,
+        meta: this.meta,
+      }),
     );
-    const out = Buffer.alloc(MAGIC.length + 4 + header.length + this.data.byteLength);
+    const blocks = [this.data, ...(this.topicData ? [this.topicData] : [])];
+    const start = MAGIC.length + 4 + header.length;
+    const out = Buffer.alloc(start + this.data.byteLength * blocks.length);
     out.write(MAGIC, 0, 'latin1');
     out.writeUInt32LE(header.length, MAGIC.length);
     header.copy(out, MAGIC.length + 4);
-    Buffer.from(this.data.buffer, this.data.byteOffset, this.data.byteLength).copy(
-      out,
-      MAGIC.length + 4 + header.length,
-    );
+    blocks.forEach((block, b) => {
+      Buffer.from(block.buffer, block.byteOffset, block.byteLength).copy(
+        out,
+        start + b * this.data.byteLength,
+      );
+    });
     await writeFileAtomic(file, out);
   }
 
@@ -247,16 +296,21 @@ export class SenseVectors {
       level: 'synset' | 'sense';
       dim: number;
       ids: string[];
+      topicVectors?: boolean;
       meta: Record<string, unknown>;
     };
-    if (h.format !== FORMAT) throw bad(`format ${h.format}`);
+    if (h.format !== 1 && h.format !== FORMAT) throw bad(`format ${h.format}`);
     const start = MAGIC.length + 4 + hlen;
-    const expected = h.ids.length * h.dim * 4;
-    if (buf.length - start !== expected)
-      throw bad(`expected ${expected} bytes of vectors, found ${buf.length - start}`);
-    const data = new Float32Array(h.ids.length * h.dim);
-    Buffer.from(data.buffer).set(buf.subarray(start));
-    return new SenseVectors(h.ids, h.dim, data, h.level, h.meta);
+    const blockBytes = h.ids.length * h.dim * 4;
+    const blocks = h.format >= 2 && h.topicVectors ? 2 : 1;
+    if (buf.length - start !== blockBytes * blocks)
+      throw bad(`expected ${blockBytes * blocks} bytes of vectors, found ${buf.length - start}`);
+    const read = (b: number) => {
+      const out = new Float32Array(h.ids.length * h.dim);
+      Buffer.from(out.buffer).set(buf.subarray(start + b * blockBytes, start + (b + 1) * blockBytes));
+      return out;
+    };
+    return new SenseVectors(h.ids, h.dim, read(0), h.level, h.meta, blocks === 2 ? read(1) : undefined);
   }
 }
 
@@ -310,12 +364,25 @@ export interface SenseScoring {
   glossWeight?: number;
   /** Gloss vectors of the candidates (needed when glossWeight is not 0). */
   glosses?: GlossVectors;
+  /** Gloss vectors compared with the topic vector (default: `glosses`). */
+  topicGlosses?: GlossVectors;
+  /**
+   * Weight of the cosine between the instance's topic vector (`topicVector` of its window) and
+   * the candidate's mean topic vector from training (0 = off; needs vectors trained with them).
+   */
+  topicWeight?: number;
+  /**
+   * Weight of the cosine between the instance's topic vector and the candidate's gloss vector
+   * (both from `topicGlosses`' embedder, so both are sentence embeddings of the same kind).
+   */
+  topicGlossWeight?: number;
 }
 
 /**
- * Picks a sense for a context vector: among the candidates with a sense vector, the highest
- * cosine + glossWeight x gloss cosine + priorWeight x prior share; when no candidate has a
- * sense vector, the highest gloss score + prior (if glosses are on); else WordNet's first sense.
+ * Picks a sense for a token vector: among the candidates with a sense vector, the highest
+ * cosine + glossWeight x gloss cosine + priorWeight x prior share (+ the topic terms when a
+ * unit topic vector is given); when no candidate has a sense vector, the highest score of the
+ * terms that need none (if glosses are on); else WordNet's first sense.
  */
 export function chooseSense(
   candidates: readonly Sense[],
@@ -323,9 +390,16 @@ export function chooseSense(
   offset: number,
   senses: SenseVectors,
   scoring: SenseScoring = {},
+  topic?: Float32Array,
+  /** The topic vector compared with the glosses when it comes from another embedder. */
+  glossTopic: Float32Array | undefined = topic,
 ): { sense: Sense; by: Decision } {
   const priorWeight = scoring.priorWeight ?? 0;
   const glossWeight = scoring.glosses ? (scoring.glossWeight ?? 0) : 0;
+  const topicWeight = topic && senses.topicData ? (scoring.topicWeight ?? 0) : 0;
+  const topicGlosses = scoring.topicGlosses ?? scoring.glosses;
+  const topicGlossWeight = glossTopic && topicGlosses ? (scoring.topicGlossWeight ?? 0) : 0;
+  const glossesOn = glossWeight !== 0 || topicGlossWeight !== 0;
   let tagTotal = 0;
   for (const c of candidates) tagTotal += c.tagCount + 1;
   const dim = senses.dim;
@@ -337,11 +411,20 @@ export function chooseSense(
     for (let d = 0; d < dim; d++) dot += vector[offset + d] * other[at + d];
     return dot / norm;
   };
+  const dot = (unitVector: Float32Array, other: Float32Array, at: number) => {
+    let sum = 0;
+    for (let d = 0; d < dim; d++) sum += unitVector[d] * other[at + d];
+    return sum;
+  };
   const extra = (c: Sense) => {
     let score = priorWeight === 0 ? 0 : (priorWeight * (c.tagCount + 1)) / tagTotal;
     if (glossWeight !== 0) {
       const g = scoring.glosses?.get(c.key);
       if (g) score += glossWeight * cosine(g, 0);
+    }
+    if (topicGlossWeight !== 0) {
+      const g = topicGlosses?.get(c.key);
+      if (g) score += topicGlossWeight * dot(glossTopic as Float32Array, g, 0);
     }
     return score;
   };
@@ -350,14 +433,16 @@ export function chooseSense(
   for (const c of candidates) {
     const r = senses.row(c);
     if (r < 0) continue;
-    const score = cosine(senses.data, r * dim) + extra(c);
+    let score = cosine(senses.data, r * dim) + extra(c);
+    if (topicWeight !== 0)
+      score += topicWeight * dot(topic as Float32Array, senses.topicData as Float32Array, r * dim);
     if (score > bestScore) {
       bestScore = score;
       best = c;
     }
   }
   if (best) return { sense: best, by: 'vector' };
-  if (glossWeight !== 0) {
+  if (glossesOn) {
     for (const c of candidates) {
       const score = extra(c);
       if (score > bestScore) {
@@ -385,6 +470,11 @@ export async function evaluateWsd(
       batchSize?: number;
       /** Sentences of the same document on each side (use the value the vectors were trained with). */
       context?: number;
+      /**
+       * Embeds passages and glosses for the topic-gloss term (default `embed`); e.g. a sentence
+       * model's last layer, the layer its sentence embeddings are trained on.
+       */
+      topicEmbed?: TokenEmbedder;
     } = {},
 ): Promise<{ report: WsdReport; predictions: WsdPrediction[] }> {
   const predictions: WsdPrediction[] = [];
@@ -402,12 +492,26 @@ export async function evaluateWsd(
       if (mfsCorrect) e.mc++;
     }
   };
+  const glosses =
+    (options.glossWeight ?? 0) !== 0 ? (options.glosses ?? new GlossVectors(wordnet, embed)) : undefined;
+  const topicGlossesOn = (options.topicGlossWeight ?? 0) !== 0;
+  const topicEmbed = topicGlossesOn ? options.topicEmbed : undefined;
   const scoring: SenseScoring = {
     priorWeight: options.priorWeight ?? 0,
     glossWeight: options.glossWeight ?? 0,
-    glosses:
-      (options.glossWeight ?? 0) !== 0 ? (options.glosses ?? new GlossVectors(wordnet, embed)) : undefined,
+    topicWeight: options.topicWeight ?? 0,
+    topicGlossWeight: options.topicGlossWeight ?? 0,
+    glosses,
+    topicGlosses: topicGlossesOn
+      ? (options.topicGlosses ??
+        (topicEmbed ? new GlossVectors(wordnet, topicEmbed) : (glosses ?? new GlossVectors(wordnet, embed))))
+      : undefined,
   };
+  if ((options.topicWeight ?? 0) !== 0 && !senses.topicData)
+    throw new SmyslError(
+      'E_USAGE',
+      'these sense vectors have no topic vectors (trained before they existed): retrain them or set the topic weight to 0',
+    );
   const decidedBy: Record<Decision, number> = { vector: 0, gloss: 0, 'first-sense': 0 };
   let batch: SentenceInContext[] = [];
   let done = 0;
@@ -419,11 +523,18 @@ export async function evaluateWsd(
     if (batch.length === 0) return;
     throwIfAborted(options.signal);
     const vectors = await embed(batch.map((s) => s.tokens));
-    if (scoring.glosses)
-      await scoring.glosses.ensure(
-        batch.flatMap((s) => s.sentence.tokens.flatMap((t) => (t.instance ? candidatesOf(t) : []))),
-      );
-    batch.forEach(({ sentence, offset }, si) => {
+    const topicVectors = topicEmbed ? await topicEmbed(batch.map((s) => s.tokens)) : vectors;
+    const candidates = batch.flatMap((s) =>
+      s.sentence.tokens.flatMap((t) => (t.instance ? candidatesOf(t) : [])),
+    );
+    for (const store of new Set([scoring.glosses, scoring.topicGlosses])) await store?.ensure(candidates);
+    batch.forEach((inContext, si) => {
+      const { sentence, offset } = inContext;
+      const about = topicVector(vectors[si], ...topicSpan(inContext, vectors[si].rows));
+      const aboutForGlosses =
+        topicVectors === vectors
+          ? about
+          : topicVector(topicVectors[si], ...topicSpan(inContext, topicVectors[si].rows));
       sentence.tokens.forEach((t, k) => {
         if (!t.instance) return;
         const keys = gold.get(t.instance) ?? [];
@@ -440,6 +551,8 @@ export async function evaluateWsd(
           (offset + k) * vectors[si].dim,
           senses,
           scoring,
+          about,
+          aboutForGlosses,
         );
         decidedBy[by]++;
         predictions.push({ instance: t.instance, key: sense.key, by });
