@@ -7,10 +7,10 @@
  *
  *   node dist/bench/wsd-context-weights.js <wordnet dict> <senses.bin> <test cache> <gloss cache> [layers]
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
 import { SenseVectors } from '../src/tasks/wsd/wsd.js';
+import { cosine, layerMean, readJson } from './wsd-cached.js';
 
 const [dict, sensesFile, testDir, glossDir, layerArg = '3,4,5,6'] = process.argv.slice(2);
 if (!glossDir) {
@@ -19,7 +19,7 @@ if (!glossDir) {
   );
   process.exit(2);
 }
-let layers = layerArg.split(',').map(Number);
+const layers = layerArg.split(',').map(Number);
 // Layers of the passage means compared with glosses (the sense topic vectors are fixed by training).
 const topicLayers = (process.env.WSD_TOPIC_LAYERS ?? layerArg).split(',').map(Number);
 const wn = await WordNet.load(dict);
@@ -27,46 +27,19 @@ const senses = await SenseVectors.load(sensesFile);
 if (!senses.topicData) throw new Error(`${sensesFile} has no context vectors`);
 const topicData = senses.topicData;
 const dim = senses.dim;
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
-
-function layerMean(dir: string, prefix: string): Float32Array {
-  let out: Float32Array | null = null;
-  for (const l of layers) {
-    const bytes = readFileSync(path.join(dir, `${prefix}layer${l}.f32`));
-    const v = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    if (!out) out = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] += v[i] / layers.length;
-  }
-  return out ?? new Float32Array(0);
-}
-
-function cosine(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let d = 0; d < dim; d++) {
-    dot += a[ao + d] * b[bo + d];
-    na += a[ao + d] ** 2;
-    nb += b[bo + d] ** 2;
-  }
-  return dot / (Math.sqrt(na * nb) || 1);
-}
 
 const instances = readJson<{ instances: { lemma: string; pos: string; keys: string[] }[] }>(
   path.join(testDir, 'instances.json'),
 ).instances;
-const token = layerMean(testDir, '');
-const sentence = layerMean(testDir, 'sentence-');
-const window = layerMean(testDir, 'window-');
+const token = layerMean(testDir, '', layers);
+const sentence = layerMean(testDir, 'sentence-', layers);
+const window = layerMean(testDir, 'window-', layers);
 const glossKeys = readJson<{ keys: string[] }>(path.join(glossDir, 'senses.json')).keys;
 const glossRow = new Map(glossKeys.map((k, i) => [k, i]));
-const glosses = layerMean(glossDir, 'full-sentence-');
-const tokenLayers = layers;
-layers = topicLayers;
-const windowForGloss = layerMean(testDir, 'window-');
-const sentenceForGloss = layerMean(testDir, 'sentence-');
-const glossesForTopic = layerMean(glossDir, 'full-sentence-');
-layers = tokenLayers;
+const glosses = layerMean(glossDir, 'full-sentence-', layers);
+const windowForGloss = layerMean(testDir, 'window-', topicLayers);
+const sentenceForGloss = layerMean(testDir, 'sentence-', topicLayers);
+const glossesForTopic = layerMean(glossDir, 'full-sentence-', topicLayers);
 
 const FEATURES = [
   'token',
@@ -95,16 +68,16 @@ const rows: Row[] = instances.map((inst, i) => {
     const o = k * F;
     const r = senses.row(c);
     if (r >= 0) {
-      x[o] = cosine(token, i * dim, senses.data, r * dim);
+      x[o] = cosine(token, i * dim, senses.data, r * dim, dim);
       x[o + 1] = 1;
-      x[o + 4] = cosine(window, i * dim, topicData, r * dim);
-      x[o + 5] = cosine(sentence, i * dim, topicData, r * dim);
+      x[o + 4] = cosine(window, i * dim, topicData, r * dim, dim);
+      x[o + 5] = cosine(sentence, i * dim, topicData, r * dim, dim);
     }
     const g = glossRow.get(c.key);
     if (g !== undefined) {
-      x[o + 2] = cosine(token, i * dim, glosses, g * dim);
-      x[o + 6] = cosine(windowForGloss, i * dim, glossesForTopic, g * dim);
-      x[o + 7] = cosine(sentenceForGloss, i * dim, glossesForTopic, g * dim);
+      x[o + 2] = cosine(token, i * dim, glosses, g * dim, dim);
+      x[o + 6] = cosine(windowForGloss, i * dim, glossesForTopic, g * dim, dim);
+      x[o + 7] = cosine(sentenceForGloss, i * dim, glossesForTopic, g * dim, dim);
     }
     x[o + 3] = (c.tagCount + 1) / total;
   });

@@ -15,9 +15,9 @@
  * WSD_TOKEN_LAYERS (default 3,4,5,6) and WSD_SENTENCE_LAYERS (default 3,4,5,6); the learning from
  * WSD_LEARN_ITERATIONS (default 300) and WSD_LEARN_RATE (Adam step, default 0.05).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
+import { cosine, layerMean, readJson } from './wsd-cached.js';
 
 const [dict, trainDir, testDir, glossDir, everyArg = '10'] = process.argv.slice(2);
 if (!glossDir) {
@@ -38,31 +38,7 @@ interface Instance {
   pos: string;
   keys: string[];
 }
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const { dim } = readJson<{ dim: number }>(path.join(trainDir, 'instances.json'));
-
-function layerMean(dir: string, prefix: string, layers: number[]): Float32Array {
-  let out: Float32Array | null = null;
-  for (const l of layers) {
-    const bytes = readFileSync(path.join(dir, `${prefix}layer${l}.f32`));
-    const v = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    if (!out) out = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] += v[i] / layers.length;
-  }
-  return out ?? new Float32Array(0);
-}
-
-function cosine(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let d = 0; d < dim; d++) {
-    dot += a[ao + d] * b[bo + d];
-    na += a[ao + d] ** 2;
-    nb += b[bo + d] ** 2;
-  }
-  return dot / (Math.sqrt(na * nb) || 1);
-}
 
 const KINDS = ['token', 'sentence', 'window'] as const;
 type Kind = (typeof KINDS)[number];
@@ -178,14 +154,14 @@ function features(
         const all = sums[kind][FOLDS];
         const out = fold >= 0 ? sums[kind][fold] : null;
         for (let d = 0; d < dim; d++) centroid[d] = all[r * dim + d] - (out ? out[r * dim + d] : 0);
-        x[o + at] = cosine(corpus.vectors[kind], i * dim, centroid, 0);
+        x[o + at] = cosine(corpus.vectors[kind], i * dim, centroid, 0, dim);
       }
     }
     const g = glossRow.get(c.key);
     if (g !== undefined) {
-      x[o + 2] = cosine(corpus.vectors.token, i * dim, glosses, g * dim);
-      x[o + 6] = cosine(corpus.vectors.sentence, i * dim, glossesForTopic, g * dim);
-      x[o + 7] = cosine(corpus.vectors.window, i * dim, glossesForTopic, g * dim);
+      x[o + 2] = cosine(corpus.vectors.token, i * dim, glosses, g * dim, dim);
+      x[o + 6] = cosine(corpus.vectors.sentence, i * dim, glossesForTopic, g * dim, dim);
+      x[o + 7] = cosine(corpus.vectors.window, i * dim, glossesForTopic, g * dim, dim);
     }
     x[o + 3] = tag[k] / total;
     x[o + 8] = Math.log(tag[k] / total);

@@ -5,9 +5,9 @@
  *
  *   node dist/bench/wsd-variants.js <wordnet dict> <train cache> <test cache> <gloss cache> [layers, e.g. 3,4,5,6]
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
+import { cosine, layerMean, readJson } from './wsd-cached.js';
 
 const [dict, trainDir, testDir, glossDir, layerArg = '3,4,5,6'] = process.argv.slice(2);
 if (!glossDir) {
@@ -24,37 +24,12 @@ interface Instance {
   pos: string;
   keys: string[];
 }
-const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const { dim } = readJson<{ dim: number }>(path.join(trainDir, 'instances.json'));
-
-/** Mean of the chosen layers' vectors, one row per cached item. */
-function layerMean(dir: string, prefix: string): Float32Array {
-  let out: Float32Array | null = null;
-  for (const l of layers) {
-    const bytes = readFileSync(path.join(dir, `${prefix}layer${l}.f32`));
-    const v = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-    if (!out) out = new Float32Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] += v[i] / layers.length;
-  }
-  return out ?? new Float32Array(0);
-}
-
-function cosine(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let d = 0; d < dim; d++) {
-    dot += a[ao + d] * b[bo + d];
-    na += a[ao + d] ** 2;
-    nb += b[bo + d] ** 2;
-  }
-  return dot / (Math.sqrt(na * nb) || 1);
-}
 
 /** Sums of the training tokens' vectors per sense key and per synset. */
 function centroids(level: 'sense' | 'synset'): Map<string, Float64Array> {
   const instances = readJson<{ instances: Instance[] }>(path.join(trainDir, 'instances.json')).instances;
-  const train = layerMean(trainDir, '');
+  const train = layerMean(trainDir, '', layers);
   const sums = new Map<string, Float64Array>();
   instances.forEach((inst, i) => {
     for (const key of inst.keys) {
@@ -69,11 +44,11 @@ function centroids(level: 'sense' | 'synset'): Map<string, Float64Array> {
   return sums;
 }
 
-const test = layerMean(testDir, '');
+const test = layerMean(testDir, '', layers);
 const testInstances = readJson<{ instances: Instance[] }>(path.join(testDir, 'instances.json')).instances;
 const glossKeys = readJson<{ keys: string[] }>(path.join(glossDir, 'senses.json')).keys;
 const glossRow = new Map(glossKeys.map((k, i) => [k, i]));
-const glosses = layerMean(glossDir, 'full-sentence-');
+const glosses = layerMean(glossDir, 'full-sentence-', layers);
 
 interface Variant {
   name: string;
@@ -118,7 +93,7 @@ for (const v of variants) {
     const extra = (c: Sense) => {
       let s = (v.prior * (c.tagCount + 1)) / total;
       const g = glossRow.get(c.key);
-      if (v.gloss !== 0 && g !== undefined) s += v.gloss * cosine(test, i * dim, glosses, g * dim);
+      if (v.gloss !== 0 && g !== undefined) s += v.gloss * cosine(test, i * dim, glosses, g * dim, dim);
       return s;
     };
     let best: Sense | null = null;
@@ -126,7 +101,7 @@ for (const v of variants) {
     for (const c of candidates) {
       const sum = sums.get(v.level === 'synset' ? c.synset : c.key);
       if (!sum) continue;
-      const score = cosine(test, i * dim, sum, 0) + extra(c);
+      const score = cosine(test, i * dim, sum, 0, dim) + extra(c);
       if (score > bestScore) [best, bestScore] = [c, score];
     }
     if (!best && v.gloss !== 0)
