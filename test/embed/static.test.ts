@@ -300,7 +300,8 @@ test('training is cancelled through an AbortSignal', async () => {
       trainWord2Vec(big, {
         dim: 32,
         minCount: 1,
-        epochs: 50,
+        // far more work than can finish before the first progress tick (250 ms), which cancels it
+        epochs: 100_000,
         threads: 2,
         signal: controller.signal,
         onProgress: (p) => {

@@ -60,12 +60,14 @@ export interface ModelArrays {
  * skipped), with the same random calls in the same order as trainExample draws them one by one.
  */
 export function drawNegatives(m: ModelArrays, target: number, random: () => number, drawn: Int32Array): void {
-  const vocabSize = m.alias.length;
-  for (let d = 0; d < m.negative; d++) {
-    let word = random() % vocabSize;
-    if (random() * 2.3283064365386963e-10 >= m.aliasProbability[word]) word = m.alias[word];
-    drawn[d] = word === target ? -1 : word;
-  }
+  for (let d = 0; d < m.negative; d++) drawn[d] = drawNegative(m, target, random);
+}
+
+/** One negative from the alias table (two random calls), or -1 when it is the target. */
+function drawNegative(m: ModelArrays, target: number, random: () => number): number {
+  let word = random() % m.alias.length;
+  if (random() * 2.3283064365386963e-10 >= m.aliasProbability[word]) word = m.alias[word];
+  return word === target ? -1 : word;
 }
 
 /**
@@ -122,21 +124,12 @@ export function trainExample(
   }
   if (m.negative > 0) {
     const out = m.outputNegative;
-    const aliasProbability = m.aliasProbability;
-    const alias = m.alias;
-    const vocabSize = alias.length;
     for (let d = 0; d <= m.negative; d++) {
       let word = target;
       let label = 1;
       if (d > 0) {
-        if (drawn) {
-          word = drawn[d - 1];
-          if (word < 0) continue;
-        } else {
-          word = random() % vocabSize;
-          if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
-          if (word === target) continue;
-        }
+        word = drawn ? drawn[d - 1] : drawNegative(m, target, random);
+        if (word < 0) continue;
         label = 0;
       }
       const o = word * dim;
@@ -244,21 +237,12 @@ function trainExampleSimd(
   }
   if (m.negative > 0) {
     const outAt = m.outputNegative.byteOffset;
-    const aliasProbability = m.aliasProbability;
-    const alias = m.alias;
-    const vocabSize = alias.length;
     for (let d = 0; d <= m.negative; d++) {
       let word = target;
       let label = 1;
       if (d > 0) {
-        if (drawn) {
-          word = drawn[d - 1];
-          if (word < 0) continue;
-        } else {
-          word = random() % vocabSize;
-          if (random() * 2.3283064365386963e-10 >= aliasProbability[word]) word = alias[word];
-          if (word === target) continue;
-        }
+        word = drawn ? drawn[d - 1] : drawNegative(m, target, random);
+        if (word < 0) continue;
         label = 0;
       }
       const rowAt = outAt + word * rowBytes;
