@@ -1,6 +1,6 @@
 /**
  * Scores weightings of the WSD terms on a test cache (wsd-cache.js, which keeps each instance's
- * sentence and window mean vectors) against a trained sense-vector file (`smysl wsd train`, with
+ * sentence and window mean vectors) against a trained sense-vector file (`smysl wsd train --topic-vectors`, with
  * context vectors) and a gloss cache (wsd-gloss-cache.js): the token cosine, the gloss cosine,
  * the prior, and the context cosines (window or sentence mean against the sense's mean context
  * vector and against its gloss). Every weighting takes milliseconds once the cosines are in.
@@ -24,7 +24,8 @@ const layers = layerArg.split(',').map(Number);
 const topicLayers = (process.env.WSD_TOPIC_LAYERS ?? layerArg).split(',').map(Number);
 const wn = await WordNet.load(dict);
 const senses = await SenseVectors.load(sensesFile);
-if (!senses.topicData) throw new Error(`${sensesFile} has no context vectors`);
+if (!senses.topicData)
+  throw new Error(`${sensesFile} has no topic vectors: train it with wsd train --topic-vectors`);
 const topicData = senses.topicData;
 const dim = senses.dim;
 

@@ -32,6 +32,7 @@ interface TrainFlags {
   level: 'synset' | 'sense';
   context: number;
   batchSize: number;
+  topicVectors: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -84,6 +85,11 @@ export function register(program: Command): void {
       1,
     )
     .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
+    .option(
+      '--topic-vectors',
+      "also store each sense's mean passage vector, for `wsd eval --topic` (doubles the file)",
+      false,
+    )
     .option('--json', 'print a JSON summary', false)
     .option('--quiet', 'no progress bar', false)
     .action(async (flags: TrainFlags) => {
@@ -109,6 +115,7 @@ export function register(program: Command): void {
             level: flags.level,
             context: flags.context,
             batchSize: flags.batchSize,
+            topicVectors: flags.topicVectors,
             onProgress: bar.update,
             meta: { model: flags.model, dtype: flags.dtype, layers: flags.layers, data: flags.data },
           },
@@ -155,7 +162,7 @@ export function register(program: Command): void {
     )
     .option(
       '--topic <weight>',
-      "add weight x cosine between the mean word vector of the passage read and the sense's mean of those from training (0 = off)",
+      "add weight x cosine between the mean word vector of the passage read and the sense's mean of those from training (0 = off; needs wsd train --topic-vectors)",
       parseFloatOption('--topic'),
       TOPIC_WEIGHT,
     )
@@ -177,7 +184,7 @@ export function register(program: Command): void {
       const senses = await SenseVectors.load(flags.senses);
       if (flags.topic !== 0 && !senses.topicData)
         warn(
-          `${flags.senses} has no topic vectors (trained by an older smysl): --topic is ignored; retrain to use it`,
+          `${flags.senses} has no topic vectors: --topic is ignored; train with --topic-vectors to use it`,
         );
       const wn = await WordNet.load(wordnetDir(flags.wordnet));
       const { xml, keys } = await findRaganatoFiles(flags.data);

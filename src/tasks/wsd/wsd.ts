@@ -182,10 +182,16 @@ export class SenseVectors {
       batchSize?: number;
       /** Sentences of the same document on each side read with each sentence (default 0). */
       context?: number;
+      /**
+       * Also keep per sense the mean topic vector of its passages (`topicData`, for
+       * `topicWeight`; off by default: it doubles the file and the default scoring does not use it).
+       */
+      topicVectors?: boolean;
       meta?: Record<string, unknown>;
     } = {},
   ): Promise<SenseVectors> {
     const level = options.level ?? 'sense';
+    const keepTopics = options.topicVectors ?? false;
     const context = options.context ?? 0;
     const batchSize = options.batchSize ?? 64;
     const sums = new Map<string, { v: Float64Array; topic: Float64Array; n: number }>();
@@ -204,7 +210,7 @@ export class SenseVectors {
         let about: Float32Array | null = null;
         batch[s].sentence.tokens.forEach((t, k) => {
           if (!t.instance) return;
-          about ??= topicVector(m, ...topicSpan(batch[s], m.rows));
+          if (keepTopics) about ??= topicVector(m, ...topicSpan(batch[s], m.rows));
           const i = offset + k;
           for (const key of gold.get(t.instance) ?? []) {
             // a key missing from WordNet could never be a candidate
@@ -213,10 +219,8 @@ export class SenseVectors {
             const id = level === 'synset' ? sense.synset : key;
             let e = sums.get(id);
             if (!e) sums.set(id, (e = { v: new Float64Array(m.dim), topic: new Float64Array(m.dim), n: 0 }));
-            for (let d = 0; d < m.dim; d++) {
-              e.v[d] += m.data[i * m.dim + d];
-              e.topic[d] += about[d];
-            }
+            for (let d = 0; d < m.dim; d++) e.v[d] += m.data[i * m.dim + d];
+            if (about) for (let d = 0; d < m.dim; d++) e.topic[d] += about[d];
             e.n++;
             instances++;
           }
@@ -234,11 +238,11 @@ export class SenseVectors {
     if (sums.size === 0) throw new SmyslError('E_INPUT', 'no tagged instance with a gold key was found');
     const ids = [...sums.keys()];
     const data = new Float32Array(ids.length * dim);
-    const topicData = new Float32Array(ids.length * dim);
+    const topicData = keepTopics ? new Float32Array(ids.length * dim) : undefined;
     ids.forEach((id, r) => {
       const e = sums.get(id)!;
       data.set(unit(e.v), r * dim);
-      topicData.set(unit(e.topic), r * dim);
+      topicData?.set(unit(e.topic), r * dim);
     });
     return new SenseVectors(
       ids,
@@ -510,7 +514,7 @@ export async function evaluateWsd(
   if ((options.topicWeight ?? 0) !== 0 && !senses.topicData)
     throw new SmyslError(
       'E_USAGE',
-      'these sense vectors have no topic vectors (trained before they existed): retrain them or set the topic weight to 0',
+      'these sense vectors have no topic vectors: train them with topicVectors (wsd train --topic-vectors) or set the topic weight to 0',
     );
   const decidedBy: Record<Decision, number> = { vector: 0, gloss: 0, 'first-sense': 0 };
   let batch: SentenceInContext[] = [];

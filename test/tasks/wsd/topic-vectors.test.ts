@@ -57,7 +57,7 @@ test('training keeps per sense the mean context vector of the windows it was rea
     ['i2', ['bank%1:17:01::']],
   ]);
   // read alone: window 1 = money bank bank -> (1, 0, 2)/sqrt(5), window 2 = river bank -> (0, 1, 1)/sqrt(2)
-  const alone = await SenseVectors.train([first, second], gold, wn, wordEmbedder);
+  const alone = await SenseVectors.train([first, second], gold, wn, wordEmbedder, { topicVectors: true });
   const money = alone.ids.indexOf('bank%1:14:00::');
   const river = alone.ids.indexOf('bank%1:17:01::');
   const context = alone.topicData ?? new Float32Array(0);
@@ -70,10 +70,17 @@ test('training keeps per sense the mean context vector of the windows it was rea
     rounded([0, Math.SQRT1_2, Math.SQRT1_2]),
   );
   // with one sentence of context both windows are the whole document: (1, 1, 3)/sqrt(11)
-  const read = await SenseVectors.train([first, second], gold, wn, wordEmbedder, { context: 1 });
+  const read = await SenseVectors.train([first, second], gold, wn, wordEmbedder, {
+    context: 1,
+    topicVectors: true,
+  });
   const whole = rounded([1 / Math.sqrt(11), 1 / Math.sqrt(11), 3 / Math.sqrt(11)]);
   assert.deepEqual(rounded(read.topicData?.subarray(0, 3) ?? []), whole);
   assert.deepEqual(rounded(read.topicData?.subarray(3, 6) ?? []), whole);
+  // without the option: the same sense vectors and no topic vectors
+  const plain = await SenseVectors.train([first, second], gold, wn, wordEmbedder);
+  assert.equal(plain.topicData, undefined);
+  assert.deepEqual([...plain.data], [...alone.data]);
 
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-wsd-context-'));
   try {
