@@ -1,7 +1,7 @@
 /**
  * Scores weightings of the WSD terms on a test cache (wsd-cache.js, which keeps each instance's
- * sentence and window mean vectors) against a trained sense-vector file (`smysl wsd train --topic-vectors`, with
- * context vectors) and a gloss cache (wsd-gloss-cache.js): the token cosine, the gloss cosine,
+ * sentence and window mean vectors) against a sense-vector file with topic vectors (`smysl wsd
+ * train --topic-vectors`) and a gloss cache (wsd-gloss-cache.js): the token cosine, the gloss cosine,
  * the prior, and the context cosines (window or sentence mean against the sense's mean context
  * vector and against its gloss). Every weighting takes milliseconds once the cosines are in.
  *
