@@ -1,6 +1,17 @@
-import ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import { SmyslError } from '../../errors.js';
 import { ATTENTION_MASK, hiddenStateName, INPUT_IDS, LAST_HIDDEN_STATE, TOKEN_TYPE_IDS } from './graph.js';
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Promise<Ort> | undefined;
+/**
+ * onnxruntime's native library (~20 MB resident, ~0.1 s to load) is loaded when the first encoder
+ * is created, not by every command and program that imports smysl.
+ */
+function loadOrt(): Promise<Ort> {
+  ortModule ??= import('onnxruntime-node').then((m) => (m as { default?: Ort }).default ?? m);
+  return ortModule;
+}
 
 export interface EncoderSessionOptions {
   /** Intra-op threads for onnxruntime (default: all cores, as onnxruntime decides). */
@@ -21,7 +32,8 @@ export interface EncoderBatch {
  */
 export class EncoderSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly ort: Ort,
+    private readonly session: InferenceSession,
     readonly hiddenSize: number,
     readonly numLayers: number,
   ) {}
@@ -32,7 +44,8 @@ export class EncoderSession {
     numLayers: number,
     opts: EncoderSessionOptions = {},
   ) {
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
+    const ort = await loadOrt();
+    const sessionOptions: InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
       interOpNumThreads: 1,
@@ -43,7 +56,7 @@ export class EncoderSession {
         typeof model === 'string'
           ? await ort.InferenceSession.create(model, sessionOptions)
           : await ort.InferenceSession.create(model, sessionOptions);
-      return new EncoderSession(session, hiddenSize, numLayers);
+      return new EncoderSession(ort, session, hiddenSize, numLayers);
     } catch (e) {
       throw new SmyslError('E_MODEL', `onnxruntime cannot load the encoder: ${(e as Error).message}`, {
         cause: e,
@@ -62,6 +75,7 @@ export class EncoderSession {
    */
   async run(batch: EncoderBatch, lastLayers = 1): Promise<Float32Array[]> {
     const dims = [batch.rows, batch.length];
+    const ort = this.ort;
     const feeds = {
       [INPUT_IDS]: new ort.Tensor('int64', batch.ids, dims),
       [ATTENTION_MASK]: new ort.Tensor('int64', batch.mask, dims),
@@ -74,7 +88,7 @@ export class EncoderSession {
     }
     if (lastLayers > 1 && !this.hasAllHiddenStates)
       throw new SmyslError('E_MODEL', 'this encoder graph exposes only the last layer');
-    let out: ort.InferenceSession.OnnxValueMapType;
+    let out: InferenceSession.OnnxValueMapType;
     try {
       out = await this.session.run(feeds, names);
     } catch (e) {
