@@ -119,20 +119,13 @@ export class GlossVectors {
 /**
  * The topic vector of a passage: the unit mean of its words' vectors, i.e. the sentence embedding
  * a sentence model such as MiniLM is trained to produce. It says what the passage is about.
+ * Training and evaluation take it over the whole window read (the sentence and its neighbours).
  */
 export function topicVector(m: DenseMatrix, from = 0, to = m.rows): Float32Array {
   const sum = new Float64Array(m.dim);
   for (let r = from; r < to; r++) for (let d = 0; d < m.dim; d++) sum[d] += m.data[r * m.dim + d];
   return unit(sum);
 }
-
-/** The rows a sentence's topic vector is the mean of (see TOPIC_SPAN). */
-function topicSpan(s: SentenceInContext, rows: number): [number, number] {
-  return TOPIC_SPAN === 'window' ? [0, rows] : [s.offset, s.offset + s.sentence.tokens.length];
-}
-
-/** Topic vectors average the whole window read (the sentence and its neighbours). */
-const TOPIC_SPAN: 'window' | 'sentence' = 'window';
 
 function unit(v: Float64Array): Float32Array {
   let norm = 0;
@@ -210,7 +203,7 @@ export class SenseVectors {
         let about: Float32Array | null = null;
         batch[s].sentence.tokens.forEach((t, k) => {
           if (!t.instance) return;
-          if (keepTopics) about ??= topicVector(m, ...topicSpan(batch[s], m.rows));
+          if (keepTopics) about ??= topicVector(m);
           const i = offset + k;
           for (const key of gold.get(t.instance) ?? []) {
             // a key missing from WordNet could never be a candidate
@@ -534,11 +527,8 @@ export async function evaluateWsd(
     for (const store of new Set([scoring.glosses, scoring.topicGlosses])) await store?.ensure(candidates);
     batch.forEach((inContext, si) => {
       const { sentence, offset } = inContext;
-      const about = topicVector(vectors[si], ...topicSpan(inContext, vectors[si].rows));
-      const aboutForGlosses =
-        topicVectors === vectors
-          ? about
-          : topicVector(topicVectors[si], ...topicSpan(inContext, topicVectors[si].rows));
+      const about = topicVector(vectors[si]);
+      const aboutForGlosses = topicVectors === vectors ? about : topicVector(topicVectors[si]);
       sentence.tokens.forEach((t, k) => {
         if (!t.instance) return;
         const keys = gold.get(t.instance) ?? [];
