@@ -1,41 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { WsdSentence } from '../../../src/tasks/wsd/raganato.js';
 import { WordNet } from '../../../src/tasks/wsd/wordnet.js';
 import {
   chooseSense,
   GlossVectors,
   glossWords,
   SenseVectors,
-  type TokenEmbedder,
   withContext,
 } from '../../../src/tasks/wsd/wsd.js';
-import type { DenseMatrix } from '../../../src/vectors/types.js';
-
-const fixtures = fileURLToPath(new URL('../../../../test/fixtures/wsd/', import.meta.url));
-
-/** Every token's vector says whether "money" or "river" occurs among the tokens it was given with. */
-const contextEmbedder: TokenEmbedder = async (sentences) =>
-  sentences.map((tokens): DenseMatrix => {
-    const money = tokens.includes('money') ? 1 : 0;
-    const river = tokens.includes('river') ? 1 : 0;
-    const data = new Float32Array(tokens.length * 3);
-    tokens.forEach((_, i) => data.set([money, river, 0.1], i * 3));
-    return { rows: tokens.length, dim: 3, data };
-  });
-
-const sentence = (id: string, ...words: string[]): WsdSentence => ({
-  id,
-  tokens: words.map((text) => ({ text, lemma: text, pos: 'NOUN' })),
-});
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
+import { collect, contextEmbedder, fixtures, sentence } from './helpers.js';
 
 test('withContext adds neighbouring sentences of the same document only', async () => {
   const doc = [

@@ -3,8 +3,6 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { WsdSentence } from '../../../src/tasks/wsd/raganato.js';
 import { WordNet } from '../../../src/tasks/wsd/wordnet.js';
 import {
   chooseSense,
@@ -15,8 +13,7 @@ import {
   topicVector,
 } from '../../../src/tasks/wsd/wsd.js';
 import type { DenseMatrix } from '../../../src/vectors/types.js';
-
-const fixtures = fileURLToPath(new URL('../../../../test/fixtures/wsd/', import.meta.url));
+import { fixtures, sentence } from './helpers.js';
 
 /** Each word has its own vector: "money" (1, 0, 0), "river" (0, 1, 0), anything else (0, 0, 1). */
 const wordEmbedder: TokenEmbedder = async (sentences) =>
@@ -27,11 +24,6 @@ const wordEmbedder: TokenEmbedder = async (sentences) =>
     });
     return { rows: tokens.length, dim: 3, data };
   });
-
-const sentence = (id: string, ...words: string[]): WsdSentence => ({
-  id,
-  tokens: words.map((text) => ({ text, lemma: text, pos: 'NOUN' })),
-});
 
 const rounded = (v: ArrayLike<number>) => Array.from(v, (x) => Number(x.toFixed(5)));
 

@@ -7,26 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../../src/tasks/wsd/raganato.js';
 import { WordNet } from '../../../src/tasks/wsd/wordnet.js';
 import { evaluateWsd, SenseVectors, type TokenEmbedder } from '../../../src/tasks/wsd/wsd.js';
-import type { DenseMatrix } from '../../../src/vectors/types.js';
+import { collect, contextEmbedder, fixtures } from './helpers.js';
 
-const fixtures = fileURLToPath(new URL('../../../../test/fixtures/wsd/', import.meta.url));
 const shared = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
-
-/** A toy contextual embedder: a token's vector says whether "money" or "river" is in its sentence. */
-const contextEmbedder: TokenEmbedder = async (sentences) =>
-  sentences.map((tokens): DenseMatrix => {
-    const money = tokens.includes('money') ? 1 : 0;
-    const river = tokens.includes('river') ? 1 : 0;
-    const data = new Float32Array(tokens.length * 3);
-    tokens.forEach((_, i) => data.set([money, river, 0.1], i * 3));
-    return { rows: tokens.length, dim: 3, data };
-  });
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 test('Raganato reader: sentences, instances, XML entities, gold keys', async () => {
   const { xml, keys } = await findRaganatoFiles(path.join(fixtures, 'corpus'));
