@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { goldenSentences, trainingCases, vectorsHash } from '../../golden/kernels/training-cases.js';
 
@@ -20,4 +23,26 @@ test('word2vec and fastText training give the golden vectors bit for bit on ever
     assert.deepEqual(Array.from(v.subarray(0, 4)), want.first, c.name);
     assert.equal(vectorsHash(v), want.sha256, c.name);
   }
+});
+
+test('without WebAssembly, training warns once and falls back to the JavaScript loops', () => {
+  // --jitless removes WebAssembly altogether: the default (SIMD) settings must then give exactly
+  // the vectors of the explicit no-SIMD run.
+  const script = `
+    const { trainWord2Vec } = await import(${JSON.stringify(new URL('../../../src/embed/static/index.js', import.meta.url).href)});
+    const { goldenSentences, vectorsHash } = await import(${JSON.stringify(new URL('../../golden/kernels/training-cases.js', import.meta.url).href)});
+    const r = await trainWord2Vec(goldenSentences(), { minCount: 1, epochs: 2, threads: 1, seed: 7, sample: 1e-2, window: 4, architecture: 'skipgram', dim: 20 });
+    console.log(vectorsHash(r.vectors));`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smysl-jitless-'));
+  const file = path.join(dir, 'train.mjs');
+  writeFileSync(file, script);
+  const r = spawnSync(process.execPath, ['--jitless', file], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), golden['skipgram no SIMD dim 20'].sha256);
+  assert.match(
+    r.stderr,
+    /WebAssembly SIMD kernels unavailable \(this JavaScript engine has no WebAssembly\)/,
+  );
+  assert.equal(r.stderr.match(/kernels unavailable/g)?.length, 1, r.stderr);
 });
