@@ -5,7 +5,16 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import wabt from 'wabt';
+
+let wabt;
+try {
+  wabt = (await import('wabt')).default;
+} catch {
+  console.error(
+    'build-wasm: the devDependency `wabt` is not installed; run `npm install` (or `npm ci`) to assemble the WebAssembly kernels',
+  );
+  process.exit(1);
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const features = { simd: true, threads: true };
