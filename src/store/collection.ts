@@ -161,6 +161,8 @@ export class Collection {
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
   private lexicalCache?: { key: string; index: LexicalChunkIndex };
+  /** Vectors a writer re-made when it opened (they were missing or damaged). */
+  private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
 
   private constructor(
@@ -262,10 +264,11 @@ export class Collection {
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
           : new Pipeline();
       const c = new Collection(store, embedder, postprocess, opts.onWarning ?? (() => {}));
-      // a writer re-embeds vectors lost to damage (a truncated vectors file) before anything else
-      if (!store.readonly && store instanceof EmbeddedStore && store.missingVectorRows().length > 0) {
-        const n = await c.reembedMissing(store);
-        c.onWarning(`re-embedded ${n} vectors missing from ${dir}`);
+      // a writer re-embeds vectors lost to damage (a truncated or changed vectors file) first
+      if (!store.readonly && store instanceof EmbeddedStore) {
+        c.reembeddedOnOpen = await c.reembedDamaged(store);
+        if (c.reembeddedOnOpen > 0)
+          c.onWarning(`re-embedded ${c.reembeddedOnOpen} missing or damaged vector(s) of ${dir}`);
       }
       return c;
     } catch (e) {
@@ -303,7 +306,7 @@ export class Collection {
           'E_COLLECTION',
           `the database of ${dir} is damaged (${integrity}); restore it from a backup or index into a new collection`,
         );
-      const vectorsReembedded = await c.reembedMissing(store);
+      const vectorsReembedded = c.reembeddedOnOpen + (await c.reembedDamaged(store));
       await store.rebuildIndex();
       c.lexicalCache = undefined;
       await c.saveLexicalIndex(true);
@@ -319,9 +322,9 @@ export class Collection {
     }
   }
 
-  /** Re-embeds the chunks whose vectors are missing from the vectors file; returns how many. */
-  private async reembedMissing(store: EmbeddedStore): Promise<number> {
-    const rows = store.missingVectorRows();
+  /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
+  private async reembedDamaged(store: EmbeddedStore): Promise<number> {
+    const rows = store.damagedVectorRows();
     if (rows.length === 0) return 0;
     const chunks = await store.chunks(rows);
     const docs = await store.documents([...new Set([...chunks.values()].map((c) => c.doc))]);
