@@ -1,19 +1,19 @@
 import { type Command, Option } from 'commander';
 import { ensureEncoderFile, importModel, listModels } from '../../embed/transformer/index.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 
 export function register(program: Command): void {
   const model = program
     .command('model')
     .description('transformer encoder models: import a local checkpoint, list');
-  model
+  const imp = model
     .command('import')
     .description(
       'import a local BERT-family checkpoint (config.json + *.safetensors + tokenizer.json or vocab.txt)',
     )
     .argument('<dir>', 'checkpoint directory')
-    .requiredOption('--name <name>', 'name to use with --model')
+    .requiredOption('--name <name>', 'name to use with --embedder')
     .addOption(
       new Option('--pooling <kind>', 'default sentence pooling')
         .choices(['mean', 'cls', 'max'])
@@ -27,43 +27,38 @@ export function register(program: Command): void {
       parseIntOption('--max-length', 3),
       512,
     )
-    .option('--force', 'replace an existing model of that name', false)
-    .option('--json', 'machine-readable output', false)
-    .option('--quiet', 'no build message', false)
-    .action(
-      async (
-        dir: string,
-        o: {
-          name: string;
-          pooling: 'mean' | 'cls' | 'max';
-          normalize: boolean;
-          maxLength: number;
-          force: boolean;
-          json: boolean;
-          quiet: boolean;
-        },
-      ) => {
-        const source = await importModel(dir, o);
-        const built = await ensureEncoderFile(source, 'fp32', o.quiet ? () => {} : undefined);
-        const info = {
-          name: source.name,
-          dir: source.dir,
-          onnx: built.file,
-          hiddenSize: built.config.hiddenSize,
-          layers: built.config.numHiddenLayers,
-        };
-        if (o.json) printJson(info);
-        else
-          process.stdout.write(
-            `imported "${info.name}" (${info.layers} layers, ${info.hiddenSize}-d) into ${info.dir}\n`,
-          );
+    .option('--force', 'replace an existing model of that name', false);
+  addOutputFlags(imp).action(
+    async (
+      dir: string,
+      o: {
+        name: string;
+        pooling: 'mean' | 'cls' | 'max';
+        normalize: boolean;
+        maxLength: number;
+        force: boolean;
+        json: boolean;
+        quiet: boolean;
       },
-    );
-  model
-    .command('list')
-    .description('list the built-in and imported models')
-    .option('--json', 'machine-readable output', false)
-    .action(async (o: { json: boolean }) => {
+    ) => {
+      const source = await importModel(dir, o);
+      const built = await ensureEncoderFile(source, 'fp32', o.quiet ? () => {} : undefined);
+      const info = {
+        name: source.name,
+        dir: source.dir,
+        onnx: built.file,
+        hiddenSize: built.config.hiddenSize,
+        layers: built.config.numHiddenLayers,
+      };
+      if (o.json) printJson(info);
+      else
+        process.stdout.write(
+          `imported "${info.name}" (${info.layers} layers, ${info.hiddenSize}-d) into ${info.dir}\n`,
+        );
+    },
+  );
+  addOutputFlags(model.command('list').description('list the built-in and imported models')).action(
+    async (o: { json: boolean }) => {
       const models = await listModels();
       if (o.json) return printJson(models);
       process.stdout.write(
@@ -80,5 +75,6 @@ export function register(program: Command): void {
           ]),
         )}\n`,
       );
-    });
+    },
+  );
 }

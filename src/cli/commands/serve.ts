@@ -6,7 +6,7 @@ import { SmyslError } from '../../errors.js';
 import { LibraryExplorer, StoreCollections, transformerModel } from '../../server/backends.js';
 import { startServer } from '../../server/serve.js';
 import { mountWebUi } from '../../server/web.js';
-import { collect, parseIntOption } from '../options.js';
+import { addOutputFlags, collect, embedderOption, parseIntOption } from '../options.js';
 
 /** `name=file`, or `wink` (the pretrained English set) on its own. */
 export function parseVectorSets(specs: string[]): Record<string, string> {
@@ -24,7 +24,7 @@ export function parseVectorSets(specs: string[]): Record<string, string> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description(
       'HTTP service: OpenAI-compatible /v1/embeddings, collection search and upserts, and the web UI',
@@ -38,7 +38,12 @@ export function register(program: Command): void {
       [],
     )
     .option('--dir <dir>', 'directory holding the collections', '.smysl')
-    .option('--model <name>', 'embedding model for /v1/embeddings and contextual vectors', 'minilm')
+    .addOption(
+      embedderOption(
+        'transformer model for /v1/embeddings and contextual vectors (minilm, an imported name)',
+        'minilm',
+      ),
+    )
     .option(
       '--vectors <name=file>',
       'word vectors for the explorer (repeatable; "wink" for the pretrained set)',
@@ -46,9 +51,9 @@ export function register(program: Command): void {
       [],
     )
     .option('--api-key-file <file>', 'require "Authorization: Bearer <key>" with the key in this file')
-    .option('--no-web', 'do not serve the web UI at /')
-    .option('--quiet', 'no startup message', false)
-    .action(async (o) => {
+    .option('--no-web', 'do not serve the web UI at /');
+  addOutputFlags(cmd, 'print {url, embedder, collections} as one JSON line once listening').action(
+    async (o) => {
       let apiKey: string | undefined;
       if (o.apiKeyFile) {
         try {
@@ -61,7 +66,7 @@ export function register(program: Command): void {
       const vectorSets = parseVectorSets(o.vectors);
       let transformer: Promise<TransformerEmbedder> | undefined;
       const getTransformer = () => {
-        transformer ??= TransformerEmbedder.create({ model: o.model });
+        transformer ??= TransformerEmbedder.create({ model: o.embedder });
         transformer.catch(() => {
           transformer = undefined;
         });
@@ -78,16 +83,20 @@ export function register(program: Command): void {
       const server = await startServer({
         host: o.host,
         port: o.port,
-        models: { [o.model]: async () => transformerModel(o.model, await getTransformer()) },
+        models: { [o.embedder]: async () => transformerModel(o.embedder, await getTransformer()) },
         collections,
         explorer,
         apiKey,
         mount: o.web ? mountWebUi : undefined,
       });
-      if (!o.quiet) {
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ url: server.url, embedder: o.embedder, collections: collections.names() })}\n`,
+        );
+      else if (!o.quiet) {
         const names = collections.names();
         process.stderr.write(
-          `smysl serve: listening on ${server.url} (model ${o.model}; collections: ${names.join(', ') || 'none'}` +
+          `smysl serve: listening on ${server.url} (embedder ${o.embedder}; collections: ${names.join(', ') || 'none'}` +
             `${apiKey ? '; API key required' : ''}${o.web ? `; web UI at ${server.url}/` : ''})\n`,
         );
       }
@@ -107,5 +116,6 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-    });
+    },
+  );
 }

@@ -84,7 +84,7 @@ test('smysl train reads JSONL, CSV and directory corpora (format from the path)'
       [books, ['--ext', '.txt']],
     ] as const) {
       const out = path.join(dir, `${path.basename(file)}.vec`);
-      const code = await run(['train', 'word2vec', '--corpus', file, '--out', out, ...extra, ...cliFlags]);
+      const code = await run(['train', 'word2vec', file, '--out', out, ...extra, ...cliFlags]);
       assert.equal(code, 0, file);
       const lines = (await fsp.readFile(out, 'utf8')).trimEnd().split('\n');
       // 18 distinct words, lower-cased from the upper-case JSONL text
@@ -131,7 +131,7 @@ test('bad corpus lines are reported with file:line; --strict stops with exit cod
       (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${jsonl}:3: `),
     );
     const out = path.join(dir, 'v.vec');
-    assert.equal(await run(['train', 'glove', '--corpus', jsonl, '--out', out, '--strict', ...cliFlags]), 2);
+    assert.equal(await run(['train', 'glove', jsonl, '--out', out, '--strict', ...cliFlags]), 2);
     // a pre-tokenized file with a line that is not UTF-8
     const pre = path.join(dir, 'bad.txt');
     await fsp.writeFile(pre, Buffer.concat([Buffer.from('a b c\nd e\n'), Buffer.from([0x66, 0xff, 0x0a])]));
@@ -142,10 +142,7 @@ test('bad corpus lines are reported with file:line; --strict stops with exit cod
       },
       (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${pre}:3: `),
     );
-    assert.equal(
-      await run(['train', 'word2vec', '--corpus', pre, '--pretokenized', '--format', 'csv', '--out', out]),
-      2,
-    );
+    assert.equal(await run(['train', 'word2vec', pre, '--pretokenized', '--format', 'csv', '--out', out]), 2);
   });
 });
 
