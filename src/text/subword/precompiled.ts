@@ -6,6 +6,15 @@ const decoder = new TextDecoder();
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
+ * Characters that can join the one before or after into one grapheme cluster (UAX #29: CR LF,
+ * Extend, ZWJ, SpacingMark, Prepend, Hangul jamo and syllables, regional indicators, emoji
+ * modifiers and tags). A text without any has one cluster per code point, which is what lets
+ * most text skip Intl.Segmenter (it costs more than the whole rest of the normalizer).
+ */
+const CLUSTERING =
+  /\u200c|\u200d|[\r\p{M}\p{Grapheme_Extend}\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u0d4e\u0e33\u0eb3\u1100-\u11ff\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff\u{110bd}\u{110cd}\u{111c2}\u{111c3}\u{1f1e6}-\u{1f1ff}\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]/u;
+
+/**
  * SentencePiece's compiled normalization rules (`precompiled_charsmap` in tokenizer.json: nmt_nfkc
  * for XLM-RoBERTa, mT5, …), applied as Hugging Face tokenizers applies them.
  *
@@ -21,6 +30,9 @@ export class PrecompiledNormalizer implements Normalizer {
   private readonly trie: Uint32Array;
   private readonly normalized: Uint8Array;
   private readonly cache = new Map<string, string | null>();
+  /** Per BMP code point: 0 not looked up yet, 1 no rule, k + 2 = replacements[k]. */
+  private readonly bmp = new Int32Array(65536);
+  private readonly replacements: string[] = [];
 
   constructor(readonly charsmap: string) {
     // atob rather than Buffer: the text stage also runs in browsers.
@@ -67,8 +79,24 @@ export class PrecompiledNormalizer implements Normalizer {
     return result;
   }
 
+  /** transform() of one BMP code point, through a table (most lookups are these). */
+  private transformBmp(code: number): string | null {
+    let slot = this.bmp[code];
+    if (slot === 0) {
+      const out = this.transform(String.fromCharCode(code));
+      if (out === null) slot = 1;
+      else {
+        this.replacements.push(out);
+        slot = this.replacements.length + 1;
+      }
+      this.bmp[code] = slot;
+    }
+    return slot === 1 ? null : this.replacements[slot - 2];
+  }
+
   normalize(input: AlignedString): AlignedString {
     const text = input.text;
+    if (!CLUSTERING.test(text)) return this.normalizeCodePoints(input);
     const starts: number[] = [];
     const ends: number[] = [];
     const parts: string[] = [];
@@ -109,6 +137,47 @@ export class PrecompiledNormalizer implements Normalizer {
       }
     }
     return changed ? new AlignedString(parts.join(''), starts, ends) : input;
+  }
+
+  /** normalize() for a text whose every code point is its own grapheme cluster. */
+  private normalizeCodePoints(input: AlignedString): AlignedString {
+    const text = input.text;
+    let starts: number[] | undefined;
+    let ends: number[] | undefined;
+    let parts: string[] | undefined;
+    let copied = 0;
+    for (let i = 0; i < text.length; ) {
+      const code = text.charCodeAt(i);
+      const astral = code >= 0xd800 && code <= 0xdbff && i + 1 < text.length;
+      const width = astral ? 2 : 1;
+      const out = astral ? this.transform(text.slice(i, i + 2)) : this.transformBmp(code);
+      if (out !== null) {
+        // First change: start the output with everything before it.
+        if (!parts || !starts || !ends) {
+          parts = [];
+          starts = [];
+          ends = [];
+        }
+        parts.push(text.slice(copied, i), out);
+        for (let k = copied; k < i; k++) {
+          starts.push(input.starts[k]);
+          ends.push(input.ends[k]);
+        }
+        for (let k = 0; k < out.length; k++) {
+          starts.push(input.starts[i]);
+          ends.push(input.ends[i + width - 1]);
+        }
+        copied = i + width;
+      }
+      i += width;
+    }
+    if (!parts || !starts || !ends) return input;
+    parts.push(text.slice(copied));
+    for (let k = copied; k < text.length; k++) {
+      starts.push(input.starts[k]);
+      ends.push(input.ends[k]);
+    }
+    return new AlignedString(parts.join(''), starts, ends);
   }
 
   toJSON() {
