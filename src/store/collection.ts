@@ -84,6 +84,11 @@ export interface CreateCollectionOptions {
 export interface OpenCollectionOptions {
   /** When given, must be the embedder the collection was built with (compared by name). */
   embedder?: Embedder;
+  /**
+   * Used instead of loading the collection's own embedder: an instance loaded from an identical
+   * embedder manifest (a server shares one model between collections); its name must match.
+   */
+  sharedEmbedder?: Embedder;
   /** Overrides the stored search expansion for this session. */
   expansionSearch?: number;
   /** Read-only sessions never write index files on close. */
@@ -293,13 +298,14 @@ export class Collection {
           location: { source: manifestFile },
         },
       );
-    if (opts.embedder && opts.embedder.name !== manifest.embedder.name)
+    const given = opts.sharedEmbedder ?? opts.embedder;
+    if (given && given.name !== manifest.embedder.name)
       throw new SmyslError(
         'E_COLLECTION',
         `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name} (method ${manifest.embedder.method}); ` +
-          `it cannot be searched or extended with ${opts.embedder.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
+          `it cannot be searched or extended with ${given.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
       );
-    const embedder = await loadEmbedder(path.join(dir, 'embedder'));
+    const embedder = opts.sharedEmbedder ?? (await loadEmbedder(path.join(dir, 'embedder')));
     const postprocess =
       manifest.postprocess.length > 0 ? await Pipeline.load(path.join(dir, 'postprocess')) : new Pipeline();
     if (!opts.readonly) acquireWriterLock(dir);
