@@ -146,7 +146,7 @@ test('bad corpus lines are reported with file:line; --strict stops with exit cod
   });
 });
 
-test('GloVe spills sorted runs past maxPairs and merges them to the exact in-memory totals', async () => {
+test('GloVe spills sorted runs past maxPairs and merges them to the exact in-memory totals', async (t) => {
   const { cooccurrenceList, trainGlove } = await import('../../../src/embed/static/index.js');
   let s = 3;
   const ids: Int32Array[] = [];
@@ -186,6 +186,15 @@ test('GloVe spills sorted runs past maxPairs and merges them to the exact in-mem
   }
   const corpus = sentences.slice(0, 120);
   const opts = { dim: 6, minCount: 1, epochs: 3, threads: 1, seed: 9, window: 4 };
+  // a private temporary directory: other test runs on the machine spill into the shared one
+  const sharedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-glove-test-'));
+  t.after(async () => {
+    const mine = process.env.TMPDIR as string;
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    await fsp.rm(mine, { recursive: true, force: true });
+  });
   const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
   const a = await trainGlove(corpus, opts);
   const b = await trainGlove(corpus, { ...opts, maxPairs: 20 });
