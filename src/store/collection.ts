@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
-import type { Embedder } from '../embed/types.js';
+import { type Embedder, embedFor } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import { reciprocalRankFusion } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
@@ -337,9 +337,12 @@ export class Collection {
     return rows.length;
   }
 
-  /** Embeds texts exactly as the collection's documents were: embedder, post-processing, L2. */
-  async embed(texts: string[]): Promise<DenseMatrix> {
-    const raw = (await this.embedder.embed(texts)) as DenseMatrix;
+  /**
+   * Embeds texts exactly as the collection's documents (role 'document', the default) or queries
+   * (role 'query': a model's query prompt, e.g. e5's "query: ") are: embedder, post-processing, L2.
+   */
+  async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
+    const raw = (await embedFor(this.embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
       processed === raw
@@ -527,7 +530,7 @@ export class Collection {
       const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
       return this.describe(hits, opts.details ?? true);
     }
-    const vector = (await this.embed([query])).data;
+    const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
     const dense = await this.store.searchDense(vector, depth, allowed);
