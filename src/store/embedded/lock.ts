@@ -34,7 +34,8 @@ export class WriterLock {
       db.exec('BEGIN EXCLUSIVE');
     } catch (e) {
       db.close();
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      const code = (e as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') && code !== 'SQLITE_LOCKED') throw e;
       const holder = readHolder(dir);
       const who =
         holder === undefined
