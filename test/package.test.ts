@@ -33,13 +33,7 @@ test('npm pack: LICENSE and README in, no source maps, tests or sources; every e
   assert.equal(r.status, 0, r.stderr);
   const [packed] = JSON.parse(r.stdout) as { files: { path: string }[]; size: number }[];
   const files = new Set(packed.files.map((f) => f.path));
-  for (const f of [
-    'LICENSE',
-    'README.md',
-    'package.json',
-    'dist/src/cli/main.js',
-    'examples/README.md',
-  ])
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/cli/main.js', 'examples/README.md'])
     assert.ok(files.has(f), `${f} not packed`);
   for (const f of files) {
     assert.ok(!f.endsWith('.map'), `${f}: a source map pointing at sources that are not shipped`);
