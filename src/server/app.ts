@@ -30,7 +30,15 @@ export interface SearchHit {
   score: number;
   title?: string;
   snippet?: string;
+  /** Words of the snippet the query matches under the collection's analyzer: [start, end) offsets. */
+  highlights?: { start: number; end: number }[];
   meta?: Record<string, unknown>;
+}
+
+/** Contextual vectors of a word, and the sentences that were left out (no form of the word in them). */
+export interface ContextResult {
+  points: MapPoint[];
+  skipped: { sentence: number; text: string }[];
 }
 
 /** What the collection routes need from the store; collections are addressed by name only. */
@@ -69,7 +77,7 @@ export interface ExplorerBackend {
     c: string;
     k: number;
   }): Promise<{ word: string; score: number }[]>;
-  context(request: { word: string; sentences: string[] }): Promise<MapPoint[]>;
+  context(request: { word: string; sentences: string[] }): Promise<ContextResult>;
 }
 
 export interface ServerLimits {
@@ -398,7 +406,7 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
   explore('map', s.map, async (e, req) => ({ points: await e.map(req) }));
   explore('similar', s.similar, async (e, req) => ({ data: await e.similar(req) }));
   explore('analogy', s.analogy, async (e, req) => ({ data: await e.analogy(req) }));
-  explore('context', s.context, async (e, req) => ({ points: await e.context(req) }));
+  explore('context', s.context, (e, req) => e.context(req));
 
   options.mount?.(app);
 

@@ -19,6 +19,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
+import type { Highlighter } from '../embed/sparse/highlight.js';
 import type { Embedder } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import { ExactIndex } from '../index/exact.js';
@@ -34,7 +35,14 @@ import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { IdTable } from './id-table.js';
-import { type ChunkText, LexicalChunkIndex, type LexicalMethod } from './lexical.js';
+import {
+  type ChunkText,
+  DEFAULT_LEXICAL_ANALYZER,
+  type LexicalAnalyzer,
+  LexicalChunkIndex,
+  type LexicalMethod,
+  lexicalHighlighter,
+} from './lexical.js';
 
 export const COLLECTION_FORMAT = 1;
 
@@ -64,6 +72,8 @@ export interface CollectionManifest {
   created: string;
   /** Lexical weighting of the built-in sparse search (default bm25). */
   lexical?: LexicalMethod;
+  /** Word forms of the lexical index: Snowball stems or lemmas (absent: snowball, as before lemmas). */
+  lexicalAnalyzer?: LexicalAnalyzer;
   /** Search method when none is asked for (default hybrid). */
   defaultMethod?: SearchMethod;
 }
@@ -78,6 +88,8 @@ export interface CreateCollectionOptions {
   index?: Partial<IndexSettings>;
   chunking?: ChunkOptions;
   lexical?: LexicalMethod;
+  /** Default: lemmas (see DEFAULT_LEXICAL_ANALYZER). */
+  lexicalAnalyzer?: LexicalAnalyzer;
   defaultMethod?: SearchMethod;
 }
 
@@ -268,6 +280,7 @@ export class Collection {
       },
       created: new Date().toISOString(),
       lexical: opts.lexical ?? 'bm25',
+      lexicalAnalyzer: opts.lexicalAnalyzer ?? DEFAULT_LEXICAL_ANALYZER,
       defaultMethod: opts.defaultMethod ?? 'hybrid',
     };
     acquireWriterLock(dir);
@@ -831,7 +844,19 @@ export class Collection {
   }
 
   private lexicalKey(): string {
-    return `${this.generation}:${this.committedRows}:${this.deletes}:${this.manifest.lexical ?? 'bm25'}`;
+    // collections with Snowball stems keep the key they had before lemmas existed
+    const words = this.lexicalAnalyzer === 'snowball' ? '' : `:${this.lexicalAnalyzer}`;
+    return `${this.generation}:${this.committedRows}:${this.deletes}:${this.manifest.lexical ?? 'bm25'}${words}`;
+  }
+
+  /** How the lexical index matches word forms (collections made before lemmas: snowball). */
+  get lexicalAnalyzer(): LexicalAnalyzer {
+    return this.manifest.lexicalAnalyzer ?? 'snowball';
+  }
+
+  /** Marks query words in texts as this collection's lexical index matches them. */
+  highlighter(): Highlighter {
+    return lexicalHighlighter(this.lexicalAnalyzer);
   }
 
   /**
@@ -843,7 +868,7 @@ export class Collection {
     if (this.lexicalCache?.key === key) return this.lexicalCache.index;
     const index =
       (await LexicalChunkIndex.load(path.join(this.dir, LEXICAL_DIR), key)) ??
-      LexicalChunkIndex.build(this.liveChunks(), this.manifest.lexical ?? 'bm25');
+      LexicalChunkIndex.build(this.liveChunks(), this.manifest.lexical ?? 'bm25', this.lexicalAnalyzer);
     this.lexicalCache = { key, index };
     return index;
   }

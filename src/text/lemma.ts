@@ -81,14 +81,7 @@ function loadMorph(): AzModule['Morph'] {
 }
 
 /** Parsers of az that look words up in the dictionary (incl. initials and hyphenated words). */
-const KNOWN = new Set([
-  'Dictionary',
-  'AbbrName',
-  'AbbrPatronymic',
-  'HyphenParticle',
-  'HyphenAdverb',
-  'HyphenWords',
-]);
+const KNOWN = new Set(['Dictionary', 'AbbrName', 'AbbrPatronymic', 'HyphenParticle', 'HyphenAdverb']);
 const CYRILLIC = /[\u0400-\u04FF]/;
 const YO = /ё/g;
 
@@ -110,9 +103,22 @@ export function lemmas(word: string): readonly string[] {
     const seen: string[] = [];
     for (const p of parses) {
       if (!KNOWN.has(p.parser ?? '')) continue;
-      const lemma = p.normalize().word.toLowerCase().replace(YO, 'е');
-      if (!seen.includes(lemma)) seen.push(lemma);
+      let lemma: string | undefined;
+      try {
+        lemma = p.normalize().word?.toLowerCase().replace(YO, 'е');
+      } catch {
+        // az cannot normalise some parses; the reading is dropped, not the word
+      }
+      if (lemma && !seen.includes(lemma)) seen.push(lemma);
     }
+    if (seen.length === 0 && word.includes('-'))
+      // a compound az does not know (девочки-подростка): each part's most likely lemma
+      seen.push(
+        word
+          .split('-')
+          .map((part) => (part === '' ? part : lemmas(part)[0]))
+          .join('-'),
+      );
     out = seen.length > 0 ? seen : [stem(word.replace(YO, 'е'), 'ru')];
   }
   if (cache.size > 1_000_000) cache.clear();

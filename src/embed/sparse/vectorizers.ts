@@ -152,6 +152,11 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
     return this.terms !== null && this.hasStatistics();
   }
 
+  /** How this vectorizer turns text into terms (as saved in its manifest). */
+  get analyzerSettings(): AnalyzerConfig {
+    return this.common.analyzer;
+  }
+
   /** The terms a text is analyzed into (query-time analysis equals fit-time analysis). */
   analyzeText(text: string): string[] {
     return this.analyze(text);
