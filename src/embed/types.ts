@@ -17,5 +17,24 @@ export interface Embedder<V = DenseMatrix | SparseMatrix> {
   save(dir: string): Promise<void>;
 }
 
+/**
+ * What an encoder that reads a bounded number of its own tokens tells a chunker (transformers:
+ * word pieces), so that chunks are measured in what the encoder actually reads.
+ */
+export interface TokenCounter {
+  /** Tokens of a text as the encoder splits it, without special tokens ([CLS], [SEP]). */
+  countTokens(text: string): number;
+  /** The most tokens of one text the encoder reads (special tokens excluded); the rest is cut. */
+  readonly maxTextTokens: number;
+}
+
+/** The embedder's token counter, when it has one. */
+export function tokenCounterOf(embedder: object): TokenCounter | null {
+  const e = embedder as Partial<TokenCounter>;
+  return typeof e.countTokens === 'function' && typeof e.maxTextTokens === 'number'
+    ? (e as TokenCounter)
+    : null;
+}
+
 export type DenseEmbedder = Embedder<DenseMatrix> & { readonly kind: 'dense'; readonly dim: number };
 export type SparseEmbedder = Embedder<SparseMatrix> & { readonly kind: 'sparse' };

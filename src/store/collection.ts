@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
-import type { Embedder } from '../embed/types.js';
+import { type Embedder, type TokenCounter, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import { ExactIndex } from '../index/exact.js';
 import { reciprocalRankFusion } from '../index/fusion.js';
@@ -68,7 +68,7 @@ export interface CollectionManifest {
   postprocess: { kind: string; settings: unknown }[];
   metric: 'cosine';
   index: IndexSettings;
-  chunking: Required<ChunkOptions>;
+  chunking: ChunkOptions & { maxTokens: number; overlapTokens: number };
   created: string;
   /** Lexical weighting of the built-in sparse search (default bm25). */
   lexical?: LexicalMethod;
@@ -277,6 +277,8 @@ export class Collection {
       chunking: {
         maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
         overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
+        // encoders that count their pieces get chunks measured in them (never cut by the encoder)
+        unit: opts.chunking?.unit ?? (tokenCounterOf(embedder) ? 'encoder' : 'words'),
       },
       created: new Date().toISOString(),
       lexical: opts.lexical ?? 'bm25',
@@ -554,7 +556,7 @@ export class Collection {
         summary.unchanged++;
         continue;
       }
-      const spans = chunkText(doc.text, this.manifest.chunking);
+      const spans = chunkText(doc.text, this.chunkOptions());
       const title = titleOf(doc);
       for (const s of spans) {
         const body = doc.text.slice(s.start, s.end);
@@ -841,6 +843,22 @@ export class Collection {
         meta: JSON.parse(d.meta!),
       };
     });
+  }
+
+  private chunkOptions_?: Parameters<typeof chunkText>[1];
+  /** The manifest's chunking with the encoder's counter: a chunk never exceeds what it reads. */
+  private chunkOptions(): Parameters<typeof chunkText>[1] {
+    if (this.chunkOptions_) return this.chunkOptions_;
+    const c = this.manifest.chunking;
+    const counter: TokenCounter | null = c.unit === 'encoder' ? tokenCounterOf(this.embedder) : null;
+    this.chunkOptions_ = counter
+      ? {
+          ...c,
+          maxTokens: Math.min(c.maxTokens, counter.maxTextTokens),
+          countTokens: (t) => counter.countTokens(t),
+        }
+      : c;
+    return this.chunkOptions_;
   }
 
   private lexicalKey(): string {
