@@ -7,7 +7,7 @@
  * scored >= 4 as query -> relevant; corpus: every second sentence of dev and train), the judged
  * Russian fixture (test/fixtures/retrieval-ru) and the Russian queries over examples/corpus.
  *
- *   node dist/bench/fusion.js [--embedder minilm] [--sets cranfield,cisi,...] [--depth 50]
+ *   node dist/bench/fusion.js [--embedder minilm] [--sets cranfield,cisi,...] [--depth 50] [--dump]
  *
  * Dense vectors are cached under the OS temp dir (keyed by embedder and texts): a re-run only
  * embeds what changed. The fusion of the product (src/index/fusion.ts, `DEFAULT_FUSION`) is the
@@ -24,7 +24,7 @@ import { Bm25Vectorizer } from '../src/embed/sparse/vectorizers.js';
 import type { Embedder } from '../src/embed/types.js';
 import { type BeirCollection, type Qrels, readBeir } from '../src/eval/beir.js';
 import { ndcgAtK } from '../src/eval/ranking.js';
-import { type FusionOptions, fuse } from '../src/index/fusion.js';
+import { DEFAULT_FUSION, defaultFusionWeights, type FusionOptions, fuse } from '../src/index/fusion.js';
 import { SparseSearch } from '../src/index/inverted.js';
 import type { Hit } from '../src/index/types.js';
 import { dotBatch, normalizeRowsInPlace } from '../src/vectors/dense.js';
@@ -169,7 +169,7 @@ function denseRuns(docs: DenseMatrix, queries: DenseMatrix, ids: string[], depth
   return out;
 }
 
-function sparseRuns(set: RetrievalSet, lemma: boolean, depth: number): Hit[][] {
+function sparseRuns(set: RetrievalSet, lemma: false | 'best' | 'all', depth: number): Hit[][] {
   const v = new Bm25Vectorizer({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma });
   const search = new SparseSearch(
     v,
@@ -196,10 +196,24 @@ function ndcg(set: RetrievalSet, runs: (string[] | Hit[])[]): number {
 }
 
 /** Fusions compared (label → options); each fuses dense (first) with BM25 (second). */
-const FUSIONS: [string, FusionOptions & { weights?: [number, number] }][] = [
-  ['rrf 1:1', { method: 'rrf' }],
-  ['minmax 1:1', { method: 'minmax' }],
+type Weights = [number, number] | ((query: string) => [number, number]);
+let languages: readonly string[] | undefined;
+const FUSIONS: [string, FusionOptions & { weights?: Weights }][] = [
+  [
+    'default (dbsf, weights by query language)',
+    {
+      method: DEFAULT_FUSION.method,
+      weights: (q) => {
+        const w = defaultFusionWeights(q, languages);
+        return [w.dense, w.lexical];
+      },
+    },
+  ],
+  ['rrf 1:1 (the old default)', { method: 'rrf' }],
   ['dbsf 1:1', { method: 'dbsf' }],
+  ['dbsf 1:0.15 (dense leads)', { method: 'dbsf', weights: [1, 0.15] }],
+  ['dbsf 0.5:1 (BM25 leads)', { method: 'dbsf', weights: [0.5, 1] }],
+  ['minmax 1:1', { method: 'minmax' }],
   ['zscore 1:1', { method: 'zscore' }],
 ];
 
@@ -209,6 +223,8 @@ async function main(): Promise<void> {
     `# bench/fusion — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, load ${load.map((x) => x.toFixed(2)).join(' ')}, embedder ${EMBEDDER}, depth ${DEPTH}\n`,
   );
   const embedder = await createEmbedder(EMBEDDER);
+  languages = embedder.languages;
+  console.log(`dense encoder languages: ${languages?.join(', ') ?? 'none declared'}\n`);
   const summary: Record<string, Record<string, number>> = {};
   for (const name of SETS) {
     const set = await loadSet(name);
@@ -220,7 +236,8 @@ async function main(): Promise<void> {
     set.queries = judged;
     const t0 = performance.now();
     const stems = sparseRuns(set, false, DEPTH);
-    const lemmas = sparseRuns(set, true, DEPTH);
+    const lemmas = sparseRuns(set, 'best', DEPTH);
+    const allReadings = set.russian ? sparseRuns(set, 'all', DEPTH) : lemmas;
     const tSparse = performance.now();
     const docs = await embedCached(embedder, set.corpus.map(docText));
     const queries = await embedCached(
@@ -234,9 +251,25 @@ async function main(): Promise<void> {
       DEPTH,
     );
     const tDense = performance.now();
+    // the per-query lists, for trying other fusions without embedding again
+    if (process.argv.includes('--dump'))
+      writeFileSync(
+        path.join(CACHE, `lists-${set.name}.json`),
+        JSON.stringify({
+          queries: set.queries.map((q) => ({
+            id: q.id,
+            text: q.text,
+            relevant: Object.fromEntries(set.qrels.get(q.id) ?? []),
+          })),
+          dense,
+          stems,
+          lemmas,
+        }),
+      );
     const rows: [string, number][] = [
       ['BM25 (Snowball)', ndcg(set, stems)],
       ['BM25 (lemmas)', ndcg(set, lemmas)],
+      ['BM25 (lemmas, every reading)', ndcg(set, allReadings)],
       [`dense (${EMBEDDER})`, ndcg(set, dense)],
     ];
     for (const [sparseName, sparse] of [
@@ -244,16 +277,17 @@ async function main(): Promise<void> {
       ['lemmas', lemmas],
     ] as const)
       for (const [label, options] of FUSIONS) {
-        const w = options.weights ?? [1, 1];
-        const runs = set.queries.map((_, i) =>
-          fuse(
+        const runs = set.queries.map((q, i) => {
+          const w =
+            typeof options.weights === 'function' ? options.weights(q.text) : (options.weights ?? [1, 1]);
+          return fuse(
             [
               { hits: dense[i], weight: w[0] },
               { hits: sparse[i], weight: w[1] },
             ],
             { ...options, k: 10 },
-          ),
-        );
+          );
+        });
         rows.push([`hybrid ${label} (${sparseName})`, ndcg(set, runs)]);
       }
     summary[set.name] = Object.fromEntries(rows);

@@ -15,6 +15,12 @@ export interface Embedder<V = DenseMatrix | SparseMatrix> {
   fit?(docs: AsyncIterable<Document> | Iterable<Document>, opts?: FitOptions): Promise<void>;
   embed(texts: string[]): Promise<V>;
   save(dir: string): Promise<void>;
+  /**
+   * Languages the embedder was trained to read ('en', 'ru'); absent when unknown or when it is
+   * not a language model (trigram hashing). Hybrid search lets the dense side lead only for
+   * queries in these languages (see DEFAULT_FUSION).
+   */
+  readonly languages?: readonly string[];
 }
 
 /**

@@ -23,7 +23,7 @@ import type { Highlighter } from '../embed/sparse/highlight.js';
 import { type Embedder, type TokenCounter, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import { ExactIndex } from '../index/exact.js';
-import { reciprocalRankFusion } from '../index/fusion.js';
+import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '../index/fusion.js';
 import { HNSW_DEFAULTS, HnswIndex } from '../index/hnsw.js';
 import type { Hit, RowHits, RowIndex } from '../index/types.js';
 import { type GraphPrecision, UsearchIndex } from '../index/usearch.js';
@@ -125,7 +125,9 @@ export interface SearchOptions {
   where?: Where;
   /** Attach title/snippet/meta (default true); the bare id+score path is the fastest. */
   details?: boolean;
-  /** Hybrid: weight of the dense list and of the lexical list in reciprocal-rank fusion. */
+  /** Hybrid: how the dense and lexical lists are fused (default DEFAULT_FUSION: dbsf). */
+  fusion?: FusionMethod;
+  /** Hybrid: weights of the dense and lexical lists (default: by query language, see DEFAULT_FUSION). */
   denseWeight?: number;
   lexicalWeight?: number;
 }
@@ -926,7 +928,7 @@ export class Collection {
 
   /**
    * Searches by `method`: dense (the query embedded like the documents), sparse (the built-in
-   * BM25/TF-IDF chunk index) or hybrid (both, fused by weighted reciprocal rank).
+   * BM25/TF-IDF chunk index) or hybrid (both, fused as `DEFAULT_FUSION` says unless asked otherwise).
    */
   async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
@@ -967,12 +969,13 @@ export class Collection {
         return { id, score: h.score };
       });
     }
-    const fused = reciprocalRankFusion(
+    const weights = defaultFusionWeights(query, this.embedder.languages);
+    const fused = fuse(
       [
-        { hits: dense.map((r) => ({ id: r.id, score: r.score })), weight: opts.denseWeight ?? 1 },
-        { hits: lexical, weight: opts.lexicalWeight ?? 1 },
+        { hits: dense.map((r) => ({ id: r.id, score: r.score })), weight: opts.denseWeight ?? weights.dense },
+        { hits: lexical, weight: opts.lexicalWeight ?? weights.lexical },
       ],
-      k,
+      { method: opts.fusion ?? DEFAULT_FUSION.method, k },
     );
     const findDoc = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
     const denseIds = new Set(dense.map((r) => r.id));

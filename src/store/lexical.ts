@@ -28,7 +28,12 @@ export const DEFAULT_LEXICAL_ANALYZER: LexicalAnalyzer = 'lemmas';
 
 /** The analyzer settings of a lexical analyzer: the project's tokenizer, stop words, stems or lemmas. */
 export function lexicalAnalyzerOptions(analyzer: LexicalAnalyzer = 'snowball'): AnalyzerOptions {
-  return { tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma: analyzer === 'lemmas' };
+  return {
+    tokenizer: 'smysl',
+    stopWords: 'auto',
+    stem: 'auto',
+    lemma: analyzer === 'lemmas' ? 'best' : false,
+  };
 }
 
 /** Marks query words in texts as the lexical index would match them (see `Highlighter`). */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { analyzerConfig, buildAnalyzer, termsOfWord } from '../../src/embed/sparse/analyzer.js';
+import { Highlighter } from '../../src/embed/sparse/highlight.js';
 import { Bm25Vectorizer, loadSparseVectorizer } from '../../src/embed/sparse/index.js';
 import { lemmas } from '../../src/text/lemma.js';
 
@@ -23,7 +24,13 @@ test('lemmas: OpenCorpora readings, every one kept, most likely first', () => {
 });
 
 test('the lemma analyzer: Russian lemmas, English Snowball stems, stop words before both', () => {
-  const analyze = buildAnalyzer({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma: true });
+  const options = { tokenizer: 'smysl', stopWords: 'auto', stem: 'auto' } as const;
+  // lemma: true = 'best', the most likely reading (ranks better: docs/sparse.md)
+  assert.deepEqual(
+    buildAnalyzer({ ...options, lemma: true })('Стали стальные двери в замке; the running dogs'),
+    ['стать', 'стальной', 'дверь', 'замок', 'run', 'dog'],
+  );
+  const analyze = buildAnalyzer({ ...options, lemma: 'all' });
   assert.deepEqual(analyze('Стали стальные двери в замке; the running dogs'), [
     'стать',
     'сталь',
@@ -34,7 +41,7 @@ test('the lemma analyzer: Russian lemmas, English Snowball stems, stop words bef
     'dog',
   ]);
   // n-grams beyond unigrams take each word's most likely lemma
-  assert.deepEqual(buildAnalyzer({ tokenizer: 'smysl', lemma: true, ngramRange: [1, 2] })('стали двери'), [
+  assert.deepEqual(buildAnalyzer({ tokenizer: 'smysl', lemma: 'all', ngramRange: [1, 2] })('стали двери'), [
     'стать',
     'сталь',
     'дверь',
@@ -46,6 +53,25 @@ test('the lemma analyzer: Russian lemmas, English Snowball stems, stop words bef
   assert.deepEqual(terms('и'), []);
   assert.deepEqual(terms('борща'), ['борщ']);
   assert.deepEqual(terms('dogs'), ['dog']);
+});
+
+test('highlighting keeps every reading: «мыла» is marked for «мыло» and for «мыть»', () => {
+  const marker = new Highlighter(
+    analyzerConfig({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma: 'best' }),
+  );
+  const text = 'Она мыла руки мылом. Мосты из стали. Замок в замке.';
+  const marked = (q: string) => marker.spans(text, q).map((s) => text.slice(s.start, s.end));
+  assert.deepEqual(marked('мыть'), ['мыла']);
+  assert.deepEqual(marked('мыло'), ['мыла', 'мылом']);
+  assert.deepEqual(marked('сталь'), ['стали']);
+  assert.deepEqual(marked('замок'), ['Замок', 'замке']);
+  // Snowball stems do not join замок and замке
+  const stems = new Highlighter(analyzerConfig({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto' }));
+  assert.deepEqual(
+    stems.spans(text, 'замок').map((s) => text.slice(s.start, s.end)),
+    ['Замок'],
+  );
+  assert.deepEqual(marker.spans(text, 'и в на'), []);
 });
 
 test('BM25 with lemmas finds every form and survives save/load', async () => {
@@ -60,7 +86,8 @@ test('BM25 with lemmas finds every form and survives save/load', async () => {
   try {
     await v.save(dir);
     const again = (await loadSparseVectorizer(dir)) as Bm25Vectorizer;
-    assert.deepEqual(again.analyzeText('Стали'), ['стать', 'сталь']);
+    assert.deepEqual(again.analyzeText('Стали'), ['стать']);
+    assert.equal(again.analyzerSettings.lemma, 'best');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

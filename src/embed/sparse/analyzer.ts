@@ -34,10 +34,11 @@ export interface AnalyzerOptions {
   /** Snowball-stem word tokens (after stop-word removal): true/'auto' picks the stemmer by script. */
   stem?: boolean | Language | 'auto';
   /**
-   * Russian words become their OpenCorpora lemmas (npm `az`; every dictionary reading kept, so
-   * «стали» gives both стать and сталь); other words are stemmed as `stem` says. Default false.
+   * Russian words become their OpenCorpora lemmas (npm `az`); other words are stemmed as `stem`
+   * says. 'all' keeps every dictionary reading as a term («стали» → стать, сталь); 'best' (or
+   * true) keeps the most likely one, which ranks better (docs/sparse.md). Default false.
    */
-  lemma?: boolean;
+  lemma?: boolean | 'best' | 'all';
 }
 
 /** The analyzer options in plain JSON form, as saved in a model manifest. */
@@ -49,7 +50,7 @@ export interface AnalyzerConfig {
   stopWords: Language | 'auto' | string[] | null;
   stem: false | Language | 'auto';
   /** Absent in manifests written before lemmas existed (= false). */
-  lemma?: boolean;
+  lemma?: 'best' | 'all';
 }
 
 export function analyzerConfig(o: AnalyzerOptions = {}): AnalyzerConfig {
@@ -77,7 +78,7 @@ export function analyzerConfig(o: AnalyzerOptions = {}): AnalyzerConfig {
     stem,
   };
   // written only when on, so manifests of analyzers without lemmas stay as they were
-  if (o.lemma) out.lemma = true;
+  if (o.lemma) out.lemma = o.lemma === 'all' ? 'all' : 'best';
   return out;
 }
 
@@ -202,10 +203,13 @@ const CYRILLIC = /[\u0400-\u04FF]/;
  */
 export function termsOfWord(c: AnalyzerConfig): (token: string) => readonly string[] {
   const { stop, stem } = wordPipeline(c);
-  const lemma = c.lemma === true;
+  const lemma = c.lemma;
   return (token) => {
     if (stop?.has(token)) return NO_TERMS;
-    if (lemma && CYRILLIC.test(token)) return lemmas(token);
+    if (lemma && CYRILLIC.test(token)) {
+      const all = lemmas(token);
+      return lemma === 'all' || all.length === 1 ? all : all.slice(0, 1);
+    }
     return [stem ? stem(token) : token];
   };
 }

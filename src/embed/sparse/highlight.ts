@@ -21,7 +21,7 @@ function wordsWithOffsets(text: string, c: AnalyzerConfig): { text: string; star
  * Finds the words of `text` that a query matches under an analyzer: a word matches when one of
  * its terms (stem or lemmas, after stop words) is a term of a query word. This is the index's
  * own notion of "the same word", so «рецепт борща» marks «Борщ» and «замок» marks «замке» with
- * the lemma analyzer. Character analyzers fall back to the word analyzer with the same case
+ * the lemma analyzer; an ambiguous form matches through any of its readings. Character analyzers fall back to the word analyzer with the same case
  * and stop-word settings (n-grams do not say which words matched).
  */
 export class Highlighter {
@@ -30,7 +30,10 @@ export class Highlighter {
 
   /** `config`: the analyzer of the index (e.g. a fitted vectorizer's `analyzerConfig`). */
   constructor(config: AnalyzerConfig) {
-    this.config = config.analyzer === 'word' ? config : { ...config, analyzer: 'word', ngramRange: [1, 1] };
+    const word: AnalyzerConfig =
+      config.analyzer === 'word' ? config : { ...config, analyzer: 'word', ngramRange: [1, 1] };
+    // every reading of an ambiguous form counts for matching: «стали» is marked for «сталь» and «стать»
+    this.config = word.lemma ? { ...word, lemma: 'all' } : word;
     this.terms = termsOfWord(this.config);
   }
 

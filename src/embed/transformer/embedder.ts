@@ -111,6 +111,11 @@ export class TransformerEmbedder implements DenseEmbedder {
       throw new SmyslError('E_USAGE', 'batch size must be a positive integer');
   }
 
+  /** Languages the model reads well, when its source says (the built-in minilm: English). */
+  get languages(): readonly string[] | undefined {
+    return this.source.defaults.languages;
+  }
+
   /** Word pieces of a text, without [CLS]/[SEP] (what chunking by encoder tokens counts). */
   countTokens(text: string): number {
     return this.tokenizer.encodePieces(text).ids.length;
