@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_FUSION, fuse, reciprocalRankFusion } from '../../src/index/fusion.js';
+import { DEFAULT_FUSION, defaultFusionWeights, fuse, reciprocalRankFusion } from '../../src/index/fusion.js';
 
 const a = [
   { id: 'a', score: 3 },
@@ -63,7 +63,7 @@ test('minmax, zscore and rrf on the same lists (hand-computed)', () => {
   );
 });
 
-test('statistics come from the first statsDepth hits; the default is dbsf with the dense list at half weight', () => {
+test('statistics come from the first statsDepth hits; default weights follow the query language', () => {
   const long = Array.from({ length: 200 }, (_, i) => ({ id: `x${i}`, score: 1 - i / 200 }));
   const shallow = fuse([{ hits: long.slice(0, 50) }], { method: 'dbsf', k: 5 });
   const deep = fuse([{ hits: long }], { method: 'dbsf', k: 5 });
@@ -71,5 +71,12 @@ test('statistics come from the first statsDepth hits; the default is dbsf with t
     deep.map((h) => h.score),
     shallow.map((h) => h.score),
   );
-  assert.deepEqual(DEFAULT_FUSION, { method: 'dbsf', denseWeight: 0.5, lexicalWeight: 1 });
+  assert.equal(DEFAULT_FUSION.method, 'dbsf');
+  // dense leads only in a language the encoder declares; BM25 leads otherwise and when none is declared
+  assert.deepEqual(defaultFusionWeights('how do bees talk', ['en']), { dense: 1, lexical: 0.15 });
+  assert.deepEqual(defaultFusionWeights('рецепт борща', ['en']), { dense: 0.5, lexical: 1 });
+  assert.deepEqual(defaultFusionWeights('рецепт борща', ['en', 'ru']), { dense: 1, lexical: 0.15 });
+  assert.deepEqual(defaultFusionWeights('how do bees talk', undefined), { dense: 0.5, lexical: 1 });
+  assert.deepEqual(defaultFusionWeights('борщ recipe', ['en']), { dense: 0.5, lexical: 1 });
+  assert.deepEqual(defaultFusionWeights('1703', ['en']), { dense: 0.5, lexical: 1 });
 });
