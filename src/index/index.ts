@@ -10,7 +10,6 @@ export {
   reciprocalRankFusion,
   type SideHit,
 } from './fusion.js';
-export { HNSW_DEFAULTS, HnswIndex, type HnswOptions } from './hnsw.js';
 export * from './inverted.js';
 export type { Hit, Index, IndexMetric, RowHits, RowIndex } from './types.js';
-export { type GraphPrecision, UsearchIndex, type UsearchOptions } from './usearch.js';
+export { type GraphPrecision, HNSW_DEFAULTS, UsearchIndex, type UsearchOptions } from './usearch.js';

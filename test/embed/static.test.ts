@@ -23,6 +23,7 @@ import {
   trainWord2Vec,
   unigramTable,
 } from '../../src/embed/static/index.js';
+import { MAX_EXP, SIGMOID_TABLE_SIZE } from '../../src/embed/static/kernels.js';
 import { SharedArena, simdKernels, simdModule } from '../../src/embed/static/simd.js';
 import { isSmyslError } from '../../src/errors.js';
 
@@ -375,6 +376,10 @@ test('the WebAssembly SIMD kernels compile and match the JavaScript update', () 
   assert.ok(arena.memory);
   const kernels = simdKernels(arena.memory);
   assert.ok(kernels);
+  // the sentence kernel's literal sigmoid-table constants are kernels.ts's
+  const constants = kernels as unknown as Record<'MAX_EXP' | 'SIGMOID_TABLE_SIZE', { value: number }>;
+  assert.equal(constants.MAX_EXP.value, MAX_EXP);
+  assert.equal(constants.SIGMOID_TABLE_SIZE.value, SIGMOID_TABLE_SIZE);
   const make = (simd: boolean): ModelArrays => {
     const m = tinyModel(dim, 4);
     if (simd) {

@@ -26,7 +26,7 @@ before(async () => {
     index: { type: 'exact' },
   });
   await c.add(docs);
-  c.close();
+  await c.close();
   collections = new StoreCollections(root);
 });
 

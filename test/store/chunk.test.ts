@@ -74,11 +74,11 @@ test('a collection chunks by its encoder: unit "encoder", budget capped at what 
   assert.equal(c.manifest.chunking.unit, 'encoder');
   await c.add([{ id: 'wp', text: russian, meta: {} }]);
   const expected = chunkText(russian, { maxTokens: 30, overlapTokens: 32, countTokens: pieces });
-  assert.equal(c.stats().chunks, expected.length);
+  assert.equal((await c.stats()).chunks, expected.length);
   assert.ok(expected.length > 1);
-  c.close();
+  await c.close();
   // an embedder without a counter keeps word chunks
   const plain = await Collection.create(path.join(root, 'w'), { embedder: new TrigramEmbedder({ dim: 32 }) });
   assert.equal(plain.manifest.chunking.unit, 'words');
-  plain.close();
+  await plain.close();
 });

@@ -52,7 +52,7 @@ before(async () => {
     index: { type: 'exact' },
   });
   await c.add(readDocuments(CORPUS));
-  c.close();
+  await c.close();
   collections = new StoreCollections(root);
   server = await startServer({
     port: 0,

@@ -16,10 +16,10 @@ export function register(program: Command): void {
       const collection = await Collection.open(dir);
       const bar = new ProgressBar({ quiet: o.quiet });
       try {
-        const result = collection.compact({ onProgress: bar.update });
+        const result = await collection.compact({ onProgress: bar.update });
         bar.done();
         await collection.saveLexicalIndex();
-        const stats = collection.stats();
+        const stats = await collection.stats();
         if (o.json)
           printJson({ collection: dir, ...result, documents: stats.documents, chunks: stats.chunks });
         else
@@ -27,7 +27,7 @@ export function register(program: Command): void {
             `${dir}: removed ${result.removedRows} dead vector rows; ${stats.chunks} chunks remain\n`,
           );
       } finally {
-        collection.close();
+        await collection.close();
       }
     });
 }

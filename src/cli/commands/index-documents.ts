@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
-import { HNSW_DEFAULTS } from '../../index/hnsw.js';
+import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
 import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
@@ -76,7 +76,7 @@ export function register(program: Command): void {
     )
     .option(
       '--precision <p>',
-      'how the HNSW graph stores vectors: f16 (half the memory, same recall), i8, or f32 (hnswlib)',
+      'how the HNSW graph stores vectors: f16 (half the memory, same recall), i8, or f32',
       DEFAULT_PRECISION,
     )
     .option('--json', 'print the summary as JSON', false)
@@ -137,7 +137,7 @@ export function register(program: Command): void {
         if (!o.quiet) process.stderr.write('saving the lexical index…\n');
         await collection.saveLexicalIndex();
         if (!o.quiet) printProblemSummary(problems.summary());
-        const stats = collection.stats();
+        const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
         if (o.json)
           printJson({
@@ -155,7 +155,7 @@ export function register(program: Command): void {
           );
       } finally {
         bar.done();
-        collection.close();
+        await collection.close();
       }
     });
 }

@@ -49,7 +49,7 @@ export function register(program: Command): void {
         source = o.collection;
         const c = await Collection.open(collectionDir(o.collection), { readonly: true });
         try {
-          const docs = c.documentVectors(o.limit);
+          const docs = await c.documentVectors(o.limit);
           if (docs.ids.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 documents');
           points = mapPoints(
             docs.vectors,
@@ -60,7 +60,7 @@ export function register(program: Command): void {
             },
           );
         } finally {
-          c.close();
+          await c.close();
         }
       } else if (o.vectors.endsWith('.npy')) {
         source = path.basename(o.vectors);

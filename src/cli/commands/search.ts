@@ -66,7 +66,7 @@ export function register(program: Command): void {
             )}\n`,
           );
       } finally {
-        collection.close();
+        await collection.close();
       }
     });
 }
