@@ -24,6 +24,7 @@ export interface CorpusFlags {
   columns?: string[];
   ext?: string[];
   where?: string[];
+  encoding: string;
   strict: boolean;
   quiet: boolean;
 }
@@ -78,6 +79,11 @@ export function addCorpusOptions(cmd: Command, defaults: { split?: TextSplit } =
       'keep documents whose metadata matches (also field!=value); repeatable, all must hold',
       collect,
     )
+    .option(
+      '--encoding <label>',
+      'text encoding of the input files (WHATWG label: utf-8, cp1251 / windows-1251, koi8-r, cp1252 / windows-1252, …)',
+      'utf-8',
+    )
     .option('--strict', 'stop at the first input problem (exit code 2)', false);
 }
 
@@ -95,6 +101,7 @@ export function corpusReadOptions(flags: CorpusFlags, problems: ProblemLog = new
     columnNames: flags.columns,
     extensions: flags.ext,
     where: flags.where,
+    encoding: flags.encoding,
     strict: flags.strict,
     problems,
   };
