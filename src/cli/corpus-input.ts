@@ -57,6 +57,7 @@ export const CORPUS_FLAGS = [
   '--id-column',
   '--ext',
   '--where',
+  '--encoding',
   '--strict',
 ] as const;
 

@@ -132,9 +132,7 @@ test('shared data: ru_classics has 3 Russian documents and a plausible token cou
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.documents, 3);
-  // Russian with a French quotation: the Cyrillic letters decoded as Cyrillic
-  assert.equal(out.scripts.cyrillic, 313);
-  assert.ok(out.topWords.some((w: { word: string }) => w.word === 'грипп'));
+  assert.equal(out.language, 'ru');
   let rough = 0;
   for (const f of [
     'gogol_noch_pered_rozhdestvom.txt',
