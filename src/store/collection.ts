@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
-import type { Embedder } from '../embed/types.js';
-import { tokenCounterOf } from '../embed/types.js';
+import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
@@ -173,6 +172,8 @@ export class Collection {
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
   private lexicalCache?: { key: string; index: LexicalChunkIndex };
+  /** Vectors a writer re-made when it opened (they were missing or damaged). */
+  private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
 
   private constructor(
@@ -277,10 +278,11 @@ export class Collection {
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
           : new Pipeline();
       const c = new Collection(store, embedder, postprocess, opts.onWarning ?? (() => {}));
-      // a writer re-embeds vectors lost to damage (a truncated vectors file) before anything else
-      if (!store.readonly && store instanceof EmbeddedStore && store.missingVectorRows().length > 0) {
-        const n = await c.reembedMissing(store);
-        c.onWarning(`re-embedded ${n} vectors missing from ${dir}`);
+      // a writer re-embeds vectors lost to damage (a truncated or changed vectors file) first
+      if (!store.readonly && store instanceof EmbeddedStore) {
+        c.reembeddedOnOpen = await c.reembedDamaged(store);
+        if (c.reembeddedOnOpen > 0)
+          c.onWarning(`re-embedded ${c.reembeddedOnOpen} missing or damaged vector(s) of ${dir}`);
       }
       return c;
     } catch (e) {
@@ -318,7 +320,7 @@ export class Collection {
           'E_COLLECTION',
           `the database of ${dir} is damaged (${integrity}); restore it from a backup or index into a new collection`,
         );
-      const vectorsReembedded = await c.reembedMissing(store);
+      const vectorsReembedded = c.reembeddedOnOpen + (await c.reembedDamaged(store));
       await store.rebuildIndex();
       c.lexicalCache = undefined;
       await c.saveLexicalIndex(true);
@@ -334,9 +336,9 @@ export class Collection {
     }
   }
 
-  /** Re-embeds the chunks whose vectors are missing from the vectors file; returns how many. */
-  private async reembedMissing(store: EmbeddedStore): Promise<number> {
-    const rows = store.missingVectorRows();
+  /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
+  private async reembedDamaged(store: EmbeddedStore): Promise<number> {
+    const rows = store.damagedVectorRows();
     if (rows.length === 0) return 0;
     const chunks = await store.chunks(rows);
     const docs = await store.documents([...new Set([...chunks.values()].map((c) => c.doc))]);
@@ -349,9 +351,12 @@ export class Collection {
     return rows.length;
   }
 
-  /** Embeds texts exactly as the collection's documents were: embedder, post-processing, L2. */
-  async embed(texts: string[]): Promise<DenseMatrix> {
-    const raw = (await this.embedder.embed(texts)) as DenseMatrix;
+  /**
+   * Embeds texts exactly as the collection's documents (role 'document', the default) or queries
+   * (role 'query': a model's query prompt, e.g. e5's "query: ") are: embedder, post-processing, L2.
+   */
+  async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
+    const raw = (await embedFor(this.embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
       processed === raw
@@ -572,7 +577,7 @@ export class Collection {
       const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
       return this.describe(hits, opts.details ?? true);
     }
-    const vector = (await this.embed([query])).data;
+    const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
     const dense = await this.store.searchDense(vector, depth, allowed);
