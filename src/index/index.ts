@@ -11,5 +11,6 @@ export {
   type SideHit,
 } from './fusion.js';
 export * from './inverted.js';
+export { type SemanticSearchHit, type SemanticSearchOptions, semanticSearch } from './semantic-search.js';
 export type { Hit, Index, IndexMetric, RowHits, RowIndex } from './types.js';
 export { type GraphPrecision, HNSW_DEFAULTS, UsearchIndex, type UsearchOptions } from './usearch.js';
