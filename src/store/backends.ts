@@ -1,5 +1,6 @@
 import { SmyslError } from '../errors.js';
 import { EmbeddedStore } from './embedded/store.js';
+import { postgresBackend } from './postgres/backend.js';
 import type { CollectionManifest, CollectionStore } from './types.js';
 
 export interface StoreOpenOptions {
@@ -31,6 +32,10 @@ export interface StoreBackend {
   open(location: string, opts: StoreOpenOptions): Promise<CollectionStore>;
   /** Restores a lost or unreadable manifest from the backend's own copy; whether it wrote one. */
   restoreManifest?(location: string): Promise<boolean>;
+  /** Whether its stores search text themselves (`searchLexical`, collections with `lexical: 'fts'`). */
+  fullText?: boolean;
+  /** Names of the collections at a store location without a name (a database URL). */
+  list?(store: string): Promise<string[]>;
 }
 
 const embedded: StoreBackend = {
@@ -42,7 +47,7 @@ const embedded: StoreBackend = {
   restoreManifest: (dir) => EmbeddedStore.restoreManifest(dir),
 };
 
-const backends: StoreBackend[] = [];
+const backends: StoreBackend[] = [postgresBackend];
 
 /** Adds a backend; it is asked before the ones registered earlier and before the embedded store. */
 export function registerStoreBackend(backend: StoreBackend): void {

@@ -25,6 +25,7 @@ import {
 } from './lexical.js';
 import type {
   ChunkHit,
+  CollectionLexical,
   CollectionManifest,
   CollectionStore,
   DocumentToWrite,
@@ -36,7 +37,7 @@ import type {
 } from './types.js';
 
 export type { StoreOpenOptions } from './backends.js';
-export type { CollectionManifest, IndexSettings, SearchMethod, Where } from './types.js';
+export type { CollectionLexical, CollectionManifest, IndexSettings, SearchMethod, Where } from './types.js';
 
 export const COLLECTION_FORMAT = 1;
 
@@ -53,7 +54,8 @@ export interface CreateCollectionOptions {
   postprocess?: Pipeline;
   index?: Partial<IndexSettings>;
   chunking?: ChunkOptions;
-  lexical?: LexicalMethod;
+  /** bm25 (default), tfidf, or fts: the store's own full-text search (PostgreSQL stores). */
+  lexical?: CollectionLexical;
   /** Default: lemmas (see DEFAULT_LEXICAL_ANALYZER). */
   lexicalAnalyzer?: LexicalAnalyzer;
   defaultMethod?: SearchMethod;
@@ -67,6 +69,11 @@ export interface OpenCollectionOptions {
    * embedder manifest (a server shares one model between collections); its name must match.
    */
   sharedEmbedder?: Embedder;
+  /**
+   * Loads the collection's embedder from its files directory instead of `loadEmbedder` (a server
+   * loads it through its model pool); its name must match like `sharedEmbedder`'s.
+   */
+  loadEmbedder?: (filesDir: string) => Promise<Embedder>;
   /** Overrides the stored search expansion for this session. */
   expansionSearch?: number;
   /** Read-only sessions never write (and need no write access to the directory). */
@@ -217,7 +224,13 @@ export class Collection {
     const postprocess = opts.postprocess ?? new Pipeline();
     if (!postprocess.fitted)
       throw new SmyslError('E_STATE', 'post-processing must be fitted before creating a collection');
-    const store = await storeBackend(dir).create(
+    const backend = storeBackend(dir);
+    if (opts.lexical === 'fts' && !backend.fullText)
+      throw new SmyslError(
+        'E_USAGE',
+        `lexical search "fts" is the store's own full-text search: ${backend.name} collections have none (use bm25 or tfidf, or a PostgreSQL store)`,
+      );
+    const store = await backend.create(
       dir,
       async (filesDir) => {
         await embedder.save(path.join(filesDir, 'embedder'));
@@ -274,7 +287,16 @@ export class Collection {
           `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name} (method ${manifest.embedder.method}); ` +
             `it cannot be searched or extended with ${given.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
         );
-      const embedder = opts.sharedEmbedder ?? (await loadEmbedder(path.join(store.filesDir, 'embedder')));
+      const embedder =
+        opts.sharedEmbedder ??
+        (opts.loadEmbedder
+          ? await opts.loadEmbedder(store.filesDir)
+          : await loadEmbedder(path.join(store.filesDir, 'embedder')));
+      if (opts.loadEmbedder && embedder.name !== manifest.embedder.name)
+        throw new SmyslError(
+          'E_COLLECTION',
+          `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name}; the loaded one is ${embedder.name}`,
+        );
       const postprocess =
         manifest.postprocess.length > 0
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
@@ -520,7 +542,13 @@ export class Collection {
   private async lexicalKey(): Promise<string> {
     // collections with Snowball stems keep the key they had before lemmas existed
     const words = this.lexicalAnalyzer === 'snowball' ? '' : `:${this.lexicalAnalyzer}`;
-    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}${words}`;
+    return `${await this.store.version()}:${this.builtInLexical}${words}`;
+  }
+
+  /** The weighting of the built-in lexical index (BM25 for collections searched by the store's full-text search). */
+  private get builtInLexical(): LexicalMethod {
+    const m = this.manifest.lexical ?? 'bm25';
+    return m === 'fts' ? 'bm25' : m;
   }
 
   /** How the lexical index matches word forms (collections made before lemmas: snowball). */
@@ -545,11 +573,7 @@ export class Collection {
       : null;
     const index =
       saved ??
-      LexicalChunkIndex.build(
-        await this.store.liveChunks(),
-        this.manifest.lexical ?? 'bm25',
-        this.lexicalAnalyzer,
-      );
+      LexicalChunkIndex.build(await this.store.liveChunks(), this.builtInLexical, this.lexicalAnalyzer);
     this.lexicalCache = { key, index };
     return index;
   }
@@ -559,7 +583,7 @@ export class Collection {
    * so that a search process loads it instead of analyzing every chunk again.
    */
   async saveLexicalIndex(force = false): Promise<void> {
-    if (this.store.readonly || !this.store.cacheDir) return;
+    if (this.store.readonly || !this.store.cacheDir || this.manifest.lexical === 'fts') return;
     const key = await this.lexicalKey();
     const dir = path.join(this.store.cacheDir, LEXICAL_DIR);
     // already saved for this state (and readable): nothing to do
@@ -576,10 +600,8 @@ export class Collection {
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
     const k = opts.k ?? 10;
     const allowed = await this.allowedDocs(opts.where);
-    if (method === 'sparse') {
-      const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
-      return this.describe(hits, opts.details ?? true);
-    }
+    if (method === 'sparse')
+      return this.describe(await this.lexicalHits(query, k, allowed), opts.details ?? true);
     const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
@@ -597,7 +619,7 @@ export class Collection {
       }
       lexical = await this.lexical.search(query, depth, filter);
     } else {
-      const hits = (await this.lexicalIndex()).search(query, depth, allowed && ((d) => allowed.has(d)));
+      const hits = await this.lexicalHits(query, depth, allowed);
       const ids = await this.store.ids(hits.map((h) => h.doc));
       lexical = hits.map((h, i) => {
         lexicalRows.set(ids[i], h);
@@ -629,6 +651,19 @@ export class Collection {
     }
     const described = await this.describe(chosen, opts.details ?? true);
     return described.map((r, i) => ({ ...r, rank: i + 1 }));
+  }
+
+  /** Documents found by keywords: the store's full-text search (`lexical: 'fts'`) or the built-in index. */
+  private async lexicalHits(query: string, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
+    if (this.manifest.lexical === 'fts') {
+      if (!this.store.searchLexical)
+        throw new SmyslError(
+          'E_COLLECTION',
+          `${this.dir} is searched by its store's full-text search, which this store lacks`,
+        );
+      return this.store.searchLexical(query, k, allowed);
+    }
+    return (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
   }
 
   /**
@@ -672,6 +707,8 @@ export class Collection {
 
   setExpansionSearch(ef: number): void {
     if (this.store instanceof EmbeddedStore) this.store.setExpansionSearch(ef);
+    // other stores read the manifest's setting with every search
+    else this.manifest.index.expansionSearch = ef;
   }
 
   close(): Promise<void> {

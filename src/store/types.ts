@@ -6,6 +6,12 @@ import type { ChunkText, LexicalAnalyzer, LexicalMethod } from './lexical.js';
 
 export type SearchMethod = 'dense' | 'sparse' | 'hybrid';
 
+/**
+ * How a collection searches by keywords: smysl's own BM25 or TF-IDF over the chunk texts, or the
+ * store's own full-text search (`fts`: PostgreSQL's, ts_rank_cd; stores with `searchLexical`).
+ */
+export type CollectionLexical = LexicalMethod | 'fts';
+
 export interface IndexSettings {
   type: 'hnsw' | 'exact';
   connectivity: number;
@@ -28,8 +34,8 @@ export interface CollectionManifest {
   /** `unit` is absent in collections made before chunks were counted in encoder pieces (= words). */
   chunking: ChunkOptions & { maxTokens: number; overlapTokens: number };
   created: string;
-  /** Lexical weighting of the built-in sparse search (default bm25). */
-  lexical?: LexicalMethod;
+  /** Lexical weighting of the built-in sparse search (default bm25), or the store's full-text search. */
+  lexical?: CollectionLexical;
   /** Word forms of the lexical index: Snowball stems or lemmas (absent: snowball, as before lemmas). */
   lexicalAnalyzer?: LexicalAnalyzer;
   /** Search method when none is asked for (default hybrid). */
@@ -128,6 +134,11 @@ export interface CollectionStore {
    * with `allowed`, only those documents.
    */
   searchDense(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]>;
+  /**
+   * The store's own keyword search (collections with `lexical: 'fts'`): the best chunk of each of
+   * the `k` best-matching documents, best first; with `allowed`, only those documents.
+   */
+  searchLexical?(query: string, k: number, allowed?: Set<number>): Promise<ChunkHit[]>;
   /** Stored vectors of these rows, in order. */
   vectors(rows: number[]): Promise<DenseMatrix>;
   /** Up to `limit` documents (oldest first) with the row of their first chunk. */
