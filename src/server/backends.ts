@@ -3,8 +3,10 @@ import path from 'node:path';
 import type { KeyedVectors } from '../embed/static/keyed-vectors.js';
 import type { TransformerEmbedder } from '../embed/transformer/embedder.js';
 import { SmyslError } from '../errors.js';
+import { storeBackend } from '../store/backends.js';
 import { Collection } from '../store/collection.js';
 import { DEFAULT_LEXICAL_ANALYZER, lexicalHighlighter } from '../store/lexical.js';
+import { postgresCollection } from '../store/postgres/location.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { batchedEmbedder, currentWork, type DynamicBatcher } from './batcher.js';
 import { type DirectoryLock, lockDirectory } from './dir-lock.js';
@@ -60,6 +62,11 @@ export interface StoreCollectionsOptions {
   batcher?: DynamicBatcher;
   /** Where embedders are loaded, once per distinct setting (default: a pool of its own). */
   models?: ModelPool;
+  /**
+   * Collections live in this PostgreSQL database (postgres://…) instead of under `dir`: their
+   * names are listed from it (`refresh`), and several servers may share it.
+   */
+  store?: string;
 }
 
 /**
@@ -73,6 +80,8 @@ export class StoreCollections implements CollectionsBackend {
   private readonly writeQueue = new Map<string, Promise<unknown>>();
   private readonly models: ModelPool;
   private dirLock: DirectoryLock | undefined;
+  /** Names listed in the store (with `options.store`), as of the last `refresh`. */
+  private listed: string[] = [];
 
   /** `only`: serve just these names (the CLI's --collection); default every collection in `dir`. */
   constructor(
@@ -90,11 +99,23 @@ export class StoreCollections implements CollectionsBackend {
    * fails here, with the first one's address, instead of answering 404 for every collection.
    */
   lock(): DirectoryLock {
+    // a database serves any number of servers: nothing to claim
+    if (this.options.store !== undefined)
+      return { dir: this.dir, describe: async () => {}, release: () => {} };
     this.dirLock ??= lockDirectory(this.dir);
     return this.dirLock;
   }
 
+  /** Lists the collections of the store again (with `options.store`; a directory is read on every call). */
+  async refresh(): Promise<void> {
+    const store = this.options.store;
+    if (store === undefined) return;
+    this.listed = ((await storeBackend(store).list?.(store)) ?? []).filter((n) => NAME.test(n));
+  }
+
   names(): string[] {
+    if (this.options.store !== undefined)
+      return (this.only ?? this.listed).filter((n) => this.listed.includes(n)).sort();
     const onDisk = existsSync(this.dir)
       ? readdirSync(this.dir, { withFileTypes: true })
           .filter((e) => e.isDirectory() && NAME.test(e.name))
@@ -105,23 +126,36 @@ export class StoreCollections implements CollectionsBackend {
   }
 
   collection(name: string): Promise<Collection> {
+    // a collection created in the store since the last listing
+    if (this.options.store !== undefined && NAME.test(name) && !this.listed.includes(name))
+      return this.refresh().then(() => this.known(name));
+    return this.known(name);
+  }
+
+  private known(name: string): Promise<Collection> {
     if (!NAME.test(name) || !this.names().includes(name))
       return Promise.reject(new SmyslError('E_COLLECTION', `no collection named "${name}"`));
     let c = this.open.get(name);
     if (!c) {
-      c = this.openCollection(path.join(this.dir, name));
+      const store = this.options.store;
+      c = this.openCollection(
+        store === undefined ? path.join(this.dir, name) : postgresCollection(store, name),
+      );
       c.catch(() => this.open.delete(name));
       this.open.set(name, c);
     }
     return c;
   }
 
-  private async openCollection(dir: string): Promise<Collection> {
+  private async openCollection(location: string): Promise<Collection> {
     const batcher = this.options.batcher;
-    if (!batcher) return Collection.open(dir);
-    const embedder = await this.models.collectionEmbedder(dir);
-    return Collection.open(dir, {
-      sharedEmbedder: batchedEmbedder(embedder, batcher, tokenCounter(embedder)),
+    if (!batcher) return Collection.open(location);
+    // the embedder's files are where the store keeps them (a local cache for PostgreSQL)
+    return Collection.open(location, {
+      loadEmbedder: async (filesDir) => {
+        const embedder = await this.models.collectionEmbedder(filesDir);
+        return batchedEmbedder(embedder, batcher, tokenCounter(embedder));
+      },
     });
   }
 

@@ -3,17 +3,18 @@ import { Collection } from '../../store/collection.js';
 import { addOutputFlags } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { collectionDir } from './collection-paths.js';
+import { collectionLocation, storeOf, storeOption } from './collection-paths.js';
 
 export function register(program: Command): void {
   addOutputFlags(
     program
       .command('compact')
       .description('reclaim the space of deleted and replaced documents in a collection')
-      .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default'),
+      .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
+      .addOption(storeOption()),
   ).action(async (o) => {
-    const dir = collectionDir(o.collection);
-    const collection = await Collection.open(dir);
+    const collection = await Collection.open(collectionLocation(o.collection, storeOf(o.store)));
+    const dir = collection.dir;
     const bar = new ProgressBar({ quiet: o.quiet });
     try {
       const result = await collection.compact({ onProgress: bar.update });

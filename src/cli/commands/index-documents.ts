@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
+import { storeBackend } from '../../store/backends.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
-import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
-import type { LexicalMethod } from '../../store/lexical.js';
+import { Collection, type CollectionLexical, DEFAULT_PRECISION } from '../../store/collection.js';
 import {
   addCorpusOptions,
   CORPUS_INPUT,
@@ -21,7 +19,7 @@ import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../op
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { makeEmbedder, parseSettings } from '../task-support.js';
-import { collectionDir } from './collection-paths.js';
+import { collectionLocation, storeOf, storeOption } from './collection-paths.js';
 
 export function register(program: Command): void {
   const cmd = addCorpusOptions(
@@ -31,6 +29,7 @@ export function register(program: Command): void {
       .argument('<input>', CORPUS_INPUT),
   )
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
+    .addOption(storeOption())
     .addOption(
       embedderOption(
         `embedder for a new collection: ${listEmbedders()
@@ -42,7 +41,11 @@ export function register(program: Command): void {
       ),
     )
     .addOption(setOption())
-    .option('--lexical <method>', 'weighting of the built-in lexical search: bm25 or tfidf', 'bm25')
+    .option(
+      '--lexical <method>',
+      "lexical search: bm25 or tfidf (smysl's own), or fts (PostgreSQL's full-text search; PostgreSQL stores)",
+      'bm25',
+    )
     .option(
       '--no-lemmas',
       'lexical search matches Russian words by Snowball stems instead of OpenCorpora lemmas (new collections)',
@@ -93,11 +96,12 @@ export function register(program: Command): void {
       if (!['f32', 'f16', 'i8'].includes(o.precision))
         throw new SmyslError('E_USAGE', `--precision must be f32, f16 or i8, got "${o.precision}"`);
       const started = Date.now();
-      const dir = collectionDir(o.collection);
+      const dir = collectionLocation(o.collection, storeOf(o.store));
       const explicit =
         command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined || o.set.length > 0;
+      const exists = await storeBackend(dir).exists(dir);
       // an existing collection keeps its own embedder unless one is asked for explicitly
-      const existing = !explicit && existsSync(path.join(dir, 'manifest.json'));
+      const existing = !explicit && exists;
       const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
@@ -106,7 +110,7 @@ export function register(program: Command): void {
             ...(o.dim === undefined ? {} : { dim: o.dim }),
           });
       // a new collection's embedder that learns (word2vec, fastText, GloVe, weights) learns on this corpus first
-      if (embedder?.fit && !existsSync(path.join(dir, 'manifest.json'))) {
+      if (embedder?.fit && !exists) {
         const fitBar = new ProgressBar({ quiet: o.quiet });
         try {
           await embedder.fit(readDocuments(corpus, corpusReadOptions(o as CorpusFlags)), {
@@ -152,7 +156,7 @@ export function register(program: Command): void {
         const seconds = (Date.now() - started) / 1000;
         if (o.json)
           printJson({
-            collection: dir,
+            collection: collection.dir,
             ...summary,
             documents: stats.documents,
             totalChunks: stats.chunks,
@@ -160,7 +164,7 @@ export function register(program: Command): void {
           });
         else
           process.stdout.write(
-            `${dir}: ${summary.added} added, ${summary.replaced} replaced, ${summary.unchanged} unchanged ` +
+            `${collection.dir}: ${summary.added} added, ${summary.replaced} replaced, ${summary.unchanged} unchanged ` +
               `(${summary.chunks} new chunks) in ${seconds.toFixed(1)} s; now ${stats.documents} documents, ` +
               `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}\n`,
           );
@@ -176,9 +180,9 @@ export function register(program: Command): void {
 function embedderChoice(
   name: string,
   lexicalFlag: string,
-): { method: string; lexical: LexicalMethod; defaultMethod: SearchMethod } {
-  if (lexicalFlag !== 'bm25' && lexicalFlag !== 'tfidf')
-    throw new SmyslError('E_USAGE', `--lexical must be bm25 or tfidf, got "${lexicalFlag}"`);
+): { method: string; lexical: CollectionLexical; defaultMethod: SearchMethod } {
+  if (lexicalFlag !== 'bm25' && lexicalFlag !== 'tfidf' && lexicalFlag !== 'fts')
+    throw new SmyslError('E_USAGE', `--lexical must be bm25, tfidf or fts, got "${lexicalFlag}"`);
   if (name === 'hybrid') return { method: 'minilm', lexical: lexicalFlag, defaultMethod: 'hybrid' };
   if (name === 'bm25' || name === 'tfidf')
     return { method: 'trigram', lexical: name, defaultMethod: 'sparse' };

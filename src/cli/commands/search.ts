@@ -4,7 +4,7 @@ import { SmyslError } from '../../errors.js';
 import { Collection, type Where } from '../../store/collection.js';
 import { addOutputFlags, collect, parseIntOption, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
-import { collectionDir } from './collection-paths.js';
+import { collectionLocation, storeOf, storeOption } from './collection-paths.js';
 
 /** `--where` parsed by the corpus stage's filter syntax (one spelling everywhere); collections filter on equality. */
 function whereOf(expressions: string[]): Where {
@@ -24,6 +24,7 @@ export function register(program: Command): void {
     .description('search a collection; results per document with the best-matching passage')
     .argument('<query>', 'query text')
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
+    .addOption(storeOption())
     .addOption(topOption('number of results', 10))
     .option('--where <field=value>', 'metadata filter (repeatable; all must match)', collect, [])
     .option(
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       ).choices(['dense', 'sparse', 'hybrid']),
     );
   addOutputFlags(search).action(async (query: string, o) => {
-    const collection = await Collection.open(collectionDir(o.collection), {
+    const collection = await Collection.open(collectionLocation(o.collection, storeOf(o.store)), {
       readonly: true,
       expansionSearch: o.efSearch,
     });

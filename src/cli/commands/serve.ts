@@ -8,7 +8,9 @@ import { DynamicBatcher } from '../../server/batcher.js';
 import { ModelPool } from '../../server/models.js';
 import { startServer } from '../../server/serve.js';
 import { mountWebUi } from '../../server/web.js';
+import { isPostgresLocation } from '../../store/postgres/location.js';
 import { addOutputFlags, collect, embedderOption, parseIntOption } from '../options.js';
+import { storeOf, storeOption } from './collection-paths.js';
 
 /** `name=file`, or `wink` (the pretrained English set) on its own. */
 export function parseVectorSets(specs: string[]): Record<string, string> {
@@ -40,6 +42,7 @@ export function register(program: Command): void {
       [],
     )
     .option('--dir <dir>', 'directory holding the collections', '.smysl')
+    .addOption(storeOption())
     .addOption(
       embedderOption(
         'transformer model for /v1/embeddings and contextual vectors (minilm, an imported name)',
@@ -82,10 +85,15 @@ export function register(program: Command): void {
       const models = new ModelPool();
       const getTransformer = (): Promise<TransformerEmbedder> =>
         models.transformer({ model: o.embedder, dtype: o.dtype });
-      const collections = new StoreCollections(o.dir, o.collection.length > 0 ? o.collection : undefined, {
-        batcher,
-        models,
-      });
+      // --store: collections in PostgreSQL (or, given a directory, the same as --dir)
+      const store = storeOf(o.store);
+      const database = store !== undefined && isPostgresLocation(store) ? store : undefined;
+      const collections = new StoreCollections(
+        store !== undefined && database === undefined ? store : o.dir,
+        o.collection.length > 0 ? o.collection : undefined,
+        { batcher, models, store: database },
+      );
+      await collections.refresh();
       // one server per directory: a second one fails here, naming the first
       const lock = collections.lock();
       const explorer = new LibraryExplorer({
