@@ -1,0 +1,472 @@
+// The PostgreSQL store against the embedded one: PGlite + pgvector behind pglite-socket on a
+// local port, reached through node-postgres over TCP (the code path of a real server).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Document } from '../../src/corpus/types.js';
+import { TrigramEmbedder } from '../../src/embed/trigram.js';
+import { isSmyslError } from '../../src/errors.js';
+import { StoreCollections } from '../../src/server/backends.js';
+import { Collection, type SearchMethod } from '../../src/store/collection.js';
+import { loadPg } from '../../src/store/postgres/connection.js';
+import { orderExpression } from '../../src/store/postgres/schema.js';
+import { copyCollection } from '../../src/store/postgres/transfer.js';
+import { type Engine, engineMissing, startEngine } from './pg-engine.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-pg-'));
+// the store restores each collection's embedder files into the user's cache directory
+process.env.XDG_CACHE_HOME = path.join(root, 'cache');
+const bin = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+let engine: Engine | undefined;
+let counter = 0;
+const fresh = () => `c${counter++}`;
+const pgAt = (name: string) => `${engine!.url}#${name}`;
+const embedder = () => new TrigramEmbedder({ dim: 64 });
+
+before(async () => {
+  engine = await startEngine();
+  if (!engine) console.log(`# skipped: ${engineMissing}`);
+});
+after(async () => {
+  await engine?.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Runs SQL on the engine directly (checks behind the store's back). */
+async function sql(text: string): Promise<Record<string, unknown>[]> {
+  const pg = await loadPg();
+  const client = new pg.Client({ connectionString: engine!.url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function corpus(n: number, version = 1): Document[] {
+  const docs: Document[] = Array.from({ length: n }, (_, i) => ({
+    id: `doc${i}`,
+    text:
+      `Document ${i} v${version} is about topic${i % 7} with word${i % 13}. ` +
+      `It mentions color${i % 5} and shape${i % 11}. `.repeat(1 + (i % 3)),
+    meta: { group: `g${i % 10}`, rare: i === 37 ? 'yes' : 'no', year: 2000 + (i % 4), flag: i % 2 === 0 },
+  }));
+  docs.push(
+    {
+      id: 'cat',
+      text: 'The cat sleeps on the warm windowsill all afternoon.',
+      meta: { title: 'Cats', lang: 'en' },
+    },
+    { id: 'kot', text: 'Кошки спят на тёплом подоконнике весь день.', meta: { title: 'Кошки', lang: 'ru' } },
+    {
+      id: 'whale',
+      text: 'Whales migrate across oceans singing long songs.',
+      meta: { title: 'Whales', lang: 'en' },
+    },
+  );
+  return docs;
+}
+
+const QUERIES = [
+  'topic3 word5 color2',
+  'shape7 document',
+  'cats sleeping on a windowsill',
+  'кошка спит',
+  'whales',
+];
+
+async function same(
+  a: Collection,
+  b: Collection,
+  what: string,
+  where?: Record<string, string | number | boolean>,
+) {
+  for (const method of ['dense', 'sparse', 'hybrid'] as SearchMethod[])
+    for (const q of QUERIES) {
+      const x = await a.search(q, { method, k: 8, where });
+      const y = await b.search(q, { method, k: 8, where });
+      assert.deepEqual(
+        y.map((h) => h.id),
+        x.map((h) => h.id),
+        `${what}: ${method} "${q}"`,
+      );
+      for (let i = 0; i < x.length; i++) {
+        assert.ok(Math.abs(x[i].score - y[i].score) < 1e-5, `${what}: ${method} "${q}" score ${i}`);
+        assert.equal(y[i].snippet, x[i].snippet);
+        assert.deepEqual(y[i].meta, x[i].meta);
+      }
+    }
+}
+
+test('the same documents answer the same in both stores: dense, sparse, hybrid, filters, upserts, deletes, compaction', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const local = await Collection.create(path.join(root, 'local'), {
+    embedder: embedder(),
+    index: { type: 'exact' },
+  });
+  const pg = await Collection.create(pgAt('same'), { embedder: embedder(), index: { type: 'exact' } });
+  assert.equal(pg.manifest.name, 'same');
+  assert.equal(pg.dir, pgAt('same'));
+  const docs = corpus(120);
+  assert.deepEqual(await pg.add(docs, { batchSize: 32 }), await local.add(docs, { batchSize: 32 }));
+  await same(local, pg, 'fresh');
+  await same(local, pg, 'where', { group: 'g3' });
+  await same(local, pg, 'where number', { year: 2001 });
+  await same(local, pg, 'narrow where', { rare: 'yes' });
+  assert.equal((await pg.search('anything', { where: { group: 'none' } })).length, 0);
+  await assert.rejects(pg.search('x', { where: { "a') OR 1=1 --": 'x' } }), /invalid metadata field/);
+  assert.deepEqual(
+    [...(await pg.store.matchingDocs({ flag: true }))].length,
+    [...(await local.store.matchingDocs({ flag: 1 }))].length,
+  );
+  // the stored vectors are the embedded store's, bit for bit (float32 through text and back)
+  const rows = (await pg.store.chunksOf((await pg.store.docNumber('doc5'))!)).map((c) => c.row);
+  const localRows = (await local.store.chunksOf((await local.store.docNumber('doc5'))!)).map((c) => c.row);
+  assert.deepEqual((await pg.store.vectors(rows)).data, (await local.store.vectors(localRows)).data);
+
+  // upserts (some unchanged, some changed), deletes, compaction
+  const changed = corpus(60, 2);
+  assert.deepEqual(await pg.add(changed), await local.add(changed));
+  assert.equal(await pg.delete(['doc1', 'doc2', 'nope']), 2);
+  await local.delete(['doc1', 'doc2', 'nope']);
+  await same(local, pg, 'after upserts and deletes');
+  const s = await pg.stats();
+  assert.equal(s.documents, await local.count());
+  assert.equal(s.chunks, (await local.stats()).chunks);
+  assert.equal(s.deadRows, (await local.stats()).deadRows);
+  assert.equal(s.chunks + s.deadRows, s.vectorRows);
+  const version = await pg.store.version();
+  assert.deepEqual(await pg.compact(), await local.compact());
+  assert.notEqual(await pg.store.version(), version, 'compaction changes the version');
+  assert.equal((await pg.stats()).deadRows, 0);
+  assert.equal(await pg.store.integrityCheck?.(), 'ok');
+  await same(local, pg, 'after compaction');
+  await pg.close();
+  // reopened read-only (as `smysl search` does): the lexical index saved by the writer is reused
+  const reader = await Collection.open(pgAt('same'), { readonly: true });
+  await same(local, reader, 'reopened');
+  await assert.rejects(reader.add(corpus(1)), (e) => isSmyslError(e, 'E_STATE'));
+  await reader.close();
+  await local.close();
+});
+
+test('HNSW (halfvec f16 and vector f32): every document is found by its own text; filters wide and narrow', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  for (const precision of ['f16', 'f32'] as const) {
+    const name = fresh();
+    const c = await Collection.create(pgAt(name), { embedder: embedder(), index: { precision } });
+    await c.add(corpus(200), { batchSize: 50 });
+    const index = await sql(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'smysl_${name}_chunks' AND indexdef LIKE '%hnsw%'`,
+    );
+    assert.match(
+      String(index[0].indexdef),
+      precision === 'f16'
+        ? /\(\(embedding\)::halfvec\(64\)\) halfvec_cosine_ops/
+        : /\(embedding vector_cosine_ops\)/,
+    );
+    let found = 0;
+    for (let i = 0; i < 200; i += 10) {
+      const hits = await c.search((await c.get(`doc${i}`))!.text, { method: 'dense', k: 1 });
+      if (hits.some((h) => h.id === `doc${i}`)) found++;
+      const filtered = await c.search('anything at all', {
+        method: 'dense',
+        k: 5,
+        where: { group: `g${i % 10}` },
+      });
+      assert.equal(filtered.length, 5, 'a wide filter still gives k results');
+      assert.ok(filtered.every((h) => h.meta?.group === `g${i % 10}`));
+    }
+    assert.equal(found, 20, `${precision}: self-recall`);
+    // the query the store sends can use the index (an ORDER BY it does not match would scan every row)
+    const q = `'[${Array.from({ length: 64 }, (_, j) => (j === 0 ? 1 : 0)).join(',')}]'`;
+    const plan = await sql(
+      `EXPLAIN SELECT doc FROM "smysl_${name}_chunks" ORDER BY ${orderExpression(c.manifest, q)} LIMIT 5`,
+    );
+    assert.match(
+      plan.map((r) => r['QUERY PLAN']).join('\n'),
+      new RegExp(`Index Scan using smysl_${name}_chunks_hnsw`),
+    );
+    assert.deepEqual(
+      (await c.search('anything', { method: 'dense', where: { rare: 'yes' } })).map((h) => h.id),
+      ['doc37'],
+    );
+    await c.close();
+  }
+});
+
+test('a wrong embedder is refused, and so is a record that does not match its table', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const name = fresh();
+  const c = await Collection.create(pgAt(name), { embedder: embedder() });
+  await c.add(corpus(3));
+  await c.close();
+  await assert.rejects(
+    Collection.open(pgAt(name), { embedder: new TrigramEmbedder({ dim: 32 }) }),
+    (e) => isSmyslError(e, 'E_COLLECTION') && /indexed with embedder trigram/.test(e.message),
+  );
+  await assert.rejects(
+    Collection.create(pgAt(name), { embedder: embedder() }),
+    (e) => isSmyslError(e, 'E_COLLECTION') && /already exists/.test(e.message),
+  );
+  await sql(`UPDATE smysl_collections SET dim = 32 WHERE name = '${name}'`);
+  await assert.rejects(
+    Collection.open(pgAt(name)),
+    (e) => isSmyslError(e, 'E_COLLECTION') && /does not match its record/.test(e.message),
+  );
+  await assert.rejects(
+    Collection.open(pgAt('missing')),
+    (e) => isSmyslError(e, 'E_COLLECTION') && /no collection/.test(e.message),
+  );
+  await assert.rejects(Collection.open(`${engine.url}#bad name`), (e) => isSmyslError(e, 'E_USAGE'));
+  await assert.rejects(
+    Collection.open(engine.url),
+    (e) => isSmyslError(e, 'E_USAGE') && /names no collection/.test(e.message),
+  );
+  await assert.rejects(
+    Collection.open('postgres://nobody@127.0.0.1:1/none#x'),
+    (e) => isSmyslError(e, 'E_IO') && /cannot reach PostgreSQL/.test(e.message),
+  );
+});
+
+test("lexical 'fts': PostgreSQL full-text search (russian / english, ts_rank_cd) as the sparse side", async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  await assert.rejects(
+    Collection.create(path.join(root, 'fts-local'), { embedder: embedder(), lexical: 'fts' }),
+    (e) => isSmyslError(e, 'E_USAGE') && /full-text/.test(e.message),
+  );
+  const c = await Collection.create(pgAt(fresh()), { embedder: embedder(), lexical: 'fts' });
+  await c.add(corpus(40));
+  // Russian forms through the russian configuration: «кошка спала» matches «Кошки спят»
+  assert.deepEqual(
+    (await c.search('кошка спала', { method: 'sparse' })).map((h) => h.id),
+    ['kot'],
+  );
+  // English stems: "sleeping cats" matches "The cat sleeps"
+  assert.equal((await c.search('sleeping cats', { method: 'sparse' }))[0]?.id, 'cat');
+  assert.equal((await c.search('sleeping cats', { method: 'sparse', where: { lang: 'ru' } })).length, 0);
+  assert.equal((await c.search('whales singing', { method: 'hybrid', k: 3 }))[0].id, 'whale');
+  assert.equal(
+    (await c.search('the of and', { method: 'sparse' })).length,
+    0,
+    'stop words alone match nothing',
+  );
+  // the query's words are OR-ed: every document with any of them is found, and only those
+  const hits = await c.search('topic3 word3 color3', { method: 'sparse', k: 40 });
+  const expected = corpus(40).filter((d) => /\b(topic3|word3|color3)\b/.test(d.text));
+  assert.deepEqual(hits.map((h) => h.id).sort(), expected.map((d) => d.id).sort());
+  await c.close();
+});
+
+test('writers in two sessions take turns per batch: nothing lost, counters agree', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const name = fresh();
+  await (await Collection.create(pgAt(name), { embedder: embedder() })).close();
+  const a = await Collection.open(pgAt(name));
+  const b = await Collection.open(pgAt(name));
+  const docs = corpus(80);
+  await Promise.all([a.add(docs.slice(0, 50), { batchSize: 7 }), b.add(docs.slice(30), { batchSize: 5 })]);
+  assert.equal(await a.count(), docs.length);
+  assert.equal(await a.store.integrityCheck?.(), 'ok');
+  const ids = await sql(`SELECT count(DISTINCT id) AS n, count(*) AS m FROM "smysl_${name}_docs"`);
+  assert.deepEqual([Number(ids[0].n), Number(ids[0].m)], [docs.length, docs.length]);
+  await a.close();
+  await b.close();
+});
+
+test('copyCollection: embedded → PostgreSQL → embedded keeps vectors bit for bit, embeds nothing, resumes', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const src = path.join(root, 'export-src');
+  const c = await Collection.create(src, {
+    embedder: embedder(),
+    chunking: { maxTokens: 12, overlapTokens: 2 },
+  });
+  await c.add(corpus(90));
+  await c.delete(['doc4']);
+  await c.close();
+  const name = fresh();
+  // an interrupted copy (cancelled after its first batch) resumes where it stopped
+  const stop = new AbortController();
+  await assert.rejects(
+    copyCollection(src, pgAt(name), {
+      batchSize: 20,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.done >= 20) stop.abort();
+      },
+    }),
+    (e) => isSmyslError(e, 'E_CANCELLED'),
+  );
+  const progress: number[] = [];
+  const summary = await copyCollection(src, pgAt(name), {
+    batchSize: 20,
+    onProgress: (p) => progress.push(p.done),
+  });
+  assert.equal(summary.unchanged, 20);
+  assert.equal(summary.documents, 92 - 20);
+  assert.equal(progress.at(-1), 92);
+  const back = path.join(root, 'import-back');
+  assert.equal((await copyCollection(pgAt(name), back)).documents, 92);
+  const [x, y, z] = [
+    await Collection.open(src, { readonly: true }),
+    await Collection.open(pgAt(name), { readonly: true }),
+    await Collection.open(back, { readonly: true }),
+  ];
+  assert.deepEqual(y.manifest.chunking, x.manifest.chunking);
+  assert.equal(z.manifest.embedder.name, x.manifest.embedder.name);
+  for (const id of ['doc0', 'doc50', 'kot']) {
+    const vectors = async (col: Collection) =>
+      (
+        await col.store.vectors(
+          (await col.store.chunksOf((await col.store.docNumber(id))!)).map((ch) => ch.row),
+        )
+      ).data;
+    const original = await vectors(x);
+    if (id === 'doc50') assert.ok(original.length > 64, 'several chunks');
+    assert.deepEqual(await vectors(y), original, `${id} in PostgreSQL`);
+    assert.deepEqual(await vectors(z), original, `${id} back home`);
+    assert.deepEqual(await y.get(id), await x.get(id));
+  }
+  assert.equal(await y.get('doc4'), undefined);
+  await same(x, z, 'round trip');
+  for (const col of [x, y, z]) await col.close();
+});
+
+test('the CLI: --store and SMYSL_STORE on index, search, compact, repair, export and import; no password printed', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const cwd = mkdtempSync(path.join(root, 'cli-'));
+  const file = path.join(cwd, 'docs.jsonl');
+  writeFileSync(
+    file,
+    corpus(30)
+      .map((d) => JSON.stringify({ id: d.id, text: d.text, ...d.meta }))
+      .join('\n'),
+  );
+  const env = { ...process.env };
+  // asynchronous: the engine answers from this process's event loop
+  const run = (args: string[], extra: Record<string, string> = {}) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const p = spawn(process.execPath, [bin, ...args], { cwd, env: { ...env, ...extra } });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('error', reject);
+      p.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  const url = engine.url.replace('postgres@', 'postgres:secret@');
+  let r = await run([
+    'index',
+    file,
+    '--store',
+    url,
+    '--collection',
+    'notes',
+    '--embedder',
+    'trigram',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const indexed = JSON.parse(r.stdout);
+  assert.equal(indexed.added, 33);
+  assert.equal(indexed.collection, `${engine.url.replace('postgres@', 'postgres:…@')}#notes`);
+  assert.ok(!`${r.stdout}${r.stderr}`.includes('secret'));
+  r = await run(['index', file, '--collection', 'notes', '--json'], { SMYSL_STORE: url });
+  assert.equal(JSON.parse(r.stdout).unchanged, 33, r.stderr);
+  r = await run(['search', 'кошка', '--collection', 'notes', '--json', '--where', 'lang=ru'], {
+    SMYSL_STORE: url,
+  });
+  assert.deepEqual(
+    JSON.parse(r.stdout).map((h: { id: string }) => h.id),
+    ['kot'],
+  );
+  r = await run([
+    'search',
+    'whales',
+    '--store',
+    url,
+    '--collection',
+    'notes',
+    '-k',
+    '1',
+    '--method',
+    'sparse',
+  ]);
+  assert.match(r.stdout, /whale/);
+  r = await run(['index', file, '--store', url, '--collection', 'notes', '--embedder', 'minilm']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /indexed with embedder trigram/);
+  r = await run(['compact', '--store', url, '--collection', 'notes', '--json']);
+  assert.equal(JSON.parse(r.stdout).removedRows, 0, r.stderr);
+  r = await run(['collections', 'repair', 'notes', '--store', url, '--json']);
+  assert.equal(JSON.parse(r.stdout).integrity, 'ok', r.stderr);
+  // to the embedded store (.smysl/notes) and back into PostgreSQL under another name
+  r = await run(['collections', 'import', 'notes', '--from', url, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).documents, 33);
+  r = await run(['search', 'whales', '--collection', 'notes', '--json', '-k', '1']);
+  assert.equal(JSON.parse(r.stdout)[0].id, 'whale');
+  // exported onto the original (same name, same embedder): a resumed copy with nothing left to do
+  r = await run(['collections', 'export', './.smysl/notes', '--to', url, '--json']);
+  assert.deepEqual([JSON.parse(r.stdout).unchanged, JSON.parse(r.stdout).documents], [33, 0], r.stderr);
+  r = await run([
+    'index',
+    file,
+    '--store',
+    url,
+    '--collection',
+    'ftsnotes',
+    '--embedder',
+    'trigram',
+    '--lexical',
+    'fts',
+    '--json',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  r = await run([
+    'search',
+    'sleeping cats',
+    '--store',
+    url,
+    '--collection',
+    'ftsnotes',
+    '--method',
+    'sparse',
+    '--json',
+  ]);
+  assert.equal(JSON.parse(r.stdout)[0].id, 'cat');
+  r = await run(['index', file, '--collection', 'x', '--embedder', 'trigram', '--lexical', 'fts']);
+  assert.equal(r.status, 2, 'fts needs a PostgreSQL store');
+});
+
+test('the server over a PostgreSQL store: lists, searches, upserts and deletes by name', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const name = fresh();
+  const c = await Collection.create(pgAt(name), { embedder: embedder() });
+  await c.add(corpus(10));
+  await c.close();
+  const served = new StoreCollections(path.join(root, 'unused'), undefined, { store: engine.url });
+  await served.refresh();
+  assert.ok(served.names().includes(name));
+  assert.equal(served.lock().dir, path.join(root, 'unused'));
+  assert.equal((await served.search(name, { query: 'whales', k: 1 }))[0].id, 'whale');
+  assert.deepEqual(
+    await served.upsert(name, [{ id: 'new', text: 'A brand new document about volcanoes.' }]),
+    {
+      upserted: 1,
+    },
+  );
+  assert.equal((await served.search(name, { query: 'volcanoes', k: 1, method: 'sparse' }))[0].id, 'new');
+  assert.equal(await served.remove(name, 'new'), true);
+  // a collection created after the listing is found by name
+  const later = fresh();
+  await (await Collection.create(pgAt(later), { embedder: embedder() })).close();
+  assert.ok(!served.names().includes(later));
+  assert.equal(await (await served.collection(later)).count(), 0);
+  await served.close();
+});
