@@ -6,6 +6,7 @@ import {
   type BatchModel,
   batchedEmbedder,
   DynamicBatcher,
+  estimateTokens,
   ServerBusyError,
   withWork,
 } from '../../src/server/batcher.js';
@@ -195,4 +196,24 @@ test('batchedEmbedder: embed goes through the batcher under the caller’s work 
     withWork({ signal: controller.signal }, () => wrapped.embed(['x'])),
     (e: unknown) => isSmyslError(e, 'E_CANCELLED'),
   );
+});
+
+test('the queue is bounded in requests too; writes admitted outside the bound do not refuse others', async () => {
+  const model = recordingModel();
+  const b = new DynamicBatcher({ waitMs: 1, maxQueuedRequests: 3, maxQueuedTokens: 100 });
+  model.hold();
+  const running = b.submit(model, ['r']);
+  await tick(10);
+  // a big write: far past the token bound, yet a query is admitted behind it
+  const write = b.submit(model, Array(50).fill('w'), { tokens: Array(50).fill(10), admission: 'always' });
+  const queries = [b.submit(model, ['q1']), b.submit(model, ['q2'])];
+  assert.equal(b.queued, 500 + 2 * estimateTokens('q1'));
+  await assert.rejects(
+    b.submit(model, ['q3']),
+    (e: unknown) => e instanceof ServerBusyError && e.status === 429,
+  );
+  model.open();
+  await Promise.all([running, write, ...queries]);
+  // round-robin: both queries rode in the first call after the held one, beside the write
+  assert.ok(model.calls[1].includes('q1') && model.calls[1].includes('q2'));
 });

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
-import { DynamicBatcher } from '../../src/server/batcher.js';
 import { StoreCollections } from '../../src/server/backends.js';
+import { DynamicBatcher } from '../../src/server/batcher.js';
 import { ModelPool, tokenCounter } from '../../src/server/models.js';
 import { Collection } from '../../src/store/collection.js';
 
