@@ -127,7 +127,7 @@ export class StoreCollections implements CollectionsBackend {
     const out = [];
     for (const name of this.names()) {
       const c = await this.collection(name);
-      out.push({ name, count: c.count(), embedder: c.manifest.embedder.name });
+      out.push({ name, count: await c.count(), embedder: c.manifest.embedder.name });
     }
     return out;
   }
@@ -168,7 +168,7 @@ export class StoreCollections implements CollectionsBackend {
   async close(): Promise<void> {
     await Promise.allSettled([...this.writeQueue.values()]);
     for (const c of await Promise.allSettled([...this.open.values()]))
-      if (c.status === 'fulfilled') c.value.close();
+      if (c.status === 'fulfilled') await c.value.close();
     this.open.clear();
     if (!this.options.models) await this.models.dispose();
     this.dirLock?.release();
@@ -232,7 +232,7 @@ export class LibraryExplorer implements ExplorerBackend {
     if (request.source.collection !== undefined) {
       if (!this.options.collections) throw new SmyslError('E_COLLECTION', 'no collections are served');
       const c = await this.options.collections.collection(request.source.collection);
-      const docs = c.documentVectors(request.limit);
+      const docs = await c.documentVectors(request.limit);
       if (docs.ids.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 documents');
       matrix = docs.vectors;
       labels = docs.ids.map((id, i) => docs.titles[i] || id);

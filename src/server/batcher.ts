@@ -391,27 +391,59 @@ export function currentWork(): WorkContext {
   return work.getStore() ?? {};
 }
 
+/** Batch keys per embedder and text role: texts of different roles get different prompts. */
+const roleKeys = new WeakMap<object, Partial<Record<'query' | 'document', object>>>();
+
 /**
- * A dense embedder whose `embed` goes through `batcher` (everything else is the embedder's own):
- * what a collection is opened with, so its search queries are batched with the API's requests
- * and share the model with them.
+ * What texts of `role` are batched under: the embedder itself when the role changes nothing
+ * (minilm has no prompts: queries, documents and API inputs share model calls), else a key of
+ * the role's own ("query: " and "passage: " texts cannot share an e5 call).
+ */
+function roleKey(inner: object, role?: 'query' | 'document'): object {
+  if (role === undefined) return inner;
+  const promptFor = (inner as { promptFor?: (role?: string) => string }).promptFor;
+  if (typeof promptFor === 'function' && promptFor.call(inner, role) === promptFor.call(inner)) return inner;
+  let keys = roleKeys.get(inner);
+  if (!keys) roleKeys.set(inner, (keys = {}));
+  return (keys[role] ??= {});
+}
+
+/**
+ * A dense embedder whose `embed` (and `embedQueries` / `embedDocuments`, when it has them) go
+ * through `batcher`; everything else is the embedder's own. What a collection is opened with, so
+ * its search queries and upserts are batched with the API's requests and share the model with them.
  */
 export function batchedEmbedder<E extends Embedder>(
   inner: E,
   batcher: DynamicBatcher,
   countTokens: (text: string) => number = (text) => estimateTokens(text),
 ): E {
-  const model: BatchModel = { key: inner, embed: (texts) => inner.embed(texts) as Promise<DenseMatrix> };
-  const embed = async (texts: string[]): Promise<DenseMatrix> => {
-    const rows = await batcher.submit(model, texts, { ...work.getStore(), tokens: texts.map(countTokens) });
-    const dim = rows[0]?.length ?? (inner as { dim?: number }).dim ?? 0;
-    const data = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => data.set(r, i * dim));
-    return { rows: rows.length, dim, data };
+  const through = (run: (texts: string[]) => Promise<DenseMatrix>, key: object) => {
+    const model: BatchModel = { key, embed: run };
+    return async (texts: string[]): Promise<DenseMatrix> => {
+      const rows = await batcher.submit(model, texts, { ...work.getStore(), tokens: texts.map(countTokens) });
+      const dim = rows[0]?.length ?? (inner as { dim?: number }).dim ?? 0;
+      const data = new Float32Array(rows.length * dim);
+      rows.forEach((r, i) => data.set(r, i * dim));
+      return { rows: rows.length, dim, data };
+    };
   };
+  const wrapped: Record<string, unknown> = {
+    embed: through((texts) => inner.embed(texts) as Promise<DenseMatrix>, inner),
+  };
+  if (inner.embedQueries)
+    wrapped.embedQueries = through(
+      (texts) => inner.embedQueries!(texts) as Promise<DenseMatrix>,
+      roleKey(inner, 'query'),
+    );
+  if (inner.embedDocuments)
+    wrapped.embedDocuments = through(
+      (texts) => inner.embedDocuments!(texts) as Promise<DenseMatrix>,
+      roleKey(inner, 'document'),
+    );
   return new Proxy(inner, {
     get(target, prop) {
-      if (prop === 'embed') return embed;
+      if (typeof prop === 'string' && prop in wrapped) return wrapped[prop];
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -8,7 +8,7 @@ import { DynamicBatcher } from '../../server/batcher.js';
 import { ModelPool } from '../../server/models.js';
 import { startServer } from '../../server/serve.js';
 import { mountWebUi } from '../../server/web.js';
-import { collect, parseIntOption } from '../options.js';
+import { addOutputFlags, collect, embedderOption, parseIntOption } from '../options.js';
 
 /** `name=file`, or `wink` (the pretrained English set) on its own. */
 export function parseVectorSets(specs: string[]): Record<string, string> {
@@ -26,7 +26,7 @@ export function parseVectorSets(specs: string[]): Record<string, string> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('serve')
     .description(
       'HTTP service: OpenAI-compatible /v1/embeddings, collection search and upserts, and the web UI',
@@ -40,9 +40,14 @@ export function register(program: Command): void {
       [],
     )
     .option('--dir <dir>', 'directory holding the collections', '.smysl')
-    .option('--model <name>', 'embedding model for /v1/embeddings and contextual vectors', 'minilm')
     .addOption(
-      new Option('--dtype <dtype>', 'precision of --model: int8 is 3-6x faster, STSb 86.52 vs 86.72')
+      embedderOption(
+        'transformer model for /v1/embeddings and contextual vectors (minilm, an imported name)',
+        'minilm',
+      ),
+    )
+    .addOption(
+      new Option('--dtype <dtype>', 'precision of --embedder: int8 is 3-6x faster, STSb 86.52 vs 86.72')
         .choices(['fp32', 'int8'])
         .default('fp32'),
     )
@@ -59,9 +64,9 @@ export function register(program: Command): void {
       collect,
       [],
     )
-    .option('--no-web', 'do not serve the web UI at /')
-    .option('--quiet', 'no startup message', false)
-    .action(async (o) => {
+    .option('--no-web', 'do not serve the web UI at /');
+  addOutputFlags(cmd, 'print {url, embedder, collections} as one JSON line once listening').action(
+    async (o) => {
       let apiKey: string | undefined;
       if (o.apiKeyFile) {
         try {
@@ -76,7 +81,7 @@ export function register(program: Command): void {
       const batcher = new DynamicBatcher();
       const models = new ModelPool();
       const getTransformer = (): Promise<TransformerEmbedder> =>
-        models.transformer({ model: o.model, dtype: o.dtype });
+        models.transformer({ model: o.embedder, dtype: o.dtype });
       const collections = new StoreCollections(o.dir, o.collection.length > 0 ? o.collection : undefined, {
         batcher,
         models,
@@ -94,7 +99,7 @@ export function register(program: Command): void {
       const server = await startServer({
         host: o.host,
         port: o.port,
-        models: { [o.model]: async () => transformerModel(o.model, await getTransformer()) },
+        models: { [o.embedder]: async () => transformerModel(o.embedder, await getTransformer()) },
         collections,
         explorer,
         apiKey,
@@ -106,10 +111,14 @@ export function register(program: Command): void {
         throw e;
       });
       await lock.describe(server.url);
-      if (!o.quiet) {
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ url: server.url, embedder: o.embedder, dtype: o.dtype, collections: collections.names() })}\n`,
+        );
+      else if (!o.quiet) {
         const names = collections.names();
         process.stderr.write(
-          `smysl serve: listening on ${server.url} (model ${o.model} ${o.dtype}; collections: ${names.join(', ') || 'none'}` +
+          `smysl serve: listening on ${server.url} (embedder ${o.embedder} ${o.dtype}; collections: ${names.join(', ') || 'none'}` +
             `${apiKey ? '; API key required' : ''}${o.web ? `; web UI at ${server.url}/` : ''})\n`,
         );
       }
@@ -129,5 +138,6 @@ export function register(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-    });
+    },
+  );
 }
