@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Embedder } from '../../src/embed/types.js';
+import { type Embedder, embedFor } from '../../src/embed/types.js';
 import { isSmyslError } from '../../src/errors.js';
 import {
   type BatchModel,
@@ -217,4 +217,45 @@ test('the queue is bounded in requests too; writes admitted outside the bound do
   await Promise.all([running, write, ...queries]);
   // round-robin: both queries rode in the first call after the held one, beside the write
   assert.ok(model.calls[1].includes('q1') && model.calls[1].includes('q2'));
+});
+
+test('batchedEmbedder routes query and document roles through the batcher; roles share calls only when their prompts match', async () => {
+  const make = (prompts: { query?: string; document?: string }) => {
+    const calls: string[][] = [];
+    const prompt = (role?: 'query' | 'document') => (role ? prompts[role] : undefined) ?? '';
+    const run = async (texts: string[], role?: 'query' | 'document'): Promise<DenseMatrix> => {
+      const withPrompt = texts.map((t) => prompt(role) + t);
+      calls.push(withPrompt);
+      return { rows: texts.length, dim: 1, data: Float32Array.from(withPrompt, (t) => t.length) };
+    };
+    const inner = {
+      name: 'toy',
+      kind: 'dense' as const,
+      dim: 1,
+      promptFor: prompt,
+      embed: (texts: string[]) => run(texts),
+      embedQueries: (texts: string[]) => run(texts, 'query'),
+      embedDocuments: (texts: string[]) => run(texts, 'document'),
+      async save() {},
+    } satisfies Embedder & { dim: number; promptFor(role?: 'query' | 'document'): string };
+    return { inner, calls };
+  };
+  // e5-style prompts: a query and a document cannot share a model call
+  const e5 = make({ query: 'query: ', document: 'passage: ' });
+  const b = new DynamicBatcher({ waitMs: 5 });
+  const wrapped = batchedEmbedder(e5.inner, b);
+  const [q, d] = await Promise.all([
+    embedFor(wrapped, ['ab'], 'query'),
+    embedFor(wrapped, ['ab'], 'document'),
+  ]);
+  assert.deepEqual([q.data[0], d.data[0]], ['query: ab'.length, 'passage: ab'.length]);
+  assert.deepEqual(e5.calls.sort(), [['passage: ab'], ['query: ab']]);
+  assert.equal(b.stats.texts, 2);
+  // no prompts (minilm): queries, documents and plain texts ride together
+  const plain = make({});
+  const b2 = new DynamicBatcher({ waitMs: 5 });
+  const w2 = batchedEmbedder(plain.inner, b2);
+  await Promise.all([embedFor(w2, ['a'], 'query'), embedFor(w2, ['b'], 'document'), w2.embed(['c'])]);
+  assert.equal(plain.calls.length, 1);
+  assert.deepEqual(plain.calls[0].sort(), ['a', 'b', 'c']);
 });
