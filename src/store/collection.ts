@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
-import { type Embedder, embedFor } from '../embed/types.js';
+import type { Highlighter } from '../embed/sparse/highlight.js';
+import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
-import { reciprocalRankFusion } from '../index/fusion.js';
+import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
 import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
 import { readJsonFile } from '../util/fs.js';
@@ -14,7 +15,13 @@ import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { EmbeddedStore } from './embedded/store.js';
-import { LexicalChunkIndex, type LexicalMethod } from './lexical.js';
+import {
+  DEFAULT_LEXICAL_ANALYZER,
+  type LexicalAnalyzer,
+  LexicalChunkIndex,
+  type LexicalMethod,
+  lexicalHighlighter,
+} from './lexical.js';
 import type {
   ChunkHit,
   CollectionManifest,
@@ -45,6 +52,8 @@ export interface CreateCollectionOptions {
   index?: Partial<IndexSettings>;
   chunking?: ChunkOptions;
   lexical?: LexicalMethod;
+  /** Default: lemmas (see DEFAULT_LEXICAL_ANALYZER). */
+  lexicalAnalyzer?: LexicalAnalyzer;
   defaultMethod?: SearchMethod;
 }
 
@@ -85,7 +94,9 @@ export interface SearchOptions {
   where?: Where;
   /** Attach title/snippet/meta (default true); the bare id+score path is the fastest. */
   details?: boolean;
-  /** Hybrid: weight of the dense list and of the lexical list in reciprocal-rank fusion. */
+  /** Hybrid: how the dense and lexical lists are fused (default DEFAULT_FUSION: dbsf). */
+  fusion?: FusionMethod;
+  /** Hybrid: weights of the dense and lexical lists (default: by query language, see DEFAULT_FUSION). */
   denseWeight?: number;
   lexicalWeight?: number;
 }
@@ -235,9 +246,12 @@ export class Collection {
           chunking: {
             maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
             overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
+            // encoders that count their pieces get chunks measured in them (never cut by the encoder)
+            unit: opts.chunking?.unit ?? (tokenCounterOf(embedder) ? 'encoder' : 'words'),
           },
           created: new Date().toISOString(),
           lexical: opts.lexical ?? 'bm25',
+          lexicalAnalyzer: opts.lexicalAnalyzer ?? DEFAULT_LEXICAL_ANALYZER,
           defaultMethod: opts.defaultMethod ?? 'hybrid',
         };
       },
@@ -406,7 +420,7 @@ export class Collection {
         summary.unchanged++;
         continue;
       }
-      const spans = chunkText(doc.text, this.manifest.chunking);
+      const spans = chunkText(doc.text, this.chunkOptions());
       const title = titleOf(doc);
       for (const s of spans) texts.push(chunkInput(title, doc.text.slice(s.start, s.end)));
       pending.push({ id: doc.id, hash, title, text: doc.text, meta: doc.meta ?? {}, spans });
@@ -484,8 +498,36 @@ export class Collection {
     });
   }
 
+  private chunkOptions_?: Parameters<typeof chunkText>[1];
+  /** The manifest's chunking with the encoder's counter: a chunk never exceeds what it reads. */
+  private chunkOptions(): Parameters<typeof chunkText>[1] {
+    if (this.chunkOptions_) return this.chunkOptions_;
+    const c = this.manifest.chunking;
+    const counter = c.unit === 'encoder' ? tokenCounterOf(this.embedder) : null;
+    this.chunkOptions_ = counter
+      ? {
+          ...c,
+          maxTokens: Math.min(c.maxTokens, counter.maxTextTokens),
+          countTokens: (t) => counter.countTokens(t),
+        }
+      : c;
+    return this.chunkOptions_;
+  }
+
   private async lexicalKey(): Promise<string> {
-    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}`;
+    // collections with Snowball stems keep the key they had before lemmas existed
+    const words = this.lexicalAnalyzer === 'snowball' ? '' : `:${this.lexicalAnalyzer}`;
+    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}${words}`;
+  }
+
+  /** How the lexical index matches word forms (collections made before lemmas: snowball). */
+  get lexicalAnalyzer(): LexicalAnalyzer {
+    return this.manifest.lexicalAnalyzer ?? 'snowball';
+  }
+
+  /** Marks query words in texts as this collection's lexical index matches them. */
+  highlighter(): Highlighter {
+    return lexicalHighlighter(this.lexicalAnalyzer);
   }
 
   /**
@@ -499,7 +541,12 @@ export class Collection {
       ? await LexicalChunkIndex.load(path.join(this.store.cacheDir, LEXICAL_DIR), key)
       : null;
     const index =
-      saved ?? LexicalChunkIndex.build(await this.store.liveChunks(), this.manifest.lexical ?? 'bm25');
+      saved ??
+      LexicalChunkIndex.build(
+        await this.store.liveChunks(),
+        this.manifest.lexical ?? 'bm25',
+        this.lexicalAnalyzer,
+      );
     this.lexicalCache = { key, index };
     return index;
   }
@@ -520,7 +567,7 @@ export class Collection {
 
   /**
    * Searches by `method`: dense (the query embedded like the documents), sparse (the built-in
-   * BM25/TF-IDF chunk index) or hybrid (both, fused by weighted reciprocal rank).
+   * BM25/TF-IDF chunk index) or hybrid (both, fused as `DEFAULT_FUSION` says unless asked otherwise).
    */
   async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
@@ -554,12 +601,16 @@ export class Collection {
         return { id: ids[i], score: h.score };
       });
     }
-    const fused = reciprocalRankFusion(
+    const weights = defaultFusionWeights(query, this.embedder.languages);
+    const fused = fuse(
       [
-        { hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })), weight: opts.denseWeight ?? 1 },
-        { hits: lexical, weight: opts.lexicalWeight ?? 1 },
+        {
+          hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })),
+          weight: opts.denseWeight ?? weights.dense,
+        },
+        { hits: lexical, weight: opts.lexicalWeight ?? weights.lexical },
       ],
-      k,
+      { method: opts.fusion ?? DEFAULT_FUSION.method, k },
     );
     const chosen: ChunkHit[] = [];
     for (const hit of fused) {
