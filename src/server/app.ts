@@ -346,7 +346,7 @@ export function createApp(options: AppOptions): {
   explore('similar', s.similar, async (e, req) => ({ data: await e.similar(req) }));
   explore('analogy', s.analogy, async (e, req) => ({ data: await e.analogy(req) }));
   explore('context', s.context, async (e, req, c) => ({
-    points: await withWork(work(c), () => e.context(req)),
+    ...(await withWork(work(c), () => e.context(req))),
   }));
 
   options.mount?.(app);

@@ -313,7 +313,7 @@ test('resume: indexing the same input again skips what is in, by id and content 
   assert.ok(readdirSync(dir).includes('store.sqlite'));
 });
 
-test('hybrid search fuses the dense list with a lexical retriever by weighted RRF', async () => {
+test('hybrid search fuses the dense list with a lexical retriever by weights', async () => {
   const c = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 128 }) });
   await c.add(animals);
   const asked: { query: string; k: number; filtered: boolean }[] = [];
