@@ -256,10 +256,7 @@ async function main(): Promise<void> {
     load: async () => lookupEmbedder(data),
   });
   // v2: collections with checked graphs (sidecar with checksums); older caches are rebuilt
-  const dir = path.join(
-    work,
-    `collection-v2-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}-${PRECISION}`,
-  );
+  const dir = path.join(work, `collection-v2-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}-${PRECISION}`);
   if (args.includes('--rebuild')) rmSync(dir, { recursive: true, force: true });
   let buildSeconds: number | undefined;
   if (!existsSync(path.join(dir, 'manifest.json')) || (await countOf(dir)) !== data.base.rows) {
@@ -396,11 +393,7 @@ async function main(): Promise<void> {
       ['loaded', 'RSS increase (MB)', 'x raw float32 vectors'],
       [
         ['raw float32 vectors', rawBytes / 2 ** 20, 1],
-        [
-          `usearch ${PRECISION} graph (raw)`,
-          rawMem.rssDelta / 2 ** 20,
-          rawMem.rssDelta / rawBytes,
-        ],
+        [`usearch ${PRECISION} graph (raw)`, rawMem.rssDelta / 2 ** 20, rawMem.rssDelta / rawBytes],
         ['smysl collection (HNSW)', storeMem.rssDelta / 2 ** 20, storeMem.rssDelta / rawBytes],
       ],
     ),
