@@ -14,41 +14,24 @@ export type ExactPrecision = 'f32' | 'f16' | 'i8';
 /** Rows per block. */
 export const BLOCK_ROWS = 16;
 
-/** The kernels' signatures (addresses are byte offsets into the memory). See exact.wat. */
+/** The kernels' signature (addresses are byte offsets into the memory). See exact.wat's $search. */
 export interface ExactKernels {
-  scores(
+  search(
     q: number,
     nq: number,
     pairBytes: number,
     x: number,
     blocks: number,
     dims: number,
-    out: number,
-    outStride: number,
-    l2: number,
-  ): void;
-  scoresDecoded(
-    q: number,
-    nq: number,
-    pairBytes: number,
-    x: number,
-    blocks: number,
-    dims: number,
-    out: number,
-    outStride: number,
     l2: number,
     kind: number,
     storedBytes: number,
     buffer: number,
-  ): void;
-  select(
-    out: number,
-    nq: number,
-    outStride: number,
-    valid: number,
     thresholds: number,
     base: number,
+    valid: number,
     candidates: number,
+    scratch: number,
   ): number;
 }
 
@@ -287,9 +270,9 @@ export interface ScanLayout {
   queryAt: number;
 }
 
-/** Scratch bytes one thread needs: thresholds, scores, candidates, one decoded block. */
+/** Scratch bytes one thread needs: thresholds, 128 bytes for the kernel, candidates, a decoded block. */
 export function slotBytes(dims: number): number {
-  return Math.ceil((GROUP * 4 + CELLS * 4 + CELLS * 12 + dims * 64) / 64) * 64;
+  return Math.ceil((GROUP * 4 + 128 + CELLS * 12 + dims * 64) / 64) * 64;
 }
 
 /** Bytes of the query area (GROUP queries as pairs). */
@@ -316,37 +299,34 @@ export function scanRange(
   filter?: (row: number) => boolean,
 ): void {
   const thresholdsAt = slotAt;
-  const outAt = thresholdsAt + GROUP * 4;
-  const candidatesAt = outAt + CELLS * 4;
+  const scratchAt = thresholdsAt + GROUP * 4;
+  const candidatesAt = scratchAt + 128;
   const decodeAt = candidatesAt + CELLS * 12;
-  const pairBytes = layout.dims * 8;
   const thresholds = new Float32Array(memory.buffer, thresholdsAt, nq);
   thresholds.fill(Number.NEGATIVE_INFINITY);
+  // a call may return every score it computes (thresholds still -Infinity): CELLS at most
   const most = Math.max(BLOCK_ROWS, Math.floor(CELLS / nq / BLOCK_ROWS) * BLOCK_ROWS);
   let rows = Math.min(most, FIRST_ROWS);
   for (let r = start; r < end; r += rows, rows = most) {
     const valid = Math.min(rows, end - r);
     const blocks = Math.ceil(valid / BLOCK_ROWS);
-    const x = layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes;
-    const outStride = blocks * BLOCK_ROWS;
-    if (layout.kind === 0)
-      kernels.scores(layout.queryAt, nq, pairBytes, x, blocks, layout.dims, outAt, outStride, layout.l2);
-    else
-      kernels.scoresDecoded(
-        layout.queryAt,
-        nq,
-        pairBytes,
-        x,
-        blocks,
-        layout.dims,
-        outAt,
-        outStride,
-        layout.l2,
-        layout.kind,
-        layout.blockBytes,
-        decodeAt,
-      );
-    const count = kernels.select(outAt, nq, outStride, valid, thresholdsAt, r, candidatesAt);
+    const count = kernels.search(
+      layout.queryAt,
+      nq,
+      layout.dims * 8,
+      layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes,
+      blocks,
+      layout.dims,
+      layout.l2,
+      layout.kind,
+      layout.blockBytes,
+      decodeAt,
+      thresholdsAt,
+      r,
+      valid,
+      candidatesAt,
+      scratchAt,
+    );
     if (count === 0) continue;
     const ints = new Int32Array(memory.buffer, candidatesAt, count * 3);
     const floats = new Float32Array(memory.buffer, candidatesAt, count * 3);
@@ -399,95 +379,64 @@ export interface WorkerBuffers {
 export class JsKernels implements ExactKernels {
   constructor(private readonly memory: KernelMemory) {}
 
-  scores(
+  search(
     q: number,
     nq: number,
     pairBytes: number,
     x: number,
     blocks: number,
     dims: number,
-    out: number,
-    outStride: number,
-    l2: number,
-  ): void {
-    const f = new Float32Array(this.memory.buffer);
-    const fr = Math.fround;
-    for (let b = 0; b < blocks; b++) {
-      const xb = (x + b * dims * 64) >> 2;
-      for (let i = 0; i < nq; i++) {
-        const qb = (q + (i >> 1) * pairBytes) / 4 + (i & 1);
-        const o = (out >> 2) + i * outStride + b * BLOCK_ROWS;
-        for (let lane = 0; lane < BLOCK_ROWS; lane++) {
-          let s = 0;
-          if (l2) {
-            for (let d = 0; d < dims; d++) {
-              const t = fr(f[qb + 2 * d] - f[xb + d * BLOCK_ROWS + lane]);
-              s = fr(s + fr(t * t));
-            }
-            f[o + lane] = -fr(Math.sqrt(s));
-          } else {
-            for (let d = 0; d < dims; d++) s = fr(s + fr(f[qb + 2 * d] * f[xb + d * BLOCK_ROWS + lane]));
-            f[o + lane] = s;
-          }
-        }
-      }
-    }
-  }
-
-  scoresDecoded(
-    q: number,
-    nq: number,
-    pairBytes: number,
-    x: number,
-    blocks: number,
-    dims: number,
-    out: number,
-    outStride: number,
     l2: number,
     kind: number,
     storedBytes: number,
     buffer: number,
-  ): void {
-    const b32 = new Float32Array(this.memory.buffer, buffer, dims * BLOCK_ROWS);
-    const table = kind === 1 ? halves() : undefined;
-    for (let b = 0; b < blocks; b++) {
-      const at = x + b * storedBytes;
-      if (table) {
-        const h = new Uint16Array(this.memory.buffer, at, dims * BLOCK_ROWS);
-        for (let j = 0; j < h.length; j++) b32[j] = table[h[j]];
-      } else {
-        const scales = new Float32Array(this.memory.buffer, at, BLOCK_ROWS);
-        const v = new Int8Array(this.memory.buffer, at + 64, dims * BLOCK_ROWS);
-        for (let j = 0; j < v.length; j++) b32[j] = Math.fround(v[j] * scales[j % BLOCK_ROWS]);
-      }
-      this.scores(q, nq, pairBytes, buffer, 1, dims, out + b * 64, outStride, l2);
-    }
-  }
-
-  select(
-    out: number,
-    nq: number,
-    outStride: number,
-    valid: number,
     thresholds: number,
     base: number,
+    valid: number,
     candidates: number,
   ): number {
-    const f = new Float32Array(this.memory.buffer);
-    const i32 = new Int32Array(this.memory.buffer);
+    const memory = this.memory.buffer;
+    const f = new Float32Array(memory);
+    const ints = new Int32Array(memory);
+    const fr = Math.fround;
+    const table = kind === 1 ? halves() : undefined;
     let count = 0;
     let c = candidates >> 2;
-    for (let i = 0; i < nq; i++) {
-      const t = f[(thresholds >> 2) + i];
-      const o = (out >> 2) + i * outStride;
-      for (let r = 0; r < valid; r++) {
-        const s = f[o + r];
-        if (s > t) {
-          i32[c] = i;
-          i32[c + 1] = base + r;
-          f[c + 2] = s;
-          c += 3;
-          count++;
+    for (let b = 0; b < blocks; b++, base += BLOCK_ROWS, valid -= BLOCK_ROWS) {
+      const at = x + b * storedBytes;
+      let rows = at >> 2;
+      if (kind !== 0) {
+        const into = new Float32Array(memory, buffer, dims * BLOCK_ROWS);
+        if (table) {
+          const h = new Uint16Array(memory, at, dims * BLOCK_ROWS);
+          for (let j = 0; j < h.length; j++) into[j] = table[h[j]];
+        } else {
+          const scales = new Float32Array(memory, at, BLOCK_ROWS);
+          const v = new Int8Array(memory, at + 64, dims * BLOCK_ROWS);
+          for (let j = 0; j < v.length; j++) into[j] = fr(v[j] * scales[j % BLOCK_ROWS]);
+        }
+        rows = buffer >> 2;
+      }
+      for (let i = 0; i < nq; i++) {
+        const qb = (q + (i >> 1) * pairBytes) / 4 + (i & 1);
+        const t = f[(thresholds >> 2) + i];
+        for (let lane = 0; lane < Math.min(BLOCK_ROWS, valid); lane++) {
+          let s = 0;
+          if (l2) {
+            for (let d = 0; d < dims; d++) {
+              const diff = fr(f[qb + 2 * d] - f[rows + d * BLOCK_ROWS + lane]);
+              s = fr(s + fr(diff * diff));
+            }
+            s = -fr(Math.sqrt(s));
+          } else
+            for (let d = 0; d < dims; d++) s = fr(s + fr(f[qb + 2 * d] * f[rows + d * BLOCK_ROWS + lane]));
+          if (s > t) {
+            ints[c] = i;
+            ints[c + 1] = base + lane;
+            f[c + 2] = s;
+            c += 3;
+            count++;
+          }
         }
       }
     }
