@@ -334,7 +334,6 @@ test('smysl train word2vec writes a word2vec text file', async () => {
     const code = await run([
       'train',
       'word2vec',
-      '--corpus',
       corpusFile,
       '--out',
       out,
@@ -354,15 +353,7 @@ test('smysl train word2vec writes a word2vec text file', async () => {
     assert.equal(lines[0], '48 8');
     assert.equal(lines.length, 49);
     assert.equal(lines[1].split(' ').length, 9);
-    const bad = await run([
-      'train',
-      'word2vec',
-      '--corpus',
-      path.join(dir, 'missing.txt'),
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const bad = await run(['train', 'word2vec', path.join(dir, 'missing.txt'), '--out', out, '--quiet']);
     assert.equal(bad, 1);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
