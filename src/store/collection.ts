@@ -13,6 +13,7 @@ import type { LongRunning } from '../util/progress.js';
 import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
+import { storeBackend } from './backends.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { EmbeddedStore } from './embedded/store.js';
 import {
@@ -34,6 +35,7 @@ import type {
   Where,
 } from './types.js';
 
+export type { StoreOpenOptions } from './backends.js';
 export type { CollectionManifest, IndexSettings, SearchMethod, Where } from './types.js';
 
 export const COLLECTION_FORMAT = 1;
@@ -215,7 +217,7 @@ export class Collection {
     const postprocess = opts.postprocess ?? new Pipeline();
     if (!postprocess.fitted)
       throw new SmyslError('E_STATE', 'post-processing must be fitted before creating a collection');
-    const store = await EmbeddedStore.create(
+    const store = await storeBackend(dir).create(
       dir,
       async (filesDir) => {
         await embedder.save(path.join(filesDir, 'embedder'));
@@ -262,7 +264,7 @@ export class Collection {
 
   /** Opens an existing collection, repairing what a crash left behind (writers). */
   static async open(dir: string, opts: OpenCollectionOptions = {}): Promise<Collection> {
-    const store = await EmbeddedStore.open(dir, opts);
+    const store = await storeBackend(dir).open(dir, opts);
     try {
       const manifest = store.manifest;
       const given = opts.sharedEmbedder ?? opts.embedder;
@@ -279,7 +281,7 @@ export class Collection {
           : new Pipeline();
       const c = new Collection(store, embedder, postprocess, opts.onWarning ?? (() => {}));
       // a writer re-embeds vectors lost to damage (a truncated or changed vectors file) first
-      if (!store.readonly && store instanceof EmbeddedStore) {
+      if (!store.readonly) {
         c.reembeddedOnOpen = await c.reembedDamaged(store);
         if (c.reembeddedOnOpen > 0)
           c.onWarning(`re-embedded ${c.reembeddedOnOpen} missing or damaged vector(s) of ${dir}`);
@@ -297,7 +299,8 @@ export class Collection {
     opts: CreateCollectionOptions,
     open: OpenCollectionOptions = {},
   ): Promise<Collection> {
-    if (EmbeddedStore.exists(dir)) return Collection.open(dir, { ...open, embedder: opts.embedder });
+    if (await storeBackend(dir).exists(dir))
+      return Collection.open(dir, { ...open, embedder: opts.embedder });
     return Collection.create(dir, opts, open);
   }
 
@@ -310,24 +313,24 @@ export class Collection {
     dir: string,
     opts: LongRunning & { onWarning?: (m: string) => void } = {},
   ): Promise<RepairReport> {
-    const manifestRestored = await EmbeddedStore.restoreManifest(dir);
+    const manifestRestored = (await storeBackend(dir).restoreManifest?.(dir)) ?? false;
     const c = await Collection.open(dir, { onWarning: opts.onWarning });
     try {
-      const store = c.store as EmbeddedStore;
-      const integrity = store.integrityCheck();
+      const store = c.store;
+      const integrity = (await store.integrityCheck?.()) ?? 'ok';
       if (integrity !== 'ok')
         throw new SmyslError(
           'E_COLLECTION',
           `the database of ${dir} is damaged (${integrity}); restore it from a backup or index into a new collection`,
         );
       const vectorsReembedded = c.reembeddedOnOpen + (await c.reembedDamaged(store));
-      await store.rebuildIndex();
+      await store.rebuildIndex?.();
       c.lexicalCache = undefined;
       await c.saveLexicalIndex(true);
       return {
         manifestRestored,
         vectorsReembedded,
-        graphRebuilt: c.manifest.index.type === 'hnsw',
+        graphRebuilt: store.rebuildIndex !== undefined && c.manifest.index.type === 'hnsw',
         lexicalRebuilt: true,
         integrity,
       };
@@ -337,9 +340,9 @@ export class Collection {
   }
 
   /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
-  private async reembedDamaged(store: EmbeddedStore): Promise<number> {
-    const rows = store.damagedVectorRows();
-    if (rows.length === 0) return 0;
+  private async reembedDamaged(store: CollectionStore): Promise<number> {
+    const rows = (await store.damagedVectorRows?.()) ?? [];
+    if (rows.length === 0 || !store.restoreVectors) return 0;
     const chunks = await store.chunks(rows);
     const docs = await store.documents([...new Set([...chunks.values()].map((c) => c.doc))]);
     const texts = rows.map((r) => {

@@ -139,4 +139,15 @@ export interface CollectionStore {
   /** A directory for caches of derived data (the lexical index), or undefined for none. */
   readonly cacheDir?: string;
   close(): Promise<void>;
+
+  // Repair (`Collection.repair`, and writers when they open); a store without them has nothing
+  // of the kind to repair.
+  /** Live rows whose vectors are missing or damaged (to be embedded again). */
+  damagedVectorRows?(): Promise<number[]>;
+  /** Writes re-made vectors of these rows. */
+  restoreVectors?(rows: number[], vectors: DenseMatrix): Promise<void>;
+  /** Rebuilds the ANN index from the stored vectors. */
+  rebuildIndex?(): Promise<void>;
+  /** The backend's own consistency check: "ok" when sound. */
+  integrityCheck?(): Promise<string>;
 }

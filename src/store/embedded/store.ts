@@ -254,7 +254,7 @@ export class EmbeddedStore implements CollectionStore {
    * or damaged. Stored vectors are unit length (or zero), so a changed byte shows as a wrong norm.
    * Reads the whole file: writers call it when they open.
    */
-  damagedVectorRows(): number[] {
+  async damagedVectorRows(): Promise<number[]> {
     const out: number[] = [];
     const present = Math.min(this.vectorsFile.rows, this.committedRows);
     for (let start = 0; start < present; start += 8192) {
@@ -783,7 +783,7 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   /** SQLite's own consistency check ("ok" when the database is sound). */
-  integrityCheck(): string {
+  async integrityCheck(): Promise<string> {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[])
       .map((r) => r.integrity_check)
       .join('; ');
