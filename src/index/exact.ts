@@ -51,6 +51,9 @@ export interface ExactIndexOptions {
   simd?: boolean;
 }
 
+/** Stops the workers of an index that was dropped without close(). */
+const poolFinalizer = new FinalizationRegistry<{ pool?: ExactPool }>((workers) => workers.pool?.close());
+
 /** Largest WebAssembly memory (wasm32): 4 GiB. */
 const MAX_BYTES = 65536 * WASM_PAGE;
 
@@ -79,7 +82,8 @@ export class ExactIndex implements RowIndex {
   private readonly kernels: ExactKernels;
   private capacityBlocks = 0;
   private removedFlags: Uint8Array;
-  private pool: ExactPool | undefined;
+  /** The worker pool, in a holder the finalizer can reach without keeping the index alive. */
+  private readonly workers: { pool?: ExactPool } = {};
 
   constructor(dim: number, opts: ExactIndexOptions = {}) {
     this.dim = dim;
@@ -101,6 +105,7 @@ export class ExactIndex implements RowIndex {
     this.kernels = shared ? wasmKernels(shared) : new JsKernels(this.memory);
     this.capacityBlocks = Math.floor((this.memory.buffer.byteLength - this.rowsAt) / this.blockBytes);
     this.removedFlags = new Uint8Array(new SharedArrayBuffer(1024));
+    poolFinalizer.register(this, this.workers);
   }
 
   /** A copy of the rows as stored, decoded to f32 (rows include removed ones). */
@@ -151,7 +156,7 @@ export class ExactIndex implements RowIndex {
       const flags = new Uint8Array(new SharedArrayBuffer(length));
       flags.set(this.removedFlags.subarray(0, this.rowCount));
       this.removedFlags = flags;
-      this.pool?.changed();
+      this.workers.pool?.changed();
     }
   }
 
@@ -253,9 +258,9 @@ export class ExactIndex implements RowIndex {
   }
 
   private startPool(): ExactPool | undefined {
-    if (!this.pool && 'grow' in this.memory)
-      this.pool = new ExactPool(this.memory, this.threads - 1, this.slotBytes);
-    return this.pool;
+    if (!this.workers.pool && 'grow' in this.memory)
+      this.workers.pool = new ExactPool(this.memory, this.threads - 1, this.slotBytes);
+    return this.workers.pool;
   }
 
   /** For the worker pool: the row split and the removed flags. */
@@ -268,9 +273,10 @@ export class ExactIndex implements RowIndex {
     scanRange(this.kernels, this.memory, layout, 0, start, end, nq, tops, this.removedFlags);
   }
 
+  /** Stops the worker threads (an index dropped without close stops them when it is garbage-collected). */
   close(): void {
-    this.pool?.close();
-    this.pool = undefined;
+    this.workers.pool?.close();
+    this.workers.pool = undefined;
   }
 
   /** Raw little-endian float32 rows (as stored, decoded), then one removed-flag byte per row. */
