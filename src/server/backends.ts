@@ -150,6 +150,12 @@ export class StoreCollections implements CollectionsBackend {
   private async openCollection(location: string): Promise<Collection> {
     const batcher = this.options.batcher;
     if (!batcher) return Collection.open(location);
+    if (this.options.store === undefined) {
+      const embedder = await this.models.collectionEmbedder(location);
+      return Collection.open(location, {
+        sharedEmbedder: batchedEmbedder(embedder, batcher, tokenCounter(embedder)),
+      });
+    }
     // the embedder's files are where the store keeps them (a local cache for PostgreSQL)
     return Collection.open(location, {
       loadEmbedder: async (filesDir) => {

@@ -1,6 +1,6 @@
 import { SmyslError } from '../errors.js';
 import { EmbeddedStore } from './embedded/store.js';
-import { postgresBackend } from './postgres/backend.js';
+import { isPostgresLocation } from './postgres/location.js';
 import type { CollectionManifest, CollectionStore } from './types.js';
 
 export interface StoreOpenOptions {
@@ -47,7 +47,22 @@ const embedded: StoreBackend = {
   restoreManifest: (dir) => EmbeddedStore.restoreManifest(dir),
 };
 
-const backends: StoreBackend[] = [postgresBackend];
+/**
+ * Collections in PostgreSQL (`postgres://user@host:port/db#name`). The store and node-postgres
+ * are loaded on first use: nothing of them is loaded for the embedded store.
+ */
+const postgres: StoreBackend = {
+  name: 'postgres',
+  fullText: true,
+  accepts: isPostgresLocation,
+  exists: async (location) => (await import('./postgres/store.js')).PostgresStore.exists(location),
+  create: async (location, prepare, opts) =>
+    (await import('./postgres/store.js')).PostgresStore.create(location, prepare, opts),
+  open: async (location, opts) => (await import('./postgres/store.js')).PostgresStore.open(location, opts),
+  list: async (store) => (await import('./postgres/store.js')).PostgresStore.list(store),
+};
+
+const backends: StoreBackend[] = [postgres];
 
 /** Adds a backend; it is asked before the ones registered earlier and before the embedded store. */
 export function registerStoreBackend(backend: StoreBackend): void {

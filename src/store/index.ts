@@ -17,6 +17,7 @@ export {
   type Where,
 } from './collection.js';
 export { type EmbeddedOpenOptions, EmbeddedStore } from './embedded/store.js';
+export { type CopyOptions, type CopySummary, copyCollection } from './postgres/transfer.js';
 export type {
   ChunkHit,
   CollectionStore,

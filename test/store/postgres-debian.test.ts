@@ -24,6 +24,7 @@ import { isSmyslError } from '../../src/errors.js';
 import { chunkText } from '../../src/store/chunk.js';
 import { Collection, type SearchMethod } from '../../src/store/collection.js';
 import { loadPg } from '../../src/store/postgres/connection.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -218,6 +219,10 @@ test('PostgreSQL 15 without pgvector: schema, exact dense search, BM25 and full-
     'title text',
     'text text',
     'meta jsonb',
+    'source_path text',
+    'source_line integer',
+    'source_verbatim boolean',
+    'root text',
   ]);
   assert.deepEqual(of('smysl_notes_chunks'), [
     'doc bigint',
@@ -249,6 +254,16 @@ test('PostgreSQL 15 without pgvector: schema, exact dense search, BM25 and full-
   assert.equal((await fts.search('sleeping cats', { method: 'sparse' }))[0].id, 'cat');
   assert.equal((await fts.search('sleeping cats', { method: 'hybrid' }))[0].id, 'cat');
   await fts.close();
+  // drop is refused while a writer holds the collection's row, then removes tables and record
+  const writer = new (await loadPg()).Client({ connectionString: primary.url });
+  await writer.connect();
+  await writer.query(`BEGIN; SELECT 1 FROM smysl_collections WHERE name = 'fts' FOR UPDATE`);
+  await assert.rejects(PostgresStore.drop(`${primary.url}#fts`), (e) => isSmyslError(e, 'E_STATE'));
+  await writer.query('ROLLBACK');
+  await writer.end();
+  await PostgresStore.drop(`${primary.url}#fts`);
+  assert.deepEqual(await sql(primary.url, `SELECT to_regclass('smysl_fts_chunks') AS t`), [{ t: null }]);
+  assert.ok(!(await PostgresStore.list(primary.url)).includes('fts'));
 });
 
 test('PostgreSQL 15: kill -9 during `smysl index --store` leaves whole batches; the resumed run completes', async (t) => {

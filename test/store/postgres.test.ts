@@ -14,7 +14,10 @@ import { StoreCollections } from '../../src/server/backends.js';
 import { Collection, type SearchMethod } from '../../src/store/collection.js';
 import { loadPg } from '../../src/store/postgres/connection.js';
 import { orderExpression } from '../../src/store/postgres/schema.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { copyCollection } from '../../src/store/postgres/transfer.js';
+import type { DocumentToWrite } from '../../src/store/types.js';
+import type { DenseMatrix } from '../../src/vectors/types.js';
 import { type Engine, engineMissing, startEngine } from './pg-engine.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-pg-'));
@@ -469,4 +472,83 @@ test('the server over a PostgreSQL store: lists, searches, upserts and deletes b
   assert.ok(!served.names().includes(later));
   assert.equal(await (await served.collection(later)).count(), 0);
   await served.close();
+});
+
+test('store level: nearest chunks (graph, exact, filtered) match a brute-force scan; sources and roots; updated, size, refresh; drop', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const c = await Collection.create(pgAt('chunks'), { embedder: embedder(), index: { precision: 'f32' } });
+  await c.add(corpus(80), { batchSize: 40 });
+  const store = c.store as PostgresStore;
+  const live = await store.liveChunks();
+  const all = await store.vectors(live.map((l) => l.row));
+  const query = (await embedder().embed(['topic3 word5 color2 shape7'])).data as Float32Array;
+  let norm = 0;
+  for (const x of query) norm += x * x;
+  const brute = (allowed?: Set<number>) =>
+    live
+      .map((l, i) => {
+        let s = 0;
+        for (let j = 0; j < all.dim; j++) s += all.data[i * all.dim + j] * query[j];
+        return { doc: l.doc, row: l.row, score: s / Math.sqrt(norm) };
+      })
+      .filter((h) => !allowed || allowed.has(h.doc))
+      .sort((a, b) => b.score - a.score || a.row - b.row);
+  const check = (
+    got: { row: number; score: number }[],
+    want: { row: number; score: number }[],
+    what: string,
+  ) => {
+    assert.equal(got.length, want.length, what);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i].score - want[i].score) < 1e-5, `${what} ${i}`);
+  };
+  check(await store.searchChunks(query, 12), brute().slice(0, 12), 'graph');
+  const narrow = await store.matchingDocs({ group: 'g3' });
+  check(await store.searchChunks(query, 12, narrow), brute(narrow).slice(0, 12), 'narrow filter');
+  assert.ok(
+    (await store.searchChunks(query, 1000)).length === live.length,
+    'k beyond the collection: every chunk',
+  );
+  assert.deepEqual(await store.searchChunks(query, 5, new Set()), []);
+
+  // documents keep their source file and the input root they were read from
+  const before = await store.updated();
+  assert.match(before ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.equal(await store.refresh(), false, 'nothing changed since it opened');
+  await new Promise((r) => setTimeout(r, 5));
+  const v = (await embedder().embed(['from a file'])) as DenseMatrix;
+  await store.write(
+    [
+      {
+        id: 'filed',
+        hash: 'h',
+        title: 'Filed',
+        text: 'from a file',
+        meta: {},
+        spans: [{ start: 0, end: 11 }],
+        source: { path: '/tmp/a.md', line: 3, verbatim: true },
+        root: '/tmp',
+      } as DocumentToWrite,
+    ],
+    v,
+  );
+  assert.deepEqual(await store.idsUnder('/tmp'), ['filed']);
+  assert.deepEqual(await store.idsUnder('/elsewhere'), []);
+  assert.deepEqual(((await store.document('filed')) as { source?: unknown })?.source, {
+    path: '/tmp/a.md',
+    line: 3,
+    verbatim: true,
+  });
+  assert.equal(((await store.document('doc1')) as { source?: unknown })?.source, undefined);
+  assert.ok((await store.updated())! > before!, 'a write moves the time of the last change');
+  assert.equal(await store.refresh(), true, 'a write is seen');
+  assert.ok((await store.diskBytes()) > 80 * 1024, 'tables and indexes take space');
+  await c.close();
+
+  // drop: the tables and the record go (refusal while a writer holds it: postgres-debian.test, a real server)
+  await PostgresStore.drop(pgAt('chunks'));
+  assert.deepEqual(await sql(`SELECT to_regclass('"smysl_chunks_chunks"') AS t`), [{ t: null }]);
+  assert.ok(!(await PostgresStore.list(engine!.url)).includes('chunks'));
+  await assert.rejects(PostgresStore.drop(pgAt('chunks')), (e) => isSmyslError(e, 'E_COLLECTION'));
+  await assert.rejects(Collection.open(pgAt('chunks')), (e) => isSmyslError(e, 'E_COLLECTION'));
 });

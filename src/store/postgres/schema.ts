@@ -50,7 +50,8 @@ export const REGISTRY_DDL = `CREATE TABLE IF NOT EXISTS ${ident(REGISTRY)} (
   dead bigint NOT NULL DEFAULT 0,
   deletes bigint NOT NULL DEFAULT 0,
   generation integer NOT NULL DEFAULT 0,
-  version bigint NOT NULL DEFAULT 0
+  version bigint NOT NULL DEFAULT 0,
+  updated text
 )`;
 
 /** The SQL type of the embedding column. */
@@ -93,8 +94,13 @@ export function collectionDdl(t: Tables, manifest: CollectionManifest, kind: Vec
       hash text NOT NULL,
       title text NOT NULL,
       text text NOT NULL,
-      meta jsonb NOT NULL
+      meta jsonb NOT NULL,
+      source_path text,
+      source_line integer,
+      source_verbatim boolean,
+      root text
     )`,
+    `CREATE INDEX ${ident(`${t.plain.docs}_root`)} ON ${t.docs} (root) WHERE root IS NOT NULL`,
     // keyed by (doc, chunk) so that the table can be distributed by document (Citus)
     `CREATE TABLE ${t.chunks} (
       doc bigint NOT NULL,

@@ -30,7 +30,16 @@ import {
   type VectorKind,
   vectorColumnType,
 } from './schema.js';
-import { int, intArray, literal, parseVectorText, textArray, vectorText } from './sql.js';
+import { ident, int, intArray, literal, parseVectorText, textArray, vectorText } from './sql.js';
+
+/** When a change commits, as ISO 8601 text (what the embedded store records). */
+const NOW = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A document's source file and input root (written by collections that know them). */
+interface DocumentWithSource {
+  source?: { path: string; line: number; verbatim: boolean };
+  root?: string;
+}
 
 const FIELD = /^[\p{L}\p{N}_.-]+$/u;
 /** Files are stored in parts of this size (a bytea value may be up to 1 GB; messages stay small). */
@@ -85,6 +94,8 @@ export class PostgresStore implements CollectionStore {
   private readonly t: Tables;
   private readonly name: string;
   private closed = false;
+  /** The version `refresh` saw last. */
+  private seen: string | undefined;
 
   private constructor(
     private readonly db: Connection,
@@ -371,8 +382,11 @@ export class PostgresStore implements CollectionStore {
       const chunkRows: string[] = [];
       let v = 0;
       for (const d of docs) {
+        const src = (d as DocumentWithSource).source;
+        const root = (d as DocumentWithSource).root;
         docRows.push(
-          `(${int(doc)}, ${literal(d.id)}, ${literal(d.hash)}, ${literal(d.title)}, ${literal(d.text)}, ${literal(JSON.stringify(d.meta))}::jsonb)`,
+          `(${int(doc)}, ${literal(d.id)}, ${literal(d.hash)}, ${literal(d.title)}, ${literal(d.text)}, ${literal(JSON.stringify(d.meta))}::jsonb, ` +
+            `${src ? `${literal(src.path)}, ${int(src.line)}, ${src.verbatim}` : 'NULL, NULL, NULL'}, ${root === undefined ? 'NULL' : literal(root)})`,
         );
         for (const s of d.spans) {
           const values = [
@@ -392,7 +406,7 @@ export class PostgresStore implements CollectionStore {
       }
       for (let i = 0; i < docRows.length; i += ROWS_PER_STATEMENT)
         statements.push(
-          `INSERT INTO ${this.t.docs} (doc, id, hash, title, text, meta) VALUES ${docRows.slice(i, i + ROWS_PER_STATEMENT).join(', ')}`,
+          `INSERT INTO ${this.t.docs} (doc, id, hash, title, text, meta, source_path, source_line, source_verbatim, root) VALUES ${docRows.slice(i, i + ROWS_PER_STATEMENT).join(', ')}`,
         );
       for (let i = 0; i < chunkRows.length; i += ROWS_PER_STATEMENT)
         statements.push(
@@ -402,7 +416,7 @@ export class PostgresStore implements CollectionStore {
       statements.push(
         `UPDATE ${this.t.registry} SET next_doc = ${int(doc)}, next_row = ${int(row)}, ` +
           `documents = documents + ${int(docs.length - replaced)}, chunks = chunks + ${int(vectors.rows - oldChunks)}, ` +
-          `dead = dead + ${int(oldChunks)}, deletes = deletes + ${replaced > 0 ? 1 : 0}, version = version + 1 WHERE ${this.where()}`,
+          `dead = dead + ${int(oldChunks)}, deletes = deletes + ${replaced > 0 ? 1 : 0}, version = version + 1, updated = ${NOW} WHERE ${this.where()}`,
         'COMMIT',
       );
       await run(statements.join(';\n'));
@@ -419,7 +433,8 @@ export class PostgresStore implements CollectionStore {
         c AS (DELETE FROM ${this.t.chunks} WHERE doc IN (SELECT doc FROM d) RETURNING 1),
         n AS (SELECT (SELECT count(*) FROM d) AS docs, (SELECT count(*) FROM c) AS chunks),
         u AS (UPDATE ${this.t.registry} r SET documents = r.documents - n.docs, chunks = r.chunks - n.chunks,
-          dead = r.dead + n.chunks, deletes = r.deletes + (n.docs > 0)::int, version = r.version + (n.docs > 0)::int
+          dead = r.dead + n.chunks, deletes = r.deletes + (n.docs > 0)::int, version = r.version + (n.docs > 0)::int,
+          updated = CASE WHEN n.docs > 0 THEN ${NOW} ELSE r.updated END
           FROM n WHERE r.${this.where()} RETURNING 1)
       SELECT docs FROM n, (SELECT count(*) FROM u) AS updated; COMMIT`,
     );
@@ -427,16 +442,99 @@ export class PostgresStore implements CollectionStore {
     return Number(results[2].rows[0].docs);
   }
 
-  private static docColumns = 'doc, id, title, text, meta';
+  private static docColumns = 'doc, id, title, text, meta, source_path, source_line, source_verbatim';
 
   private toDocument(r: Record<string, unknown>): StoredDocument {
-    return {
+    const d: StoredDocument & { source?: DocumentWithSource['source'] } = {
       doc: Number(r.doc),
       id: r.id as string,
       title: r.title as string,
       text: r.text as string,
       meta: r.meta as Record<string, unknown>,
     };
+    if (typeof r.source_path === 'string')
+      d.source = {
+        path: r.source_path,
+        line: Number(r.source_line ?? 1),
+        verbatim: r.source_verbatim === true,
+      };
+    return d;
+  }
+
+  /** Ids of the documents written with this `root` (the input folder or file they were read from). */
+  async idsUnder(root: string): Promise<string[]> {
+    this.open();
+    return (
+      await this.all<{ id: string }>(
+        `SELECT id FROM ${this.t.docs} WHERE root = ${literal(root)} ORDER BY doc`,
+      )
+    ).map((r) => r.id);
+  }
+
+  /** When the collection last changed (ISO 8601), as recorded by every committed write. */
+  async updated(): Promise<string | undefined> {
+    this.open();
+    const r = await this.first<{ updated: string | null }>(
+      `SELECT updated FROM ${this.t.registry} WHERE ${this.where()}`,
+    );
+    if (!r) throw this.gone();
+    return r.updated ?? undefined;
+  }
+
+  /** Bytes of the collection's tables and their indexes (TOAST included) on the server. */
+  async diskBytes(): Promise<number> {
+    this.open();
+    const { docs, chunks, files } = this.t.plain;
+    const r = await this.first<{ bytes: string | null }>(
+      `SELECT sum(pg_total_relation_size(to_regclass(t))) AS bytes FROM unnest(${textArray([docs, chunks, files].map((n) => ident(n)))}) AS t`,
+    );
+    return Number(r?.bytes ?? 0);
+  }
+
+  /**
+   * Nothing is cached here, so readers always see what writers committed; tells whether the
+   * collection changed since the last call (or since it was opened).
+   */
+  async refresh(): Promise<boolean> {
+    this.open();
+    const now = await this.version();
+    const changed = this.seen !== undefined && this.seen !== now;
+    this.seen = now;
+    return changed;
+  }
+
+  /** Removes a collection: its tables and its record, in one transaction (refused while a writer holds it). */
+  static async drop(location: string): Promise<void> {
+    const loc = parsePostgresLocation(location);
+    const db = await Connection.open(loc, 1);
+    try {
+      const t = tablesOf(loc.name);
+      const [reg] = await db.run(`SELECT to_regclass(${literal(REGISTRY)}) IS NOT NULL AS present`);
+      const missing = () => new SmyslError('E_COLLECTION', `no collection at ${loc.display}`);
+      if (!reg.rows[0].present) throw missing();
+      await db.session(async (run) => {
+        let locked: Results[number];
+        try {
+          [, locked] = await run(
+            `BEGIN; SELECT 1 FROM ${t.registry} WHERE name = ${literal(loc.name)} FOR UPDATE NOWAIT`,
+          );
+        } catch (e) {
+          if ((e as { code?: string }).code === '55P03')
+            throw new SmyslError(
+              'E_STATE',
+              `${loc.display} is being written by another process; try again when it is done`,
+              { cause: e },
+            );
+          throw e;
+        }
+        if (locked.rows.length === 0) throw missing();
+        await run(
+          `DROP TABLE IF EXISTS ${t.chunks}, ${t.docs}, ${t.files}; DELETE FROM ${t.registry} WHERE name = ${literal(loc.name)}; COMMIT`,
+        );
+      });
+    } finally {
+      await db.close();
+    }
   }
 
   async document(id: string): Promise<StoredDocument | undefined> {
@@ -621,6 +719,38 @@ export class PostgresStore implements CollectionStore {
       .map(([doc, { score, row }]) => ({ doc, row, score }));
   }
 
+  /** The `k` chunks nearest to `query`, best first (several may belong to one document). */
+  async searchChunks(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
+    this.open();
+    k = Math.max(1, k);
+    if (allowed !== undefined && allowed.size === 0) return [];
+    const c = await this.counters();
+    if (c.chunks === 0) return [];
+    const q = this.queryVector(query);
+    const perDoc = c.documents > 0 ? c.chunks / c.documents : 1;
+    const graph = this.kind === 'vector' && this.manifest.index.type === 'hnsw';
+    // a narrow filter is answered exactly (cheap, and a graph degrades under narrow filters)
+    const narrow = allowed !== undefined && allowed.size * perDoc <= Math.max(2000, c.chunks * 0.05);
+    if (graph && !narrow) {
+      const hits = await this.graphSearch(q, Math.min(k, c.chunks), allowed);
+      // fewer than asked (a filter the scan could not satisfy, an unreachable part of the graph): exactly
+      if (hits.length >= Math.min(k, c.chunks)) return hits;
+    }
+    const score =
+      this.kind === 'vector'
+        ? `-(embedding <#> ${q})`
+        : `(SELECT sum(a * b) FROM unnest(embedding, ${q}::real[]) AS v(a, b))`;
+    // ordered by an expression the HNSW index does not serve: every allowed chunk is scored
+    return hitsOf(
+      (
+        await this.db.run(
+          `SELECT doc, chunk, score FROM (SELECT doc, chunk, ${score} AS score FROM ${this.t.chunks}${this.filterClause(allowed)}) s ` +
+            `ORDER BY score DESC, chunk LIMIT ${int(k)}`,
+        )
+      )[0],
+    );
+  }
+
   private filterClause(allowed?: Set<number>): string {
     return allowed ? ` WHERE doc = ANY(${intArray([...allowed])})` : '';
   }
@@ -728,7 +858,7 @@ export class PostgresStore implements CollectionStore {
     opts.onProgress?.({ phase: 'compacting', done: 2, total: 2, unit: 'tables' });
     const results = await this.db.run(
       `BEGIN; SELECT dead FROM ${this.t.registry} WHERE ${this.where()} FOR UPDATE; ` +
-        `UPDATE ${this.t.registry} SET dead = 0, generation = generation + 1, version = version + 1 WHERE ${this.where()}; COMMIT`,
+        `UPDATE ${this.t.registry} SET dead = 0, generation = generation + 1, version = version + 1, updated = ${NOW} WHERE ${this.where()}; COMMIT`,
     );
     return { removedRows: Number(results[1].rows[0]?.dead ?? 0) };
   }
