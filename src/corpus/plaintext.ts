@@ -46,6 +46,7 @@ export async function* readPlainText(
         source: path,
         line,
         offset: p.offset,
+        verbatim: true,
       };
       if (ctx.accept(doc)) out.push(doc);
     } else sentencesOf(p, file, path, ctx, out);
@@ -85,6 +86,7 @@ export async function* readPlainText(
             source: path,
             line,
             offset,
+            verbatim: true,
           };
           if (ctx.accept(doc)) out.push(doc);
           continue;
