@@ -14,6 +14,7 @@ import {
 } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
 import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
+import { guessLanguage } from '../text/language.js';
 import { readJsonFile } from '../util/fs.js';
 import { jsonDepth, MAX_META_DEPTH } from '../util/json.js';
 import type { LongRunning } from '../util/progress.js';
@@ -165,6 +166,25 @@ export interface SearchResult {
 /** A lexical retriever (e.g. BM25 over the same documents) for hybrid search; ids are document ids. */
 export interface LexicalRetriever {
   search(query: string, k: number, filter?: (id: string) => boolean): Hit[] | Promise<Hit[]>;
+}
+
+/** What `Collection.info` tells about a collection. */
+export interface CollectionInfo {
+  name: string;
+  location: string;
+  documents: number;
+  chunks: number;
+  /** Rows of replaced or deleted documents that `compact` would reclaim. */
+  deadRows: number;
+  embedder: { name: string; method: string; dim: number };
+  index: { type: 'hnsw' | 'exact'; precision?: GraphPrecision };
+  lexical: { method: LexicalMethod; analyzer: LexicalAnalyzer };
+  defaultMethod: SearchMethod;
+  /** Chunks by the language of their text ('ru', 'en', 'mixed', 'unknown'). */
+  languages: Record<string, number>;
+  diskBytes?: number;
+  created: string;
+  updated?: string;
 }
 
 /** What `Collection.repair` found and did. */
@@ -428,6 +448,53 @@ export class Collection {
     }
   }
 
+  /** Collections under `parent` (default `.smysl`), by name. */
+  static async list(parent = '.smysl'): Promise<string[]> {
+    return (await storeBackend(parent).list?.(parent)) ?? [];
+  }
+
+  /** Deletes the collection at `location` for good; refused while a writer is at work on it. */
+  static async drop(location: string): Promise<void> {
+    await storeBackend(location).drop(location);
+  }
+
+  /** What the collection holds and how it was made. */
+  async info(): Promise<CollectionInfo> {
+    const stats = await this.stats();
+    const languages: Record<string, number> = {};
+    for (const c of await this.store.liveChunks()) {
+      const lang = guessLanguage(c.text.slice(0, 2000));
+      languages[lang] = (languages[lang] ?? 0) + 1;
+    }
+    const m = this.manifest;
+    return {
+      name: m.name,
+      location: this.store.location,
+      documents: stats.documents,
+      chunks: stats.chunks,
+      deadRows: stats.deadRows,
+      embedder: { name: m.embedder.name, method: m.embedder.method, dim: m.embedder.dim },
+      index: {
+        type: m.index.type,
+        precision: m.index.type === 'hnsw' ? (m.index.precision ?? 'f32') : undefined,
+      },
+      lexical: { method: m.lexical ?? 'bm25', analyzer: this.lexicalAnalyzer },
+      defaultMethod: m.defaultMethod ?? 'hybrid',
+      languages,
+      diskBytes: await this.store.diskBytes?.(),
+      created: m.created,
+      updated: await this.store.updated(),
+    };
+  }
+
+  /** Deletes the documents whose metadata matches `where`; returns how many. */
+  async deleteWhere(where: Where): Promise<number> {
+    if (Object.keys(where).length === 0)
+      throw new SmyslError('E_USAGE', 'deleting by metadata needs at least one field=value');
+    const docs = await this.store.matchingDocs(where);
+    return this.store.delete(await this.store.ids([...docs]));
+  }
+
   /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
   private async reembedDamaged(store: CollectionStore): Promise<number> {
     const rows = (await store.damagedVectorRows?.()) ?? [];
@@ -646,7 +713,13 @@ export class Collection {
     return hits.map((h, i) => {
       const d = docs.get(h.doc) as StoredDocument;
       const c = chunks.get(h.row) ?? { row: h.row, doc: h.doc, start: 0, end: d.text.length };
-      const { sentences, best } = passageSentences(d.text.slice(c.start, c.end), c.start, query, highlighter);
+      const { sentences, best } = passageSentences(
+        d.text.slice(c.start, c.end),
+        c.start,
+        query,
+        highlighter,
+        d.title,
+      );
       const passage: Passage = { row: c.row, start: c.start, end: c.end, sentences, best };
       if (d.source) {
         passage.path = d.source.path;
@@ -658,7 +731,7 @@ export class Collection {
       return {
         ...bare[i],
         title: d.title,
-        snippet: snippetAround(sentences, best),
+        snippet: snippetAround(sentences, best, undefined, d.title),
         meta: d.meta,
         passage,
       };

@@ -74,6 +74,7 @@ export function passageSentences(
   offset: number,
   query: string,
   highlighter: Highlighter,
+  title = '',
 ): { sentences: PassageSentence[]; best: number } {
   const terms = highlighter.queryTerms(query);
   const sentences: PassageSentence[] = [];
@@ -84,7 +85,8 @@ export function passageSentences(
     if (shown === '') continue;
     const highlights = highlighter.spans(shown, terms);
     const distinct = new Set(highlights.map((h) => shown.slice(h.start, h.end).toLowerCase())).size;
-    if (distinct > bestScore) {
+    // the heading the title was taken from is shown as the title already
+    if (distinct > bestScore && !(shown === title && sentences.length === 0)) {
       bestScore = distinct;
       best = sentences.length;
     }
@@ -106,13 +108,21 @@ export function passageSentences(
  * A snippet of about SNIPPET_CHARS centred on the best sentence: that sentence, then its
  * neighbours while they fit, cut at words, with ellipses where text was left out.
  */
-export function snippetAround(sentences: PassageSentence[], best: number, max = SNIPPET_CHARS): string {
+export function snippetAround(
+  sentences: PassageSentence[],
+  best: number,
+  max = SNIPPET_CHARS,
+  title = '',
+): string {
   if (sentences.length === 0) return '';
+  // a leading sentence that is the title (a heading) is not repeated in the snippet
+  const first = sentences.length > 1 && sentences[0].text === title ? 1 : 0;
+  if (best < first) best = first;
   let from = best;
   let to = best + 1;
   let length = sentences[best].text.length;
   for (;;) {
-    const before = from > 0 ? sentences[from - 1].text.length + 1 : Number.POSITIVE_INFINITY;
+    const before = from > first ? sentences[from - 1].text.length + 1 : Number.POSITIVE_INFINITY;
     const after = to < sentences.length ? sentences[to].text.length + 1 : Number.POSITIVE_INFINITY;
     // grow on the shorter side first, so the best sentence stays near the middle
     if (Math.min(before, after) === Number.POSITIVE_INFINITY || length + Math.min(before, after) > max) break;
@@ -129,7 +139,7 @@ export function snippetAround(sentences: PassageSentence[], best: number, max = 
     .map((s) => s.text)
     .join(' ');
   const cut = cutAtWord(body, max);
-  return `${from > 0 ? '… ' : ''}${cut}${to < sentences.length && !cut.endsWith('…') ? ' …' : ''}`;
+  return `${from > first ? '… ' : ''}${cut}${to < sentences.length && !cut.endsWith('…') ? ' …' : ''}`;
 }
 
 /** 1-based line of `offset` in `text`, counted from `firstLine`. */

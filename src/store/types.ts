@@ -140,6 +140,8 @@ export interface CollectionStore {
   idsUnder(root: string): Promise<string[]>;
   /** When the collection last changed (ISO 8601), if recorded. */
   updated(): Promise<string | undefined>;
+  /** Bytes the collection takes in its store, when the store can tell. */
+  diskBytes?(): Promise<number>;
   /**
    * Brings a reader up to date with what writers committed since it opened (or last refreshed);
    * returns whether anything changed. Writers are always up to date.

@@ -462,7 +462,10 @@ test('a collection on a read-only file system can be searched (dense, sparse, hy
     for (const method of ['dense', 'sparse', 'hybrid'] as const)
       assert.equal((await c.search(faultText(100, 1), { method, k: 1 }))[0]?.id, 'd100', method);
     await c.close();
-    await assert.rejects(Collection.open(view), (e) => isSmyslError(e, 'E_COLLECTION') && /read-only/.test(e.message));
+    await assert.rejects(
+      Collection.open(view),
+      (e) => isSmyslError(e, 'E_COLLECTION') && /read-only/.test(e.message),
+    );
   } finally {
     undo();
   }

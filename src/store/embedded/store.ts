@@ -228,6 +228,23 @@ export class EmbeddedStore implements CollectionStore {
     }
   }
 
+  /** Deletes the collection in `dir` (a writer must not be at work on it). */
+  static async drop(dir: string): Promise<void> {
+    if (!EmbeddedStore.exists(dir)) throw new SmyslError('E_COLLECTION', `no collection in ${dir}`);
+    const lock = WriterLock.acquire(dir);
+    lock.release();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Names of the collections in the subdirectories of `parent`, sorted. */
+  static list(parent: string): string[] {
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && EmbeddedStore.exists(path.join(parent, e.name)))
+      .map((e) => e.name)
+      .sort();
+  }
+
   private state(key: string): number {
     return (this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: number }).value;
   }
@@ -930,7 +947,7 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   /** Bytes the collection takes on disk. */
-  diskBytes(): number {
+  async diskBytes(): Promise<number> {
     let total = 0;
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
