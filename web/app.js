@@ -55,7 +55,7 @@ async function init() {
     api('/v1/explore/sources').catch(() => ({ collections: [], vectors: [] })),
   ]);
   $('search-collection').innerHTML = collections.data
-    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.count})</option>`)
+    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.documents})</option>`)
     .join('');
   $('map-source').innerHTML = [
     ...sources.collections.map(

@@ -16,7 +16,7 @@ import type { Document, InputProblem } from './types.js';
 
 export type CorpusFormat = 'dir' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['dir', 'jsonl', 'json', 'csv', 'tsv', 'text'];
-export const TEXT_SPLITS: readonly TextSplit[] = ['line', 'paragraph', 'sentence'];
+export const TEXT_SPLITS: readonly TextSplit[] = ['line', 'paragraph', 'section', 'sentence'];
 
 export interface ReadOptions extends LongRunning {
   /** Default "auto": a directory → dir; otherwise by extension. */

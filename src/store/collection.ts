@@ -4,7 +4,7 @@ import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
 import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
-import { SmyslError, throwIfAborted } from '../errors.js';
+import { isSmyslError, SmyslError, throwIfAborted } from '../errors.js';
 import {
   DEFAULT_FUSION,
   defaultFusionWeights,
@@ -77,6 +77,11 @@ export interface OpenCollectionOptions {
   expansionSearch?: number;
   /** Read-only sessions never write (and need no write access to the directory). */
   readonly?: boolean;
+  /**
+   * A writer that finds another process writing waits up to this long for it (default 0: refused
+   * at once). Brief writes (a server's upsert) then queue behind each other instead of failing.
+   */
+  waitForWriterMs?: number;
   /** Told when derived files (the search graph, the lexical index) had to be rebuilt, and why. */
   onWarning?: (message: string) => void;
 }
@@ -373,7 +378,7 @@ export class Collection {
 
   /** Opens an existing collection, repairing what a crash left behind (writers). */
   static async open(dir: string, opts: OpenCollectionOptions = {}): Promise<Collection> {
-    const store = await storeBackend(dir).open(dir, opts);
+    const store = await Collection.openStore(dir, opts);
     try {
       const manifest = store.manifest;
       const given = opts.sharedEmbedder ?? opts.embedder;
@@ -399,6 +404,23 @@ export class Collection {
     } catch (e) {
       await store.close().catch(() => {});
       throw e;
+    }
+  }
+
+  /** A writer that finds the lock held retries (asynchronously) for `waitForWriterMs`. */
+  private static async openStore(dir: string, opts: OpenCollectionOptions): Promise<CollectionStore> {
+    const until = Date.now() + (opts.readonly ? 0 : (opts.waitForWriterMs ?? 0));
+    let told = false;
+    for (;;) {
+      try {
+        return await storeBackend(dir).open(dir, opts);
+      } catch (e) {
+        if (!isSmyslError(e) || !/being written by/.test(e.message) || Date.now() >= until) throw e;
+        if (!told)
+          opts.onWarning?.(`${e.message.replace(/; wait for it.*$/, '')}: waiting for it to finish…`);
+        told = true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
@@ -851,6 +873,8 @@ export class Collection {
     const keyOf = (h: ChunkHit) => String(passages ? h.row : h.doc);
     const byKey = new Map<string, ChunkHit>();
     for (const h of dense) byKey.set(keyOf(h), h);
+    // a document found by both sides shows the passage of the side that ranked it higher
+    const lexicalChunk = new Map<string, ChunkHit>();
     let lexical: Hit[];
     if (this.lexical && !passages) {
       let filter: ((id: string) => boolean) | undefined;
@@ -872,22 +896,24 @@ export class Collection {
       lexical = (await lexicalHits(depth)).map((h) => {
         const key = keyOf(h);
         if (!byKey.has(key)) byKey.set(key, h);
+        else lexicalChunk.set(key, h);
         return { id: key, score: h.score };
       });
     }
     const weights = defaultFusionWeights(query, this.embedder.languages);
+    const denseWeight = opts.denseWeight ?? weights.dense;
+    const lexicalWeight = opts.lexicalWeight ?? weights.lexical;
     const fused = fuse(
       [
-        {
-          hits: dense.map((h) => ({ id: keyOf(h), score: h.score })),
-          weight: opts.denseWeight ?? weights.dense,
-        },
-        { hits: lexical, weight: opts.lexicalWeight ?? weights.lexical },
+        { hits: dense.map((h) => ({ id: keyOf(h), score: h.score })), weight: denseWeight },
+        { hits: lexical, weight: lexicalWeight },
       ],
       { method: opts.fusion ?? DEFAULT_FUSION.method, k },
     );
     const ranked: RankedHit[] = fused.map((f) => {
-      const h = byKey.get(f.id)!;
+      const [d, l] = f.sides;
+      const lexicalWins = d && l && (l.rank < d.rank || (l.rank === d.rank && lexicalWeight > denseWeight));
+      const h = (lexicalWins && lexicalChunk.get(f.id)) || byKey.get(f.id)!;
       const r: RankedHit = { doc: h.doc, row: h.row, score: f.score };
       if (f.sides[0]) r.dense = f.sides[0];
       if (f.sides[1]) r.sparse = f.sides[1];

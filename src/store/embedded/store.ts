@@ -560,7 +560,8 @@ export class EmbeddedStore implements CollectionStore {
   async documents(docs: number[]): Promise<Map<number, StoredDocument>> {
     const get = this.statement(`${this.documentSql} WHERE d.doc = ?`);
     const out = new Map<number, StoredDocument>();
-    for (const d of docs) {
+    // passages of one long document share its row: read it once
+    for (const d of new Set(docs)) {
       const r = get.get(d) as DocumentRow | undefined;
       if (r) out.set(d, storedDocument(r));
     }
