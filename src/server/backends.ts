@@ -221,11 +221,11 @@ export class StoreCollections implements CollectionsBackend {
     name: string,
     documents: { id: string; text: string; meta?: Record<string, unknown> }[],
   ): Promise<{ upserted: number }> {
-    const summary = await this.write(name, async (c) => {
-      const s = await c.upsert(documents.map((d) => ({ id: d.id, text: d.text, meta: d.meta ?? {} })));
-      await c.saveLexicalIndex();
-      return s;
-    });
+    // the lexical index is not saved per write (that would cost the whole collection each time):
+    // the reading session rebuilds it in memory on its next search
+    const summary = await this.write(name, (c) =>
+      c.upsert(documents.map((d) => ({ id: d.id, text: d.text, meta: d.meta ?? {} }))),
+    );
     return { upserted: summary.added + summary.replaced + summary.unchanged };
   }
 
@@ -240,7 +240,6 @@ export class StoreCollections implements CollectionsBackend {
     const deleted = await this.write(name, async (c) => {
       let n = request.ids && request.ids.length > 0 ? await c.delete(request.ids) : 0;
       if (request.where && Object.keys(request.where).length > 0) n += await c.deleteWhere(request.where);
-      if (n > 0) await c.saveLexicalIndex();
       return n;
     });
     return { deleted };
