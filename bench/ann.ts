@@ -201,6 +201,12 @@ function timeQueries(count: number, run: (q: number) => void): number {
   return count / ((performance.now() - start) / 1000);
 }
 
+async function timeQueriesAsync(count: number, run: (q: number) => Promise<void>): Promise<number> {
+  const start = performance.now();
+  for (let q = 0; q < count; q++) await run(q);
+  return count / ((performance.now() - start) / 1000);
+}
+
 async function main(): Promise<void> {
   if (args[0] === '--memory') return memoryChild(args[1], args[2]);
   const t0 = performance.now();
@@ -289,12 +295,12 @@ async function main(): Promise<void> {
       batchSize: 5000,
       onProgress: (p) => process.stderr.write(`\rbuilding collection: ${p.done} docs`),
     });
-    c.close();
+    await c.close();
     buildSeconds = (performance.now() - start) / 1000;
     process.stderr.write(`\rbuilt collection in ${buildSeconds.toFixed(0)} s\n`);
   }
   const collection = await Collection.open(dir, { readonly: true });
-  const graphFile = path.join(dir, PRECISION === 'f32' ? 'hnsw.0.bin' : 'usearch.0.bin');
+  const graphFile = path.join(dir, 'usearch.0.bin');
   const raw = await rawGraph(graphFile, query);
   // the store's rows follow insertion order, which is data.words order: row r = base row r
   const rowOfWord = new Map(data.words.map((w, i) => [w, i]));
@@ -307,7 +313,7 @@ async function main(): Promise<void> {
     let storeFound = 0;
     for (let q = 0; q < nq; q++) {
       rawFound += recall(truth, q, raw.search(q));
-      const hits = collection.searchVector(query(q), { k: K, details: false });
+      const hits = await collection.searchVector(query(q), { k: K, details: false });
       storeFound += recall(
         truth,
         q,
@@ -327,7 +333,7 @@ async function main(): Promise<void> {
         for (let q = b; q < end; q++) raw.search(q);
         rawMs += performance.now() - t;
         t = performance.now();
-        for (let q = b; q < end; q++) collection.searchVector(query(q), { k: K, details: false });
+        for (let q = b; q < end; q++) await collection.searchVector(query(q), { k: K, details: false });
         storeMs += performance.now() - t;
       }
       rawQps = Math.max(rawQps, nq / (rawMs / 1000));
@@ -346,8 +352,8 @@ async function main(): Promise<void> {
   {
     collection.setExpansionSearch(64);
     let found = 0;
-    const qps = timeQueries(nq, (q) => {
-      const hits = collection.searchVector(query(q), { k: K });
+    const qps = await timeQueriesAsync(nq, async (q) => {
+      const hits = await collection.searchVector(query(q), { k: K });
       found += recall(
         truth,
         q,
@@ -363,7 +369,7 @@ async function main(): Promise<void> {
       '',
     ]);
   }
-  collection.close();
+  await collection.close();
 
   console.log(
     formatTable(
@@ -424,8 +430,8 @@ async function main(): Promise<void> {
 async function countOf(dir: string): Promise<number> {
   try {
     const c = await Collection.open(dir, { readonly: true });
-    const n = c.count();
-    c.close();
+    const n = await c.count();
+    await c.close();
     return n;
   } catch {
     return -1;
@@ -455,12 +461,12 @@ async function memoryChild(mode: string, target: string): Promise<void> {
   const before = process.memoryUsage().rss;
   if (mode === 'store') {
     const c = await Collection.open(target, { readonly: true });
-    for (let i = 0; i < 10; i++) c.searchVector(probe, { k: 10 });
+    for (let i = 0; i < 10; i++) await c.searchVector(probe, { k: 10 });
     // loading's temporary strings are garbage, not part of the loaded collection
     global.gc?.();
     const after = process.memoryUsage().rss;
     process.stdout.write(JSON.stringify({ rssDelta: after - before }));
-    c.close();
+    await c.close();
   } else {
     const graph = await rawGraph(target, () => probe);
     for (let i = 0; i < 10; i++) graph.search(0);

@@ -1,10 +1,12 @@
 /**
  * Load test of `smysl serve` on loopback: the server runs as its own process (real minilm, a
  * hybrid collection of examples/corpus), and a bounded fetch-based client keeps 1, 16 and 64
- * requests in flight for a fixed time per row. Prints p50/p99 latency, throughput, errors and
- * the server's resident memory at the start and end of each row.
+ * requests in flight for a fixed time per row. Prints req/s, p50/p99 latency (and their ratio),
+ * errors (anything but a documented 429), 429s, and the server's resident memory per row; then,
+ * with --soak, keeps 16 clients on a mix of embeddings and searches for that many seconds,
+ * sampling the server's RSS every 10 s.
  *
- *   node dist/bench/server.js [--seconds 10] [--concurrency 1,16,64]
+ *   node dist/bench/server.js [--seconds 10] [--concurrency 1,16,64] [--dtype fp32|int8] [--soak 600]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +22,8 @@ const option = (name: string, fallback: string) => {
 };
 const SECONDS = Number(option('--seconds', '10'));
 const CONCURRENCY = option('--concurrency', '1,16,64').split(',').map(Number);
+const DTYPE = option('--dtype', 'fp32');
+const SOAK = Number(option('--soak', '0'));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 
@@ -47,10 +51,18 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
 async function startServer(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--dir', dir, '--no-web'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--dir', dir, '--no-web', '--dtype', DTYPE],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let log = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -68,52 +80,59 @@ interface Row {
   clients: number;
   requests: number;
   errors: number;
+  busy: number;
   perSecond: number;
   p50: number;
   p99: number;
   rssStart: number;
   rssEnd: number;
+  load: string;
 }
 
-async function load(
-  endpoint: string,
-  url: string,
-  body: (i: number) => unknown,
-  clients: number,
-  pid: number,
-): Promise<Row> {
+type Target = { label: string; url: string; body: (i: number) => unknown };
+
+async function request(target: Target, i: number): Promise<'ok' | 'busy' | 'error'> {
+  try {
+    const r = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(target.body(i)),
+    });
+    const json = (await r.json()) as { data?: unknown[] };
+    if (r.status === 429) return 'busy';
+    return r.ok && Array.isArray(json.data) && json.data.length > 0 ? 'ok' : 'error';
+  } catch {
+    return 'error';
+  }
+}
+
+async function run(targets: Target[], clients: number, seconds: number, pid: number, onTick?: () => void) {
   const rssStart = rssMegabytes(pid);
   const latencies: number[] = [];
   let errors = 0;
+  let busy = 0;
   let next = 0;
   const started = performance.now();
-  const until = started + SECONDS * 1000;
+  const until = started + seconds * 1000;
+  const ticker = onTick ? setInterval(onTick, 10_000) : undefined;
   const worker = async () => {
     while (performance.now() < until) {
       const i = next++;
       const t0 = performance.now();
-      try {
-        const r = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body(i)),
-        });
-        const json = (await r.json()) as { data?: unknown[] };
-        if (!r.ok || !Array.isArray(json.data) || json.data.length === 0) errors++;
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - t0);
+      const outcome = await request(targets[i % targets.length], i);
+      if (outcome === 'error') errors++;
+      else if (outcome === 'busy') busy++;
+      else latencies.push(performance.now() - t0);
     }
   };
   await Promise.all(Array.from({ length: clients }, worker));
+  if (ticker) clearInterval(ticker);
   const elapsed = (performance.now() - started) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   return {
-    endpoint,
-    clients,
-    requests: latencies.length,
+    requests: latencies.length + errors + busy,
     errors,
+    busy,
     perSecond: latencies.length / elapsed,
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
@@ -143,30 +162,27 @@ async function main(): Promise<void> {
     const { child, url } = await startServer(dir);
     const pid = child.pid!;
     try {
-      const embeddings = `${url}/v1/embeddings`;
-      const search = `${url}/v1/collections/corpus/search`;
-      const embedBody = (i: number) => ({ model: 'minilm', input: QUERIES[i % QUERIES.length] });
-      const searchBody = (i: number) => ({ query: QUERIES[i % QUERIES.length], k: 10, method: 'hybrid' });
+      const embeddings: Target = {
+        label: `/v1/embeddings (minilm ${DTYPE})`,
+        url: `${url}/v1/embeddings`,
+        body: (i) => ({ model: 'minilm', input: QUERIES[i % QUERIES.length] }),
+      };
+      const search: Target = {
+        label: '/v1/collections/corpus/search (hybrid, k=10)',
+        url: `${url}/v1/collections/corpus/search`,
+        body: (i) => ({ query: QUERIES[i % QUERIES.length], k: 10, method: 'hybrid' }),
+      };
       // warm-up: the model loads on first use and onnxruntime settles in
       for (let i = 0; i < 20; i++) {
-        await fetch(embeddings, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(embedBody(i)),
-        }).then((r) => r.text());
-        await fetch(search, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(searchBody(i)),
-        }).then((r) => r.text());
+        await request(embeddings, i);
+        await request(search, i);
       }
       const rows: Row[] = [];
-      for (const clients of CONCURRENCY)
-        rows.push(await load('/v1/embeddings', embeddings, embedBody, clients, pid));
-      for (const clients of CONCURRENCY)
-        rows.push(
-          await load('/v1/collections/corpus/search (hybrid, k=10)', search, searchBody, clients, pid),
-        );
+      for (const target of [embeddings, search])
+        for (const clients of CONCURRENCY) {
+          const r = await run([target], clients, SECONDS, pid);
+          rows.push({ endpoint: target.label, clients, ...r, load: load() });
+        }
       process.stdout.write(
         `${formatTable(
           [
@@ -176,9 +192,12 @@ async function main(): Promise<void> {
             'req/s',
             'p50 ms',
             'p99 ms',
+            'p99/p50',
             'errors',
+            '429s',
             'RSS start MB',
             'RSS end MB',
+            'load avg 1/5/15 min',
           ],
           rows.map((r) => [
             r.endpoint,
@@ -187,15 +206,40 @@ async function main(): Promise<void> {
             r.perSecond.toFixed(0),
             r.p50.toFixed(1),
             r.p99.toFixed(1),
+            (r.p99 / r.p50).toFixed(2),
             r.errors,
+            r.busy,
             r.rssStart.toFixed(0),
             r.rssEnd.toFixed(0),
+            r.load,
           ]),
         )}\n`,
       );
       process.stdout.write(
-        `${SECONDS} s per row; model minilm (fp32, 384 dims), single short inputs; ${os.cpus().length} cores, Node ${process.versions.node}\n`,
+        `${SECONDS} s per row; single short inputs; ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.versions.node}\n`,
       );
+      if (SOAK > 0) {
+        const started = performance.now();
+        const samples: { s: number; rss: number; load: string }[] = [
+          { s: 0, rss: rssMegabytes(pid), load: load() },
+        ];
+        const r = await run([embeddings, search], 16, SOAK, pid, () =>
+          samples.push({ s: (performance.now() - started) / 1000, rss: rssMegabytes(pid), load: load() }),
+        );
+        samples.push({ s: (performance.now() - started) / 1000, rss: rssMegabytes(pid), load: load() });
+        const afterMinute = samples.filter((x) => x.s >= 60);
+        const base = afterMinute[0]?.rss ?? Number.NaN;
+        const peak = Math.max(...afterMinute.map((x) => x.rss));
+        const last = afterMinute.at(-1)?.rss ?? Number.NaN;
+        process.stdout.write(
+          `\nsoak: ${SOAK} s, 16 clients, embeddings and hybrid searches alternating: ${r.requests} requests, ` +
+            `${r.perSecond.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ` +
+            `${r.errors} errors, ${r.busy} 429s\n` +
+            `RSS every 10 s (MB): ${samples.map((x) => x.rss.toFixed(0)).join(' ')}\n` +
+            `after the first minute: ${base.toFixed(0)} MB at 60 s, peak ${peak.toFixed(0)} MB (+${((peak / base - 1) * 100).toFixed(1)}%), ` +
+            `last ${last.toFixed(0)} MB (+${((last / base - 1) * 100).toFixed(1)}%); load average at the end ${load()}\n`,
+        );
+      }
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -1,6 +1,9 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
-/** Option parsers shared by commands, so every command spells and checks flags the same way. */
+/**
+ * Option parsers and builders shared by commands, so every command spells and checks a flag the
+ * same way (the vocabulary is written down in docs/cli.md and checked by test/cli/vocabulary).
+ */
 export function parseIntOption(name: string, min = Number.NEGATIVE_INFINITY) {
   return (value: string): number => {
     const n = Number(value);
@@ -33,4 +36,44 @@ export function parseRange(name: string) {
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** "a,b" and repeated flags both give a list. */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
+}
+
+/** `--json` and `--quiet`, which every command has. */
+export function addOutputFlags(cmd: Command, json = 'print one JSON value on stdout'): Command {
+  return cmd
+    .option('--json', json, false)
+    .option('--quiet', 'nothing on stderr but errors (no progress, summaries or warnings)', false);
+}
+
+/** `-k, --top <n>`: the result count, in every command that returns a ranked list. */
+export function topOption(description: string, fallback?: number, min = 1): Option {
+  const o = new Option('-k, --top <n>', description).argParser(parseIntOption('--top', min));
+  return fallback === undefined ? o : o.default(fallback);
+}
+
+/** `--embedder <name>`: what makes the vectors (a method or a model). */
+export function embedderOption(description: string, fallback?: string): Option {
+  const o = new Option('--embedder <name>', description);
+  return fallback === undefined ? o : o.default(fallback);
+}
+
+/** `--set <key=value>`: one embedder setting, repeatable. */
+export function setOption(): Option {
+  return new Option(
+    '--set <key=value>',
+    'embedder setting, repeatable (e.g. dim=64, epochs=10, weighting=sif)',
+  )
+    .argParser(collect)
+    .default([]);
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isSmyslError } from '../errors.js';
+import { rewriteDeprecated } from './aliases.js';
 import { registerCommands } from './commands/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .description(
       'Text embeddings in TypeScript: corpora, tokenizers, embedders, indexes, search, evaluation.',
     )
-    .version(pkg.version, '-V, --version')
+    .version(pkg.version, '-v, --version', 'print the version')
     .option('--debug', 'print stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -30,8 +31,10 @@ function* allCommands(cmd: Command): Generator<Command> {
 }
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage or strict-input problem. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(input: string[]): Promise<number> {
   const program = buildProgram();
+  const { argv, notices } = rewriteDeprecated(input);
+  for (const n of notices) process.stderr.write(`${n}\n`);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,20 +1,30 @@
 import { promises as fsp } from 'node:fs';
-import { parse } from 'csv-parse/sync';
 import type { Document } from '../corpus/types.js';
 import { createEmbedder, type EmbedderSettings, listEmbedders, loadEmbedder } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { SmyslError } from '../errors.js';
 import type { LongRunning } from '../util/progress.js';
 import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
+import { type CorpusFlags, readCorpus } from './corpus-input.js';
 
 /** Every embedder name the task commands accept (the registry's). */
 export function embedderNames(): string[] {
   return listEmbedders().map((f) => f.method);
 }
 
-/** A fresh embedder by name, from the registry. */
+/**
+ * A fresh embedder by name: a registry method, else a transformer model (an imported name or a
+ * checkpoint directory) with the settings as encoder options.
+ */
 export async function makeEmbedder(name: string, settings: EmbedderSettings = {}): Promise<Embedder> {
-  return createEmbedder(name, settings);
+  if (listEmbedders().some((f) => f.method === name)) return createEmbedder(name, settings);
+  const { resolveModel } = await import('../embed/transformer/index.js');
+  try {
+    await resolveModel(name);
+  } catch {
+    return createEmbedder(name, settings); // the registry's "unknown embedder" error, listing the methods
+  }
+  return createEmbedder('transformer', { ...settings, model: name });
 }
 
 /** Loads an embedder a task command saved (dispatched on its manifest's method). */
@@ -87,87 +97,29 @@ export function rowCosines(a: DenseMatrix | SparseMatrix, b: DenseMatrix | Spars
   return out;
 }
 
-/** A labelled text table: CSV (with quotes) or TSV (split on tabs only, as R8 and SMS Spam are). */
-export interface LabelledData {
-  texts: string[];
-  labels: string[];
+export interface LabelledFlags extends CorpusFlags {
+  /** Metadata field (CSV/TSV column, JSON field) holding each document's label. */
+  labelField: string;
 }
 
-export interface LabelledReadOptions {
-  /** Column name, or 1-based column number. */
-  labelColumn: string;
-  /** One or more columns (names or 1-based numbers), joined with ". ". */
-  textColumns: string[];
-  /** Default: tab if the file name ends in .tsv/.txt or the first line has a tab, else comma. */
-  delimiter?: string;
-  /** Default: a header row exactly when some column is given by name. */
-  header?: boolean;
-}
-
-export async function readLabelledData(file: string, options: LabelledReadOptions): Promise<LabelledData> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
-  const delimiter =
-    options.delimiter ??
-    (/\.(tsv|txt)$/i.test(file) || firstLine.includes('\t') || !/[,]/.test(firstLine) ? '\t' : ',');
-  const specs = [options.labelColumn, ...options.textColumns];
-  const header = options.header ?? specs.some((s) => !/^\d+$/.test(s));
-  let rows: string[][];
-  if (delimiter === '\t') {
-    rows = text
-      .split(/\r?\n/)
-      .filter((l) => l.trim() !== '')
-      .map((l) => l.split('\t'));
-  } else {
-    try {
-      rows = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true });
-    } catch (e) {
-      throw new SmyslError('E_FORMAT', `${file}: ${(e as Error).message}`);
-    }
-  }
-  const names = header ? (rows.shift() ?? []) : [];
-  const column = (spec: string): number => {
-    if (/^\d+$/.test(spec)) {
-      const n = Number(spec);
-      if (n < 1) throw new SmyslError('E_USAGE', `column numbers start at 1, got ${spec}`);
-      return n - 1;
-    }
-    const i = names.indexOf(spec);
-    if (i < 0)
-      throw new SmyslError(
-        'E_USAGE',
-        `${file} has no column "${spec}"${header ? ` (columns: ${names.join(', ')})` : ' (no header row; give column numbers)'}`,
-      );
-    return i;
-  };
-  const labelIndex = column(options.labelColumn);
-  const textIndexes = options.textColumns.map(column);
-  const out: LabelledData = { texts: [], labels: [] };
-  rows.forEach((row, i) => {
-    const line = i + 1 + (header ? 1 : 0);
-    const need = Math.max(labelIndex, ...textIndexes);
-    if (row.length <= need)
+/** Texts and labels of a labelled corpus; every document must carry the label field. */
+export async function readLabelledCorpus(
+  input: string,
+  flags: LabelledFlags,
+): Promise<{ texts: string[]; labels: string[] }> {
+  const { documents } = await readCorpus(input, flags);
+  const out = { texts: [] as string[], labels: [] as string[] };
+  for (const d of documents) {
+    const label = d.meta?.[flags.labelField];
+    if (label === undefined || label === null || String(label).trim() === '')
       throw new SmyslError(
         'E_INPUT',
-        `${file}:${line}: expected at least ${need + 1} columns, found ${row.length}`,
+        `document ${d.id} has no label field "${flags.labelField}" (its fields: ${Object.keys(d.meta ?? {}).join(', ') || 'none'}); pass --label-field`,
       );
-    const label = row[labelIndex].trim();
-    if (label === '') throw new SmyslError('E_INPUT', `${file}:${line}: empty label`);
-    out.labels.push(label);
-    out.texts.push(
-      textIndexes
-        .map((t) => row[t].trim())
-        .filter((t) => t !== '')
-        .join('. '),
-    );
-  });
-  if (out.texts.length === 0) throw new SmyslError('E_INPUT', `${file}: no rows`);
+    out.texts.push(d.text);
+    out.labels.push(String(label).trim());
+  }
+  if (out.texts.length === 0) throw new SmyslError('E_INPUT', `${input}: no documents`);
   return out;
 }
 

@@ -14,7 +14,21 @@ export interface Embedder<V = DenseMatrix | SparseMatrix> {
   readonly kind: 'dense' | 'sparse';
   fit?(docs: AsyncIterable<Document> | Iterable<Document>, opts?: FitOptions): Promise<void>;
   embed(texts: string[]): Promise<V>;
+  /**
+   * Optional, for methods that embed search queries and indexed documents differently (models
+   * trained with prompts, e.g. e5's "query: " / "passage: "). Search code embeds queries with
+   * `embedQueries` and what it indexes with `embedDocuments` when present (`embedFor` does
+   * that); `embed` alone gives the model's role-less vectors.
+   */
+  embedQueries?(texts: string[]): Promise<V>;
+  embedDocuments?(texts: string[]): Promise<V>;
   save(dir: string): Promise<void>;
+}
+
+/** Embeds queries or documents with the embedder's role-specific method, else plain `embed`. */
+export function embedFor<V>(embedder: Embedder<V>, texts: string[], role: 'query' | 'document'): Promise<V> {
+  const method = role === 'query' ? embedder.embedQueries : embedder.embedDocuments;
+  return method ? method.call(embedder, texts) : embedder.embed(texts);
 }
 
 export type DenseEmbedder = Embedder<DenseMatrix> & { readonly kind: 'dense'; readonly dim: number };

@@ -71,7 +71,7 @@ export async function evaluateCollectionRetrieval(
       seconds: { index: (t1 - t0) / 1000, search: (t2 - t1) / 1000 },
     };
   } finally {
-    collection.close();
+    await collection.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,97 +1,25 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isSmyslError } from '../errors.js';
-import type { DenseMatrix } from '../vectors/types.js';
-import { DynamicBatcher } from './batcher.js';
+import { type BatcherOptions, DynamicBatcher, ServerBusyError, withWork } from './batcher.js';
+import { allowedMethods, browserGuard } from './guard.js';
 import { openAiError } from './openai-errors.js';
 import { buildOpenApi } from './openapi.js';
+import { DEFAULT_LIMITS, NAME, type ServerLimits, schemas } from './schemas.js';
+import type { CollectionsBackend, ExplorerBackend, ServedModel } from './types.js';
 
-/** A model the server can embed with (e.g. the transformer `minilm`). */
-export interface ServedModel {
-  readonly name: string;
-  readonly dim: number;
-  embed(texts: string[]): Promise<DenseMatrix>;
-  /** Tokens the model would see, for `usage`; words are counted when absent. */
-  countTokens?(texts: string[]): number;
-}
-
-export interface SearchRequest {
-  query: string;
-  k: number;
-  filter?: Record<string, string | number | boolean>;
-  method?: 'dense' | 'sparse' | 'hybrid';
-}
-
-export interface SearchHit {
-  rank: number;
-  id: string;
-  score: number;
-  title?: string;
-  snippet?: string;
-  meta?: Record<string, unknown>;
-}
-
-/** What the collection routes need from the store; collections are addressed by name only. */
-export interface CollectionsBackend {
-  list(): Promise<{ name: string; count: number; embedder: string }[]>;
-  search(name: string, request: SearchRequest): Promise<SearchHit[]>;
-  upsert(
-    name: string,
-    documents: { id: string; text: string; meta?: Record<string, unknown> }[],
-  ): Promise<{ upserted: number }>;
-  remove(name: string, id: string): Promise<boolean>;
-}
-
-export interface MapPoint {
-  x: number;
-  y: number;
-  label: string;
-  group?: string;
-  highlight?: boolean;
-}
-
-/** What the web UI's explorer routes need (maps, word queries, contextual vectors). */
-export interface ExplorerBackend {
-  sources(): Promise<{ collections: string[]; vectors: string[] }>;
-  map(request: {
-    source: { collection?: string; vectors?: string };
-    method: 'pca' | 'tsne' | 'umap';
-    color?: string;
-    limit: number;
-  }): Promise<MapPoint[]>;
-  similar(request: { vectors: string; word: string; k: number }): Promise<{ word: string; score: number }[]>;
-  analogy(request: {
-    vectors: string;
-    a: string;
-    b: string;
-    c: string;
-    k: number;
-  }): Promise<{ word: string; score: number }[]>;
-  context(request: { word: string; sentences: string[] }): Promise<MapPoint[]>;
-}
-
-export interface ServerLimits {
-  /** Request body bytes (default 2 MiB). */
-  maxBodyBytes: number;
-  /** Texts in one embeddings request (OpenAI allows 2048). */
-  maxBatch: number;
-  /** Characters in one input text. */
-  maxInputChars: number;
-  /** Documents in one upsert request. */
-  maxDocuments: number;
-  /** Largest k in a search. */
-  maxK: number;
-}
-
-export const DEFAULT_LIMITS: ServerLimits = {
-  maxBodyBytes: 2 * 1024 * 1024,
-  maxBatch: 2048,
-  maxInputChars: 32_000,
-  maxDocuments: 1000,
-  maxK: 1000,
-};
+export { DEFAULT_LIMITS, type ServerLimits, schemas } from './schemas.js';
+export type {
+  CollectionsBackend,
+  ExplorerBackend,
+  MapPoint,
+  MapRequest,
+  SearchHit,
+  SearchRequest,
+  ServedModel,
+} from './types.js';
 
 export interface AppOptions {
   /** Models by name; the first is the default. Loaded lazily on first use. */
@@ -101,79 +29,17 @@ export interface AppOptions {
   /** When set, every /v1 request needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   limits?: Partial<ServerLimits>;
-  /** Dynamic batching window (default 5 ms) and size (default 64 texts). */
-  batching?: { waitMs?: number; maxBatch?: number };
+  /** The batcher every embedding goes through; pass the one the collections use (default: a new one). */
+  batcher?: DynamicBatcher;
+  /** Settings of the batcher made when none is given (5 ms window, 64 texts, a bounded queue). */
+  batching?: BatcherOptions;
   version?: string;
   /** Extra routes (the web UI) mounted after the API. */
   mount?: (app: Hono) => void;
-}
-
-/** Names of collections and vector sets: no paths, no surprises. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function schemas(limits: ServerLimits) {
-  const text = z
-    .string()
-    .max(limits.maxInputChars, `an input is longer than ${limits.maxInputChars} characters`);
-  const inputText = text.min(1, 'input must not be empty');
-  const inputArray = z
-    .array(text.min(1, 'input must not contain empty strings'))
-    .min(1, 'input must not be an empty array')
-    .max(limits.maxBatch, `at most ${limits.maxBatch} inputs per request`);
-  return {
-    inputText,
-    inputArray,
-    embeddings: z.object({
-      model: z.string().min(1).max(128),
-      input: z.union([inputText, inputArray]),
-      encoding_format: z.enum(['float', 'base64']).optional(),
-      dimensions: z.number().int().min(1).optional(),
-      user: z.string().max(256).optional(),
-    }),
-    search: z.object({
-      query: text.min(1, 'query must not be empty'),
-      k: z.number().int().min(1).max(limits.maxK).default(10),
-      filter: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-      method: z.enum(['dense', 'sparse', 'hybrid']).optional(),
-    }),
-    map: z.object({
-      source: z.union([
-        z.object({ collection: z.string().regex(NAME) }),
-        z.object({ vectors: z.string().regex(NAME) }),
-      ]),
-      method: z.enum(['pca', 'tsne', 'umap']).default('umap'),
-      color: z.string().max(128).optional(),
-      limit: z.number().int().min(2).max(20000).default(2000),
-    }),
-    similar: z.object({
-      vectors: z.string().regex(NAME),
-      word: z.string().min(1).max(200),
-      k: z.number().int().min(1).max(100).default(10),
-    }),
-    analogy: z.object({
-      vectors: z.string().regex(NAME),
-      a: z.string().min(1).max(200),
-      b: z.string().min(1).max(200),
-      c: z.string().min(1).max(200),
-      k: z.number().int().min(1).max(100).default(10),
-    }),
-    context: z.object({
-      word: z.string().min(1).max(100),
-      sentences: z.array(text.min(1)).min(1).max(64),
-    }),
-    documents: z.object({
-      documents: z
-        .array(
-          z.object({
-            id: z.string().min(1).max(512),
-            text: text.min(1, 'a document text must not be empty'),
-            meta: z.record(z.string(), z.unknown()).optional(),
-          }),
-        )
-        .min(1)
-        .max(limits.maxDocuments, `at most ${limits.maxDocuments} documents per request`),
-    }),
-  };
+  /** The address the server listens on: a loopback bind answers only to loopback Host names (default 127.0.0.1). */
+  host?: string;
+  /** More Host names to answer to (e.g. a reverse proxy's public name). */
+  allowedHosts?: string[];
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
@@ -188,21 +54,48 @@ function zodMessage(e: z.ZodError): { message: string; param: string | null } {
   return { message: issue ? `${param ? `${param}: ` : ''}${issue.message}` : 'invalid request', param };
 }
 
-/** Builds the HTTP app (hono): OpenAI-compatible embeddings, collection search and upsert, health, OpenAPI. */
-export function createApp(options: AppOptions): { app: Hono; drain: () => Promise<void> } {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+const countWords = (text: string) => text.match(/\S+/g)?.length ?? 0;
+
+/**
+ * Token counts of `texts`, yielding to the event loop every few milliseconds: two megabytes of
+ * Cyrillic take about a second to tokenize, which must not stop other requests.
+ */
+async function countTokens(texts: string[], count: (text: string) => number): Promise<number[]> {
+  const out = new Array<number>(texts.length);
+  let slice = performance.now();
+  for (let i = 0; i < texts.length; i++) {
+    out[i] = count(texts[i]);
+    if (performance.now() - slice > 8) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the HTTP app (hono): OpenAI-compatible embeddings, collection search and upsert,
+ * explorer routes, health, OpenAPI. Every embedding goes through one `DynamicBatcher`.
+ */
+export function createApp(options: AppOptions): {
+  app: Hono;
+  drain: () => Promise<void>;
+  batcher: DynamicBatcher;
+} {
+  const limits: ServerLimits = {
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+    maxMapPoints: { ...DEFAULT_LIMITS.maxMapPoints, ...options.limits?.maxMapPoints },
+  };
   const s = schemas(limits);
   const app = new Hono();
+  const batcher = options.batcher ?? new DynamicBatcher(options.batching);
   const modelNames = Object.keys(options.models);
-  const loaded = new Map<string, Promise<{ model: ServedModel; batcher: DynamicBatcher }>>();
+  const loaded = new Map<string, Promise<ServedModel>>();
   const getModel = (name: string) => {
     let m = loaded.get(name);
     if (!m) {
-      const factory = options.models[name];
-      m = factory().then((model) => ({
-        model,
-        batcher: new DynamicBatcher((t) => model.embed(t), options.batching),
-      }));
+      m = options.models[name]();
       m.catch(() => loaded.delete(name));
       loaded.set(name, m);
     }
@@ -214,9 +107,23 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
     p.finally(() => inFlight.delete(p)).catch(() => {});
     return p;
   };
+  /** The request's share of the model: dropped when the client goes away or the budget runs out. */
+  const work = (c: Context) => ({
+    signal: c.req.raw.signal,
+    deadline: Date.now() + limits.embedTimeoutMs,
+    admission: 'refuse' as const,
+  });
 
   app.onError((err, c) => {
+    if (err instanceof ServerBusyError) {
+      c.header('Retry-After', String(err.retryAfter));
+      return openAiError(c, err.status, err.message, {
+        type: err.status === 429 ? 'rate_limit_error' : 'server_error',
+        code: err.status === 429 ? 'server_busy' : 'timeout',
+      });
+    }
     if (isSmyslError(err)) {
+      if (err.code === 'E_CANCELLED') return openAiError(c, 400, err.message, { code: err.code });
       const status =
         err.code === 'E_USAGE' || err.code === 'E_INPUT' ? 400 : err.code === 'E_COLLECTION' ? 404 : 500;
       return openAiError(c, status, err.message, { code: err.code });
@@ -224,7 +131,24 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
     process.stderr.write(`server error: ${(err as Error).stack ?? err}\n`);
     return openAiError(c, 500, 'internal server error');
   });
-  app.notFound((c) => openAiError(c, 404, `no route ${c.req.method} ${c.req.path}`));
+
+  let allowedFor: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    allowedFor ??= allowedMethods(app);
+    const methods = allowedFor(c.req.path);
+    if (methods.length === 0) return openAiError(c, 404, `no route ${c.req.method} ${c.req.path}`);
+    c.header('Allow', methods.join(', '));
+    return openAiError(
+      c,
+      405,
+      `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(', ')}`,
+      {
+        code: 'method_not_allowed',
+      },
+    );
+  });
+
+  app.use('*', browserGuard({ bindHost: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok', models: modelNames, version: options.version ?? null }));
   app.get('/openapi.json', (c) => c.json(buildOpenApi(s, options.version ?? '0.0.0')));
@@ -291,16 +215,22 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
         param: 'model',
         code: 'model_not_found',
       });
-    const { model, batcher } = await getModel(req.model);
+    const model = await getModel(req.model);
     if (req.dimensions !== undefined && req.dimensions > model.dim)
       return openAiError(c, 400, `dimensions must be <= ${model.dim} for ${model.name}`, {
         param: 'dimensions',
       });
     const inputs = typeof req.input === 'string' ? [req.input] : req.input;
-    const vectors = await track(batcher.submit(inputs));
-    const tokens = model.countTokens
-      ? model.countTokens(inputs)
-      : inputs.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
+    const counts = await countTokens(inputs, model.countTokens ?? countWords);
+    const tokens = counts.reduce((a, b) => a + b, 0);
+    if (tokens > limits.maxRequestTokens)
+      return openAiError(
+        c,
+        400,
+        `input: ${tokens} tokens in one request, at most ${limits.maxRequestTokens}; send the inputs in smaller requests`,
+        { param: 'input', code: 'too_many_tokens' },
+      );
+    const vectors = await track(batcher.submit(model, inputs, { ...work(c), tokens: counts }));
     const data = vectors.map((v, index) => {
       let out = v;
       if (req.dimensions !== undefined && req.dimensions < v.length) {
@@ -346,7 +276,8 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
       const { message, param } = zodMessage(parsed.error);
       return openAiError(c, 400, message, { param });
     }
-    const hits = await track(collections.search(name, parsed.data));
+    // the query is embedded by the collection, through the batcher, on this request's budget
+    const hits = await track(withWork(work(c), () => collections.search(name, parsed.data)));
     return c.json({ object: 'list', data: hits });
   });
 
@@ -361,7 +292,18 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
       const { message, param } = zodMessage(parsed.error);
       return openAiError(c, 400, message, { param });
     }
-    const result = await track(collections.upsert(name, parsed.data.documents));
+    const chars = parsed.data.documents.reduce((n, d) => n + d.text.length, 0);
+    if (chars > limits.maxUpsertChars)
+      return openAiError(
+        c,
+        413,
+        `documents: ${chars} characters of text in one request, at most ${limits.maxUpsertChars}; send fewer documents per request`,
+        { param: 'documents', code: 'too_much_text' },
+      );
+    // a write is bounded by the limit above; once accepted it runs to the end, client or not
+    const result = await track(
+      withWork({ admission: 'always' }, () => collections.upsert(name, parsed.data.documents)),
+    );
     return c.json(result);
   });
 
@@ -379,7 +321,7 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
   const explore = <S extends z.ZodType, R>(
     path: string,
     schema: S,
-    run: (e: ExplorerBackend, req: z.output<S>) => Promise<R>,
+    run: (e: ExplorerBackend, req: z.output<S>, c: Context) => Promise<R>,
   ) =>
     app.post(`/v1/explore/${path}`, async (c) => {
       if (!explorer) return openAiError(c, 404, 'this server was started without the explorer');
@@ -390,21 +332,25 @@ export function createApp(options: AppOptions): { app: Hono; drain: () => Promis
         const { message, param } = zodMessage(parsed.error);
         return openAiError(c, 400, message, { param });
       }
-      return c.json(await run(explorer, parsed.data));
+      return c.json(await run(explorer, parsed.data, c));
     });
   app.get('/v1/explore/sources', async (c) =>
     c.json(explorer ? await explorer.sources() : { collections: [], vectors: [] }),
   );
-  explore('map', s.map, async (e, req) => ({ points: await e.map(req) }));
+  explore('map', s.map, async (e, req, c) => ({
+    points: await e.map(req, { signal: c.req.raw.signal, timeoutMs: limits.mapTimeoutMs }),
+  }));
   explore('similar', s.similar, async (e, req) => ({ data: await e.similar(req) }));
   explore('analogy', s.analogy, async (e, req) => ({ data: await e.analogy(req) }));
-  explore('context', s.context, async (e, req) => ({ points: await e.context(req) }));
+  explore('context', s.context, async (e, req, c) => ({
+    points: await withWork(work(c), () => e.context(req)),
+  }));
 
   options.mount?.(app);
 
   const drain = async () => {
-    await Promise.all([...loaded.values()].map(async (m) => (await m).batcher.drain()));
+    await batcher.drain();
     await Promise.allSettled([...inFlight]);
   };
-  return { app, drain };
+  return { app, drain, batcher };
 }

@@ -4,68 +4,33 @@ import type { KeyedVectors } from '../embed/static/keyed-vectors.js';
 import type { TransformerEmbedder } from '../embed/transformer/embedder.js';
 import { SmyslError } from '../errors.js';
 import { Collection } from '../store/collection.js';
-import { kmeans } from '../tasks/cluster.js';
-import { Pca } from '../vectors/postprocess.js';
-import { tsne, umap } from '../vectors/projection.js';
 import type { DenseMatrix } from '../vectors/types.js';
+import { batchedEmbedder, currentWork, type DynamicBatcher } from './batcher.js';
+import { type DirectoryLock, lockDirectory } from './dir-lock.js';
+import { MapJobs } from './jobs.js';
+import { ModelPool, tokenCounter } from './models.js';
+import { project } from './projection.js';
 import type {
   CollectionsBackend,
   ExplorerBackend,
   MapPoint,
+  MapRequest,
   SearchHit,
   SearchRequest,
   ServedModel,
-} from './app.js';
+} from './types.js';
 
-export type ProjectionMethod = 'pca' | 'tsne' | 'umap';
+export { clusterGroups, mapPoints, type ProjectionMethod, project } from './projection.js';
 
 /** A served model over a transformer: vectors from `embed`, token counts from its own tokenizer. */
 export function transformerModel(name: string, embedder: TransformerEmbedder): ServedModel {
   return {
     name,
     dim: embedder.dim,
+    key: embedder,
     embed: (texts) => embedder.embed(texts),
-    countTokens: (texts) => {
-      let n = 0;
-      // [CLS] and [SEP] are part of what the model sees; long texts are cut at maxLength
-      for (const t of texts)
-        n += Math.min(embedder.tokenizer.encodePieces(t).ids.length + 2, embedder.maxLength);
-      return n;
-    },
+    countTokens: tokenCounter(embedder),
   };
-}
-
-/** 2-D coordinates (n x 2, row-major) of the rows of `x`. */
-export function project(x: DenseMatrix, method: ProjectionMethod, seed = 1): Float32Array {
-  if (x.rows < 2) return new Float32Array(x.rows * 2);
-  if (method === 'tsne') return tsne(x, { seed });
-  if (method === 'umap') return x.rows < 4 ? project(x, 'pca', seed) : umap(x, { seed });
-  const pca = new Pca({ components: Math.min(2, x.dim) });
-  pca.fit(x);
-  const y = pca.transform(x);
-  if (y.dim === 2) return Float32Array.from(y.data.subarray(0, x.rows * 2));
-  const out = new Float32Array(x.rows * 2);
-  for (let i = 0; i < x.rows; i++) out[i * 2] = y.data[i];
-  return out;
-}
-
-/** k-means cluster labels ("cluster 1" …), with k growing slowly with the number of points. */
-export function clusterGroups(x: DenseMatrix, seed = 1): string[] {
-  if (x.rows < 2) return Array(x.rows).fill('cluster 1');
-  const k = Math.max(2, Math.min(12, Math.round(Math.sqrt(x.rows / 4))));
-  const result = kmeans(x, { k: Math.min(k, x.rows), seed, restarts: 2 });
-  return Array.from(result.labels, (l) => `cluster ${l + 1}`);
-}
-
-/** Map points of labelled vectors: projected, grouped by `groups` or by k-means clusters. */
-export function mapPoints(
-  x: DenseMatrix,
-  labels: string[],
-  options: { method: ProjectionMethod; groups?: (string | undefined)[]; seed?: number },
-): MapPoint[] {
-  const xy = project(x, options.method, options.seed);
-  const groups = options.groups ?? clusterGroups(x, options.seed);
-  return labels.map((label, i) => ({ x: xy[i * 2], y: xy[i * 2 + 1], label, group: groups[i] }));
 }
 
 /** The top `limit` words of a word-vector set (files list words by frequency) as a matrix. */
@@ -88,21 +53,43 @@ export function metaGroup(id: string, meta: Record<string, unknown>, field: stri
 /** Collection names are plain names (also checked by the HTTP layer): never paths. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+export interface StoreCollectionsOptions {
+  /** Collections embed (search queries, upserts) through this batcher, sharing it with the API. */
+  batcher?: DynamicBatcher;
+  /** Where embedders are loaded, once per distinct setting (default: a pool of its own). */
+  models?: ModelPool;
+}
+
 /**
  * Collections under one directory (`.smysl`), addressed by name only. Each is opened once, on
- * first use, as the single writer; writes to a collection run one at a time.
+ * first use, as the single writer; writes to a collection run one at a time. With a batcher,
+ * a collection's embedder is loaded through the model pool (shared with any model of the same
+ * settings) and every embedding it computes queues in the batcher.
  */
 export class StoreCollections implements CollectionsBackend {
   private readonly open = new Map<string, Promise<Collection>>();
   private readonly writeQueue = new Map<string, Promise<unknown>>();
+  private readonly models: ModelPool;
+  private dirLock: DirectoryLock | undefined;
 
   /** `only`: serve just these names (the CLI's --collection); default every collection in `dir`. */
   constructor(
     readonly dir: string,
     private readonly only?: string[],
+    private readonly options: StoreCollectionsOptions = {},
   ) {
     for (const name of only ?? [])
       if (!NAME.test(name)) throw new SmyslError('E_USAGE', `invalid collection name "${name}"`);
+    this.models = options.models ?? new ModelPool();
+  }
+
+  /**
+   * Claims the directory for this server (one server per directory): a second server on it
+   * fails here, with the first one's address, instead of answering 404 for every collection.
+   */
+  lock(): DirectoryLock {
+    this.dirLock ??= lockDirectory(this.dir);
+    return this.dirLock;
   }
 
   names(): string[] {
@@ -120,18 +107,27 @@ export class StoreCollections implements CollectionsBackend {
       return Promise.reject(new SmyslError('E_COLLECTION', `no collection named "${name}"`));
     let c = this.open.get(name);
     if (!c) {
-      c = Collection.open(path.join(this.dir, name));
+      c = this.openCollection(path.join(this.dir, name));
       c.catch(() => this.open.delete(name));
       this.open.set(name, c);
     }
     return c;
   }
 
+  private async openCollection(dir: string): Promise<Collection> {
+    const batcher = this.options.batcher;
+    if (!batcher) return Collection.open(dir);
+    const embedder = await this.models.collectionEmbedder(dir);
+    return Collection.open(dir, {
+      sharedEmbedder: batchedEmbedder(embedder, batcher, tokenCounter(embedder)),
+    });
+  }
+
   async list(): Promise<{ name: string; count: number; embedder: string }[]> {
     const out = [];
     for (const name of this.names()) {
       const c = await this.collection(name);
-      out.push({ name, count: c.count(), embedder: c.manifest.embedder.name });
+      out.push({ name, count: await c.count(), embedder: c.manifest.embedder.name });
     }
     return out;
   }
@@ -168,12 +164,15 @@ export class StoreCollections implements CollectionsBackend {
     return (await this.serialize(name, async () => c.delete([id]))) > 0;
   }
 
-  /** Waits for queued writes, then closes every open collection (saving its index). */
+  /** Waits for queued writes, then closes every open collection (saving its index) and releases the directory. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.writeQueue.values()]);
     for (const c of await Promise.allSettled([...this.open.values()]))
-      if (c.status === 'fulfilled') c.value.close();
+      if (c.status === 'fulfilled') await c.value.close();
     this.open.clear();
+    if (!this.options.models) await this.models.dispose();
+    this.dirLock?.release();
+    this.dirLock = undefined;
   }
 }
 
@@ -183,14 +182,21 @@ export interface ExplorerOptions {
   vectors?: Record<string, () => Promise<KeyedVectors>>;
   /** The transformer for contextual vectors (loaded on first use). */
   transformer?: () => Promise<TransformerEmbedder>;
+  /** Contextual vectors run as exclusive jobs in this batcher (the model line the API uses). */
+  batcher?: DynamicBatcher;
+  /** Where maps are computed (default: one worker thread at a time, two waiting). */
+  jobs?: MapJobs;
 }
 
 /** The web UI's explorer over the library: maps, neighbours, analogies, contextual vectors. */
 export class LibraryExplorer implements ExplorerBackend {
   private readonly loadedVectors = new Map<string, Promise<KeyedVectors>>();
   private readonly mapCache = new Map<string, MapPoint[]>();
+  private readonly jobs: MapJobs;
 
-  constructor(private readonly options: ExplorerOptions) {}
+  constructor(private readonly options: ExplorerOptions) {
+    this.jobs = options.jobs ?? new MapJobs();
+  }
 
   async sources(): Promise<{ collections: string[]; vectors: string[] }> {
     return {
@@ -211,31 +217,41 @@ export class LibraryExplorer implements ExplorerBackend {
     return v;
   }
 
-  async map(request: Parameters<ExplorerBackend['map']>[0]): Promise<MapPoint[]> {
+  /** Projects in a worker thread (see MapJobs): queued, bounded in time, dropped when the client goes away. */
+  async map(
+    request: MapRequest,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<MapPoint[]> {
     const key = JSON.stringify(request);
     const cached = this.mapCache.get(key);
     if (cached) return cached;
-    let points: MapPoint[];
     const color = request.color && request.color !== 'cluster' ? request.color : undefined;
+    let matrix: DenseMatrix;
+    let labels: string[];
+    let groups: (string | undefined)[] | undefined;
     if (request.source.collection !== undefined) {
       if (!this.options.collections) throw new SmyslError('E_COLLECTION', 'no collections are served');
       const c = await this.options.collections.collection(request.source.collection);
-      const docs = c.documentVectors(request.limit);
+      const docs = await c.documentVectors(request.limit);
       if (docs.ids.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 documents');
-      points = mapPoints(
-        docs.vectors,
-        docs.ids.map((id, i) => docs.titles[i] || id),
-        {
-          method: request.method,
-          groups: color ? docs.ids.map((id, i) => metaGroup(id, docs.meta[i], color)) : undefined,
-        },
-      );
+      matrix = docs.vectors;
+      labels = docs.ids.map((id, i) => docs.titles[i] || id);
+      if (color) groups = docs.ids.map((id, i) => metaGroup(id, docs.meta[i], color));
     } else {
       const v = await this.vectors(request.source.vectors!);
-      const { words, matrix } = topWords(v, request.limit);
-      if (words.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 words');
-      points = mapPoints(matrix, words, { method: request.method });
+      const top = topWords(v, request.limit);
+      if (top.words.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 words');
+      matrix = top.matrix;
+      labels = top.words;
     }
+    const { xy, groups: clusters } = await this.jobs.run(matrix, {
+      method: request.method,
+      cluster: groups === undefined,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+    });
+    const drawn = groups ?? clusters!;
+    const points = labels.map((label, i) => ({ x: xy[i * 2], y: xy[i * 2 + 1], label, group: drawn[i] }));
     if (this.mapCache.size > 32) this.mapCache.clear();
     this.mapCache.set(key, points);
     return points;
@@ -281,7 +297,13 @@ export class LibraryExplorer implements ExplorerBackend {
     if (!this.options.transformer) throw new SmyslError('E_USAGE', 'this server has no transformer model');
     const model = await this.options.transformer();
     const target = request.word.trim().toLowerCase();
-    const all = await model.wordVectors([...request.sentences, request.word.trim()], { layers: 4 });
+    const texts = [...request.sentences, request.word.trim()];
+    const run = () => model.wordVectors(texts, { layers: 4 });
+    const count = tokenCounter(model);
+    const batcher = this.options.batcher;
+    const all = batcher
+      ? await batcher.exclusive(run, { ...currentWork(), tokens: texts.reduce((n, t) => n + count(t), 0) })
+      : await run();
     const dim = model.dim;
     const rows: Float32Array[] = [];
     const labels: string[] = [];

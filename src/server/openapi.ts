@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { schemas } from './app.js';
+import type { Schemas } from './schemas.js';
 
 /** The OpenAPI 3.1 document, with request schemas generated from the same zod schemas that validate. */
-export function buildOpenApi(s: ReturnType<typeof schemas>, version: string): object {
+export function buildOpenApi(s: Schemas, version: string): object {
   const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   const error = {
     description: 'Error (OpenAI error shape)',
@@ -33,7 +33,20 @@ export function buildOpenApi(s: ReturnType<typeof schemas>, version: string): ob
     description,
     content: { 'application/json': { schema: { type: 'object' } } },
   });
-  const errors = { 400: error, 401: error, 404: error, 413: error };
+  const described = (description: string) => ({ ...error, description });
+  const errors = {
+    400: described('Invalid request (the message names the field and the limit)'),
+    401: described('Missing or invalid API key'),
+    403: described('Host or Origin refused (DNS rebinding and cross-site protection)'),
+    404: described('No such model, collection or document'),
+    405: described('Method not allowed on this path (see the Allow header)'),
+    413: described('Request body or upsert text too large'),
+    415: described('A request body that is not application/json'),
+  };
+  const busy = {
+    429: described('The model queue is full; retry after the Retry-After header (seconds)'),
+    503: described("The request's time budget ran out; retry after Retry-After"),
+  };
   const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
   return {
     openapi: '3.1.0',
@@ -50,6 +63,7 @@ export function buildOpenApi(s: ReturnType<typeof schemas>, version: string): ob
           responses: {
             200: ok('{object: "list", data: [{object, index, embedding}], model, usage}'),
             ...errors,
+            ...busy,
           },
         },
       },
@@ -61,7 +75,7 @@ export function buildOpenApi(s: ReturnType<typeof schemas>, version: string): ob
           summary: 'Search a collection',
           parameters: [name],
           requestBody: body(s.search),
-          responses: { 200: ok('Ranked hits'), ...errors },
+          responses: { 200: ok('Ranked hits'), ...errors, ...busy },
         },
       },
       '/v1/collections/{name}/documents': {
@@ -77,6 +91,13 @@ export function buildOpenApi(s: ReturnType<typeof schemas>, version: string): ob
           summary: 'Delete a document',
           parameters: [name, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { 200: ok('{id, deleted}'), ...errors },
+        },
+      },
+      '/v1/explore/map': {
+        post: {
+          summary: 'A 2-D map of a collection or word-vector set (computed in a worker thread)',
+          requestBody: body(s.map),
+          responses: { 200: ok('{points: [{x, y, label, group}]}'), ...errors, ...busy },
         },
       },
     },

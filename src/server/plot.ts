@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { SmyslError } from '../errors.js';
-import type { MapPoint } from './app.js';
+import type { MapPoint } from './types.js';
 import { readWebFile } from './web.js';
 
 /**

@@ -1,74 +1,41 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Embedder } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
-import { ExactIndex } from '../index/exact.js';
 import { reciprocalRankFusion } from '../index/fusion.js';
-import { HNSW_DEFAULTS, HnswIndex } from '../index/hnsw.js';
-import type { Hit, RowHits, RowIndex } from '../index/types.js';
-import { type GraphPrecision, UsearchIndex } from '../index/usearch.js';
-import { readJsonFile, writeFileAtomic } from '../util/fs.js';
+import type { Hit, RowIndex } from '../index/types.js';
+import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
+import { readJsonFile } from '../util/fs.js';
 import type { LongRunning } from '../util/progress.js';
-import { TopK } from '../util/topk.js';
 import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
-import { IdTable } from './id-table.js';
-import { type ChunkText, LexicalChunkIndex, type LexicalMethod } from './lexical.js';
+import { EmbeddedStore } from './embedded/store.js';
+import { LexicalChunkIndex, type LexicalMethod } from './lexical.js';
+import type {
+  ChunkHit,
+  CollectionManifest,
+  CollectionStore,
+  DocumentToWrite,
+  IndexSettings,
+  SearchMethod,
+  StoredDocument,
+  StoreStats,
+  Where,
+} from './types.js';
+
+export type { CollectionManifest, IndexSettings, SearchMethod, Where } from './types.js';
 
 export const COLLECTION_FORMAT = 1;
 
 /** f16 keeps cosine rankings (recall equal to f32 in bench/ann.ts) at half the vector memory. */
 export const DEFAULT_PRECISION: GraphPrecision = 'f16';
 
-export interface IndexSettings {
-  type: 'hnsw' | 'exact';
-  connectivity: number;
-  expansionAdd: number;
-  expansionSearch: number;
-  /**
-   * How the HNSW graph stores vectors: f16 (default) or i8 through usearch, f32 through hnswlib
-   * (the fastest per query, and what collections made before this setting existed use).
-   */
-  precision?: GraphPrecision;
-}
-
-export interface CollectionManifest {
-  format: number;
-  name: string;
-  embedder: { method: string; name: string; kind: 'dense' | 'sparse'; dim: number; settings: unknown };
-  postprocess: { kind: string; settings: unknown }[];
-  metric: 'cosine';
-  index: IndexSettings;
-  chunking: Required<ChunkOptions>;
-  created: string;
-  /** Lexical weighting of the built-in sparse search (default bm25). */
-  lexical?: LexicalMethod;
-  /** Search method when none is asked for (default hybrid). */
-  defaultMethod?: SearchMethod;
-}
-
-export type SearchMethod = 'dense' | 'sparse' | 'hybrid';
+/** Metadata deeper than this is refused: SQLite's JSON functions stop at 1,000 levels. */
+export const MAX_META_DEPTH = 64;
 
 export interface CreateCollectionOptions {
   /** A ready (fitted, if it needs fitting) dense embedder; saved into the collection. */
@@ -84,10 +51,17 @@ export interface CreateCollectionOptions {
 export interface OpenCollectionOptions {
   /** When given, must be the embedder the collection was built with (compared by name). */
   embedder?: Embedder;
+  /**
+   * Used instead of loading the collection's own embedder: an instance loaded from an identical
+   * embedder manifest (a server shares one model between collections); its name must match.
+   */
+  sharedEmbedder?: Embedder;
   /** Overrides the stored search expansion for this session. */
   expansionSearch?: number;
-  /** Read-only sessions never write index files on close. */
+  /** Read-only sessions never write (and need no write access to the directory). */
   readonly?: boolean;
+  /** Told when derived files (the search graph, the lexical index) had to be rebuilt, and why. */
+  onWarning?: (message: string) => void;
 }
 
 export interface AddOptions extends LongRunning {
@@ -104,8 +78,6 @@ export interface AddSummary {
   chunks: number;
   batches: number;
 }
-
-export type Where = Record<string, string | number | boolean>;
 
 export interface SearchOptions {
   k?: number;
@@ -132,17 +104,17 @@ export interface LexicalRetriever {
   search(query: string, k: number, filter?: (id: string) => boolean): Hit[] | Promise<Hit[]>;
 }
 
-const MANIFEST = 'manifest.json';
-const LEXICAL_DIR = 'lexical';
-const DATABASE = 'store.sqlite';
-const SNIPPET_CHARS = 240;
+/** What `Collection.repair` found and did. */
+export interface RepairReport {
+  manifestRestored: boolean;
+  vectorsReembedded: number;
+  graphRebuilt: boolean;
+  lexicalRebuilt: boolean;
+  integrity: string;
+}
 
-function vectorsFile(dir: string, generation: number): string {
-  return path.join(dir, `vectors.${generation}.f32`);
-}
-function graphFile(dir: string, generation: number, precision: GraphPrecision): string {
-  return path.join(dir, `${precision === 'f32' ? 'hnsw' : 'usearch'}.${generation}.bin`);
-}
+const LEXICAL_DIR = 'lexical';
+const SNIPPET_CHARS = 240;
 
 function contentHash(doc: Document): string {
   return createHash('sha256')
@@ -160,58 +132,48 @@ function titleOf(doc: Document): string {
   return heading.length <= 120 && heading !== doc.text.trim() ? heading : '';
 }
 
-const FIELD = /^[\p{L}\p{N}_.-]+$/u;
+/** Nesting depth of a JSON-like value, without recursion (a hostile value may be very deep). */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const d = depth + 1;
+    if (d > max) max = d;
+    if (max > MAX_META_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d]);
+  }
+  return max;
+}
 
 /**
- * A collection on disk: SQLite (WAL) is the source of truth for documents, chunks and the number
- * of committed vector rows; vectors live in an append-only float32 file and the HNSW graph in a
- * file that is repaired from the committed vectors when it is behind.
+ * A collection: documents cut into chunks, a vector per chunk, searched by meaning (dense), by
+ * keywords (sparse: BM25 or TF-IDF over the chunk texts) or both (hybrid). Storage is behind
+ * `CollectionStore`; this class does what is the same for every store: chunking, embedding,
+ * lexical search, fusion and snippets.
  */
 export class Collection {
-  readonly dir: string;
   readonly manifest: CollectionManifest;
   readonly embedder: Embedder;
   readonly postprocess: Pipeline;
-  private readonly db: Database.Database;
-  private index: RowIndex;
-  private vectorsFd: number;
-  private generation: number;
-  private committedRows: number;
-  private deletes: number;
-  /** Vector row → document number (−1 when the row is dead). */
-  private rowToDoc: Int32Array;
-  /**
-   * Document number → id, in memory: looking ids up in SQLite costs more than the graph search
-   * itself at low ef (page reads), and ids are small next to the vectors.
-   */
-  private readonly docIds = new IdTable();
-  private readonly readonly: boolean;
-  private indexDirty = false;
-  private closed = false;
+  readonly store: CollectionStore;
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
   private lexicalCache?: { key: string; index: LexicalChunkIndex };
+  private readonly onWarning: (message: string) => void;
 
   private constructor(
-    dir: string,
-    manifest: CollectionManifest,
+    store: CollectionStore,
     embedder: Embedder,
     postprocess: Pipeline,
-    db: Database.Database,
-    readonly: boolean,
+    onWarning: (message: string) => void,
   ) {
-    this.dir = dir;
-    this.manifest = manifest;
+    this.store = store;
+    this.manifest = store.manifest;
     this.embedder = embedder;
     this.postprocess = postprocess;
-    this.db = db;
-    this.readonly = readonly;
-    this.generation = this.state('generation');
-    this.committedRows = this.state('rows');
-    this.deletes = this.state('deletes');
-    this.vectorsFd = -1;
-    this.rowToDoc = new Int32Array(0);
-    this.index = new ExactIndex(manifest.embedder.dim, { metric: 'dot' });
+    this.onWarning = onWarning;
   }
 
   get name(): string {
@@ -220,262 +182,156 @@ export class Collection {
   get dim(): number {
     return this.manifest.embedder.dim;
   }
+  /** Where the collection lives. */
+  get dir(): string {
+    return this.store.location;
+  }
 
   /** Creates a new collection in `dir` (which must not hold one yet). */
-  static async create(dir: string, opts: CreateCollectionOptions): Promise<Collection> {
-    if (existsSync(path.join(dir, MANIFEST)))
-      throw new SmyslError('E_COLLECTION', `a collection already exists in ${dir}`);
+  static async create(
+    dir: string,
+    opts: CreateCollectionOptions,
+    open: OpenCollectionOptions = {},
+  ): Promise<Collection> {
     const embedder = opts.embedder;
     if (embedder.kind !== 'dense')
       throw new SmyslError(
         'E_COLLECTION',
         `collections index dense vectors; ${embedder.name} is ${embedder.kind}`,
       );
-    mkdirSync(dir, { recursive: true });
-    await embedder.save(path.join(dir, 'embedder'));
-    const saved = await readJsonFile<{ method?: string }>(path.join(dir, 'embedder', 'manifest.json')).catch(
-      () => ({
-        method: undefined,
-      }),
-    );
-    if (!saved.method)
-      throw new SmyslError(
-        'E_MODEL',
-        `embedder ${embedder.name} did not write a manifest.json with a "method"`,
-      );
-    const probe = (await embedder.embed(['dimension probe'])) as DenseMatrix;
     const postprocess = opts.postprocess ?? new Pipeline();
     if (!postprocess.fitted)
       throw new SmyslError('E_STATE', 'post-processing must be fitted before creating a collection');
-    const dim = postprocess.transform(probe).dim;
-    if (postprocess.steps.length > 0) await postprocess.save(path.join(dir, 'postprocess'));
-    const manifest: CollectionManifest = {
-      format: COLLECTION_FORMAT,
-      name: path.basename(path.resolve(dir)),
-      embedder: { method: saved.method, name: embedder.name, kind: 'dense', dim, settings: saved },
-      postprocess: postprocess.describe(),
-      metric: 'cosine',
-      index: {
-        type: opts.index?.type ?? 'hnsw',
-        connectivity: opts.index?.connectivity ?? HNSW_DEFAULTS.connectivity,
-        expansionAdd: opts.index?.expansionAdd ?? HNSW_DEFAULTS.expansionAdd,
-        expansionSearch: opts.index?.expansionSearch ?? HNSW_DEFAULTS.expansionSearch,
-        precision: opts.index?.precision ?? DEFAULT_PRECISION,
+    const store = await EmbeddedStore.create(
+      dir,
+      async (filesDir) => {
+        await embedder.save(path.join(filesDir, 'embedder'));
+        const saved = await readJsonFile<{ method?: string }>(
+          path.join(filesDir, 'embedder', 'manifest.json'),
+        ).catch(() => ({ method: undefined }));
+        if (!saved.method)
+          throw new SmyslError(
+            'E_MODEL',
+            `embedder ${embedder.name} did not write a manifest.json with a "method"`,
+          );
+        const probe = (await embedder.embed(['dimension probe'])) as DenseMatrix;
+        const dim = postprocess.transform(probe).dim;
+        if (postprocess.steps.length > 0) await postprocess.save(path.join(filesDir, 'postprocess'));
+        return {
+          format: COLLECTION_FORMAT,
+          name: path.basename(path.resolve(dir)),
+          embedder: { method: saved.method, name: embedder.name, kind: 'dense', dim, settings: saved },
+          postprocess: postprocess.describe(),
+          metric: 'cosine',
+          index: {
+            type: opts.index?.type ?? 'hnsw',
+            connectivity: opts.index?.connectivity ?? HNSW_DEFAULTS.connectivity,
+            expansionAdd: opts.index?.expansionAdd ?? HNSW_DEFAULTS.expansionAdd,
+            expansionSearch: opts.index?.expansionSearch ?? HNSW_DEFAULTS.expansionSearch,
+            precision: opts.index?.precision ?? DEFAULT_PRECISION,
+          },
+          chunking: {
+            maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
+            overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
+          },
+          created: new Date().toISOString(),
+          lexical: opts.lexical ?? 'bm25',
+          defaultMethod: opts.defaultMethod ?? 'hybrid',
+        };
       },
-      chunking: {
-        maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
-        overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
-      },
-      created: new Date().toISOString(),
-      lexical: opts.lexical ?? 'bm25',
-      defaultMethod: opts.defaultMethod ?? 'hybrid',
-    };
-    acquireWriterLock(dir);
-    const db = Collection.openDatabase(dir);
-    // The manifest is written last: a directory without one is an unfinished create, not a collection.
-    await writeFileAtomic(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    const c = new Collection(dir, manifest, embedder, postprocess, db, false);
-    c.recover();
-    return c;
+      { onWarning: open.onWarning },
+    );
+    return new Collection(store, embedder, postprocess, open.onWarning ?? (() => {}));
   }
 
-  /** Opens an existing collection, repairing files left behind by a crash. */
+  /** Opens an existing collection, repairing what a crash left behind (writers). */
   static async open(dir: string, opts: OpenCollectionOptions = {}): Promise<Collection> {
-    const manifestFile = path.join(dir, MANIFEST);
-    if (!existsSync(manifestFile))
-      throw new SmyslError('E_COLLECTION', `no collection in ${dir} (run "smysl index" to create one)`);
-    const manifest = await readJsonFile<CollectionManifest>(manifestFile);
-    if (manifest.format !== COLLECTION_FORMAT)
-      throw new SmyslError(
-        'E_COLLECTION',
-        `collection format ${manifest.format} is not supported (expected ${COLLECTION_FORMAT})`,
-        {
-          location: { source: manifestFile },
-        },
-      );
-    if (opts.embedder && opts.embedder.name !== manifest.embedder.name)
-      throw new SmyslError(
-        'E_COLLECTION',
-        `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name} (method ${manifest.embedder.method}); ` +
-          `it cannot be searched or extended with ${opts.embedder.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
-      );
-    const embedder = await loadEmbedder(path.join(dir, 'embedder'));
-    const postprocess =
-      manifest.postprocess.length > 0 ? await Pipeline.load(path.join(dir, 'postprocess')) : new Pipeline();
-    if (!opts.readonly) acquireWriterLock(dir);
-    const db = Collection.openDatabase(dir);
-    const c = new Collection(dir, manifest, embedder, postprocess, db, opts.readonly ?? false);
-    if (opts.expansionSearch !== undefined) c.manifest.index.expansionSearch = opts.expansionSearch;
-    c.recover();
-    return c;
+    const store = await EmbeddedStore.open(dir, opts);
+    try {
+      const manifest = store.manifest;
+      const given = opts.sharedEmbedder ?? opts.embedder;
+      if (given && given.name !== manifest.embedder.name)
+        throw new SmyslError(
+          'E_COLLECTION',
+          `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name} (method ${manifest.embedder.method}); ` +
+            `it cannot be searched or extended with ${given.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
+        );
+      const embedder = opts.sharedEmbedder ?? (await loadEmbedder(path.join(store.filesDir, 'embedder')));
+      const postprocess =
+        manifest.postprocess.length > 0
+          ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
+          : new Pipeline();
+      const c = new Collection(store, embedder, postprocess, opts.onWarning ?? (() => {}));
+      // a writer re-embeds vectors lost to damage (a truncated vectors file) before anything else
+      if (!store.readonly && store instanceof EmbeddedStore && store.missingVectorRows().length > 0) {
+        const n = await c.reembedMissing(store);
+        c.onWarning(`re-embedded ${n} vectors missing from ${dir}`);
+      }
+      return c;
+    } catch (e) {
+      await store.close().catch(() => {});
+      throw e;
+    }
   }
 
   /** Opens the collection if `dir` holds one, otherwise creates it. */
-  static async openOrCreate(dir: string, opts: CreateCollectionOptions): Promise<Collection> {
-    if (existsSync(path.join(dir, MANIFEST))) return Collection.open(dir, { embedder: opts.embedder });
-    return Collection.create(dir, opts);
+  static async openOrCreate(
+    dir: string,
+    opts: CreateCollectionOptions,
+    open: OpenCollectionOptions = {},
+  ): Promise<Collection> {
+    if (EmbeddedStore.exists(dir)) return Collection.open(dir, { ...open, embedder: opts.embedder });
+    return Collection.create(dir, opts, open);
   }
 
-  private static openDatabase(dir: string): Database.Database {
-    let db: Database.Database;
+  /**
+   * Rebuilds what can be derived from the database: the manifest (from its copy in the database),
+   * vectors missing from the vectors file (re-embedded with the collection's own embedder), the
+   * search graph and the lexical index. Never changes the collection's embedder or settings.
+   */
+  static async repair(
+    dir: string,
+    opts: LongRunning & { onWarning?: (m: string) => void } = {},
+  ): Promise<RepairReport> {
+    const manifestRestored = await EmbeddedStore.restoreManifest(dir);
+    const c = await Collection.open(dir, { onWarning: opts.onWarning });
     try {
-      db = new Database(path.join(dir, DATABASE));
-    } catch (e) {
-      throw new SmyslError(
-        'E_COLLECTION',
-        `cannot open ${path.join(dir, DATABASE)}: ${(e as Error).message}`,
-      );
-    }
-    db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a commit survives a killed process; power loss may drop the last
-    // batches, which stay consistent (the row count rolls back with them).
-    db.pragma('synchronous = NORMAL');
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS docs (
-        doc INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        hash TEXT NOT NULL,
-        title TEXT NOT NULL,
-        text TEXT NOT NULL,
-        meta TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS chunks (
-        row INTEGER PRIMARY KEY,
-        doc INTEGER NOT NULL,
-        start INTEGER NOT NULL,
-        end INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc);
-      CREATE TABLE IF NOT EXISTS dead (row INTEGER PRIMARY KEY);
-      CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      INSERT OR IGNORE INTO state VALUES ('rows', 0), ('generation', 0), ('deletes', 0);
-    `);
-    return db;
-  }
-
-  private state(key: string): number {
-    return (this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: number }).value;
-  }
-
-  /** Brings files in line with the database: trims uncommitted vectors, drops stale files, repairs the index. */
-  private recover(): void {
-    const dim = this.dim;
-    const file = vectorsFile(this.dir, this.generation);
-    this.vectorsFd = openSync(file, existsSync(file) ? 'r+' : 'w+');
-    const size = fstatSync(this.vectorsFd).size;
-    const committedBytes = this.committedRows * dim * 4;
-    if (size < committedBytes)
-      throw new SmyslError(
-        'E_COLLECTION',
-        `${file} holds ${size / (dim * 4)} vectors but ${this.committedRows} are committed; the collection is damaged — re-index it`,
-      );
-    if (size > committedBytes && !this.readonly) ftruncateSync(this.vectorsFd, committedBytes);
-    if (!this.readonly) this.removeStaleFiles();
-
-    this.rowToDoc = new Int32Array(Math.max(16, this.committedRows)).fill(-1);
-    for (const r of this.db.prepare('SELECT row, doc FROM chunks').raw().iterate() as Iterable<
-      [number, number]
-    >)
-      this.rowToDoc[r[0]] = r[1];
-    const idSize = this.db
-      .prepare(
-        'SELECT coalesce(max(doc), -1) AS maxDoc, coalesce(sum(length(CAST(id AS BLOB))), 0) AS idBytes FROM docs',
-      )
-      .get() as { maxDoc: number; idBytes: number };
-    this.docIds.load(
-      this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<[number, string]>,
-      idSize,
-    );
-
-    const settings = this.manifest.index;
-    if (settings.type === 'exact') {
-      const exact = new ExactIndex(dim, { metric: 'dot' });
-      this.appendFromFile(exact, 0, this.committedRows);
-      for (let r = 0; r < this.committedRows; r++) if (this.rowToDoc[r] < 0) exact.remove(r);
-      this.index = exact;
-      return;
-    }
-    const options = {
-      metric: 'dot' as const,
-      connectivity: settings.connectivity,
-      expansionAdd: settings.expansionAdd,
-      expansionSearch: settings.expansionSearch,
-    };
-    const precision = this.precision;
-    let hnsw: HnswIndex | UsearchIndex | undefined;
-    let appliedDeletes = -1;
-    const graph = graphFile(this.dir, this.generation, precision);
-    const meta = `${graph}.json`;
-    if (existsSync(graph) && existsSync(meta)) {
-      try {
-        const info = JSON.parse(readFileSync(meta, 'utf8')) as { rows: number; deletes: number };
-        const loaded =
-          precision === 'f32'
-            ? HnswIndex.load(graph, dim, options)
-            : UsearchIndex.load(graph, dim, info.rows, { ...options, precision });
-        if (loaded.rowCount === info.rows && info.rows <= this.committedRows) {
-          hnsw = loaded;
-          appliedDeletes = info.deletes;
-        }
-      } catch {
-        hnsw = undefined; // unreadable index: rebuilt below from the committed vectors
-      }
-    }
-    if (!hnsw)
-      hnsw =
-        precision === 'f32'
-          ? HnswIndex.create(dim, options, Math.max(1024, this.committedRows))
-          : UsearchIndex.create(dim, { ...options, precision });
-    const behind = hnsw.rowCount < this.committedRows;
-    this.appendFromFile(hnsw, hnsw.rowCount, this.committedRows);
-    if (appliedDeletes !== this.deletes)
-      for (let r = 0; r < this.committedRows; r++) if (this.rowToDoc[r] < 0) hnsw.remove(r);
-    this.index = hnsw;
-    if ((behind || appliedDeletes !== this.deletes) && !this.readonly) this.indexDirty = true;
-  }
-
-  private removeStaleFiles(): void {
-    const keep = new Set([
-      `vectors.${this.generation}.f32`,
-      path.basename(graphFile(this.dir, this.generation, this.precision)),
-      `${path.basename(graphFile(this.dir, this.generation, this.precision))}.json`,
-    ]);
-    for (const name of readdirSync(this.dir)) {
-      if ((/^(vectors|hnsw|usearch)\.\d+\./.test(name) && !keep.has(name)) || name.endsWith('.tmp'))
-        rmSync(path.join(this.dir, name), { recursive: true, force: true });
+      const store = c.store as EmbeddedStore;
+      const integrity = store.integrityCheck();
+      if (integrity !== 'ok')
+        throw new SmyslError(
+          'E_COLLECTION',
+          `the database of ${dir} is damaged (${integrity}); restore it from a backup or index into a new collection`,
+        );
+      const vectorsReembedded = await c.reembedMissing(store);
+      await store.rebuildIndex();
+      c.lexicalCache = undefined;
+      await c.saveLexicalIndex(true);
+      return {
+        manifestRestored,
+        vectorsReembedded,
+        graphRebuilt: c.manifest.index.type === 'hnsw',
+        lexicalRebuilt: true,
+        integrity,
+      };
+    } finally {
+      await c.close();
     }
   }
 
-  private appendFromFile(index: RowIndex, from: number, to: number): void {
-    const dim = this.dim;
-    const block = 4096;
-    for (let start = from; start < to; start += block) {
-      const rows = Math.min(block, to - start);
-      const data = new Float32Array(rows * dim);
-      readSync(this.vectorsFd, new Uint8Array(data.buffer), 0, data.byteLength, start * dim * 4);
-      index.addRows({ rows, dim, data });
-    }
-  }
-
-  private readRow(row: number, into: Float32Array): void {
-    readSync(
-      this.vectorsFd,
-      new Uint8Array(into.buffer, into.byteOffset, into.byteLength),
-      0,
-      into.byteLength,
-      row * this.dim * 4,
-    );
-  }
-
-  private readonly statements = new Map<string, Database.Statement>();
-  /** Prepared once per collection: preparing costs more than running a lookup by key. */
-  private statement(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
-    }
-    return st;
+  /** Re-embeds the chunks whose vectors are missing from the vectors file; returns how many. */
+  private async reembedMissing(store: EmbeddedStore): Promise<number> {
+    const rows = store.missingVectorRows();
+    if (rows.length === 0) return 0;
+    const chunks = await store.chunks(rows);
+    const docs = await store.documents([...new Set([...chunks.values()].map((c) => c.doc))]);
+    const texts = rows.map((r) => {
+      const c = chunks.get(r)!;
+      const d = docs.get(c.doc)!;
+      return chunkInput(d.title, d.text.slice(c.start, c.end));
+    });
+    await store.restoreVectors(rows, await this.embed(texts));
+    return rows.length;
   }
 
   /** Embeds texts exactly as the collection's documents were: embedder, post-processing, L2. */
@@ -491,10 +347,9 @@ export class Collection {
 
   /**
    * Adds documents; an id already present with the same content is skipped, with changed content
-   * it is replaced (upsert). Each batch is one SQLite transaction; `onCommit` reports it.
+   * it is replaced (upsert). Each batch is one transaction; `onCommit` reports it.
    */
   async add(docs: Iterable<Document> | AsyncIterable<Document>, opts: AddOptions = {}): Promise<AddSummary> {
-    this.writable();
     const batchSize = Math.max(1, opts.batchSize ?? 64);
     const summary: AddSummary = { added: 0, replaced: 0, unchanged: 0, chunks: 0, batches: 0 };
     let seen = 0;
@@ -508,6 +363,11 @@ export class Collection {
       throwIfAborted(opts.signal);
       if (typeof doc.id !== 'string' || doc.id === '')
         throw new SmyslError('E_INPUT', 'every document needs a non-empty string id');
+      if (jsonDepth(doc.meta) > MAX_META_DEPTH)
+        throw new SmyslError(
+          'E_INPUT',
+          `document "${doc.id}": its metadata is nested more than ${MAX_META_DEPTH} levels deep`,
+        );
       batch.push(doc);
       seen++;
       if (batch.length >= batchSize) {
@@ -517,7 +377,7 @@ export class Collection {
     }
     await flush();
     opts.onProgress?.({ phase: 'indexing', done: seen, unit: 'docs', extra: { chunks: summary.chunks } });
-    this.saveIndex();
+    await this.store.flush();
     return summary;
   }
 
@@ -527,311 +387,99 @@ export class Collection {
   }
 
   private async commitBatch(input: Document[], summary: AddSummary, opts: AddOptions): Promise<void> {
+    if (this.store.readonly) throw new SmyslError('E_STATE', `collection ${this.name} was opened read-only`);
     // the last version of an id within a batch wins
     const byId = new Map<string, Document>();
     for (const d of input) byId.set(d.id, d);
-    const lookup = this.db.prepare('SELECT doc, hash FROM docs WHERE id = ?');
-    const pending: { doc: Document; hash: string; old?: number; spans: { start: number; end: number }[] }[] =
-      [];
+    const stored = await this.store.hashes([...byId.keys()]);
+    const pending: DocumentToWrite[] = [];
     const texts: string[] = [];
     for (const doc of byId.values()) {
       const hash = contentHash(doc);
-      const existing = lookup.get(doc.id) as { doc: number; hash: string } | undefined;
-      if (existing && existing.hash === hash) {
+      if (stored.get(doc.id) === hash) {
         summary.unchanged++;
         continue;
       }
       const spans = chunkText(doc.text, this.manifest.chunking);
       const title = titleOf(doc);
-      for (const s of spans) {
-        const body = doc.text.slice(s.start, s.end);
-        texts.push(title && !body.startsWith(title) ? `${title}. ${body}` : body);
-      }
-      pending.push({ doc, hash, old: existing?.doc, spans });
+      for (const s of spans) texts.push(chunkInput(title, doc.text.slice(s.start, s.end)));
+      pending.push({ id: doc.id, hash, title, text: doc.text, meta: doc.meta ?? {}, spans });
     }
     if (pending.length === 0) {
-      opts.onCommit?.({ documents: 0, ids: [], totalDocuments: this.count() });
+      opts.onCommit?.({ documents: 0, ids: [], totalDocuments: await this.store.count() });
       return;
     }
     const vectors = await this.embed(texts);
     throwIfAborted(opts.signal);
-    const first = this.committedRows;
-    const bytes = new Uint8Array(vectors.data.buffer, vectors.data.byteOffset, vectors.rows * this.dim * 4);
-    // vectors reach the disk before the transaction that counts them
-    writeSync(this.vectorsFd, bytes, 0, bytes.byteLength, first * this.dim * 4);
-    fsyncSync(this.vectorsFd);
-    const deadRows: number[] = [];
-    const insertDoc = this.db.prepare(
-      'INSERT INTO docs (id, hash, title, text, meta) VALUES (?, ?, ?, ?, ?)',
-    );
-    const insertChunk = this.db.prepare('INSERT INTO chunks (row, doc, start, end) VALUES (?, ?, ?, ?)');
-    const rowsOf = this.db.prepare('SELECT row FROM chunks WHERE doc = ?').pluck();
-    const newRows: [number, number][] = [];
-    const newDocs: [number, string][] = [];
-    this.db.transaction(() => {
-      let row = first;
-      let hadDeletes = false;
-      for (const p of pending) {
-        if (p.old !== undefined) {
-          deadRows.push(...(rowsOf.all(p.old) as number[]));
-          this.removeDocRows(p.old);
-          hadDeletes = true;
-        }
-        const info = insertDoc.run(
-          p.doc.id,
-          p.hash,
-          titleOf(p.doc),
-          p.doc.text,
-          JSON.stringify(p.doc.meta ?? {}),
-        );
-        const docNumber = Number(info.lastInsertRowid);
-        newDocs.push([docNumber, p.doc.id]);
-        for (const s of p.spans) {
-          insertChunk.run(row, docNumber, s.start, s.end);
-          newRows.push([row, docNumber]);
-          row++;
-        }
-      }
-      this.db.prepare("UPDATE state SET value = ? WHERE key = 'rows'").run(row);
-      if (hadDeletes) this.db.prepare("UPDATE state SET value = value + 1 WHERE key = 'deletes'").run();
-    })();
-    this.committedRows = first + vectors.rows;
-    if (deadRows.length > 0) this.deletes++;
-    this.growRowMap(this.committedRows);
-    for (const r of deadRows) {
-      this.rowToDoc[r] = -1;
-      this.index.remove(r);
-    }
-    for (const [r, d] of newRows) this.rowToDoc[r] = d;
-    for (const p of pending) if (p.old !== undefined) this.docIds.delete(p.old);
-    for (const [d, id] of newDocs) this.docIds.set(d, id);
-    this.index.addRows(vectors);
-    this.indexDirty = true;
-    for (const p of pending) p.old === undefined ? summary.added++ : summary.replaced++;
+    const written = await this.store.write(pending, vectors);
+    summary.added += written.added;
+    summary.replaced += written.replaced;
     summary.chunks += vectors.rows;
     summary.batches++;
     opts.onCommit?.({
       documents: pending.length,
-      ids: pending.map((p) => p.doc.id),
-      totalDocuments: this.count(),
+      ids: pending.map((p) => p.id),
+      totalDocuments: await this.store.count(),
     });
   }
 
-  /** Inside a transaction: moves a document's rows to `dead` and deletes the document. */
-  private removeDocRows(doc: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO dead (row) SELECT row FROM chunks WHERE doc = ?').run(doc);
-    this.db.prepare('DELETE FROM chunks WHERE doc = ?').run(doc);
-    this.db.prepare('DELETE FROM docs WHERE doc = ?').run(doc);
-  }
-
-  private growRowMap(rows: number): void {
-    if (rows <= this.rowToDoc.length) return;
-    const grown = new Int32Array(Math.max(rows, this.rowToDoc.length * 2)).fill(-1);
-    grown.set(this.rowToDoc);
-    this.rowToDoc = grown;
-  }
-
   /** Deletes documents by id; returns how many existed. They never appear in results again. */
-  delete(ids: string[]): number {
-    this.writable();
-    const find = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
-    const rowsOf = this.db.prepare('SELECT row FROM chunks WHERE doc = ?').pluck();
-    const dead: number[] = [];
-    const removedDocs: number[] = [];
-    let removed = 0;
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const doc = find.get(id) as number | undefined;
-        if (doc === undefined) continue;
-        dead.push(...(rowsOf.all(doc) as number[]));
-        this.removeDocRows(doc);
-        removedDocs.push(doc);
-        removed++;
-      }
-      if (removed > 0) this.db.prepare("UPDATE state SET value = value + 1 WHERE key = 'deletes'").run();
-    })();
-    for (const doc of removedDocs) this.docIds.delete(doc);
-    if (removed > 0) {
-      this.deletes++;
-      for (const r of dead) {
-        this.rowToDoc[r] = -1;
-        this.index.remove(r);
-      }
-      // the graph file is rewritten on close; until then a crash is repaired from SQLite on open
-      this.indexDirty = true;
-    }
-    return removed;
+  delete(ids: string[]): Promise<number> {
+    return this.store.delete(ids);
   }
 
-  get(id: string): Document | undefined {
-    const r = this.db.prepare('SELECT id, text, meta FROM docs WHERE id = ?').get(id) as
-      | { id: string; text: string; meta: string }
-      | undefined;
-    return r ? { id: r.id, text: r.text, meta: JSON.parse(r.meta) } : undefined;
+  async get(id: string): Promise<Document | undefined> {
+    const d = await this.store.document(id);
+    return d ? { id: d.id, text: d.text, meta: d.meta } : undefined;
   }
 
-  has(id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM docs WHERE id = ?').get(id) !== undefined;
+  async has(id: string): Promise<boolean> {
+    return (await this.store.docNumber(id)) !== undefined;
   }
 
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM docs').get() as { n: number }).n;
+  count(): Promise<number> {
+    return this.store.count();
   }
 
   /** Numbers for `smysl index` summaries and tests. */
-  stats(): { documents: number; chunks: number; deadRows: number; vectorRows: number; generation: number } {
-    const chunks = (this.db.prepare('SELECT count(*) AS n FROM chunks').get() as { n: number }).n;
-    const dead = (this.db.prepare('SELECT count(*) AS n FROM dead').get() as { n: number }).n;
-    return {
-      documents: this.count(),
-      chunks,
-      deadRows: dead,
-      vectorRows: this.committedRows,
-      generation: this.generation,
-    };
+  stats(): Promise<StoreStats> {
+    return this.store.stats();
   }
 
-  /** Documents whose metadata matches every field (null: no filter). */
-  private matchingDocs(where?: Where): Set<number> | null {
-    if (!where || Object.keys(where).length === 0) return null;
-    const clauses: string[] = [];
-    const values: (string | number)[] = [];
-    for (const [field, value] of Object.entries(where)) {
-      if (!FIELD.test(field)) throw new SmyslError('E_USAGE', `invalid metadata field name "${field}"`);
-      // compare as text so --where year=2020 matches both 2020 and "2020"
-      clauses.push(`CAST(json_extract(meta, '$.' || ?) AS TEXT) = ?`);
-      values.push(field, typeof value === 'boolean' ? (value ? 1 : 0) : String(value));
+  private async allowedDocs(where?: Where): Promise<Set<number> | undefined> {
+    if (!where || Object.keys(where).length === 0) return undefined;
+    return this.store.matchingDocs(where);
+  }
+
+  /** Dense search for a query vector (embedded like the documents), per document. */
+  async searchVector(query: Float32Array, opts: SearchOptions = {}): Promise<SearchResult[]> {
+    const hits = await this.store.searchDense(query, opts.k ?? 10, await this.allowedDocs(opts.where));
+    return this.describe(hits, opts.details ?? true);
+  }
+
+  private async describe(hits: ChunkHit[], details: boolean): Promise<SearchResult[]> {
+    if (!details) {
+      const ids = await this.store.ids(hits.map((h) => h.doc));
+      return hits.map((h, i) => ({ rank: i + 1, id: ids[i], score: h.score }));
     }
-    const rows = this.db
-      .prepare(`SELECT doc FROM docs WHERE ${clauses.join(' AND ')}`)
-      .pluck()
-      .all(...values) as number[];
-    return new Set(rows);
-  }
-
-  /** Dense search over chunk vectors, grouped per document. */
-  searchVector(query: Float32Array, opts: SearchOptions = {}): SearchResult[] {
-    this.open();
-    const k = Math.max(1, opts.k ?? 10);
-    const allowed = this.matchingDocs(opts.where);
-    if (allowed === null && opts.details === false && this.chunksPerDocument() === 1) {
-      // one chunk per document: rows are documents and the index's order is the answer
-      const hits = this.index.searchRows(query, Math.min(k, this.committedRows));
-      const out: SearchResult[] = [];
-      for (let i = 0; i < hits.rows.length; i++) {
-        const doc = this.rowToDoc[hits.rows[i]];
-        if (doc >= 0) out.push({ rank: out.length + 1, id: this.docIds.get(doc)!, score: hits.scores[i] });
-      }
-      return out;
-    }
-    const best = new Map<number, { score: number; row: number }>();
-    const liveRows = this.committedRows;
-    if (allowed !== null) {
-      if (allowed.size === 0) return [];
-      const rowFilter = (row: number) => allowed.has(this.rowToDoc[row]);
-      let allowedRows = 0;
-      for (let r = 0; r < liveRows; r++) if (this.rowToDoc[r] >= 0 && rowFilter(r)) allowedRows++;
-      // a narrow filter is answered exactly (cheap, and HNSW with a narrow filter degrades)
-      if (allowedRows > Math.max(2000, liveRows * 0.05))
-        this.searchGrouped(query, k, best, rowFilter, allowed.size);
-      // a narrow filter is answered exactly (cheap, and HNSW degrades under narrow filters);
-      // so is a wide one the graph could not satisfy
-      if (best.size < Math.min(k, allowed.size)) {
-        best.clear();
-        this.collect(best, this.exactRows(query, allowedRows, rowFilter));
-      }
-    } else this.searchGrouped(query, k, best, undefined, Number.POSITIVE_INFINITY);
-    const ranked = [...best].sort((a, b) => b[1].score - a[1].score || a[0] - b[0]).slice(0, k);
-    return this.describe(ranked, opts.details ?? true);
-  }
-
-  private searchGrouped(
-    query: Float32Array,
-    k: number,
-    best: Map<number, { score: number; row: number }>,
-    filter: ((row: number) => boolean) | undefined,
-    maxDocs: number,
-  ): void {
-    const rows = this.committedRows;
-    let want = this.chunksPerDocument() > 1.01 ? k * 3 : k;
-    for (;;) {
-      best.clear();
-      const hits = this.index.searchRows(query, Math.min(want, rows), filter);
-      this.collect(best, hits);
-      if (best.size >= Math.min(k, maxDocs) || hits.rows.length < Math.min(want, rows) || want >= rows)
-        return;
-      want *= 2;
-    }
-  }
-
-  /** Collections made before the precision setting existed hold hnswlib (f32) graphs. */
-  private get precision(): GraphPrecision {
-    return this.manifest.index.precision ?? 'f32';
-  }
-
-  private chunksPerDoc = -1;
-  private chunksPerDocument(): number {
-    if (this.chunksPerDoc < 0 || this.indexDirty) {
-      const docs = this.count();
-      this.chunksPerDoc = docs > 0 ? (this.committedRows - this.deadCount()) / docs : 1;
-    }
-    return this.chunksPerDoc;
-  }
-
-  private deadCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM dead').get() as { n: number }).n;
-  }
-
-  private collect(best: Map<number, { score: number; row: number }>, hits: RowHits): void {
-    for (let i = 0; i < hits.rows.length; i++) {
-      const row = hits.rows[i];
-      const doc = this.rowToDoc[row];
-      if (doc < 0) continue;
-      const seen = best.get(doc);
-      if (!seen || hits.scores[i] > seen.score) best.set(doc, { score: hits.scores[i], row });
-    }
-  }
-
-  /** Exact scores for the rows passing `filter`, read from the vectors file. */
-  private exactRows(query: Float32Array, limit: number, filter: (row: number) => boolean): RowHits {
-    const q = normalizeRowsInPlace({ rows: 1, dim: this.dim, data: query.slice(0, this.dim) }).data;
-    const buffer = new Float32Array(this.dim);
-    const top = new TopK(Math.max(1, limit));
-    for (let r = 0; r < this.committedRows; r++) {
-      if (this.rowToDoc[r] < 0 || !filter(r)) continue;
-      this.readRow(r, buffer);
-      let s = 0;
-      for (let j = 0; j < this.dim; j++) s += q[j] * buffer[j];
-      top.push(r, s);
-    }
-    const { items, scores } = top.sorted();
-    return { rows: items, scores };
-  }
-
-  private describe(ranked: [number, { score: number; row: number }][], details: boolean): SearchResult[] {
-    if (!details)
-      return ranked.map(([doc, { score }], i) => ({ rank: i + 1, id: this.docIds.get(doc)!, score }));
-    const docStatement = this.statement(
-      details ? 'SELECT id, title, text, meta FROM docs WHERE doc = ?' : 'SELECT id FROM docs WHERE doc = ?',
-    );
-    const chunkStatement = this.statement('SELECT start, end FROM chunks WHERE row = ?');
-    return ranked.map(([doc, { score, row }], i) => {
-      const d = docStatement.get(doc) as { id: string; title?: string; text?: string; meta?: string };
-      if (!details) return { rank: i + 1, id: d.id, score };
-      const span = chunkStatement.get(row) as { start: number; end: number };
+    const docs = await this.store.documents(hits.map((h) => h.doc));
+    const chunks = await this.store.chunks(hits.map((h) => h.row));
+    return hits.map((h, i) => {
+      const d = docs.get(h.doc) as StoredDocument;
+      const c = chunks.get(h.row);
       return {
         rank: i + 1,
         id: d.id,
-        score,
-        title: d.title ?? '',
-        snippet: snippet(d.text!.slice(span.start, span.end)),
-        meta: JSON.parse(d.meta!),
+        score: h.score,
+        title: d.title,
+        snippet: snippet(c ? d.text.slice(c.start, c.end) : d.text),
+        meta: d.meta,
       };
     });
   }
 
-  private lexicalKey(): string {
-    return `${this.generation}:${this.committedRows}:${this.deletes}:${this.manifest.lexical ?? 'bm25'}`;
+  private async lexicalKey(): Promise<string> {
+    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}`;
   }
 
   /**
@@ -839,11 +487,13 @@ export class Collection {
    * matches the collection, else built from the chunk texts (and kept until the collection changes).
    */
   async lexicalIndex(): Promise<LexicalChunkIndex> {
-    const key = this.lexicalKey();
+    const key = await this.lexicalKey();
     if (this.lexicalCache?.key === key) return this.lexicalCache.index;
+    const saved = this.store.cacheDir
+      ? await LexicalChunkIndex.load(path.join(this.store.cacheDir, LEXICAL_DIR), key)
+      : null;
     const index =
-      (await LexicalChunkIndex.load(path.join(this.dir, LEXICAL_DIR), key)) ??
-      LexicalChunkIndex.build(this.liveChunks(), this.manifest.lexical ?? 'bm25');
+      saved ?? LexicalChunkIndex.build(await this.store.liveChunks(), this.manifest.lexical ?? 'bm25');
     this.lexicalCache = { key, index };
     return index;
   }
@@ -852,33 +502,14 @@ export class Collection {
    * Saves the lexical index for later searches (writers only; `smysl index` calls it at the end),
    * so that a search process loads it instead of analyzing every chunk again.
    */
-  async saveLexicalIndex(): Promise<void> {
-    if (this.readonly) return;
-    this.open();
-    const key = this.lexicalKey();
-    const dir = path.join(this.dir, LEXICAL_DIR);
+  async saveLexicalIndex(force = false): Promise<void> {
+    if (this.store.readonly || !this.store.cacheDir) return;
+    const key = await this.lexicalKey();
+    const dir = path.join(this.store.cacheDir, LEXICAL_DIR);
     // already saved for this state (and readable): nothing to do
-    if (LexicalChunkIndex.savedKey(dir) === key && (await LexicalChunkIndex.load(dir, key))) return;
+    if (!force && LexicalChunkIndex.savedKey(dir) === key && (await LexicalChunkIndex.load(dir, key))) return;
     const index = await this.lexicalIndex();
     await index.save(dir, key);
-  }
-
-  private liveChunks(): ChunkText[] {
-    const texts = new Map<number, string>();
-    for (const d of this.statement('SELECT doc, text FROM docs').iterate() as Iterable<{
-      doc: number;
-      text: string;
-    }>)
-      texts.set(d.doc, d.text);
-    const chunks: ChunkText[] = [];
-    const rows = this.statement(
-      'SELECT row, doc, start, end FROM chunks WHERE row NOT IN (SELECT row FROM dead) ORDER BY row',
-    ).iterate() as Iterable<{ row: number; doc: number; start: number; end: number }>;
-    for (const c of rows) {
-      const text = texts.get(c.doc);
-      if (text !== undefined) chunks.push({ row: c.row, doc: c.doc, text: text.slice(c.start, c.end) });
-    }
-    return chunks;
   }
 
   /**
@@ -888,253 +519,112 @@ export class Collection {
   async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
     const k = opts.k ?? 10;
-    const allowed = this.matchingDocs(opts.where);
+    const allowed = await this.allowedDocs(opts.where);
     if (method === 'sparse') {
-      const hits = (await this.lexicalIndex()).search(
-        query,
-        k,
-        allowed === null ? undefined : (d) => allowed.has(d),
-      );
-      return this.describe(
-        hits.map((h) => [h.doc, { score: h.score, row: h.row }]),
-        opts.details ?? true,
-      );
+      const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
+      return this.describe(hits, opts.details ?? true);
     }
     const vector = (await this.embed([query])).data;
     if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
-    const dense = this.searchVector(vector, { ...opts, k: depth, details: false });
-    const lexicalRows = new Map<string, number>();
+    const dense = await this.store.searchDense(vector, depth, allowed);
+    const denseIds = await this.store.ids(dense.map((h) => h.doc));
+    const rowsById = new Map<string, ChunkHit>();
+    dense.forEach((h, i) => rowsById.set(denseIds[i], h));
     let lexical: Hit[];
+    const lexicalRows = new Map<string, ChunkHit>();
     if (this.lexical) {
-      lexical = await this.lexical.search(
-        query,
-        depth,
-        allowed === null ? undefined : this.idFilter(allowed),
-      );
+      let filter: ((id: string) => boolean) | undefined;
+      if (allowed) {
+        const allowedIds = new Set(await this.store.ids([...allowed]));
+        filter = (id) => allowedIds.has(id);
+      }
+      lexical = await this.lexical.search(query, depth, filter);
     } else {
-      const hits = (await this.lexicalIndex()).search(
-        query,
-        depth,
-        allowed === null ? undefined : (d) => allowed.has(d),
-      );
-      lexical = hits.map((h) => {
-        const id = this.docIds.get(h.doc)!;
-        lexicalRows.set(id, h.row);
-        return { id, score: h.score };
+      const hits = (await this.lexicalIndex()).search(query, depth, allowed && ((d) => allowed.has(d)));
+      const ids = await this.store.ids(hits.map((h) => h.doc));
+      lexical = hits.map((h, i) => {
+        lexicalRows.set(ids[i], h);
+        return { id: ids[i], score: h.score };
       });
     }
     const fused = reciprocalRankFusion(
       [
-        { hits: dense.map((r) => ({ id: r.id, score: r.score })), weight: opts.denseWeight ?? 1 },
+        { hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })), weight: opts.denseWeight ?? 1 },
         { hits: lexical, weight: opts.lexicalWeight ?? 1 },
       ],
       k,
     );
-    const findDoc = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
-    const denseIds = new Set(dense.map((r) => r.id));
-    return fused.map((hit, i) => {
-      const doc = findDoc.get(hit.id) as number;
-      const bestRow = denseIds.has(hit.id)
-        ? this.bestRowOf(doc, vector)
-        : (lexicalRows.get(hit.id) ?? this.firstRowOf(doc));
-      return {
-        ...this.describe([[doc, { score: hit.score, row: bestRow }]], opts.details ?? true)[0],
-        rank: i + 1,
-      };
-    });
-  }
-
-  private idFilter(allowed: Set<number>): (id: string) => boolean {
-    const find = this.db.prepare('SELECT doc FROM docs WHERE id = ?').pluck();
-    return (id) => allowed.has(find.get(id) as number);
-  }
-
-  private firstRowOf(doc: number): number {
-    return this.db.prepare('SELECT min(row) FROM chunks WHERE doc = ?').pluck().get(doc) as number;
-  }
-
-  private bestRowOf(doc: number, query: Float32Array): number {
-    const rows = this.db.prepare('SELECT row FROM chunks WHERE doc = ?').pluck().all(doc) as number[];
-    const buffer = new Float32Array(this.dim);
-    let best = rows[0];
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      this.readRow(r, buffer);
-      let s = 0;
-      for (let j = 0; j < this.dim; j++) s += query[j] * buffer[j];
-      if (s > bestScore) {
-        bestScore = s;
-        best = r;
+    const chosen: ChunkHit[] = [];
+    for (const hit of fused) {
+      const found = rowsById.get(hit.id) ?? lexicalRows.get(hit.id);
+      if (found) chosen.push({ ...found, score: hit.score });
+      else {
+        // found only by an external retriever: its first chunk stands for it
+        const doc = await this.store.docNumber(hit.id);
+        if (doc === undefined) continue;
+        const first = (await this.store.chunksOf(doc))[0];
+        chosen.push({ doc, row: first?.row ?? -1, score: hit.score });
       }
     }
-    return best;
+    const described = await this.describe(chosen, opts.details ?? true);
+    return described.map((r, i) => ({ ...r, rank: i + 1 }));
   }
 
   /**
-   * Reclaims the space of deleted and replaced documents: writes a new vectors file with live rows
-   * only, renumbers chunks in one transaction, rebuilds the index. A crash at any point leaves
-   * either the old or the new generation, both complete.
+   * Reclaims the space of deleted and replaced documents: writes a new generation with live rows
+   * only. A crash at any point leaves either the old or the new generation, both complete.
    */
-  compact(opts: LongRunning = {}): { removedRows: number } {
-    this.writable();
-    const dead = this.deadCount();
-    if (dead === 0) return { removedRows: 0 };
-    const dim = this.dim;
-    const next = this.generation + 1;
-    const live = this.db.prepare('SELECT row FROM chunks ORDER BY row').pluck().all() as number[];
-    const target = vectorsFile(this.dir, next);
-    const fd = openSync(target, 'w');
-    try {
-      const buffer = new Float32Array(dim);
-      const bytes = new Uint8Array(buffer.buffer);
-      live.forEach((row, i) => {
-        this.readRow(row, buffer);
-        writeSync(fd, bytes, 0, bytes.byteLength, i * dim * 4);
-        if (i % 10000 === 0)
-          opts.onProgress?.({ phase: 'compacting', done: i, total: live.length, unit: 'rows' });
-      });
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    const renumber = this.db.prepare('UPDATE chunks SET row = ? WHERE row = ?');
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM dead').run();
-      live.forEach((row, i) => {
-        if (row !== i) renumber.run(i, row);
-      });
-      this.db.prepare("UPDATE state SET value = ? WHERE key = 'rows'").run(live.length);
-      this.db.prepare("UPDATE state SET value = ? WHERE key = 'generation'").run(next);
-      this.db.prepare("UPDATE state SET value = value + 1 WHERE key = 'deletes'").run();
-    })();
-    closeSync(this.vectorsFd);
-    this.index.close?.();
-    this.generation = next;
-    this.committedRows = live.length;
-    this.deletes++;
-    this.recover();
-    this.indexDirty = true;
-    this.saveIndex();
-    return { removedRows: dead };
+  async compact(opts: LongRunning = {}): Promise<{ removedRows: number }> {
+    return this.store.compact(opts);
   }
 
-  /** Writes the HNSW graph if it changed (atomically, with the row count it covers). */
-  saveIndex(): void {
-    if (!this.indexDirty || this.readonly || this.manifest.index.type !== 'hnsw') return;
-    const graph = graphFile(this.dir, this.generation, this.precision);
-    const tmp = `${graph}.${process.pid}.tmp`;
-    this.index.saveTo(tmp);
-    renameSync(tmp, graph);
-    const metaTmp = `${graph}.json.${process.pid}.tmp`;
-    writeFileSync(metaTmp, JSON.stringify({ rows: this.index.rowCount, deletes: this.deletes }));
-    renameSync(metaTmp, `${graph}.json`);
-    this.indexDirty = false;
+  /** Saves the search graph if it lags far enough behind the committed rows. */
+  async saveIndex(): Promise<void> {
+    await this.store.flush();
   }
 
   /**
    * Up to `limit` documents (oldest first) with the stored vector of each one's first chunk:
    * what a map of the collection plots, without re-embedding anything.
    */
-  documentVectors(limit: number): {
+  async documentVectors(limit: number): Promise<{
     ids: string[];
     titles: string[];
     meta: Record<string, unknown>[];
     vectors: DenseMatrix;
-  } {
-    this.open();
-    const rows = this.db
-      .prepare(
-        'SELECT d.id, d.title, d.meta, min(c.row) AS row FROM docs d JOIN chunks c ON c.doc = d.doc GROUP BY d.doc ORDER BY d.doc LIMIT ?',
-      )
-      .raw()
-      .all(Math.max(0, Math.floor(limit))) as [string, string, string, number][];
-    const dim = this.dim;
-    const data = new Float32Array(rows.length * dim);
-    for (let i = 0; i < rows.length; i++) this.readRow(rows[i][3], data.subarray(i * dim, (i + 1) * dim));
+  }> {
+    const first = await this.store.firstChunks(limit);
     return {
-      ids: rows.map((r) => r[0]),
-      titles: rows.map((r) => r[1]),
-      meta: rows.map((r) => JSON.parse(r[2]) as Record<string, unknown>),
-      vectors: { rows: rows.length, dim, data },
+      ids: first.map((f) => f.doc.id),
+      titles: first.map((f) => f.doc.title),
+      meta: first.map((f) => f.doc.meta),
+      vectors: await this.store.vectors(first.map((f) => f.row)),
     };
   }
 
-  /** The underlying row index (benchmarks, tuning). */
+  /** The underlying row index of the embedded store (benchmarks, tuning). */
   get rowIndex(): RowIndex {
-    return this.index;
+    if (!(this.store instanceof EmbeddedStore))
+      throw new SmyslError('E_STATE', 'no row index for this store');
+    return this.store.rowIndexForBench;
   }
 
   setExpansionSearch(ef: number): void {
-    if (this.index instanceof HnswIndex || this.index instanceof UsearchIndex)
-      this.index.expansionSearch = ef;
+    if (this.store instanceof EmbeddedStore) this.store.setExpansionSearch(ef);
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.saveIndex();
-    this.index.close?.();
-    closeSync(this.vectorsFd);
-    this.db.close();
-    if (!this.readonly) releaseWriterLock(this.dir);
-    this.closed = true;
+  close(): Promise<void> {
+    return this.store.close();
   }
+}
 
-  private open(): void {
-    if (this.closed) throw new SmyslError('E_STATE', `collection ${this.name} is closed`);
-  }
-
-  private writable(): void {
-    this.open();
-    if (this.readonly) throw new SmyslError('E_STATE', `collection ${this.name} was opened read-only`);
-  }
+/** The text embedded for a chunk: the document's title leads unless the chunk starts with it. */
+function chunkInput(title: string, body: string): string {
+  return title && !body.startsWith(title) ? `${title}. ${body}` : body;
 }
 
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= SNIPPET_CHARS ? flat : `${flat.slice(0, SNIPPET_CHARS - 1).trimEnd()}…`;
-}
-
-const LOCK = 'writer.lock';
-
-/**
- * One writer per collection: appends from two processes would interleave in the vectors file.
- * A lock left by a killed process (its pid is gone) is taken over.
- */
-function acquireWriterLock(dir: string): void {
-  const file = path.join(dir, LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const holder = Number(readFileSync(file, 'utf8'));
-    if (Number.isInteger(holder) && holder > 0 && processAlive(holder))
-      throw new SmyslError(
-        'E_COLLECTION',
-        `collection ${dir} is being written by process ${holder}${holder === process.pid ? ' (this process: close it first)' : ''}; wait for it, or open it read-only`,
-      );
-    rmSync(file, { force: true });
-  }
-  throw new SmyslError('E_COLLECTION', `cannot take the writer lock of ${dir}`);
-}
-
-function releaseWriterLock(dir: string): void {
-  const file = path.join(dir, LOCK);
-  try {
-    if (Number(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
-  } catch {
-    // already gone
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -8,9 +8,22 @@ export {
   type CreateCollectionOptions,
   DEFAULT_PRECISION,
   type IndexSettings,
+  jsonDepth,
   type LexicalRetriever,
+  MAX_META_DEPTH,
   type OpenCollectionOptions,
+  type RepairReport,
+  type SearchMethod,
   type SearchOptions,
   type SearchResult,
   type Where,
 } from './collection.js';
+export { type EmbeddedOpenOptions, EmbeddedStore } from './embedded/store.js';
+export type {
+  ChunkHit,
+  CollectionStore,
+  DocumentToWrite,
+  StoredChunk,
+  StoredDocument,
+  StoreStats,
+} from './types.js';

@@ -56,7 +56,7 @@ test('readBeir reads corpus, queries and graded qrels; bad lines name file and l
 test('smysl eval retrieval --json: perfect rankings on a tiny collection', () => {
   const dir = beirDir();
   for (const method of ['bm25', 'tfidf', 'bow']) {
-    const r = smysl('eval', 'retrieval', '--data', dir, '--method', method, '--json');
+    const r = smysl('eval', 'retrieval', dir, '--embedder', method, '--json');
     assert.equal(r.status, 0, r.stderr);
     const o = JSON.parse(r.stdout);
     assert.equal(o.queries, 2);
@@ -64,29 +64,29 @@ test('smysl eval retrieval --json: perfect rankings on a tiny collection', () =>
     assert.equal(o['mrr@10'], 1, method);
     assert.equal(o['recall@100'], 1, method);
   }
-  const table = smysl('eval', 'retrieval', '--data', dir);
+  const table = smysl('eval', 'retrieval', dir);
   assert.equal(table.status, 0);
   assert.match(table.stdout, /ndcg@10\s+(1|0\.\d{4})\n/);
-  const missing = smysl('eval', 'retrieval', '--data', path.join(dir, 'nope'));
+  const missing = smysl('eval', 'retrieval', path.join(dir, 'nope'));
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /not found/);
 });
 
-test('smysl vectorize writes Matrix Market and a vocabulary in column order', () => {
+test('smysl embed --embedder bow|tfidf writes Matrix Market and a vocabulary in column order', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smysl-vec-'));
   const corpus = path.join(dir, 'docs.txt');
   writeFileSync(corpus, 'the cat sat\nthe dog sat down\nкошка и собака\n');
   const out = path.join(dir, 'm.mtx');
   const vocab = path.join(dir, 'vocab.txt');
   const r = smysl(
-    'vectorize',
-    '--method',
+    'embed',
+    '--embedder',
     'bow',
     '--ngram',
     '1,2',
     '--out',
     out,
-    '--vocab',
+    '--out-vocab',
     vocab,
     '--json',
     corpus,
@@ -102,21 +102,21 @@ test('smysl vectorize writes Matrix Market and a vocabulary in column order', ()
   assert.ok(mtx.includes(`1 ${terms.indexOf('the cat') + 1} 1`));
   const model = path.join(dir, 'model');
   const h = smysl(
-    'vectorize',
-    '--method',
+    'embed',
+    '--embedder',
     'tfidf',
     '--sublinear-tf',
     '--min-df',
     '2',
     '--out',
     out,
-    '--model',
+    '--out-model',
     model,
     '--quiet',
     corpus,
   );
   assert.equal(h.status, 0, h.stderr);
   assert.ok(existsSync(path.join(model, 'manifest.json')));
-  const bad = smysl('vectorize', '--method', 'hashing', '--vocab', vocab, '--out', out, corpus);
+  const bad = smysl('embed', '--embedder', 'hashing', '--out-vocab', vocab, '--out', out, corpus);
   assert.equal(bad.status, 2);
 });

@@ -15,12 +15,9 @@ test('classify eval: stratified cross-validation on a headerless TSV, JSON repor
   const r = smysl(
     'classify',
     'eval',
-    '--data',
     fixture('labelled.tsv'),
-    '--label-column',
-    '1',
-    '--text-column',
-    '2',
+    '--columns',
+    'label,text',
     '--embedder',
     'tfidf',
     '--folds',
@@ -42,9 +39,8 @@ test('classify eval with a --test file prints the per-class table and confusion 
   const r = smysl(
     'classify',
     'eval',
-    '--data',
     fixture('labelled.csv'),
-    '--label-column',
+    '--label-field',
     'topic',
     '--text-column',
     'title',
@@ -54,7 +50,7 @@ test('classify eval with a --test file prints the per-class table and confusion 
     fixture('labelled.csv'),
     '--classifier',
     'knn',
-    '--k',
+    '--neighbors',
     '1',
   );
   assert.equal(r.status, 0, r.stderr);
@@ -70,12 +66,9 @@ test('classify train then predict (logreg and knn models round-trip through a di
     let r = smysl(
       'classify',
       'train',
-      '--data',
       fixture('labelled.tsv'),
-      '--label-column',
-      '1',
-      '--text-column',
-      '2',
+      '--columns',
+      'label,text',
       '--embedder',
       'tfidf',
       '--classifier',
@@ -91,7 +84,9 @@ test('classify train then predict (logreg and knn models round-trip through a di
       'predict',
       '--model',
       model,
+      '--text',
       'the coach and the team win the cup',
+      '--text',
       'bank shares and stock price',
       '--json',
     );
@@ -100,19 +95,10 @@ test('classify train then predict (logreg and knn models round-trip through a di
   }
 });
 
-test('classify reports a missing column by name with the columns it found', () => {
-  const r = smysl(
-    'classify',
-    'eval',
-    '--data',
-    fixture('labelled.csv'),
-    '--label-column',
-    'label',
-    '--text-column',
-    'title',
-  );
+test('classify reports a missing label field with the fields it found', () => {
+  const r = smysl('classify', 'eval', fixture('labelled.csv'), '--text-column', 'title');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /no column "label" \(columns: topic, title, body\)/);
+  assert.match(r.stderr, /labelled\.csv:2 has no label field "label" \(its fields: topic, body\)/);
 });
 
 test('cluster: two clear topics give ARI = NMI = 1 and distinctive terms', () => {
@@ -121,9 +107,9 @@ test('cluster: two clear topics give ARI = NMI = 1 and distinctive terms', () =>
     fixture('docs.jsonl'),
     '--embedder',
     'tfidf',
-    '--k',
+    '--clusters',
     '2',
-    '--labels-field',
+    '--label-field',
     'topic',
     '--json',
   );
@@ -153,25 +139,23 @@ test('cluster: two clear topics give ARI = NMI = 1 and distinctive terms', () =>
   assert.equal(moneyCluster.examples.length, 3);
 });
 
-test('cluster --k-range picks k by silhouette and prints it', () => {
-  const r = smysl('cluster', fixture('docs.jsonl'), '--embedder', 'tfidf', '--k-range', '2,4', '--quiet');
+test('cluster --clusters-range picks k by silhouette and prints it', () => {
+  const r = smysl(
+    'cluster',
+    fixture('docs.jsonl'),
+    '--embedder',
+    'tfidf',
+    '--clusters-range',
+    '2,4',
+    '--quiet',
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /k = 2 \(best silhouette\)/);
   assert.match(r.stdout, /silhouette by k: 2:/);
 });
 
 test('eval sts: Spearman x100 of cosine vs gold', () => {
-  const r = smysl(
-    'eval',
-    'sts',
-    '--data',
-    fixture('sts.tsv'),
-    '--format',
-    'stsb',
-    '--embedder',
-    'tfidf',
-    '--json',
-  );
+  const r = smysl('eval', 'sts', fixture('sts.tsv'), '--format', 'stsb', '--embedder', 'tfidf', '--json');
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.pairs, 8);
@@ -184,13 +168,12 @@ test('bench writes Markdown and HTML reports, with an error row for a method tha
   const out = path.join(dir, 'report');
   const r = smysl(
     'bench',
+    fixture('labelled.tsv'),
     '--task',
     'classification',
-    '--data',
-    fixture('labelled.tsv'),
-    '--text-column',
-    '2',
-    '--embedders',
+    '--columns',
+    'label,text',
+    '--embedder',
     'tfidf,bow,word2vec,nosuchmethod',
     '--set',
     'dim=8',
@@ -221,9 +204,8 @@ test('bench --task sts ranks methods on one file', () => {
     'bench',
     '--task',
     'sts',
-    '--data',
     fixture('sts.tsv'),
-    '--embedders',
+    '--embedder',
     'bow,tfidf',
     '--json',
     '--quiet',
@@ -237,13 +219,12 @@ test('bench --task sts ranks methods on one file', () => {
 test('bench --task words leaves out pairs with an unknown word and reports the coverage', () => {
   const r = smysl(
     'bench',
+    fixture('word-pairs.tsv'),
     '--task',
     'words',
-    '--data',
-    fixture('word-pairs.tsv'),
     '--fit-data',
     fixture('word-fit.txt'),
-    '--embedders',
+    '--embedder',
     'word2vec',
     '--set',
     'dim=8',

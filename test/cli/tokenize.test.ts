@@ -9,37 +9,37 @@ function smysl(args: string[], input?: string) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input });
 }
 
-test('tokenize prints one token per line', () => {
-  const r = smysl(['tokenize', 'Из-за дождя, don’t 3,14!']);
+test('text tokenize prints one token per line', () => {
+  const r = smysl(['text', 'tokenize', 'Из-за дождя, don’t 3,14!']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'Из-за\nдождя\ndon’t\n3,14\n');
 });
 
-test('tokenize --punct --lowercase', () => {
-  const r = smysl(['tokenize', '--punct', '--lowercase', 'Привет, Мир!']);
+test('text tokenize --punct --lowercase', () => {
+  const r = smysl(['text', 'tokenize', '--punct', '--lowercase', 'Привет, Мир!']);
   assert.equal(r.stdout, 'привет\n,\nмир\n!\n');
 });
 
-test('tokenize --stopwords --stem (Russian, auto language)', () => {
-  const r = smysl(['tokenize', '--stopwords', '--stem', 'Мы пошли в кино и смотрели фильмы']);
+test('text tokenize --stopwords --stem (Russian, auto language)', () => {
+  const r = smysl(['text', 'tokenize', '--stopwords', '--stem', 'Мы пошли в кино и смотрели фильмы']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'пошл\nкин\nсмотрел\nфильм\n');
 });
 
-test('tokenize --ngrams 1,2 reads standard input with "-"', () => {
-  const r = smysl(['tokenize', '--ngrams', '1,2', '--lowercase', '-'], 'New York city');
+test('text tokenize --ngram 1,2 reads standard input with "-"', () => {
+  const r = smysl(['text', 'tokenize', '--ngram', '1,2', '--lowercase', '-'], 'New York city');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'new\nyork\ncity\nnew york\nyork city\n');
 });
 
-test('tokenize --sentences', () => {
-  const r = smysl(['tokenize', '--sentences', '-'], '«Привет!» — сказал он. Потом\nушёл.\n\nНовый абзац');
+test('text sentences', () => {
+  const r = smysl(['text', 'sentences', '-'], '«Привет!» — сказал он. Потом\nушёл.\n\nНовый абзац');
   assert.equal(r.stdout, '«Привет!» — сказал он.\nПотом ушёл.\nНовый абзац\n');
 });
 
-test('tokenize --json gives offsets into the input', () => {
+test('text tokenize --json gives offsets into the input', () => {
   const text = 'Mr. Smith: e-mail a@b.io';
-  const r = smysl(['tokenize', '--json', text]);
+  const r = smysl(['text', 'tokenize', '--json', text]);
   const out = JSON.parse(r.stdout);
   assert.equal(out.language, 'en');
   assert.deepEqual(
@@ -54,17 +54,17 @@ test('tokenize --json gives offsets into the input', () => {
   for (const t of out.tokens) assert.equal(text.slice(t.start, t.end), t.text);
 });
 
-test('tokenize --sentences --json: sentence and token offsets', () => {
+test('text sentences --json: sentence and token offsets', () => {
   const text = 'Он пришёл. Она ушла.';
-  const out = JSON.parse(smysl(['tokenize', '--sentences', '--json', text]).stdout);
+  const out = JSON.parse(smysl(['text', 'sentences', '--json', text]).stdout);
   assert.equal(out.sentences.length, 2);
   const second = out.sentences[1];
   assert.equal(text.slice(second.start, second.end), 'Она ушла.');
   assert.equal(text.slice(second.tokens[1].start, second.tokens[1].end), 'ушла');
 });
 
-test('tokenize: bad options are usage errors (exit 2)', () => {
-  assert.equal(smysl(['tokenize', '--lang', 'de', 'x']).status, 2);
-  assert.equal(smysl(['tokenize', '--ngrams', '2,1', 'x']).status, 2);
-  assert.equal(smysl(['tokenize']).status, 2);
+test('text tokenize: bad options are usage errors (exit 2)', () => {
+  assert.equal(smysl(['text', 'tokenize', '--lang', 'de', 'x']).status, 2);
+  assert.equal(smysl(['text', 'tokenize', '--ngram', '2,1', 'x']).status, 2);
+  assert.equal(smysl(['text', 'tokenize']).status, 2);
 });

@@ -21,7 +21,7 @@ test('tokenizer train writes a tokenizer.json that tokenizer encode uses', () =>
   const train = smysl(
     'tokenizer',
     'train',
-    '--model',
+    '--algorithm',
     'bpe',
     '--vocab-size',
     '60',
@@ -32,10 +32,10 @@ test('tokenizer train writes a tokenizer.json that tokenizer encode uses', () =>
   );
   assert.equal(train.status, 0, train.stderr);
   const summary = JSON.parse(train.stdout);
-  assert.equal(summary.model, 'bpe');
+  assert.equal(summary.algorithm, 'bpe');
   assert.ok(summary.vocabSize <= 60);
   assert.equal(JSON.parse(readFileSync(out, 'utf8')).model.type, 'BPE');
-  const enc = smysl('tokenizer', 'encode', '--tokenizer', out, '--json', 'the cat');
+  const enc = smysl('tokenizer', 'encode', '--model', out, '--json', 'the cat');
   assert.equal(enc.status, 0, enc.stderr);
   const result = JSON.parse(enc.stdout);
   assert.deepEqual(result.tokens, ['▁the', '▁cat']);
@@ -43,9 +43,9 @@ test('tokenizer train writes a tokenizer.json that tokenizer encode uses', () =>
     [0, 3],
     [3, 7],
   ]);
-  const bad = smysl('tokenizer', 'train', '--model', 'nope', '--vocab-size', '10', '--out', out, corpus);
+  const bad = smysl('tokenizer', 'train', '--algorithm', 'nope', '--vocab-size', '10', '--out', out, corpus);
   assert.equal(bad.status, 2);
-  const missing = smysl('tokenizer', 'encode', '--tokenizer', path.join(dir, 'none.json'), 'x');
+  const missing = smysl('tokenizer', 'encode', '--model', path.join(dir, 'none.json'), 'x');
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /cannot read tokenizer/);
 });

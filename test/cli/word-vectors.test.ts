@@ -11,8 +11,8 @@ function smysl(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 }
 
-test('similar --json lists k neighbours without the query word', () => {
-  const r = smysl('similar', '--vectors', golden('small.bin'), 'police', '-k', '4', '--json');
+test('words similar --json lists k neighbours without the query word', () => {
+  const r = smysl('words', 'similar', '--vectors', golden('small.bin'), 'police', '-k', '4', '--json');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.word, 'police');
@@ -21,8 +21,9 @@ test('similar --json lists k neighbours without the query word', () => {
   assert.ok(out.neighbors[0].score >= out.neighbors[3].score);
 });
 
-test('analogy prints a table; --cosmul changes the method', () => {
+test('words analogy prints a table; --scoring mul changes the method', () => {
   const r = smysl(
+    'words',
     'analogy',
     '--vectors',
     golden('small.txt'),
@@ -36,13 +37,15 @@ test('analogy prints a table; --cosmul changes the method', () => {
   assert.match(r.stdout, /rank\s+word\s+cosine/);
   assert.equal(r.stdout.trim().split('\n').length, 5);
   const m = smysl(
+    'words',
     'analogy',
     '--vectors',
     golden('small.txt'),
     'government',
     'australia',
     'police',
-    '--cosmul',
+    '--scoring',
+    'mul',
     '--json',
   );
   assert.equal(JSON.parse(m.stdout).method, '3CosMul');
@@ -73,10 +76,10 @@ test('usage and input errors exit 2 with a message', () => {
   const none = smysl('eval', 'words', '--vectors', golden('small.txt'));
   assert.equal(none.status, 2);
   assert.match(none.stderr, /--pairs and\/or --analogies/);
-  const oov = smysl('similar', '--vectors', golden('small.txt'), 'notaword');
+  const oov = smysl('words', 'similar', '--vectors', golden('small.txt'), 'notaword');
   assert.equal(oov.status, 2);
   assert.match(oov.stderr, /"notaword" is not in the vocabulary/);
-  const missing = smysl('similar', '--vectors', '/nonexistent/vectors.txt', 'x');
+  const missing = smysl('words', 'similar', '--vectors', '/nonexistent/vectors.txt', 'x');
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /cannot read \/nonexistent\/vectors.txt/);
 });

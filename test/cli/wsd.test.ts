@@ -14,7 +14,7 @@ test('wsd train and eval on a tiny corpus with MiniLM: defaults, JSON report, ev
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'smysl-wsd-cli-')), 'senses.bin');
   const corpus = path.join(fixtures, 'corpus');
   const dict = path.join(fixtures, 'dict');
-  const train = smysl('wsd', 'train', '--data', corpus, '--wordnet', dict, '--out', out, '--json', '--quiet');
+  const train = smysl('wsd', 'train', corpus, '--wordnet', dict, '--out', out, '--json', '--quiet');
   assert.equal(train.status, 0, train.stderr);
   const summary = JSON.parse(train.stdout);
   // sense-key vectors for the two bank senses and coast (unknownword has no WordNet sense)
@@ -23,18 +23,7 @@ test('wsd train and eval on a tiny corpus with MiniLM: defaults, JSON report, ev
   assert.equal(summary.context, 1);
   assert.equal(summary.instances, 4);
 
-  const evaluation = smysl(
-    'wsd',
-    'eval',
-    '--senses',
-    out,
-    '--data',
-    corpus,
-    '--wordnet',
-    dict,
-    '--json',
-    '--quiet',
-  );
+  const evaluation = smysl('wsd', 'eval', corpus, '--model', out, '--wordnet', dict, '--json', '--quiet');
   assert.equal(evaluation.status, 0, evaluation.stderr);
   const report = JSON.parse(evaluation.stdout);
   assert.equal(report.prior, 0.1);
@@ -46,7 +35,7 @@ test('wsd train and eval on a tiny corpus with MiniLM: defaults, JSON report, ev
   // every candidate was seen in training, so sense vectors decide all four
   assert.deepEqual(report.decidedBy, { vector: 4, gloss: 0, 'first-sense': 0 });
 
-  const bad = smysl('wsd', 'eval', '--senses', out, '--data', corpus, '--wordnet', dict, '--gloss', 'x');
+  const bad = smysl('wsd', 'eval', corpus, '--model', out, '--wordnet', dict, '--gloss', 'x');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--gloss/);
 });

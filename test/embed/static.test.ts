@@ -23,6 +23,7 @@ import {
   trainWord2Vec,
   unigramTable,
 } from '../../src/embed/static/index.js';
+import { MAX_EXP, SIGMOID_TABLE_SIZE } from '../../src/embed/static/kernels.js';
 import { SharedArena, simdKernels, simdModule } from '../../src/embed/static/simd.js';
 import { isSmyslError } from '../../src/errors.js';
 
@@ -333,7 +334,6 @@ test('smysl train word2vec writes a word2vec text file', async () => {
     const code = await run([
       'train',
       'word2vec',
-      '--corpus',
       corpusFile,
       '--out',
       out,
@@ -353,15 +353,7 @@ test('smysl train word2vec writes a word2vec text file', async () => {
     assert.equal(lines[0], '48 8');
     assert.equal(lines.length, 49);
     assert.equal(lines[1].split(' ').length, 9);
-    const bad = await run([
-      'train',
-      'word2vec',
-      '--corpus',
-      path.join(dir, 'missing.txt'),
-      '--out',
-      out,
-      '--quiet',
-    ]);
+    const bad = await run(['train', 'word2vec', path.join(dir, 'missing.txt'), '--out', out, '--quiet']);
     assert.equal(bad, 1);
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
@@ -375,6 +367,10 @@ test('the WebAssembly SIMD kernels compile and match the JavaScript update', () 
   assert.ok(arena.memory);
   const kernels = simdKernels(arena.memory);
   assert.ok(kernels);
+  // the sentence kernel's literal sigmoid-table constants are kernels.ts's
+  const constants = kernels as unknown as Record<'MAX_EXP' | 'SIGMOID_TABLE_SIZE', { value: number }>;
+  assert.equal(constants.MAX_EXP.value, MAX_EXP);
+  assert.equal(constants.SIGMOID_TABLE_SIZE.value, SIGMOID_TABLE_SIZE);
   const make = (simd: boolean): ModelArrays => {
     const m = tinyModel(dim, 4);
     if (simd) {

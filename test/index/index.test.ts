@@ -5,7 +5,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ExactIndex } from '../../src/index/exact.js';
 import { reciprocalRankFusion } from '../../src/index/fusion.js';
-import { HnswIndex } from '../../src/index/hnsw.js';
 import { IdIndex } from '../../src/index/index.js';
 import { UsearchIndex } from '../../src/index/usearch.js';
 import { createMatrix } from '../../src/vectors/dense.js';
@@ -61,9 +60,14 @@ test('removed rows never come back; filters are honoured; euclidean scores are n
   assert.deepEqual(hits.rows, [1]);
 });
 
-test('HNSW index: recall against exact, remove, filter, save/load', async () => {
+test('HNSW index (usearch f32): recall against exact, remove, filter', async () => {
   const m = randomMatrix(2000, 16, 3);
-  const hnsw = HnswIndex.create(16, { metric: 'cosine', expansionSearch: 100 }, 100);
+  const hnsw = UsearchIndex.create(16, {
+    metric: 'cosine',
+    expansionSearch: 100,
+    precision: 'f32',
+    threads: 1,
+  });
   hnsw.addRows(m);
   assert.equal(hnsw.rowCount, 2000);
   const exact = new ExactIndex(16);
@@ -185,3 +189,47 @@ test('reciprocal-rank fusion: hand-computed scores and weights', () => {
   );
   assert.ok(Math.abs(weighted[1].score - 5 / 62) < 1e-15);
 });
+
+for (const precision of ['f32', 'f16', 'i8'] as const) {
+  test(`usearch ${precision} graph: every row is found by its own vector (orphans are searched exactly)`, () => {
+    // a sparse graph (M=4, ef=16) over random 32-d rows certainly leaves rows no search reaches
+    const n = 3000;
+    const dim = 32;
+    const m = randomMatrix(n, dim, 11);
+    const rows = (from: number, count: number) => ({
+      rows: count,
+      dim,
+      data: m.data.slice(from * dim, (from + count) * dim),
+    });
+    const options = {
+      metric: 'cosine' as const,
+      precision,
+      threads: 1,
+      expansionSearch: 16,
+      connectivity: 4,
+    };
+    const index = UsearchIndex.create(dim, options);
+    index.addRows(rows(0, n / 2));
+    index.addRows(rows(n / 2, n / 2));
+    index.remove(7);
+    const misses = (ix: UsearchIndex) => {
+      let missed = 0;
+      for (let r = 0; r < n; r++)
+        if (r !== 7 && !ix.searchRows(m.data.subarray(r * dim, (r + 1) * dim), 10).rows.includes(r)) missed++;
+      return missed;
+    };
+    // new rows are checked as they come; older ones after index.recheck
+    index.recheck(rows);
+    assert.ok(index.orphanCount > 0, 'the test graph has orphans');
+    assert.equal(misses(index), 0);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smysl-usearch-')), 'g.bin');
+    index.saveTo(file);
+    const back = UsearchIndex.load(file, dim, n, options);
+    assert.equal(back.orphanCount, index.orphanCount, 'orphans are saved beside the graph');
+    assert.equal(misses(back), 0);
+    assert.ok(
+      !back.searchRows(m.data.subarray(7 * dim, 8 * dim), 10).rows.includes(7),
+      'removed stays removed',
+    );
+  });
+}

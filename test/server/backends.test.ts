@@ -26,7 +26,7 @@ before(async () => {
     index: { type: 'exact' },
   });
   await c.add(docs);
-  c.close();
+  await c.close();
   collections = new StoreCollections(root);
 });
 
@@ -129,7 +129,7 @@ test('smysl plot --collection writes a self-contained HTML map', async () => {
     'plot',
     '--collection',
     path.join(root, 'notes'),
-    '--method',
+    '--projection',
     'pca',
     '--color',
     'kind',
@@ -142,5 +142,5 @@ test('smysl plot --collection writes a self-contained HTML map', async () => {
   assert.match(html, /function drawMap/);
   assert.match(html, /"group":"tool"/);
   assert.equal(html.match(/"label":/g)?.length, 4);
-  assert.equal(await run(['plot', '--vectors', 'x.vec', '--out', path.join(root, 'map.svg')]), 2);
+  assert.equal(await run(['plot', 'x.vec', '--out', path.join(root, 'map.svg')]), 2);
 });

@@ -63,7 +63,7 @@ test('vectors report prints anisotropy before and after each step', () => {
   mkdirSync(root, { recursive: true });
   const lines = ['4 3', 'a 1 2 3', 'b 1.1 2 2.9', 'c 0.9 2.2 3', 'd 1 1.8 3.1'];
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const r = smysl('vectors', 'report', '--in', file, '--steps', 'center,l2', '--json', '--pairs', '200');
+  const r = smysl('vectors', 'report', file, '--steps', 'center,l2', '--json', '--pairs', '200');
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.deepEqual(
@@ -72,6 +72,6 @@ test('vectors report prints anisotropy before and after each step', () => {
   );
   assert.ok(report[0].meanCosine > 0.95);
   assert.ok(report[1].meanCosine < 0.5);
-  const bad = smysl('vectors', 'report', '--in', file, '--steps', 'pca:x');
+  const bad = smysl('vectors', 'report', file, '--steps', 'pca:x');
   assert.equal(bad.status, 2);
 });

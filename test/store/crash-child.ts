@@ -21,6 +21,6 @@ if (dir) {
     batchSize: Number(batchSize),
     onCommit: ({ ids }) => process.stdout.write(`committed ${ids.join(',')}\n`),
   });
-  c.close();
+  await c.close();
   process.stdout.write(`done ${JSON.stringify(s)}\n`);
 }

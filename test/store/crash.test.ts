@@ -45,16 +45,16 @@ function runChild(
 async function verify(dir: string, mustHave: Set<string>): Promise<number> {
   const c = await Collection.open(dir);
   try {
-    const stats = c.stats();
+    const stats = await c.stats();
     assert.equal(stats.chunks + stats.deadRows, stats.vectorRows, 'every vector row is live or dead');
     assert.equal(c.rowIndex.rowCount, stats.vectorRows, 'the index covers every committed row');
-    for (const id of mustHave) assert.ok(c.has(id), `${id} was reported committed but is missing`);
-    const count = c.count();
+    for (const id of mustHave) assert.ok(await c.has(id), `${id} was reported committed but is missing`);
+    const count = await c.count();
     assert.ok(count >= mustHave.size);
     // the repaired index serves the committed documents
     const sample = [...mustHave].slice(-3);
     for (const id of sample) {
-      const doc = c.get(id)!;
+      const doc = (await c.get(id))!;
       const hits = await c.search(doc.text, { k: 3 });
       assert.ok(
         hits.some((h) => h.id === id),
@@ -63,7 +63,7 @@ async function verify(dir: string, mustHave: Set<string>): Promise<number> {
     }
     return count;
   } finally {
-    c.close();
+    await c.close();
   }
 }
 

@@ -19,39 +19,43 @@ import { LogisticRegression, stratifiedKFold } from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { cosine, norm, row } from '../../vectors/dense.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
-import { collectList } from '../corpus-input.js';
-import { collect, parseIntOption } from '../options.js';
+import { addCorpusOptions } from '../corpus-input.js';
+import {
+  addOutputFlags,
+  collectList,
+  embedderOption,
+  parseIntOption,
+  setOption,
+  topOption,
+} from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import {
   densify,
   fitEmbedder,
   isSparse,
+  type LabelledFlags,
   makeEmbedder,
   parseSettings,
-  readLabelledData,
+  readLabelledCorpus,
   readLines,
   stsCosines,
 } from '../task-support.js';
 
 type Task = 'retrieval' | 'sts' | 'classification' | 'words';
 
-interface BenchFlags {
+interface BenchFlags extends LabelledFlags {
   task: Task;
   data: string;
-  embedders?: string[];
+  embedder?: string[];
   out?: string;
-  format: StsFormat;
-  split?: string;
-  labelColumn: string;
-  textColumn: string[];
   test?: string;
+  subset?: string;
   fitData?: string;
   epochs: number;
   threads?: number;
   set: string[];
   top: number;
   json: boolean;
-  quiet: boolean;
 }
 
 /** One method's run: returns its metrics (throws on failure; the caller turns that into an error row). */
@@ -136,7 +140,7 @@ async function makeRunner(
   if (flags.task === 'sts' || flags.task === 'words') {
     const pairs =
       flags.task === 'sts'
-        ? await readStsPairs(flags.data, flags.format, { split: flags.split })
+        ? await readStsPairs(flags.data, stsFormat(flags.format), { split: flags.subset })
         : (await readWordPairs(flags.data)).pairs.map((p) => ({ a: p.word1, b: p.word2, score: p.score }));
     if (flags.task === 'words' && !fitLines)
       throw new SmyslError(
@@ -150,7 +154,7 @@ async function makeRunner(
         ...common,
         pairs: pairs.length,
         fit: flags.fitData ?? "the pairs' own sentences",
-        ...(flags.split ? { split: flags.split } : {}),
+        ...(flags.subset ? { subset: flags.subset } : {}),
       },
       runner: async (name): Promise<Record<string, number>> => {
         const e = await makeEmbedder(name, settings);
@@ -179,10 +183,7 @@ async function makeRunner(
     };
   }
   if (flags.task === 'classification') {
-    if (flags.textColumn.length === 0)
-      throw new SmyslError('E_USAGE', 'give --text-column (and --label-column)');
-    const read = (file: string) =>
-      readLabelledData(file, { labelColumn: flags.labelColumn, textColumns: flags.textColumn });
+    const read = (file: string) => readLabelledCorpus(file, flags);
     const data = await read(flags.data);
     let train: { texts: string[]; labels: string[] };
     let test: { texts: string[]; labels: string[] };
@@ -219,7 +220,7 @@ async function makeRunner(
     };
   }
   if (flags.task === 'retrieval') {
-    const c = await readBeir(flags.data, flags.split ?? 'test');
+    const c = await readBeir(flags.data, flags.subset ?? 'test');
     const docTexts = c.corpus.map((d) => (d.title ? `${d.title}. ${d.text}` : d.text));
     const queries = c.queries.filter((q) => c.qrels.has(q.id));
     return {
@@ -238,34 +239,44 @@ async function makeRunner(
   throw new SmyslError('E_USAGE', `unknown task "${flags.task}"`);
 }
 
+/** bench reads STS pairs with the corpus `--format` flag: auto is stsb, csv the headerless s1,s2,score. */
+function stsFormat(format: string): StsFormat {
+  if (format === 'auto' || format === 'stsb') return 'stsb';
+  if (format === 'sick' || format === 'csv') return format;
+  throw new SmyslError('E_USAGE', `--format ${format}: STS pairs are stsb, sick or csv`);
+}
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description(
       'compare embedding methods on your data: trains what needs training, one split, Markdown + HTML report',
+    )
+    .argument(
+      '<input>',
+      'retrieval: a BEIR directory; sts: a pairs file; classification: labelled documents (any corpus); words: word pairs',
     )
     .addOption(
       new Option('--task <task>', 'what to evaluate')
         .choices(['retrieval', 'sts', 'classification', 'words'])
         .makeOptionMandatory(),
     )
-    .requiredOption(
-      '--data <path>',
-      'retrieval: BEIR dir; sts: pairs file; classification: CSV/TSV; words: word pairs',
-    )
-    .option(
-      '--embedders <list>',
-      'comma-separated methods (default: bow,tfidf,bm25,word2vec,fasttext,glove,minilm)',
-      collectList,
+    .addOption(
+      embedderOption(
+        'methods to compare, repeatable or comma-separated (default: bow,tfidf,bm25,word2vec,fasttext,glove,minilm)',
+      ).argParser(collectList),
     )
     .option('--out <path>', 'write <path>.md and <path>.html (or <path>/report.md|html if a directory)')
-    .addOption(
-      new Option('--format <format>', 'sts file format').choices(['stsb', 'sick', 'csv']).default('stsb'),
+    .option('--subset <name>', 'sts: SICK set (TEST, ...); retrieval: qrels/<subset>.tsv (default test)')
+    .option(
+      '--label-field <name>',
+      'classification: metadata field (CSV/TSV column) holding the label',
+      'label',
     )
-    .option('--split <name>', 'sts: SICK set (TEST, ...); retrieval: qrels split (default test)')
-    .option('--label-column <col>', 'classification: label column (name or 1-based number)', '1')
-    .option('--text-column <col>', 'classification: text column(s) (repeatable)', collect, [] as string[])
-    .option('--test <file>', 'classification: held-out file (default: stratified 80/20 split of --data)')
+    .option(
+      '--test <file>',
+      'classification: held-out documents (default: stratified 80/20 split of the input)',
+    )
     .option(
       '--fit-data <file>',
       'plain text (one sentence a line) to train/fit embedders on instead of the task data',
@@ -277,72 +288,74 @@ export function register(program: Command): void {
       5,
     )
     .option('--threads <n>', 'trainer/encoder threads', parseIntOption('--threads', 1))
-    .option('--set <key=value>', 'extra embedder setting for every method (repeatable)', collect, [])
-    .option('--top <n>', 'retrieval: documents ranked per query', parseIntOption('--top', 1), 100)
-    .option('--json', 'print the report as JSON', false)
-    .option('--quiet', 'no per-method lines on stderr', false)
-    .action(async (flags: BenchFlags) => {
-      const embedders =
-        flags.embedders && flags.embedders.length > 0
-          ? flags.embedders
-          : ['bow', 'tfidf', 'bm25', 'word2vec', 'fasttext', 'glove', 'minilm'];
-      const { runner, mainMetric, settings } = await makeRunner(flags);
-      const rows: BenchRow[] = [];
-      for (const name of embedders) {
-        const started = Date.now();
-        try {
-          const metrics = await runner(name);
-          rows.push({ embedder: name, metrics, seconds: (Date.now() - started) / 1000 });
-        } catch (e) {
-          rows.push({
-            embedder: name,
-            metrics: {},
-            seconds: (Date.now() - started) / 1000,
-            error: (e as Error).message,
-          });
-        }
-        const last = rows[rows.length - 1];
-        if (!flags.quiet)
-          process.stderr.write(
-            `${name}: ${last.error ? `error: ${last.error}` : `${mainMetric} ${last.metrics[mainMetric]?.toFixed(4)}`} (${last.seconds.toFixed(1)} s)\n`,
-          );
+    .addOption(setOption())
+    .addOption(topOption('retrieval: documents ranked per query', 100));
+  addCorpusOptions(cmd, {
+    formats: { names: ['stsb', 'sick'], help: 'sts: stsb (default), sick, or csv (headerless s1,s2,score)' },
+  });
+  addOutputFlags(cmd).action(async (data: string, flags: BenchFlags) => {
+    flags.data = data;
+    const embedders =
+      flags.embedder && flags.embedder.length > 0
+        ? flags.embedder
+        : ['bow', 'tfidf', 'bm25', 'word2vec', 'fasttext', 'glove', 'minilm'];
+    const { runner, mainMetric, settings } = await makeRunner(flags);
+    const rows: BenchRow[] = [];
+    for (const name of embedders) {
+      const started = Date.now();
+      try {
+        const metrics = await runner(name);
+        rows.push({ embedder: name, metrics, seconds: (Date.now() - started) / 1000 });
+      } catch (e) {
+        rows.push({
+          embedder: name,
+          metrics: {},
+          seconds: (Date.now() - started) / 1000,
+          error: (e as Error).message,
+        });
       }
-      const report: BenchReport = {
-        task: flags.task,
-        data: flags.data,
-        mainMetric,
-        settings,
-        rows,
-        date: new Date().toISOString().slice(0, 10),
-        machine: `${os.cpus().length}-core ${os.arch()}, Node ${process.versions.node.split('.')[0]}`,
-      };
-      if (flags.out) {
-        let base = flags.out;
-        const isDir = await fsp
-          .stat(base)
-          .then((s) => s.isDirectory())
-          .catch(() => false);
-        if (isDir) base = path.join(base, 'report');
-        else base = base.replace(/\.(md|html)$/i, '');
-        await fsp.mkdir(path.dirname(base), { recursive: true });
-        await writeFileAtomic(`${base}.md`, renderMarkdownReport(report));
-        await writeFileAtomic(`${base}.html`, renderHtmlReport(report));
-        if (!flags.quiet) process.stderr.write(`wrote ${base}.md and ${base}.html\n`);
-      }
-      if (flags.json) printJson(report);
-      else {
-        const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
-        console.log(
-          formatTable(
-            ['embedder', ...names, 'seconds', 'error'],
-            rows.map((r) => [
-              r.embedder,
-              ...names.map((n) => (r.metrics[n] === undefined ? '—' : r.metrics[n].toFixed(4))),
-              r.seconds.toFixed(1),
-              r.error ?? '',
-            ]),
-          ),
+      const last = rows[rows.length - 1];
+      if (!flags.quiet)
+        process.stderr.write(
+          `${name}: ${last.error ? `error: ${last.error}` : `${mainMetric} ${last.metrics[mainMetric]?.toFixed(4)}`} (${last.seconds.toFixed(1)} s)\n`,
         );
-      }
-    });
+    }
+    const report: BenchReport = {
+      task: flags.task,
+      data: flags.data,
+      mainMetric,
+      settings,
+      rows,
+      date: new Date().toISOString().slice(0, 10),
+      machine: `${os.cpus().length}-core ${os.arch()}, Node ${process.versions.node.split('.')[0]}`,
+    };
+    if (flags.out) {
+      let base = flags.out;
+      const isDir = await fsp
+        .stat(base)
+        .then((s) => s.isDirectory())
+        .catch(() => false);
+      if (isDir) base = path.join(base, 'report');
+      else base = base.replace(/\.(md|html)$/i, '');
+      await fsp.mkdir(path.dirname(base), { recursive: true });
+      await writeFileAtomic(`${base}.md`, renderMarkdownReport(report));
+      await writeFileAtomic(`${base}.html`, renderHtmlReport(report));
+      if (!flags.quiet) process.stderr.write(`wrote ${base}.md and ${base}.html\n`);
+    }
+    if (flags.json) printJson(report);
+    else {
+      const names = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))];
+      console.log(
+        formatTable(
+          ['embedder', ...names, 'seconds', 'error'],
+          rows.map((r) => [
+            r.embedder,
+            ...names.map((n) => (r.metrics[n] === undefined ? '—' : r.metrics[n].toFixed(4))),
+            r.seconds.toFixed(1),
+            r.error ?? '',
+          ]),
+        ),
+      );
+    }
+  });
 }

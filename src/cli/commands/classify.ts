@@ -18,32 +18,34 @@ import {
 } from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import { collect, parseIntOption } from '../options.js';
+import {
+  addCorpusOptions,
+  CORPUS_INPUT,
+  type CorpusFlags,
+  readCorpus,
+  textsGivenAsInputs,
+} from '../corpus-input.js';
+import { addOutputFlags, collect, embedderOption, parseIntOption, setOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import {
   densify,
   embedderNames,
   fitEmbedder,
+  type LabelledFlags,
   loadSavedEmbedder,
   makeEmbedder,
   parseSettings,
-  readLabelledData,
+  readLabelledCorpus,
 } from '../task-support.js';
 
-interface DataFlags {
-  data: string;
-  labelColumn: string;
-  textColumn: string[];
-  delimiter?: string;
-  header?: boolean;
-}
+type DataFlags = LabelledFlags;
 
 interface ClassifierFlags {
   embedder: string;
   set: string[];
   classifier: 'logreg' | 'knn';
-  k: number;
+  neighbors: number;
   classWeight: 'balanced' | 'none';
   epochs: number;
   seed: number;
@@ -51,41 +53,28 @@ interface ClassifierFlags {
 
 type Classifier = LogisticRegression | KnnClassifier;
 
-function addDataOptions(cmd: Command, labelRequired: boolean): Command {
-  cmd
-    .requiredOption('--data <file>', 'CSV or TSV file with a label column and text column(s)')
-    .option(
-      '--text-column <col>',
-      'text column name or 1-based number (repeatable; joined)',
-      collect,
-      [] as string[],
-    )
-    .option(
-      '--delimiter <char>',
-      'field delimiter (default: tab for .tsv/.txt or a tabbed first line, else comma)',
-    )
-    .option('--header', 'the first row names the columns (default: when a column is given by name)')
-    .option('--no-header', 'the file has no header row');
-  if (labelRequired) cmd.requiredOption('--label-column <col>', 'label column name or 1-based number');
-  else cmd.option('--label-column <col>', 'label column name or 1-based number', '1');
-  return cmd;
+const LABEL_FIELD = 'metadata field holding the label (CSV/TSV: a column; JSON/JSONL: a field)';
+
+function addDataOptions(cmd: Command): Command {
+  return addCorpusOptions(cmd.argument('<input>', `labelled documents: ${CORPUS_INPUT}`)).option(
+    '--label-field <name>',
+    LABEL_FIELD,
+    'label',
+  );
 }
 
 function addClassifierOptions(cmd: Command): Command {
   return cmd
-    .option('--embedder <name>', `embedding method (${embedderNames().join(', ')})`, 'tfidf')
-    .option(
-      '--set <key=value>',
-      'embedder setting, e.g. weighting=sif or epochs=10 (repeatable)',
-      collect,
-      [],
+    .addOption(
+      embedderOption(`embedding method (${embedderNames().join(', ')}) or a transformer model`, 'tfidf'),
     )
+    .addOption(setOption())
     .addOption(
       new Option('--classifier <name>', 'classifier on the vectors')
         .choices(['logreg', 'knn'])
         .default('logreg'),
     )
-    .option('--k <n>', 'neighbours for knn', parseIntOption('--k', 1), 5)
+    .option('--neighbors <n>', 'neighbours for knn', parseIntOption('--neighbors', 1), 5)
     .addOption(
       new Option('--class-weight <mode>', 'logreg class weights')
         .choices(['none', 'balanced'])
@@ -100,19 +89,9 @@ function addClassifierOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', parseIntOption('--seed'), 1);
 }
 
-async function readData(flags: DataFlags) {
-  if (flags.textColumn.length === 0) throw new SmyslError('E_USAGE', 'give at least one --text-column');
-  return readLabelledData(flags.data, {
-    labelColumn: flags.labelColumn,
-    textColumns: flags.textColumn,
-    delimiter: flags.delimiter,
-    header: flags.header,
-  });
-}
-
 function newClassifier(flags: ClassifierFlags): Classifier {
   return flags.classifier === 'knn'
-    ? new KnnClassifier(flags.k)
+    ? new KnnClassifier(flags.neighbors)
     : new LogisticRegression({ classWeight: flags.classWeight, epochs: flags.epochs, seed: flags.seed });
 }
 
@@ -224,13 +203,12 @@ export function register(program: Command): void {
     .command('classify')
     .description('text classification on any embedder: logistic regression or kNN');
 
-  addClassifierOptions(addDataOptions(classify.command('train'), true))
+  const trainCmd = addClassifierOptions(addDataOptions(classify.command('train')))
     .description('fit the embedder and a classifier on labelled data and save both to a directory')
-    .requiredOption('--out <dir>', 'model directory to write')
-    .option('--json', 'print a JSON summary', false)
-    .option('--quiet', 'no progress bar', false)
-    .action(async (flags: DataFlags & ClassifierFlags & { out: string; json: boolean; quiet: boolean }) => {
-      const data = await readData(flags);
+    .requiredOption('--out <dir>', 'model directory to write');
+  addOutputFlags(trainCmd).action(
+    async (input: string, flags: DataFlags & ClassifierFlags & { out: string; json: boolean }) => {
+      const data = await readLabelledCorpus(input, flags);
       const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
       const bar = new ProgressBar({ quiet: flags.quiet });
       await fitEmbedder(embedder, data.texts, { onProgress: bar.update });
@@ -247,130 +225,115 @@ export function register(program: Command): void {
         classes: uniqueLabels(data.labels).length,
       };
       if (flags.json) printJson(summary);
-      else
+      else if (!flags.quiet)
         console.log(
           `trained ${flags.classifier} on ${summary.examples} examples (${summary.classes} classes, ${flags.embedder}) → ${flags.out}`,
         );
-    });
+    },
+  );
 
-  classify
-    .command('predict')
-    .description('print the predicted label of each text (from --data, or the arguments)')
-    .argument('[texts...]', 'texts to classify')
-    .requiredOption('--model <dir>', 'directory written by "smysl classify train"')
-    .option('--data <file>', 'CSV/TSV file of texts to classify')
-    .option('--text-column <col>', 'text column name or 1-based number (repeatable)', collect, [] as string[])
-    .option('--delimiter <char>', 'field delimiter')
-    .option('--header', 'the first row names the columns')
-    .option('--no-header', 'the file has no header row')
-    .option('--json', 'print a JSON array of labels', false)
-    .action(
-      async (
-        texts: string[],
-        flags: {
-          model: string;
-          data?: string;
-          textColumn: string[];
-          delimiter?: string;
-          header?: boolean;
-          json: boolean;
-        },
-      ) => {
-        let inputs = texts;
-        if (flags.data) {
-          if (flags.textColumn.length === 0)
-            throw new SmyslError('E_USAGE', 'give --text-column with --data');
-          // The label column is not needed; reuse the first text column to satisfy the reader.
-          inputs = (
-            await readLabelledData(flags.data, {
-              labelColumn: flags.textColumn[0],
-              textColumns: flags.textColumn,
-              delimiter: flags.delimiter,
-              header: flags.header,
-            })
-          ).texts;
-        }
-        if (inputs.length === 0) throw new SmyslError('E_USAGE', 'nothing to classify: give texts or --data');
-        const { embedder, classifier } = await loadModel(flags.model);
-        const labels = predict(classifier, await embedder.embed(inputs));
-        if (flags.json) printJson(labels);
-        else for (const l of labels) console.log(l);
-      },
-    );
+  const predictCmd = addCorpusOptions(
+    classify
+      .command('predict')
+      .description('print the predicted label of each document (of the inputs, then of --text)')
+      .argument('[input...]', CORPUS_INPUT)
+      .option('--text <text>', 'a text to classify (repeatable)', collect)
+      .requiredOption('--model <dir>', 'directory written by "smysl classify train"'),
+  );
+  addOutputFlags(predictCmd, 'print a JSON array of labels').action(
+    async (inputs: string[], flags: CorpusFlags & { model: string; text?: string[]; json: boolean }) => {
+      const texts: string[] = [];
+      if (textsGivenAsInputs(inputs)) {
+        flags.text = [...inputs, ...(flags.text ?? [])];
+        inputs = [];
+      }
+      for (const input of inputs)
+        for (const d of (await readCorpus(input, flags)).documents) texts.push(d.text);
+      texts.push(...(flags.text ?? []));
+      if (texts.length === 0)
+        throw new SmyslError(
+          'E_USAGE',
+          'nothing to classify: give an input (a file, a folder or "-") or --text',
+        );
+      const { embedder, classifier } = await loadModel(flags.model);
+      const labels = predict(classifier, await embedder.embed(texts));
+      if (flags.json) printJson(labels);
+      else for (const l of labels) console.log(l);
+    },
+  );
 
-  addClassifierOptions(addDataOptions(classify.command('eval'), true))
+  const evalCmd = addClassifierOptions(addDataOptions(classify.command('eval')))
     .description(
       'cross-validate (stratified k-fold) or score on a --test file; per-class report and confusion matrix',
     )
-    .option('--test <file>', 'held-out file with the same columns (instead of cross-validation)')
-    .option('--folds <n>', 'stratified folds for cross-validation', parseIntOption('--folds', 2), 5)
-    .option('--json', 'print the report as JSON', false)
-    .option('--quiet', 'no progress bar', false)
-    .action(
-      async (
-        flags: DataFlags & ClassifierFlags & { test?: string; folds: number; json: boolean; quiet: boolean },
-      ) => {
-        const data = await readData(flags);
-        let yTrue: string[];
-        let yPred: string[];
-        let how: string;
-        if (flags.test) {
-          const test = await readData({ ...flags, data: flags.test });
-          yTrue = test.labels;
-          yPred = await trainAndPredict(flags, data.texts, data.labels, test.texts, flags.quiet);
-          how = `train ${data.texts.length}, test ${test.texts.length} (${flags.test})`;
-        } else {
-          const folds = stratifiedKFold(data.labels, flags.folds, flags.seed);
-          yTrue = [];
-          yPred = [];
-          // A method with nothing to fit (a pretrained encoder) embeds every text once, not per fold.
-          const fixed = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-          const all = fixed.fit ? undefined : await fixed.embed(data.texts);
-          for (let f = 0; f < folds.length; f++) {
-            const testRows = folds[f];
-            const trainRows = folds.filter((_, g) => g !== f).flat();
-            if (all) {
-              const classifier = newClassifier(flags);
-              train(
-                classifier,
-                selectFeatureRows(all, trainRows),
-                trainRows.map((i) => data.labels[i]),
-              );
-              const predicted = predict(classifier, selectFeatureRows(all, testRows));
-              testRows.forEach((row, i) => {
-                yTrue.push(data.labels[row]);
-                yPred.push(predicted[i]);
-              });
-              continue;
-            }
-            const pred = await trainAndPredict(
-              flags,
-              trainRows.map((i) => data.texts[i]),
+    .option('--test <file>', 'held-out documents read like the input (instead of cross-validation)')
+    .option('--folds <n>', 'stratified folds for cross-validation', parseIntOption('--folds', 2), 5);
+  addOutputFlags(evalCmd).action(
+    async (
+      input: string,
+      flags: DataFlags & ClassifierFlags & { test?: string; folds: number; json: boolean },
+    ) => {
+      const data = await readLabelledCorpus(input, flags);
+      let yTrue: string[];
+      let yPred: string[];
+      let how: string;
+      if (flags.test) {
+        const test = await readLabelledCorpus(flags.test, flags);
+        yTrue = test.labels;
+        yPred = await trainAndPredict(flags, data.texts, data.labels, test.texts, flags.quiet);
+        how = `train ${data.texts.length}, test ${test.texts.length} (${flags.test})`;
+      } else {
+        const folds = stratifiedKFold(data.labels, flags.folds, flags.seed);
+        yTrue = [];
+        yPred = [];
+        // A method with nothing to fit (a pretrained encoder) embeds every text once, not per fold.
+        const fixed = await makeEmbedder(flags.embedder, parseSettings(flags.set));
+        const all = fixed.fit ? undefined : await fixed.embed(data.texts);
+        for (let f = 0; f < folds.length; f++) {
+          const testRows = folds[f];
+          const trainRows = folds.filter((_, g) => g !== f).flat();
+          if (all) {
+            const classifier = newClassifier(flags);
+            train(
+              classifier,
+              selectFeatureRows(all, trainRows),
               trainRows.map((i) => data.labels[i]),
-              testRows.map((i) => data.texts[i]),
-              flags.quiet,
             );
-            for (let i = 0; i < testRows.length; i++) {
-              yTrue.push(data.labels[testRows[i]]);
-              yPred.push(pred[i]);
-            }
+            const predicted = predict(classifier, selectFeatureRows(all, testRows));
+            testRows.forEach((row, i) => {
+              yTrue.push(data.labels[row]);
+              yPred.push(predicted[i]);
+            });
+            continue;
           }
-          how = `${flags.folds}-fold stratified cross-validation over ${data.texts.length} examples (pooled predictions)`;
+          const pred = await trainAndPredict(
+            flags,
+            trainRows.map((i) => data.texts[i]),
+            trainRows.map((i) => data.labels[i]),
+            testRows.map((i) => data.texts[i]),
+            flags.quiet,
+          );
+          for (let i = 0; i < testRows.length; i++) {
+            yTrue.push(data.labels[testRows[i]]);
+            yPred.push(pred[i]);
+          }
         }
-        const r = report(yTrue, yPred);
-        if (flags.json)
-          printJson({
-            embedder: flags.embedder,
-            classifier: flags.classifier,
-            evaluation: how,
-            accuracy: r.report.accuracy,
-            macroF1: r.report.macro.f1,
-            weightedF1: r.report.weighted.f1,
-            report: r.report,
-            labels: r.labels,
-            confusion: r.confusion,
-          });
-        else printReport(r, `${flags.embedder} + ${flags.classifier}: ${how}`);
-      },
-    );
+        how = `${flags.folds}-fold stratified cross-validation over ${data.texts.length} examples (pooled predictions)`;
+      }
+      const r = report(yTrue, yPred);
+      if (flags.json)
+        printJson({
+          embedder: flags.embedder,
+          classifier: flags.classifier,
+          evaluation: how,
+          accuracy: r.report.accuracy,
+          macroF1: r.report.macro.f1,
+          weightedF1: r.report.weighted.f1,
+          report: r.report,
+          labels: r.labels,
+          confusion: r.confusion,
+        });
+      else printReport(r, `${flags.embedder} + ${flags.classifier}: ${how}`);
+    },
+  );
 }

@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
-import { detectFormat, ProblemLog, readDocuments } from '../../corpus/index.js';
 import { TfidfVectorizer } from '../../embed/sparse/index.js';
 import { SmyslError } from '../../errors.js';
 import { adjustedRandIndex, normalizedMutualInformation } from '../../eval/clustering.js';
 import { kmeans, kmeansBestK } from '../../tasks/cluster.js';
 import type { SparseMatrix } from '../../vectors/types.js';
-import {
-  addCorpusOptions,
-  type CorpusFlags,
-  corpusReadOptions,
-  printProblemSummary,
-} from '../corpus-input.js';
-import { collect, parseIntOption, parseRange } from '../options.js';
+import { addCorpusOptions, CORPUS_INPUT, type CorpusFlags, readCorpus } from '../corpus-input.js';
+import { addOutputFlags, embedderOption, parseIntOption, parseRange, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { densify, embedderNames, fitEmbedder, makeEmbedder, parseSettings } from '../task-support.js';
@@ -19,12 +13,12 @@ import { densify, embedderNames, fitEmbedder, makeEmbedder, parseSettings } from
 interface ClusterFlags extends CorpusFlags {
   embedder: string;
   set: string[];
-  k?: number;
-  kRange?: [number, number];
+  clusters?: number;
+  clustersRange?: [number, number];
   miniBatch: boolean;
   restarts: number;
   seed: number;
-  labelsField?: string;
+  labelField?: string;
   topTerms: number;
   examples: number;
   json: boolean;
@@ -71,114 +65,115 @@ export function register(program: Command): void {
     .description(
       'k-means over any embedder: cluster sizes, distinctive terms, examples; ARI/NMI against a label',
     )
-    .argument('<corpus>', 'corpus file or directory');
+    .argument('<input>', CORPUS_INPUT);
   addCorpusOptions(cmd)
-    .option('--embedder <name>', `embedding method (${embedderNames().join(', ')})`, 'minilm')
-    .option('--set <key=value>', 'embedder setting (repeatable)', collect, [])
-    .option('--k <n>', 'number of clusters (default 8 unless --k-range)', parseIntOption('--k', 1))
-    .option('--k-range <min,max>', 'choose k in this range by silhouette', parseRange('--k-range'))
+    .addOption(
+      embedderOption(`embedding method (${embedderNames().join(', ')}) or a transformer model`, 'minilm'),
+    )
+    .addOption(setOption())
+    .option(
+      '--clusters <n>',
+      'number of clusters k (default 8 unless --clusters-range)',
+      parseIntOption('--clusters', 1),
+    )
+    .option(
+      '--clusters-range <min,max>',
+      'choose k in this range by silhouette',
+      parseRange('--clusters-range'),
+    )
     .option('--mini-batch', 'mini-batch k-means (batches of 1024) for large sets', false)
     .option('--restarts <n>', 'k-means++ restarts (lowest inertia wins)', parseIntOption('--restarts', 1), 4)
     .option('--seed <n>', 'random seed', parseIntOption('--seed'), 1)
-    .option('--labels-field <name>', 'metadata field holding a reference label: report ARI and NMI')
+    .option(
+      '--label-field <name>',
+      'metadata field holding a reference label (CSV/TSV: a column): report ARI and NMI',
+    )
     .option('--top-terms <n>', 'distinctive terms shown per cluster', parseIntOption('--top-terms', 0), 8)
-    .option('--examples <n>', 'example documents shown per cluster', parseIntOption('--examples', 0), 3)
-    .option('--json', 'print the clustering as JSON', false)
-    .option('--quiet', 'no progress bar or skipped-input summary', false)
-    .action(async (corpus: string, flags: ClusterFlags) => {
-      if (flags.k !== undefined && flags.kRange)
-        throw new SmyslError('E_USAGE', 'give --k or --k-range, not both');
-      const problems = new ProblemLog();
-      const read = corpusReadOptions(flags, problems);
-      if (flags.format === 'auto') read.format = await detectFormat(corpus);
-      const texts: string[] = [];
-      const ids: string[] = [];
-      const reference: string[] = [];
-      for await (const doc of readDocuments(corpus, read)) {
-        texts.push(doc.text);
-        ids.push(doc.id);
-        if (flags.labelsField) {
-          const v = doc.meta?.[flags.labelsField];
-          if (v === undefined || v === null)
-            throw new SmyslError(
-              'E_INPUT',
-              `document ${doc.id} has no metadata field "${flags.labelsField}"`,
-            );
-          reference.push(String(v));
-        }
+    .option('--examples <n>', 'example documents shown per cluster', parseIntOption('--examples', 0), 3);
+  addOutputFlags(cmd).action(async (corpus: string, flags: ClusterFlags) => {
+    if (flags.clusters !== undefined && flags.clustersRange)
+      throw new SmyslError('E_USAGE', 'give --clusters or --clusters-range, not both');
+    const texts: string[] = [];
+    const ids: string[] = [];
+    const reference: string[] = [];
+    for (const doc of (await readCorpus(corpus, flags)).documents) {
+      texts.push(doc.text);
+      ids.push(doc.id);
+      if (flags.labelField) {
+        const v = doc.meta?.[flags.labelField];
+        if (v === undefined || v === null)
+          throw new SmyslError('E_INPUT', `document ${doc.id} has no metadata field "${flags.labelField}"`);
+        reference.push(String(v));
       }
-      if (!flags.quiet) printProblemSummary(problems.summary());
-      if (texts.length < 2)
-        throw new SmyslError('E_INPUT', `${corpus}: need at least 2 documents to cluster`);
-      const bar = new ProgressBar({ quiet: flags.quiet });
-      const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-      await fitEmbedder(embedder, texts, { onProgress: bar.update });
-      bar.done();
-      const x = densify(await embedder.embed(texts));
-      const options = {
-        restarts: flags.restarts,
-        seed: flags.seed,
-        miniBatch: flags.miniBatch ? 1024 : 0,
-      };
-      let tried: { k: number; silhouette: number }[] | undefined;
-      let result: ReturnType<typeof kmeans>;
-      if (flags.kRange) {
-        const best = kmeansBestK(x, flags.kRange[0], flags.kRange[1], options);
-        tried = best.tried;
-        result = best;
-      } else result = kmeans(x, { ...options, k: Math.min(flags.k ?? 8, x.rows) });
-      const k = result.k;
-      const tfidf = new TfidfVectorizer({ stopWords: 'auto', minDf: 2 });
-      let terms: string[][] = Array.from({ length: k }, () => []);
-      if (flags.topTerms > 0) {
-        try {
-          const m = tfidf.fitTransform(texts);
-          terms = distinctiveTerms(m, tfidf.vocabulary, result.labels, k, flags.topTerms);
-        } catch {
-          // Too few repeated terms for a vocabulary (tiny corpora): show no terms rather than fail.
-        }
+    }
+    if (texts.length < 2) throw new SmyslError('E_INPUT', `${corpus}: need at least 2 documents to cluster`);
+    const bar = new ProgressBar({ quiet: flags.quiet });
+    const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
+    await fitEmbedder(embedder, texts, { onProgress: bar.update });
+    bar.done();
+    const x = densify(await embedder.embed(texts));
+    const options = {
+      restarts: flags.restarts,
+      seed: flags.seed,
+      miniBatch: flags.miniBatch ? 1024 : 0,
+    };
+    let tried: { k: number; silhouette: number }[] | undefined;
+    let result: ReturnType<typeof kmeans>;
+    if (flags.clustersRange) {
+      const best = kmeansBestK(x, flags.clustersRange[0], flags.clustersRange[1], options);
+      tried = best.tried;
+      result = best;
+    } else result = kmeans(x, { ...options, k: Math.min(flags.clusters ?? 8, x.rows) });
+    const k = result.k;
+    const tfidf = new TfidfVectorizer({ stopWords: 'auto', minDf: 2 });
+    let terms: string[][] = Array.from({ length: k }, () => []);
+    if (flags.topTerms > 0) {
+      try {
+        const m = tfidf.fitTransform(texts);
+        terms = distinctiveTerms(m, tfidf.vocabulary, result.labels, k, flags.topTerms);
+      } catch {
+        // Too few repeated terms for a vocabulary (tiny corpora): show no terms rather than fail.
       }
-      const members: number[][] = Array.from({ length: k }, () => []);
-      result.labels.forEach((c, i) => {
-        members[c].push(i);
-      });
-      const clusters = members.map((rows, c) => ({
-        cluster: c,
-        size: rows.length,
-        terms: terms[c],
-        examples: rows.slice(0, flags.examples).map((i) => ({ id: ids[i], text: texts[i].slice(0, 100) })),
-      }));
-      const agreement = flags.labelsField
-        ? {
-            ari: adjustedRandIndex(reference, Array.from(result.labels)),
-            nmi: normalizedMutualInformation(reference, Array.from(result.labels)),
-          }
-        : undefined;
-      if (flags.json) {
-        printJson({
-          k,
-          embedder: flags.embedder,
-          documents: texts.length,
-          inertia: result.inertia,
-          tried,
-          agreement,
-          clusters,
-        });
-        return;
-      }
-      console.log(
-        `${texts.length} documents, ${flags.embedder}, k = ${k}${tried ? ' (best silhouette)' : ''}`,
-      );
-      if (tried)
-        console.log(`silhouette by k: ${tried.map((t) => `${t.k}:${t.silhouette.toFixed(3)}`).join(' ')}`);
-      for (const c of clusters) {
-        console.log('');
-        console.log(`cluster ${c.cluster}  (${c.size} documents)  ${c.terms.join(', ')}`);
-        for (const e of c.examples) console.log(`  ${e.id}: ${e.text.replace(/\s+/g, ' ')}`);
-      }
-      if (agreement)
-        console.log(
-          `\nagainst "${flags.labelsField}": ARI ${agreement.ari.toFixed(4)}  NMI ${agreement.nmi.toFixed(4)}`,
-        );
+    }
+    const members: number[][] = Array.from({ length: k }, () => []);
+    result.labels.forEach((c, i) => {
+      members[c].push(i);
     });
+    const clusters = members.map((rows, c) => ({
+      cluster: c,
+      size: rows.length,
+      terms: terms[c],
+      examples: rows.slice(0, flags.examples).map((i) => ({ id: ids[i], text: texts[i].slice(0, 100) })),
+    }));
+    const agreement = flags.labelField
+      ? {
+          ari: adjustedRandIndex(reference, Array.from(result.labels)),
+          nmi: normalizedMutualInformation(reference, Array.from(result.labels)),
+        }
+      : undefined;
+    if (flags.json) {
+      printJson({
+        k,
+        embedder: flags.embedder,
+        documents: texts.length,
+        inertia: result.inertia,
+        tried,
+        agreement,
+        clusters,
+      });
+      return;
+    }
+    console.log(`${texts.length} documents, ${flags.embedder}, k = ${k}${tried ? ' (best silhouette)' : ''}`);
+    if (tried)
+      console.log(`silhouette by k: ${tried.map((t) => `${t.k}:${t.silhouette.toFixed(3)}`).join(' ')}`);
+    for (const c of clusters) {
+      console.log('');
+      console.log(`cluster ${c.cluster}  (${c.size} documents)  ${c.terms.join(', ')}`);
+      for (const e of c.examples) console.log(`  ${e.id}: ${e.text.replace(/\s+/g, ' ')}`);
+    }
+    if (agreement)
+      console.log(
+        `\nagainst "${flags.labelField}": ARI ${agreement.ari.toFixed(4)}  NMI ${agreement.nmi.toFixed(4)}`,
+      );
+  });
 }

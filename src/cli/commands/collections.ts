@@ -2,11 +2,9 @@ import type { Command } from 'commander';
 import { register as registerCompact } from './compact.js';
 import { register as registerIndexDocuments } from './index-documents.js';
 import { register as registerSearch } from './search.js';
-import { register as registerVectors } from './vectors.js';
 
-/** The vectors/index/store stage's commands: vectors report, index, search, compact. */
+/** The index/store stage's commands: index, search, compact. */
 export function register(program: Command): void {
-  registerVectors(program);
   registerIndexDocuments(program);
   registerSearch(program);
   registerCompact(program);

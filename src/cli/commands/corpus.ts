@@ -9,11 +9,13 @@ import {
 } from '../../corpus/index.js';
 import {
   addCorpusOptions,
+  CORPUS_INPUT,
   type CorpusFlags,
   corpusReadOptions,
   printProblemSummary,
+  withInput,
 } from '../corpus-input.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -26,33 +28,30 @@ export function register(program: Command): void {
   const corpus = program
     .command('corpus')
     .description('read corpora: files, JSON Lines, JSON, CSV/TSV, plain text');
-  addCorpusOptions(
+  const stats = addCorpusOptions(
     corpus
       .command('stats')
       .description(
         'count documents, tokens and types, list the top words (without stop words), guess the language, and report skipped input',
       )
-      .argument(
-        '<path>',
-        'a directory of .txt/.md files, or a .jsonl/.ndjson, .json, .csv, .tsv or plain text file',
-      ),
-  )
-    .option('--top <n>', 'how many top words to list', parseIntOption('--top', 0), 20)
-    .option('--json', 'print one JSON object', false)
-    .option('--quiet', 'no progress bar and no problem summary on stderr', false)
-    .action(async (path: string, flags: StatsFlags) => {
-      const problems = new ProblemLog();
-      const bar = new ProgressBar({ quiet: flags.quiet });
-      const format = flags.format === 'auto' ? await detectFormat(path) : flags.format;
-      let stats: CorpusStats;
+      .argument('<input>', CORPUS_INPUT),
+  ).addOption(topOption('how many top words to list', 20, 0));
+  addOutputFlags(stats).action(async (path: string, flags: StatsFlags) => {
+    const problems = new ProblemLog();
+    const bar = new ProgressBar({ quiet: flags.quiet });
+    const { stats, format } = await withInput(path, flags, async (file, given) => {
+      const format = given === 'auto' ? await detectFormat(file) : given;
       try {
-        stats = await computeCorpusStats(
-          readDocuments(path, { ...corpusReadOptions(flags, problems), format, onProgress: bar.update }),
+        const stats = await computeCorpusStats(
+          readDocuments(file, { ...corpusReadOptions(flags, problems), format, onProgress: bar.update }),
           { top: flags.top },
         );
+        return { stats, format };
       } finally {
         bar.done();
       }
+    });
+    {
       const summary = problems.summary();
       if (!flags.quiet) printProblemSummary(summary);
       if (flags.json) {
@@ -66,7 +65,8 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(renderStats(path, format, stats, summary));
-    });
+    }
+  });
 }
 
 function renderStats(path: string, format: string, stats: CorpusStats, s: ProblemSummary): string {

@@ -2,56 +2,111 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Document } from '../../corpus/index.js';
+import { createEmbedder, listEmbedders } from '../../embed/registry.js';
+import { HashingVectorizer } from '../../embed/sparse/hashing.js';
+import { CountVectorizer, TfidfVectorizer } from '../../embed/sparse/vectorizers.js';
 import { TransformerEmbedder, type TransformerEmbedderOptions } from '../../embed/transformer/index.js';
+import type { Embedder } from '../../embed/types.js';
 import { SmyslError } from '../../errors.js';
 import { npyHeader } from '../../util/npy.js';
-import { parseIntOption } from '../options.js';
+import { nnz, writeMatrixMarket } from '../../vectors/sparse.js';
+import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
+import {
+  addCorpusOptions,
+  CORPUS_INPUT,
+  type CorpusFlags,
+  readCorpus,
+  textsGivenAsInputs,
+} from '../corpus-input.js';
+import { addOutputFlags, collect, embedderOption, parseIntOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { type AnalyzerFlags, addAnalyzerOptions, analyzerOptionsFrom } from '../sparse-options.js';
+import { densify, fitEmbedder, parseSettings } from '../task-support.js';
 
-/** Options shared by `embed` and `similarity`. */
+const TRANSFORMER_GROUP = 'Transformer options (minilm, imported models, checkpoint directories):';
+const SPARSE_GROUP = 'Sparse options (bow, tfidf, hashing):';
+
+/** The transformer flags (`embed`, `similarity`); they apply only when the embedder is a transformer. */
 export function addEncoderOptions(cmd: Command): Command {
-  return cmd
-    .option('--model <name>', 'model: "minilm", an imported name, or a checkpoint directory', 'minilm')
-    .addOption(
-      new Option('--pooling <kind>', "sentence pooling (default: the model's, mean for minilm)").choices([
-        'mean',
-        'cls',
-        'max',
-      ]),
-    )
-    .addOption(
-      new Option('--layers <which>', 'hidden states to average before pooling: last, last4, or lastN')
-        .argParser(parseLayers)
-        .default(1, 'last'),
-    )
-    .addOption(new Option('--dtype <dtype>', 'encoder weights').choices(['fp32', 'int8']).default('fp32'))
-    .option('--normalize', "L2-normalize vectors (default: the model's, on for minilm)")
-    .option('--no-normalize', 'do not L2-normalize vectors')
-    .option('--batch-size <n>', 'sequences per onnxruntime call', parseIntOption('--batch-size', 1), 32)
-    .option(
-      '--threads <n>',
-      'onnxruntime intra-op threads (default: all cores)',
+  const group = (o: Option) => cmd.addOption(o.helpGroup(TRANSFORMER_GROUP));
+  group(
+    new Option('--pooling <kind>', "sentence pooling (default: the model's, mean for minilm)").choices([
+      'mean',
+      'cls',
+      'max',
+    ]),
+  );
+  group(
+    new Option('--layers <which>', 'hidden states to average before pooling: last, last4, or lastN')
+      .argParser(parseLayers)
+      .default(1, 'last'),
+  );
+  group(new Option('--dtype <dtype>', 'encoder weights').choices(['fp32', 'int8']).default('fp32'));
+  group(new Option('--normalize', "L2-normalize vectors (default: the model's, on for minilm)"));
+  group(new Option('--no-normalize', 'do not L2-normalize vectors'));
+  group(
+    new Option('--batch-size <n>', 'sequences per onnxruntime call')
+      .argParser(parseIntOption('--batch-size', 1))
+      .default(32),
+  );
+  group(
+    new Option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)').argParser(
       parseIntOption('--threads', 1),
-    )
-    .option(
+    ),
+  );
+  group(
+    new Option(
       '--max-length <n>',
       "tokens per sequence incl. [CLS]/[SEP] (default: the model's, 256 for minilm)",
-      parseIntOption('--max-length', 3),
-    )
-    .addOption(
-      new Option('--long <strategy>', 'texts longer than --max-length')
-        .choices(['truncate', 'window'])
-        .default('truncate'),
-    )
-    .option(
+    ).argParser(parseIntOption('--max-length', 3)),
+  );
+  group(
+    new Option('--long <strategy>', 'texts longer than --max-length')
+      .choices(['truncate', 'window'])
+      .default('truncate'),
+  );
+  group(
+    new Option(
       '--stride <n>',
       'pieces shared by consecutive windows with --long window (default: max length / 4)',
-      parseIntOption('--stride', 0),
-    )
-    .option('--json', 'machine-readable output (one JSON value)', false)
-    .option('--quiet', 'no progress on stderr', false);
+    ).argParser(parseIntOption('--stride', 0)),
+  );
+  return cmd;
 }
+
+const TRANSFORMER_FLAGS = [
+  'pooling',
+  'layers',
+  'dtype',
+  'normalize',
+  'batchSize',
+  'threads',
+  'maxLength',
+  'long',
+  'stride',
+];
+const SPARSE_FLAGS = [
+  'analyzer',
+  'ngram',
+  'lowercase',
+  'tokenizer',
+  'lang',
+  'stem',
+  'stopwords',
+  'minDf',
+  'maxDf',
+  'maxFeatures',
+  'binary',
+  'norm',
+  'sublinearTf',
+  'idf',
+  'smoothIdf',
+  'nFeatures',
+  'alternateSign',
+  'outVocab',
+];
 
 function parseLayers(value: string): number {
   if (value === 'last') return 1;
@@ -61,7 +116,8 @@ function parseLayers(value: string): number {
 }
 
 export interface EncoderCliOptions {
-  model: string;
+  embedder: string;
+  set: string[];
   pooling?: 'mean' | 'cls' | 'max';
   layers: number;
   dtype: 'fp32' | 'int8';
@@ -77,7 +133,7 @@ export interface EncoderCliOptions {
 
 export function embedderOptions(o: EncoderCliOptions): TransformerEmbedderOptions {
   return {
-    model: o.model,
+    model: o.embedder,
     pooling: o.pooling,
     layers: o.layers,
     dtype: o.dtype,
@@ -91,116 +147,275 @@ export function embedderOptions(o: EncoderCliOptions): TransformerEmbedderOption
   };
 }
 
-/** Reads texts: .jsonl (a "text" field per line) or plain text, one text per line; "-" is stdin. */
-async function readTexts(file: string): Promise<{ texts: string[]; ids?: string[] }> {
-  let content: string;
-  try {
-    content = file === '-' ? await readStdin() : await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
-  }
-  const lines = content.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  if (!/\.jsonl$/i.test(file)) return { texts: lines };
-  const texts: string[] = [];
-  const ids: string[] = [];
-  lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    let value: { text?: unknown; id?: unknown };
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new SmyslError('E_INPUT', `invalid JSON: ${(e as Error).message}`, {
-        location: { source: file, line: i + 1 },
-      });
-    }
-    if (typeof value?.text !== 'string')
-      throw new SmyslError('E_INPUT', 'no string "text" field', { location: { source: file, line: i + 1 } });
-    texts.push(value.text);
-    ids.push(value.id === undefined ? String(texts.length - 1) : String(value.id));
-  });
-  return { texts, ids };
+/** Which of three paths an embedder name takes (the flags that apply differ). */
+export function embedderKind(name: string): 'sparse-vectorizer' | 'registry' | 'transformer' {
+  if (name === 'bow' || name === 'tfidf' || name === 'hashing') return 'sparse-vectorizer';
+  if (name !== 'minilm' && name !== 'transformer' && listEmbedders().some((f) => f.method === name))
+    return 'registry';
+  return 'transformer';
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Flags the user gave (not defaults) that do not apply to this embedder: a usage error. */
+export function rejectFlags(command: Command, names: string[], embedder: string, group: string): void {
+  const given = names.filter((n) => command.getOptionValueSource(n) === 'cli');
+  if (given.length === 0) return;
+  const flags = given.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  throw new SmyslError(
+    'E_USAGE',
+    `${flags.join(', ')} applies to ${group === SPARSE_GROUP ? 'bow, tfidf and hashing' : 'transformer models'} only, not to ${embedder}`,
+  );
+}
+
+/** A fresh embedder for `--embedder`: a transformer with the encoder flags, or a registry method. */
+export async function openEmbedder(o: EncoderCliOptions, command: Command): Promise<Embedder> {
+  if (embedderKind(o.embedder) === 'transformer') {
+    if (o.set.length > 0)
+      throw new SmyslError('E_USAGE', '--set: transformer settings have their own flags (see --help)');
+    return TransformerEmbedder.create(embedderOptions(o));
+  }
+  rejectFlags(command, TRANSFORMER_FLAGS, o.embedder, TRANSFORMER_GROUP);
+  return createEmbedder(o.embedder, parseSettings(o.set));
+}
+
+export async function disposeEmbedder(e: Embedder): Promise<void> {
+  await (e as { dispose?: () => Promise<void> }).dispose?.();
+}
+
+interface EmbedFlags extends EncoderCliOptions, AnalyzerFlags, CorpusFlags {
+  text?: string[];
+  out?: string;
+  outVocab?: string;
+  outModel?: string;
+  norm: 'l2' | 'l1' | 'none';
+  sublinearTf: boolean;
+  idf: boolean;
+  smoothIdf: boolean;
+  nFeatures: number;
+  alternateSign: boolean;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('embed')
-    .description('sentence/document vectors from a transformer encoder (default all-MiniLM-L6-v2)')
-    .argument('[text...]', 'texts to embed (or use --in)')
-    .option('--in <file>', 'input: one text per line, or .jsonl with a "text" field; "-" for stdin')
+    .description(
+      'vectors for texts from any embedder: sentence encoders (default all-MiniLM-L6-v2), word-vector means, or sparse bag-of-words / TF-IDF / hashing (scikit-learn-exact, Matrix Market)',
+    )
+    .argument('[input...]', CORPUS_INPUT)
+    .option('--text <text>', 'a text to embed instead of an input (repeatable)', collect)
+    .addOption(
+      embedderOption(
+        `what makes the vectors: a transformer model (minilm, an imported name, a checkpoint directory) or a method (${listEmbedders()
+          .map((f) => f.method)
+          .filter((m) => m !== 'transformer' && m !== 'minilm')
+          .join(', ')})`,
+        'minilm',
+      ),
+    )
+    .addOption(setOption())
     .option(
       '--out <file>',
-      'output: .jsonl (id, vector), .npy (float32 rows) or .f32 (raw little-endian float32)',
+      'dense: .jsonl (id, vector), .npy (float32 rows) or .f32 (raw little-endian float32); sparse: .mtx (Matrix Market). Default: JSON lines on stdout',
+    )
+    .option('--out-model <dir>', 'also save the fitted embedder here (to embed queries the same way later)')
+    .addOption(
+      new Option(
+        '--out-vocab <file>',
+        'also write the vocabulary, one term a line in column order',
+      ).helpGroup(SPARSE_GROUP),
     );
-  addEncoderOptions(cmd).action(
-    async (args: string[], o: EncoderCliOptions & { in?: string; out?: string }) => {
-      let texts = args;
-      let ids: string[] | undefined;
-      if (o.in) {
-        if (args.length > 0) throw new SmyslError('E_USAGE', 'give texts as arguments or --in, not both');
-        ({ texts, ids } = await readTexts(o.in));
+  addEncoderOptions(cmd);
+  cmd.optionsGroup(SPARSE_GROUP);
+  addAnalyzerOptions(cmd, false)
+    .addOption(
+      new Option('--norm <norm>', 'row norm (tfidf, hashing)').choices(['l2', 'l1', 'none']).default('l2'),
+    )
+    .option('--sublinear-tf', 'tfidf: 1 + ln(tf)', false)
+    .option('--no-idf', 'tfidf: do not multiply by idf')
+    .option('--no-smooth-idf', 'tfidf: idf = ln(n/df) + 1 instead of ln((1+n)/(1+df)) + 1')
+    .option('--n-features <n>', 'hashing: number of columns', parseIntOption('--n-features', 1), 2 ** 20)
+    .option('--no-alternate-sign', 'hashing: all entries positive');
+  cmd.optionsGroup('Input options:');
+  addCorpusOptions(cmd);
+  cmd.optionsGroup('Options:');
+  addOutputFlags(cmd).action(async (inputs: string[], o: EmbedFlags, command: Command) => {
+    const documents = await readInputs(inputs, o);
+    const texts = documents.map((d) => d.text);
+    const ids = documents.map((d) => d.id);
+    const kind = embedderKind(o.embedder);
+    if (kind !== 'sparse-vectorizer') rejectFlags(command, SPARSE_FLAGS, o.embedder, SPARSE_GROUP);
+    if (kind === 'sparse-vectorizer') {
+      rejectFlags(command, TRANSFORMER_FLAGS, o.embedder, TRANSFORMER_GROUP);
+      return embedSparse(texts, o, inputs);
+    }
+    const format = o.out ? path.extname(o.out).toLowerCase() : '';
+    const embedder = await openEmbedder(o, command);
+    const dense = embedder.kind === 'dense';
+    if (o.out && dense && !['.jsonl', '.npy', '.f32'].includes(format))
+      throw new SmyslError('E_USAGE', `--out must end in .jsonl, .npy or .f32 (got "${o.out}")`);
+    if (!dense && (!o.out || format !== '.mtx'))
+      throw new SmyslError('E_USAGE', `${o.embedder} makes sparse vectors: give --out <file>.mtx`);
+    const bar = new ProgressBar({ quiet: o.quiet });
+    try {
+      if (embedder.fit) {
+        await fitEmbedder(embedder, texts, { onProgress: bar.update });
+        bar.done();
       }
-      if (texts.length === 0) throw new SmyslError('E_USAGE', 'nothing to embed: give texts or --in <file>');
-      const format = o.out ? path.extname(o.out).toLowerCase() : '';
-      if (o.out && !['.jsonl', '.npy', '.f32'].includes(format))
-        throw new SmyslError('E_USAGE', `--out must end in .jsonl, .npy or .f32 (got "${o.out}")`);
-      const embedder = await TransformerEmbedder.create(embedderOptions(o));
-      const bar = new ProgressBar({ quiet: o.quiet });
-      try {
-        if (!o.out) {
-          const m = await embedder.embed(texts, { onProgress: bar.update });
-          bar.done();
-          const rows = texts.map((text, i) => ({
-            text,
-            vector: Array.from(m.data.subarray(i * m.dim, (i + 1) * m.dim)),
-          }));
-          if (o.json) printJson({ model: embedder.name, dim: m.dim, rows });
-          else for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-          return;
-        }
-        const dir = path.dirname(path.resolve(o.out));
-        await fsp.mkdir(dir, { recursive: true });
-        const tmp = path.join(dir, `.${path.basename(o.out)}.${randomBytes(6).toString('hex')}.tmp`);
-        const handle = await fsp.open(tmp, 'w');
-        try {
-          if (format === '.npy') await handle.write(npyHeader([texts.length, embedder.dim]));
-          let row = 0;
-          for await (const chunk of embedder.embedStream(texts, { onProgress: bar.update })) {
-            if (format === '.jsonl') {
-              const lines: string[] = [];
-              for (let r = 0; r < chunk.rows; r++, row++) {
-                const vector = Array.from(chunk.data.subarray(r * chunk.dim, (r + 1) * chunk.dim));
-                lines.push(JSON.stringify({ id: ids ? ids[row] : String(row), vector }));
-              }
-              await handle.write(`${lines.join('\n')}\n`);
-            } else {
-              await handle.write(
-                new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength),
-              );
-              row += chunk.rows;
-            }
-          }
-          await handle.close();
-          await fsp.rename(tmp, o.out);
-        } catch (e) {
-          await handle.close().catch(() => {});
-          await fsp.rm(tmp, { force: true });
-          throw e;
+      if (!dense) {
+        const m = (await embedder.embed(texts)) as SparseMatrix;
+        await writeMatrixMarket(o.out as string, m, { comment: `smysl embed --embedder ${o.embedder}` });
+        if (o.outModel) await embedder.save(o.outModel);
+        return report(o, { rows: m.rows, dim: m.cols, nonzeros: nnz(m) });
+      }
+      let chunks: AsyncIterable<DenseMatrix> | DenseMatrix[];
+      let dim: number;
+      if (embedder instanceof TransformerEmbedder) {
+        chunks = embedder.embedStream(texts, { onProgress: bar.update });
+        dim = embedder.dim;
+      } else {
+        const m = densify(await embedder.embed(texts));
+        chunks = [m];
+        dim = m.dim;
+      }
+      if (!o.out) {
+        let row = 0;
+        const rows: { id: string; text: string; vector: number[] }[] = [];
+        for await (const m of chunks) {
+          for (let r = 0; r < m.rows; r++, row++)
+            rows.push({
+              id: ids[row],
+              text: texts[row],
+              vector: Array.from(m.data.subarray(r * m.dim, (r + 1) * m.dim)),
+            });
         }
         bar.done();
-        const summary = { model: embedder.name, rows: texts.length, dim: embedder.dim, out: o.out };
-        if (o.json) printJson(summary);
-        else if (!o.quiet)
-          process.stderr.write(`wrote ${texts.length} x ${embedder.dim} vectors to ${o.out}\n`);
-      } finally {
-        await embedder.dispose();
+        if (o.json) printJson({ embedder: embedder.name, dim, rows });
+        else for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+      } else {
+        await writeDense(o.out, format, ids, dim, chunks);
+        bar.done();
+        if (o.outModel) await embedder.save(o.outModel);
+        report(o, { rows: texts.length, dim });
       }
-    },
-  );
+    } finally {
+      bar.done();
+      await disposeEmbedder(embedder);
+    }
+  });
+}
+
+function report(o: EmbedFlags, r: { rows: number; dim: number; nonzeros?: number; seconds?: number }): void {
+  const { rows, dim, ...rest } = r;
+  // sparse results keep the matrix words of scikit-learn (documents x features)
+  const shape = r.nonzeros === undefined ? { rows, dim } : { documents: rows, features: dim };
+  const summary = {
+    embedder: o.embedder,
+    ...shape,
+    ...rest,
+    out: o.out,
+    ...(o.outVocab ? { outVocab: o.outVocab } : {}),
+    ...(o.outModel ? { outModel: o.outModel } : {}),
+  };
+  if (o.json) printJson(summary);
+  else if (!o.quiet)
+    process.stderr.write(
+      `wrote ${r.rows} x ${r.dim} ${r.nonzeros === undefined ? '' : `(${r.nonzeros} non-zeros) `}vectors to ${o.out}${r.seconds === undefined ? '' : ` in ${r.seconds.toFixed(2)} s`}\n`,
+    );
+}
+
+/** Documents of the inputs (files, folders, "-") and of --text, in order. */
+async function readInputs(inputs: string[], o: EmbedFlags): Promise<Document[]> {
+  if (textsGivenAsInputs(inputs)) {
+    o.text = [...inputs, ...(o.text ?? [])];
+    inputs = [];
+  }
+  const docs: Document[] = [];
+  for (const input of inputs) docs.push(...(await readCorpus(input, o)).documents);
+  (o.text ?? []).forEach((text, i) => {
+    docs.push({ id: String(i), text, meta: {} });
+  });
+  if (docs.length === 0)
+    throw new SmyslError('E_USAGE', 'nothing to embed: give an input (a file, a folder or "-") or --text');
+  return docs;
+}
+
+/** Streams dense rows to .jsonl / .npy / .f32 through a temporary file renamed at the end. */
+async function writeDense(
+  out: string,
+  format: string,
+  ids: string[],
+  dim: number,
+  chunks: AsyncIterable<DenseMatrix> | DenseMatrix[],
+): Promise<void> {
+  const dir = path.dirname(path.resolve(out));
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    if (format === '.npy') await handle.write(npyHeader([ids.length, dim]));
+    let row = 0;
+    for await (const chunk of chunks) {
+      if (format === '.jsonl') {
+        const lines: string[] = [];
+        for (let r = 0; r < chunk.rows; r++, row++) {
+          const vector = Array.from(chunk.data.subarray(r * chunk.dim, (r + 1) * chunk.dim));
+          lines.push(JSON.stringify({ id: ids[row], vector }));
+        }
+        await handle.write(`${lines.join('\n')}\n`);
+      } else {
+        await handle.write(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
+        row += chunk.rows;
+      }
+    }
+    await handle.close();
+    await fsp.rename(tmp, out);
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** bow / tfidf / hashing with the full scikit-learn analyzer flags, written as Matrix Market. */
+async function embedSparse(texts: string[], flags: EmbedFlags, inputs: string[]): Promise<void> {
+  if (!flags.out || path.extname(flags.out).toLowerCase() !== '.mtx')
+    throw new SmyslError('E_USAGE', `${flags.embedder} makes sparse vectors: give --out <file>.mtx`);
+  if (flags.outVocab && flags.embedder === 'hashing')
+    throw new SmyslError('E_USAGE', '--out-vocab: hashing has no vocabulary (columns are hash buckets)');
+  const analyzer = analyzerOptionsFrom(flags);
+  const t0 = performance.now();
+  let vocabulary: readonly string[] | undefined;
+  let save: (dir: string) => Promise<void>;
+  let matrix: SparseMatrix;
+  if (flags.embedder === 'hashing') {
+    const v = new HashingVectorizer({
+      ...analyzer,
+      nFeatures: flags.nFeatures,
+      alternateSign: flags.alternateSign,
+      norm: flags.norm,
+    });
+    matrix = v.transform(texts);
+    save = (d) => v.save(d);
+  } else {
+    const v =
+      flags.embedder === 'bow'
+        ? new CountVectorizer(analyzer)
+        : new TfidfVectorizer({
+            ...analyzer,
+            norm: flags.norm,
+            useIdf: flags.idf,
+            smoothIdf: flags.smoothIdf,
+            sublinearTf: flags.sublinearTf,
+          });
+    matrix = v.fitTransform(texts);
+    vocabulary = v.vocabulary;
+    save = (d) => v.save(d);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await writeMatrixMarket(flags.out, matrix, {
+    vocabulary,
+    vocabularyFile: flags.outVocab,
+    comment: `smysl embed --embedder ${flags.embedder} ${inputs.map((i) => path.basename(i)).join(' ')}`,
+  });
+  if (flags.outModel) await save(flags.outModel);
+  report(flags, { rows: matrix.rows, dim: matrix.cols, nonzeros: nnz(matrix), seconds });
 }

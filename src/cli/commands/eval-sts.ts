@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { pearson, spearman } from '../../eval/correlation.js';
 import { readStsPairs, type StsFormat } from '../../eval/sts.js';
-import { collect } from '../options.js';
+import { addOutputFlags, embedderOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import {
@@ -17,7 +17,7 @@ import { evalCommand } from './eval.js';
 interface StsFlags {
   data: string;
   format: StsFormat;
-  split?: string;
+  subset?: string;
   embedder: string;
   set: string[];
   fitData?: string;
@@ -26,48 +26,49 @@ interface StsFlags {
 }
 
 export function register(program: Command): void {
-  evalCommand(program)
+  const cmd = evalCommand(program)
     .command('sts')
     .description('sentence similarity: Spearman (x100) and Pearson of cosine against gold scores')
-    .requiredOption('--data <file>', 'sentence pairs with gold scores')
+    .argument('<input>', 'sentence pairs with gold scores')
     .addOption(
       new Option('--format <format>', 'stsb TSV, SICK TSV, or headerless CSV s1,s2,score')
         .choices(['stsb', 'sick', 'csv'])
         .default('stsb'),
     )
-    .option('--split <name>', 'SICK: keep one SemEval_set (TRAIN, TRIAL, TEST)')
-    .option('--embedder <name>', `embedding method (${embedderNames().join(', ')})`, 'minilm')
-    .option('--set <key=value>', 'embedder setting (repeatable), e.g. weighting=sif', collect, [])
+    .option('--subset <name>', 'SICK: keep one SemEval_set (TRAIN, TRIAL, TEST)')
+    .addOption(
+      embedderOption(`embedding method (${embedderNames().join(', ')}) or a transformer model`, 'minilm'),
+    )
+    .addOption(setOption())
     .option(
       '--fit-data <file>',
       "plain text, one sentence a line, to fit/train the embedder on (default: the pairs' own sentences)",
-    )
-    .option('--json', 'print the result as JSON', false)
-    .option('--quiet', 'no progress bar', false)
-    .action(async (flags: StsFlags) => {
-      const pairs = await readStsPairs(flags.data, flags.format, { split: flags.split });
-      const started = Date.now();
-      const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-      const fitTexts = flags.fitData ? await readLines(flags.fitData) : pairs.flatMap((p) => [p.a, p.b]);
-      const bar = new ProgressBar({ quiet: flags.quiet });
-      await fitEmbedder(embedder, fitTexts, { onProgress: bar.update });
-      bar.done();
-      const cos = await stsCosines(embedder, pairs);
-      const gold = pairs.map((p) => p.score);
-      const result = {
-        data: flags.data,
-        format: flags.format,
-        split: flags.split ?? null,
-        embedder: flags.embedder,
-        pairs: pairs.length,
-        spearman: spearman(cos, gold) * 100,
-        pearson: pearson(cos, gold) * 100,
-        seconds: (Date.now() - started) / 1000,
-      };
-      if (flags.json) printJson(result);
-      else
-        console.log(
-          `${flags.embedder}: Spearman ${result.spearman.toFixed(2)}  Pearson ${result.pearson.toFixed(2)}  (${pairs.length} pairs, ${result.seconds.toFixed(1)} s)`,
-        );
-    });
+    );
+  addOutputFlags(cmd).action(async (data: string, flags: StsFlags) => {
+    flags.data = data;
+    const pairs = await readStsPairs(flags.data, flags.format, { split: flags.subset });
+    const started = Date.now();
+    const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
+    const fitTexts = flags.fitData ? await readLines(flags.fitData) : pairs.flatMap((p) => [p.a, p.b]);
+    const bar = new ProgressBar({ quiet: flags.quiet });
+    await fitEmbedder(embedder, fitTexts, { onProgress: bar.update });
+    bar.done();
+    const cos = await stsCosines(embedder, pairs);
+    const gold = pairs.map((p) => p.score);
+    const result = {
+      data: flags.data,
+      format: flags.format,
+      subset: flags.subset ?? null,
+      embedder: flags.embedder,
+      pairs: pairs.length,
+      spearman: spearman(cos, gold) * 100,
+      pearson: pearson(cos, gold) * 100,
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (flags.json) printJson(result);
+    else
+      console.log(
+        `${flags.embedder}: Spearman ${result.spearman.toFixed(2)}  Pearson ${result.pearson.toFixed(2)}  (${pairs.length} pairs, ${result.seconds.toFixed(1)} s)`,
+      );
+  });
 }

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { SmyslError } from '../../errors.js';
 import { type AnalogyResult, evaluateAnalogies, readAnalogies } from '../../eval/analogies.js';
 import { evaluateWordPairs, readWordPairs, type WordPairResult } from '../../eval/word-pairs.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { loadVectorsForCli, type VectorSourceOptions, vectorSourceOptions } from './word-vectors-shared.js';
@@ -10,7 +10,7 @@ import { loadVectorsForCli, type VectorSourceOptions, vectorSourceOptions } from
 interface EvalWordsOptions extends VectorSourceOptions {
   pairs?: string;
   analogies?: string;
-  method: 'add' | 'mul' | 'both';
+  scoring: 'add' | 'mul' | 'both';
   restrictVocab: number;
   caseSensitive: boolean;
   json: boolean;
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     )
     .option('--analogies <file>', 'analogy questions in questions-words.txt format')
     .addOption(
-      new Option('--method <method>', 'analogy method: 3CosAdd, 3CosMul or both')
+      new Option('--scoring <how>', 'analogy scoring: add (3CosAdd), mul (3CosMul) or both')
         .choices(['add', 'mul', 'both'])
         .default('add'),
     )
@@ -42,11 +42,9 @@ export function register(program: Command): void {
       parseIntOption('--restrict-vocab', 1),
       300000,
     )
-    .option('--case-sensitive', 'compare words without case folding', false)
-    .option('--json', 'print JSON', false)
-    .option('--quiet', 'no progress or warnings', false);
+    .option('--case-sensitive', 'compare words without case folding', false);
   for (const o of vectorSourceOptions()) cmd.addOption(o);
-  cmd.action(async (options: EvalWordsOptions) => {
+  addOutputFlags(cmd).action(async (options: EvalWordsOptions) => {
     if (!options.pairs && !options.analogies)
       throw new SmyslError('E_USAGE', 'give --pairs and/or --analogies to evaluate on');
     const kv = await loadVectorsForCli(options);
@@ -58,7 +56,7 @@ export function register(program: Command): void {
     const analogyResults: AnalogyResult[] = [];
     if (options.analogies) {
       const set = await readAnalogies(options.analogies);
-      const methods: ('add' | 'mul')[] = options.method === 'both' ? ['add', 'mul'] : [options.method];
+      const methods: ('add' | 'mul')[] = options.scoring === 'both' ? ['add', 'mul'] : [options.scoring];
       for (const method of methods) {
         const bar = new ProgressBar({ quiet: options.quiet });
         try {

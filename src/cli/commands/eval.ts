@@ -1,8 +1,9 @@
 import { type Command, Option } from 'commander';
+import { SmyslError } from '../../errors.js';
 import { type BeirCollection, readBeir } from '../../eval/beir.js';
 import { evaluateCollectionRetrieval } from '../../eval/collection-retrieval.js';
 import { evaluateSparseRetrieval, type SparseRetrievalMethod } from '../../eval/sparse-retrieval.js';
-import { parseFloatOption, parseIntOption } from '../options.js';
+import { addOutputFlags, embedderOption, parseFloatOption, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import {
@@ -24,8 +25,9 @@ export function evalCommand(program: Command): Command {
 
 interface RetrievalFlags extends AnalyzerFlags {
   data: string;
-  split: string;
-  method: string;
+  subset: string;
+  embedder: string;
+  method?: 'dense' | 'sparse' | 'hybrid';
   k1: number;
   b: number;
   variant: 'okapi' | 'plus' | 'l';
@@ -41,15 +43,21 @@ export function register(program: Command): void {
   const cmd = evalCommand(program)
     .command('retrieval')
     .description(
-      'index a BEIR collection (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) and report nDCG@10, MAP, MRR@10, Recall@100, P@10; bm25/tfidf/bow run the scikit-learn-exact vectorizers, other methods go through a collection (like smysl index + search)',
+      'index a BEIR collection (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) and report nDCG@10, MAP, MRR@10, Recall@100, P@10; bm25/tfidf/bow run the scikit-learn-exact vectorizers, other embedders go through a collection (like smysl index + search)',
     )
-    .requiredOption('--data <dir>', 'BEIR collection directory')
-    .option('--split <name>', 'qrels split (qrels/<split>.tsv)', 'test')
+    .argument('<input>', 'BEIR collection directory')
+    .option('--subset <name>', 'which judgements: qrels/<subset>.tsv', 'test')
+    .addOption(
+      embedderOption(
+        'bm25, tfidf, bow (sparse, Okapi query scoring); or a dense embedder: minilm, trigram, an imported model, ...',
+        'bm25',
+      ),
+    )
     .addOption(
       new Option(
         '--method <method>',
-        'bm25, tfidf, bow (sparse); hybrid (minilm + BM25 fused); or a dense embedder: minilm, trigram, ...',
-      ).default('bm25'),
+        'search method (default: sparse for bm25/tfidf/bow, else dense); hybrid fuses the dense embedder (default minilm) with BM25',
+      ).choices(['dense', 'sparse', 'hybrid']),
     )
     .option('--k1 <x>', 'BM25 term-frequency saturation', parseFloatOption('--k1'), 1.2)
     .option('--b <x>', 'BM25 length normalization', parseFloatOption('--b'), 0.75)
@@ -61,18 +69,22 @@ export function register(program: Command): void {
     .option('--delta <x>', 'BM25+/BM25L delta (default 1 for plus, 0.5 for l)', parseFloatOption('--delta'))
     .addOption(new Option('--norm <norm>', 'TF-IDF row norm').choices(['l2', 'l1', 'none']).default('l2'))
     .option('--sublinear-tf', 'TF-IDF: 1 + ln(tf)', false)
-    .option(
-      '--top <n>',
-      'documents retrieved per query (MAP and recall look this deep)',
-      parseIntOption('--top', 1),
-      1000,
-    );
-  addAnalyzerOptions(cmd, true)
-    .option('--json', 'print one JSON object', false)
-    .option('--quiet', 'no progress on stderr', false)
-    .action(async (flags: RetrievalFlags) => {
-      const collection = await readBeir(flags.data, flags.split);
-      if (!SPARSE_METHODS.includes(flags.method)) {
+    .addOption(topOption('documents retrieved per query (MAP and recall look this deep)', 1000));
+  addOutputFlags(addAnalyzerOptions(cmd, true)).action(
+    async (data: string, flags: RetrievalFlags, command: Command) => {
+      flags.data = data;
+      const sparse = SPARSE_METHODS.includes(flags.embedder);
+      if (sparse && flags.method === 'hybrid' && command.getOptionValueSource('embedder') === 'default')
+        flags.embedder = 'minilm'; // --method hybrid alone: minilm fused with BM25
+      else if (sparse && flags.method !== undefined && flags.method !== 'sparse')
+        throw new SmyslError(
+          'E_USAGE',
+          `--embedder ${flags.embedder} is sparse: --method ${flags.method} needs a dense embedder`,
+        );
+      else if (!sparse && flags.method === 'sparse')
+        throw new SmyslError('E_USAGE', '--method sparse: give a sparse --embedder (bm25, tfidf, bow)');
+      const collection = await readBeir(flags.data, flags.subset);
+      if (!SPARSE_METHODS.includes(flags.embedder)) {
         await collectionRetrieval(collection, flags);
         return;
       }
@@ -80,7 +92,7 @@ export function register(program: Command): void {
       let result: ReturnType<typeof evaluateSparseRetrieval>;
       try {
         result = evaluateSparseRetrieval(collection, {
-          method: flags.method as SparseRetrievalMethod,
+          method: flags.embedder as SparseRetrievalMethod,
           top: flags.top,
           vectorizer: {
             ...analyzerOptionsFrom(flags),
@@ -97,14 +109,15 @@ export function register(program: Command): void {
         bar.done();
       }
       const settings: Record<string, unknown> = { ...describeSettings(flags), top: flags.top };
-      if (flags.method === 'bm25')
+      if (flags.embedder === 'bm25')
         Object.assign(settings, { k1: flags.k1, b: flags.b, variant: flags.variant });
-      if (flags.method === 'tfidf')
+      if (flags.embedder === 'tfidf')
         Object.assign(settings, { norm: flags.norm, sublinearTf: flags.sublinearTf });
       if (flags.json) {
         printJson({
           data: flags.data,
-          method: flags.method,
+          embedder: flags.embedder,
+          method: 'sparse',
           ...result.metrics,
           queries: result.queries,
           documents: collection.corpus.length,
@@ -116,12 +129,13 @@ export function register(program: Command): void {
       }
       const rows = Object.entries(result.metrics).map(([k, v]) => [k, v] as (string | number)[]);
       process.stdout.write(
-        `${flags.method} on ${flags.data}: ${collection.corpus.length} documents, ${result.queries} judged queries, vocabulary ${result.vocabulary}\n` +
+        `${flags.embedder} on ${flags.data}: ${collection.corpus.length} documents, ${result.queries} judged queries, vocabulary ${result.vocabulary}\n` +
           `settings: ${Object.entries(settings)
             .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`)
             .join(' ')}\n\n${formatTable(['metric', 'value'], rows)}\n`,
       );
-    });
+    },
+  );
 }
 
 const SPARSE_METHODS = ['bm25', 'tfidf', 'bow'];
@@ -129,7 +143,7 @@ const SPARSE_METHODS = ['bm25', 'tfidf', 'bow'];
 /** Dense and hybrid methods: index into a temporary collection and search it like `smysl search`. */
 async function collectionRetrieval(beir: BeirCollection, flags: RetrievalFlags): Promise<void> {
   const hybrid = flags.method === 'hybrid';
-  const embedder = hybrid ? 'minilm' : flags.method;
+  const embedder = flags.embedder;
   const top = flags.top > 100 && !hybrid ? flags.top : Math.min(flags.top, 100);
   const bar = new ProgressBar({ quiet: flags.quiet });
   let result: Awaited<ReturnType<typeof evaluateCollectionRetrieval>>;
@@ -152,7 +166,8 @@ async function collectionRetrieval(beir: BeirCollection, flags: RetrievalFlags):
   if (flags.json) {
     printJson({
       data: flags.data,
-      method: flags.method,
+      embedder,
+      method: hybrid ? 'hybrid' : 'dense',
       ...result.metrics,
       queries: result.queries,
       documents: beir.corpus.length,
@@ -163,7 +178,7 @@ async function collectionRetrieval(beir: BeirCollection, flags: RetrievalFlags):
   }
   const rows = Object.entries(result.metrics).map(([k, v]) => [k, v] as (string | number)[]);
   process.stdout.write(
-    `${flags.method} on ${flags.data}: ${beir.corpus.length} documents, ${result.queries} judged queries\n` +
+    `${embedder}${hybrid ? ' + BM25 (hybrid)' : ''} on ${flags.data}: ${beir.corpus.length} documents, ${result.queries} judged queries\n` +
       `settings: ${Object.entries(settings)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}\n\n${formatTable(['metric', 'value'], rows)}\n`,

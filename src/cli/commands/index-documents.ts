@@ -2,44 +2,46 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
-import { createEmbedder, listEmbedders } from '../../embed/registry.js';
+import { listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
-import { HNSW_DEFAULTS } from '../../index/hnsw.js';
+import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
 import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
 import type { LexicalMethod } from '../../store/lexical.js';
 import {
   addCorpusOptions,
+  CORPUS_INPUT,
   type CorpusFlags,
   corpusReadOptions,
   printProblemSummary,
+  withInput,
 } from '../corpus-input.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { makeEmbedder, parseSettings } from '../task-support.js';
 import { collectionDir } from './collection-paths.js';
 
 export function register(program: Command): void {
-  addCorpusOptions(
+  const cmd = addCorpusOptions(
     program
       .command('index')
       .description('index documents into a collection (resumable: unchanged documents are skipped)')
-      .argument(
-        '<corpus>',
-        'any corpus the readers accept: a directory of .txt/.md, .jsonl, .json, .csv, .tsv, text',
-      ),
+      .argument('<input>', CORPUS_INPUT),
   )
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
-    .option(
-      '--embedder <method>',
-      `embedder for a new collection: ${listEmbedders()
-        .map((e) => e.method)
-        .join(
-          ', ',
-        )}; or hybrid (minilm + BM25, searched by fusion), bm25 or tfidf (lexical search; cheap trigram vectors keep dense search possible)`,
-      'minilm',
+    .addOption(
+      embedderOption(
+        `embedder for a new collection: ${listEmbedders()
+          .map((e) => e.method)
+          .join(
+            ', ',
+          )}; or hybrid (minilm + BM25, searched by fusion), bm25 or tfidf (lexical search; cheap trigram vectors keep dense search possible)`,
+        'minilm',
+      ),
     )
+    .addOption(setOption())
     .option('--lexical <method>', 'weighting of the built-in lexical search: bm25 or tfidf', 'bm25')
     .option('--dim <n>', 'output dimension for embedders that take one', parseIntOption('--dim', 1))
     .option(
@@ -76,25 +78,29 @@ export function register(program: Command): void {
     )
     .option(
       '--precision <p>',
-      'how the HNSW graph stores vectors: f16 (half the memory, same recall), i8, or f32 (hnswlib)',
+      'how the HNSW graph stores vectors: f16 (half the memory, same recall), i8, or f32',
       DEFAULT_PRECISION,
-    )
-    .option('--json', 'print the summary as JSON', false)
-    .option('--quiet', 'no progress output', false)
-    .action(async (corpus: string, o, command: Command) => {
+    );
+  addOutputFlags(cmd).action(async (input: string, o, command: Command) =>
+    withInput(input, o, async (corpus, format) => {
+      o.format = format;
       if (o.index !== 'hnsw' && o.index !== 'exact')
         throw new SmyslError('E_USAGE', `--index must be hnsw or exact, got "${o.index}"`);
       if (!['f32', 'f16', 'i8'].includes(o.precision))
         throw new SmyslError('E_USAGE', `--precision must be f32, f16 or i8, got "${o.precision}"`);
       const started = Date.now();
       const dir = collectionDir(o.collection);
-      const explicit = command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined;
+      const explicit =
+        command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined || o.set.length > 0;
       // an existing collection keeps its own embedder unless one is asked for explicitly
       const existing = !explicit && existsSync(path.join(dir, 'manifest.json'));
       const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
-        : await createEmbedder(method, o.dim === undefined ? {} : { dim: o.dim });
+        : await makeEmbedder(method, {
+            ...parseSettings(o.set),
+            ...(o.dim === undefined ? {} : { dim: o.dim }),
+          });
       // a new collection's embedder that learns (word2vec, fastText, GloVe, weights) learns on this corpus first
       if (embedder?.fit && !existsSync(path.join(dir, 'manifest.json'))) {
         const fitBar = new ProgressBar({ quiet: o.quiet });
@@ -137,7 +143,7 @@ export function register(program: Command): void {
         if (!o.quiet) process.stderr.write('saving the lexical index…\n');
         await collection.saveLexicalIndex();
         if (!o.quiet) printProblemSummary(problems.summary());
-        const stats = collection.stats();
+        const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
         if (o.json)
           printJson({
@@ -155,9 +161,10 @@ export function register(program: Command): void {
           );
       } finally {
         bar.done();
-        collection.close();
+        await collection.close();
       }
-    });
+    }),
+  );
 }
 
 /** `--embedder` names: registry methods, plus hybrid / bm25 / tfidf which also choose the default search. */

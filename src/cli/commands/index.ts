@@ -10,54 +10,48 @@ import { register as registerEvalWords } from './eval-words.js';
 import { register as registerLm } from './lm.js';
 import { register as registerPlot } from './plot.js';
 import { register as registerServe } from './serve.js';
-import { register as registerTokenize } from './tokenize.js';
+import { register as registerText } from './tokenize.js';
 import { register as registerTokenizer } from './tokenizer.js';
 import { register as registerTrain } from './train.js';
 import { register as registerTransformer } from './transformer.js';
-import { register as registerVectorize } from './vectorize.js';
+import { register as registerVectors } from './vectors.js';
 import { register as registerWordVectors } from './word-vectors.js';
 import { register as registerWsd } from './wsd.js';
 
 /**
- * Every subcommand registers itself here, grouped by pipeline stage. Keep one import and one
- * call per command module; keep the stage groups apart (they merge cleanly that way).
+ * Every subcommand registers itself here, grouped by pipeline stage (the groups are the
+ * headings of `smysl --help`). Keep one import and one call per command module; keep the stage
+ * groups apart (they merge cleanly that way). New flags follow docs/cli.md.
  */
 export function registerCommands(program: Command): void {
-  // corpus
+  program.commandsGroup('Corpus and text:');
   registerCorpus(program);
-
-  // text
-  registerTokenize(program);
-
-  // embed: sparse
-  registerVectorize(program);
-
-  // embed: static word vectors (training)
-  registerTrain(program);
-
-  // embed: static word vectors (queries, formats, evaluation)
-  registerWordVectors(program);
-  registerEvalWords(program);
-
-  // text: subword tokenizers
+  registerText(program);
   registerTokenizer(program);
 
-  // embed: transformer
+  program.commandsGroup('Embeddings:');
+  // embed, similarity, model import|list
   registerTransformer(program);
+  // static word vectors: training, then queries
+  registerTrain(program);
+  registerWordVectors(program);
+  registerVectors(program);
 
-  // vectors, index, store, search
+  program.commandsGroup('Collections and search:');
+  // index, search, compact
   registerCollections(program);
 
-  // tasks and eval
+  program.commandsGroup('Tasks and evaluation:');
+  registerClassify(program);
+  registerCluster(program);
   registerLm(program);
   registerWsd(program);
   registerEvalRetrieval(program);
-  registerClassify(program);
-  registerCluster(program);
   registerEvalSts(program);
+  registerEvalWords(program);
   registerBench(program);
 
-  // server
+  program.commandsGroup('Service and maps:');
   registerServe(program);
   registerPlot(program);
 }

@@ -6,11 +6,13 @@ import { NgramLanguageModel } from '../../tasks/ngram-lm.js';
 import { splitSentences, words } from '../../text/index.js';
 import {
   addCorpusOptions,
+  CORPUS_INPUT,
   type CorpusFlags,
   corpusReadOptions,
   printProblemSummary,
+  withInput,
 } from '../corpus-input.js';
-import { parseFloatOption, parseIntOption } from '../options.js';
+import { addOutputFlags, parseFloatOption, parseIntOption, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -19,14 +21,17 @@ async function sentencesOf(path: string, flags: CorpusFlags, bar: ProgressBar): 
   const problems = new ProblemLog();
   const out: string[][] = [];
   try {
-    for await (const doc of readDocuments(path, {
-      ...corpusReadOptions(flags, problems),
-      onProgress: bar.update,
-    }))
-      for (const s of splitSentences(doc.text)) {
-        const w = words(s.text.toLowerCase());
-        if (w.length > 0) out.push(w);
-      }
+    await withInput(path, flags, async (file, format) => {
+      for await (const doc of readDocuments(file, {
+        ...corpusReadOptions(flags, problems),
+        format,
+        onProgress: bar.update,
+      }))
+        for (const s of splitSentences(doc.text)) {
+          const w = words(s.text.toLowerCase());
+          if (w.length > 0) out.push(w);
+        }
+    });
   } finally {
     bar.done();
   }
@@ -56,7 +61,7 @@ interface TrainFlags extends CorpusFlags {
   order: number;
   smoothing: 'kneser-ney' | 'add-k';
   discount: number;
-  k: number;
+  addK: number;
   minCount: number;
   json: boolean;
 }
@@ -66,11 +71,11 @@ export function register(program: Command): void {
     .command('lm')
     .description('word n-gram language models: train, perplexity, next-word suggestions');
 
-  addCorpusOptions(
+  const train = addCorpusOptions(
     lm
       .command('train')
       .description('count n-grams of a corpus (sentences split, words lowercased) and save the model')
-      .argument('<corpus>', 'any corpus the readers accept (directory, .jsonl, .json, .csv, .tsv, text)'),
+      .argument('<input>', CORPUS_INPUT),
     { split: 'paragraph' },
   )
     .requiredOption('--out <file>', 'model file to write (JSON)')
@@ -79,48 +84,44 @@ export function register(program: Command): void {
       new Option('--smoothing <method>', 'smoothing').choices(['kneser-ney', 'add-k']).default('kneser-ney'),
     )
     .option('--discount <d>', 'Kneser-Ney absolute discount, in (0, 1)', parseFloatOption('--discount'), 0.75)
-    .option('--k <k>', 'add-k constant', parseFloatOption('--k'), 1)
-    .option('--min-count <n>', 'rarer words become <unk>', parseIntOption('--min-count', 1), 1)
-    .option('--json', 'print a JSON summary', false)
-    .option('--quiet', 'no progress or problem summary on stderr', false)
-    .action(async (path: string, flags: TrainFlags) => {
-      const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
-      const model = new NgramLanguageModel({
-        order: flags.order,
-        smoothing: flags.smoothing,
-        discount: flags.discount,
-        k: flags.k,
-        minCount: flags.minCount,
-      }).fit(sentences);
-      await model.save(flags.out);
-      const summary = {
-        out: flags.out,
-        order: flags.order,
-        smoothing: flags.smoothing,
-        sentences: sentences.length,
-        tokens: sentences.reduce((n, s) => n + s.length, 0),
-        vocabulary: model.vocabularySize,
-      };
-      if (flags.json) printJson(summary);
-      else
-        process.stdout.write(
-          `trained a ${flags.order}-gram ${flags.smoothing} model on ${summary.sentences} sentences (${summary.tokens} tokens, vocabulary ${summary.vocabulary}) -> ${flags.out}\n`,
-        );
-    });
+    .option('--add-k <k>', 'add-k constant', parseFloatOption('--add-k'), 1)
+    .option('--min-count <n>', 'rarer words become <unk>', parseIntOption('--min-count', 1), 1);
+  addOutputFlags(train).action(async (path: string, flags: TrainFlags) => {
+    const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
+    const model = new NgramLanguageModel({
+      order: flags.order,
+      smoothing: flags.smoothing,
+      discount: flags.discount,
+      k: flags.addK,
+      minCount: flags.minCount,
+    }).fit(sentences);
+    await model.save(flags.out);
+    const summary = {
+      out: flags.out,
+      order: flags.order,
+      smoothing: flags.smoothing,
+      sentences: sentences.length,
+      tokens: sentences.reduce((n, s) => n + s.length, 0),
+      vocabulary: model.vocabularySize,
+    };
+    if (flags.json) printJson(summary);
+    else
+      process.stdout.write(
+        `trained a ${flags.order}-gram ${flags.smoothing} model on ${summary.sentences} sentences (${summary.tokens} tokens, vocabulary ${summary.vocabulary}) -> ${flags.out}\n`,
+      );
+  });
 
-  addCorpusOptions(
+  const perplexity = addCorpusOptions(
     lm
       .command('perplexity')
       .description(
         'perplexity of held-out text under a model (all predicted tokens, including end of sentence)',
       )
-      .argument('<corpus>', 'held-out text, any corpus format'),
+      .argument('<input>', `held-out text: ${CORPUS_INPUT}`),
     { split: 'paragraph' },
-  )
-    .requiredOption('--model <file>', 'model written by `smysl lm train`')
-    .option('--json', 'print one JSON object', false)
-    .option('--quiet', 'no progress or problem summary on stderr', false)
-    .action(async (path: string, flags: CorpusFlags & { model: string; json: boolean }) => {
+  ).requiredOption('--model <file>', 'model written by `smysl lm train`');
+  addOutputFlags(perplexity).action(
+    async (path: string, flags: CorpusFlags & { model: string; json: boolean }) => {
       const model = await loadModel(flags.model);
       const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
       const r = model.perplexity(sentences);
@@ -129,15 +130,17 @@ export function register(program: Command): void {
         process.stdout.write(
           `${formatTable(['perplexity', 'tokens', 'oov', 'sentences'], [[r.perplexity, r.tokens, r.oov, sentences.length]])}\n`,
         );
-    });
+    },
+  );
 
-  lm.command('suggest')
+  const suggest = lm
+    .command('suggest')
     .description('next-word suggestions for a text; a text not ending in a space completes its last word')
     .argument('<text>', 'the words typed so far')
     .requiredOption('--model <file>', 'model written by `smysl lm train`')
-    .option('-k, --top <n>', 'how many suggestions', parseIntOption('-k', 1), 5)
-    .option('--json', 'print one JSON array', false)
-    .action(async (text: string, flags: { model: string; top: number; json: boolean }) => {
+    .addOption(topOption('how many suggestions', 5));
+  addOutputFlags(suggest, 'print one JSON array').action(
+    async (text: string, flags: { model: string; top: number; json: boolean }) => {
       const model = await loadModel(flags.model);
       const typed = words(text.toLowerCase());
       const completing = text.length > 0 && !/\s$/.test(text) && typed.length > 0;
@@ -151,5 +154,6 @@ export function register(program: Command): void {
             out.map((s) => [s.word, s.p]),
           )}\n`,
         );
-    });
+    },
+  );
 }

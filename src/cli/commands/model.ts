@@ -1,78 +1,103 @@
 import { type Command, Option } from 'commander';
 import { ensureEncoderFile, importModel, listModels } from '../../embed/transformer/index.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 
 export function register(program: Command): void {
   const model = program
     .command('model')
     .description('transformer encoder models: import a local checkpoint, list');
-  model
+  const imp = model
     .command('import')
     .description(
-      'import a local BERT-family checkpoint (config.json + *.safetensors + tokenizer.json or vocab.txt)',
+      'import a local BERT or XLM-RoBERTa checkpoint (config.json + *.safetensors or pytorch_model.bin + tokenizer.json or vocab.txt), or a sentence-transformers folder (modules.json, pooling, Dense, Normalize, prompts)',
     )
     .argument('<dir>', 'checkpoint directory')
-    .requiredOption('--name <name>', 'name to use with --model')
+    .option('--name <name>', 'name to use with --embedder (default: the folder name)')
     .addOption(
-      new Option('--pooling <kind>', 'default sentence pooling')
-        .choices(['mean', 'cls', 'max'])
-        .default('mean'),
+      new Option(
+        '--pooling <kind>',
+        "sentence pooling (default: the folder's sentence-transformers setting, else mean)",
+      ).choices(['mean', 'cls', 'max']),
     )
-    .option('--normalize', 'L2-normalize sentence vectors by default', true)
-    .option('--no-normalize', 'do not L2-normalize by default')
+    .option(
+      '--normalize',
+      "L2-normalize sentence vectors (default: as the folder's modules.json says, else on)",
+    )
+    .option('--no-normalize', 'do not L2-normalize')
     .option(
       '--max-length <n>',
-      'default maximum tokens per sequence (capped by the model)',
+      'maximum tokens per sequence (default: max_seq_length of sentence_bert_config.json, else 512; capped by the model)',
       parseIntOption('--max-length', 3),
-      512,
     )
-    .option('--force', 'replace an existing model of that name', false)
-    .option('--json', 'machine-readable output', false)
-    .option('--quiet', 'no build message', false)
-    .action(
-      async (
-        dir: string,
-        o: {
-          name: string;
-          pooling: 'mean' | 'cls' | 'max';
-          normalize: boolean;
-          maxLength: number;
-          force: boolean;
-          json: boolean;
-          quiet: boolean;
-        },
-      ) => {
-        const source = await importModel(dir, o);
-        const built = await ensureEncoderFile(source, 'fp32', o.quiet ? () => {} : undefined);
-        const info = {
-          name: source.name,
-          dir: source.dir,
-          onnx: built.file,
-          hiddenSize: built.config.hiddenSize,
-          layers: built.config.numHiddenLayers,
-        };
-        if (o.json) printJson(info);
-        else
-          process.stdout.write(
-            `imported "${info.name}" (${info.layers} layers, ${info.hiddenSize}-d) into ${info.dir}\n`,
-          );
+    .option(
+      '--query-prompt <text>',
+      'text put before queries (e5: "query: "; default: the folder\'s prompts, "" for none)',
+    )
+    .option('--document-prompt <text>', 'text put before indexed documents (e5: "passage: ")')
+    .option('--force', 'replace an existing model of that name', false);
+  addOutputFlags(imp).action(
+    async (
+      dir: string,
+      o: {
+        name?: string;
+        pooling?: 'mean' | 'cls' | 'max';
+        normalize?: boolean;
+        maxLength?: number;
+        queryPrompt?: string;
+        documentPrompt?: string;
+        force: boolean;
+        json: boolean;
+        quiet: boolean;
       },
-    );
-  model
-    .command('list')
-    .description('list the built-in and imported models')
-    .option('--json', 'machine-readable output', false)
-    .action(async (o: { json: boolean }) => {
+    ) => {
+      const source = await importModel(dir, {
+        name: o.name,
+        pooling: o.pooling,
+        normalize: o.normalize,
+        maxLength: o.maxLength,
+        prompts: { query: o.queryPrompt, document: o.documentPrompt },
+        force: o.force,
+      });
+      const built = await ensureEncoderFile(source, 'fp32', o.quiet ? () => {} : undefined);
+      const dim = source.dense.length
+        ? source.dense[source.dense.length - 1].outFeatures
+        : built.config.hiddenSize;
+      const info = {
+        name: source.name,
+        dir: source.dir,
+        onnx: built.file,
+        modelType: built.config.modelType,
+        hiddenSize: built.config.hiddenSize,
+        dim,
+        layers: built.config.numHiddenLayers,
+        defaults: source.defaults,
+        dense: source.dense.length,
+      };
+      if (o.json) printJson(info);
+      else {
+        const d = source.defaults;
+        const prompts = Object.entries(d.prompts ?? {})
+          .map(([role, text]) => `${role} ${JSON.stringify(text)}`)
+          .join(', ');
+        process.stdout.write(
+          `imported "${info.name}" (${info.modelType}, ${info.layers} layers, ${info.dim}-d vectors: ${d.pooling} pooling${info.dense ? `, ${info.dense} Dense` : ''}${d.normalize ? ', normalized' : ''}, ${d.maxLength} tokens${prompts ? `; prompts: ${prompts}` : ''}) into ${info.dir}\n`,
+        );
+      }
+    },
+  );
+  addOutputFlags(model.command('list').description('list the built-in and imported models')).action(
+    async (o: { json: boolean }) => {
       const models = await listModels();
       if (o.json) return printJson(models);
       process.stdout.write(
         `${formatTable(
-          ['name', 'layers', 'dim', 'pooling', 'normalize', 'max length', 'source'],
+          ['name', 'type', 'layers', 'dim', 'pooling', 'normalize', 'max length', 'source'],
           models.map((m) => [
             m.name,
+            m.modelType,
             m.layers,
-            m.hiddenSize,
+            m.dim,
             m.defaults.pooling,
             String(m.defaults.normalize),
             m.defaults.maxLength,
@@ -80,5 +105,6 @@ export function register(program: Command): void {
           ]),
         )}\n`,
       );
-    });
+    },
+  );
 }

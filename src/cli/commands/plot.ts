@@ -9,15 +9,15 @@ import { mapHtml, renderPng } from '../../server/plot.js';
 import { Collection } from '../../store/collection.js';
 import { readNpy } from '../../vectors/io.js';
 import { checkProjectionMethod } from '../../vectors/projection.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { collectionDir } from './collection-paths.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('plot')
     .description('a 2-D map of word vectors, a .npy matrix or a collection, as interactive HTML or PNG')
-    .option('--vectors <source>', 'word-vector file (any supported format), "wink", or a .npy matrix')
+    .argument('[input]', 'word-vector file (any supported format), "wink", or a .npy matrix')
     .option('--collection <name>', 'plot the documents of this collection (.smysl/<name>) instead')
     .option(
       '--limit <n>',
@@ -25,71 +25,70 @@ export function register(program: Command): void {
       parseIntOption('--limit', 2),
       2000,
     )
-    .option('--method <method>', 'projection: umap, tsne or pca', 'umap')
+    .option('--projection <method>', 'umap, tsne or pca', 'umap')
     .option(
       '--color <field>',
       'colour by a metadata field (collections; "dir" = folder) or "cluster"',
       'cluster',
     )
     .option('--title <text>', 'title shown on the map (default: the source and method)')
-    .requiredOption('--out <file>', 'map.html (interactive, self-contained) or map.png')
-    .option('--json', 'print a summary as JSON', false)
-    .option('--quiet', 'no summary output', false)
-    .action(async (o) => {
-      const method = checkProjectionMethod(o.method) as ProjectionMethod;
-      if ((o.vectors === undefined) === (o.collection === undefined))
-        throw new SmyslError('E_USAGE', 'give exactly one of --vectors and --collection');
-      const ext = path.extname(o.out).toLowerCase();
-      if (ext !== '.html' && ext !== '.png')
-        throw new SmyslError('E_USAGE', `--out must end in .html or .png, got ${o.out}`);
-      const color = o.color === 'cluster' ? undefined : o.color;
-      let points: MapPoint[];
-      let source: string;
-      if (o.collection !== undefined) {
-        source = o.collection;
-        const c = await Collection.open(collectionDir(o.collection), { readonly: true });
-        try {
-          const docs = c.documentVectors(o.limit);
-          if (docs.ids.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 documents');
-          points = mapPoints(
-            docs.vectors,
-            docs.ids.map((id, i) => docs.titles[i] || id),
-            {
-              method,
-              groups: color ? docs.ids.map((id, i) => metaGroup(id, docs.meta[i], color)) : undefined,
-            },
-          );
-        } finally {
-          c.close();
-        }
-      } else if (o.vectors.endsWith('.npy')) {
-        source = path.basename(o.vectors);
-        const m = await readNpy(o.vectors);
-        const rows = Math.min(o.limit, m.rows);
-        const x = { rows, dim: m.dim, data: m.data.subarray(0, rows * m.dim) };
+    .requiredOption('--out <file>', 'map.html (interactive, self-contained) or map.png');
+  addOutputFlags(cmd).action(async (input: string | undefined, o) => {
+    const method = checkProjectionMethod(o.projection) as ProjectionMethod;
+    if ((input === undefined) === (o.collection === undefined))
+      throw new SmyslError('E_USAGE', 'give exactly one of an input (vectors) and --collection');
+    o.vectors = input;
+    const ext = path.extname(o.out).toLowerCase();
+    if (ext !== '.html' && ext !== '.png')
+      throw new SmyslError('E_USAGE', `--out must end in .html or .png, got ${o.out}`);
+    const color = o.color === 'cluster' ? undefined : o.color;
+    let points: MapPoint[];
+    let source: string;
+    if (o.collection !== undefined) {
+      source = o.collection;
+      const c = await Collection.open(collectionDir(o.collection), { readonly: true });
+      try {
+        const docs = await c.documentVectors(o.limit);
+        if (docs.ids.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 documents');
         points = mapPoints(
-          x,
-          Array.from({ length: rows }, (_, i) => `row ${i}`),
-          { method },
+          docs.vectors,
+          docs.ids.map((id, i) => docs.titles[i] || id),
+          {
+            method,
+            groups: color ? docs.ids.map((id, i) => metaGroup(id, docs.meta[i], color)) : undefined,
+          },
         );
-      } else {
-        source = o.vectors === 'wink' ? 'wink' : path.basename(o.vectors);
-        const v = await loadWordVectors(o.vectors, { limit: o.limit });
-        const { words, matrix } = topWords(v, o.limit);
-        points = mapPoints(matrix, words, { method });
+      } finally {
+        await c.close();
       }
-      if (points.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 points');
-      const title = o.title ?? `${source} · ${method} · ${points.length} points`;
-      const html = mapHtml(points, title);
-      if (ext === '.html') writeFileSync(o.out, html);
-      else writeFileSync(o.out, await renderPng(html));
-      const summary = {
-        out: o.out,
-        points: points.length,
-        method,
-        groups: new Set(points.map((p) => p.group)).size,
-      };
-      if (o.json) printJson(summary);
-      else if (!o.quiet) process.stderr.write(`wrote ${o.out}: ${summary.points} points (${method})\n`);
-    });
+    } else if (o.vectors.endsWith('.npy')) {
+      source = path.basename(o.vectors);
+      const m = await readNpy(o.vectors);
+      const rows = Math.min(o.limit, m.rows);
+      const x = { rows, dim: m.dim, data: m.data.subarray(0, rows * m.dim) };
+      points = mapPoints(
+        x,
+        Array.from({ length: rows }, (_, i) => `row ${i}`),
+        { method },
+      );
+    } else {
+      source = o.vectors === 'wink' ? 'wink' : path.basename(o.vectors);
+      const v = await loadWordVectors(o.vectors, { limit: o.limit });
+      const { words, matrix } = topWords(v, o.limit);
+      points = mapPoints(matrix, words, { method });
+    }
+    if (points.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 points');
+    const title = o.title ?? `${source} · ${method} · ${points.length} points`;
+    const html = mapHtml(points, title);
+    if (ext === '.html') writeFileSync(o.out, html);
+    else writeFileSync(o.out, await renderPng(html));
+    const summary = {
+      out: o.out,
+      points: points.length,
+      method,
+      groups: new Set(points.map((p) => p.group)).size,
+    };
+    if (o.json) printJson(summary);
+    else if (!o.quiet) process.stderr.write(`wrote ${o.out}: ${summary.points} points (${method})\n`);
+  });
 }

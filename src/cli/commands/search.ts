@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { parseWhere } from '../../corpus/filter.js';
 import { SmyslError } from '../../errors.js';
 import { Collection, type Where } from '../../store/collection.js';
-import { collect, parseIntOption } from '../options.js';
+import { addOutputFlags, collect, parseIntOption, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { collectionDir } from './collection-paths.js';
 
@@ -19,12 +19,12 @@ function whereOf(expressions: string[]): Where {
 }
 
 export function register(program: Command): void {
-  program
+  const search = program
     .command('search')
     .description('search a collection; results per document with the best-matching passage')
     .argument('<query>', 'query text')
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
-    .option('-k, --top <n>', 'number of results', parseIntOption('-k', 1), 10)
+    .addOption(topOption('number of results', 10))
     .option('--where <field=value>', 'metadata filter (repeatable; all must match)', collect, [])
     .option(
       '--ef-search <n>',
@@ -36,37 +36,35 @@ export function register(program: Command): void {
         '--method <method>',
         "dense, sparse (BM25/TF-IDF) or hybrid (default: the collection's)",
       ).choices(['dense', 'sparse', 'hybrid']),
-    )
-    .option('--json', 'print results as JSON', false)
-    .option('--quiet', 'no progress output', false)
-    .action(async (query: string, o) => {
-      const collection = await Collection.open(collectionDir(o.collection), {
-        readonly: true,
-        expansionSearch: o.efSearch,
-      });
-      try {
-        const results = await collection.search(query, {
-          k: o.top,
-          where: whereOf(o.where),
-          method: o.method,
-        });
-        if (o.json) printJson(results);
-        else if (results.length === 0) process.stdout.write('no results\n');
-        else
-          process.stdout.write(
-            `${formatTable(
-              ['rank', 'score', 'id', 'title', 'snippet'],
-              results.map((r) => [
-                r.rank,
-                Number(r.score.toFixed(4)),
-                r.id,
-                (r.title ?? '').slice(0, 40),
-                (r.snippet ?? '').slice(0, 100),
-              ]),
-            )}\n`,
-          );
-      } finally {
-        collection.close();
-      }
+    );
+  addOutputFlags(search).action(async (query: string, o) => {
+    const collection = await Collection.open(collectionDir(o.collection), {
+      readonly: true,
+      expansionSearch: o.efSearch,
     });
+    try {
+      const results = await collection.search(query, {
+        k: o.top,
+        where: whereOf(o.where),
+        method: o.method,
+      });
+      if (o.json) printJson(results);
+      else if (results.length === 0) process.stdout.write('no results\n');
+      else
+        process.stdout.write(
+          `${formatTable(
+            ['rank', 'score', 'id', 'title', 'snippet'],
+            results.map((r) => [
+              r.rank,
+              Number(r.score.toFixed(4)),
+              r.id,
+              (r.title ?? '').slice(0, 40),
+              (r.snippet ?? '').slice(0, 100),
+            ]),
+          )}\n`,
+        );
+    } finally {
+      await collection.close();
+    }
+  });
 }

@@ -1,33 +1,39 @@
 import type { Command } from 'commander';
-import { TransformerEmbedder } from '../../embed/transformer/index.js';
+import { listEmbedders } from '../../embed/registry.js';
+import { addOutputFlags, embedderOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
-import { addEncoderOptions, type EncoderCliOptions, embedderOptions } from './embed.js';
+import { fitEmbedder, rowCosines } from '../task-support.js';
+import { addEncoderOptions, disposeEmbedder, type EncoderCliOptions, openEmbedder } from './embed.js';
 
 export function register(program: Command): void {
   const cmd = program
     .command('similarity')
-    .description('cosine similarity of two texts under a transformer encoder')
+    .description('cosine similarity of two texts under an embedder (default all-MiniLM-L6-v2)')
     .argument('<a>', 'first text')
-    .argument('<b>', 'second text');
-  addEncoderOptions(cmd).action(async (a: string, b: string, o: EncoderCliOptions) => {
-    const embedder = await TransformerEmbedder.create(embedderOptions(o));
-    try {
-      const m = await embedder.embed([a, b]);
-      let dot = 0;
-      let na = 0;
-      let nb = 0;
-      for (let j = 0; j < m.dim; j++) {
-        const x = m.data[j];
-        const y = m.data[m.dim + j];
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
+    .argument('<b>', 'second text')
+    .addOption(
+      embedderOption(
+        `a transformer model (minilm, an imported name, a checkpoint directory) or a method (${listEmbedders()
+          .map((f) => f.method)
+          .filter((m) => m !== 'transformer' && m !== 'minilm')
+          .join(', ')}; fitted on the two texts)`,
+        'minilm',
+      ),
+    )
+    .addOption(setOption());
+  addOutputFlags(addEncoderOptions(cmd)).action(
+    async (a: string, b: string, o: EncoderCliOptions, command: Command) => {
+      const embedder = await openEmbedder(o, command);
+      try {
+        await fitEmbedder(embedder, [a, b]);
+        const ma = await embedder.embed([a]);
+        const mb = await embedder.embed([b]);
+        const cosine = rowCosines(ma, mb)[0];
+        if (o.json) printJson({ embedder: embedder.name, cosine });
+        else process.stdout.write(`${cosine.toFixed(4)}\n`);
+      } finally {
+        await disposeEmbedder(embedder);
       }
-      const cosine = na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
-      if (o.json) printJson({ model: embedder.name, cosine });
-      else process.stdout.write(`${cosine.toFixed(4)}\n`);
-    } finally {
-      await embedder.dispose();
-    }
-  });
+    },
+  );
 }

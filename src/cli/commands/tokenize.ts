@@ -11,7 +11,7 @@ import {
   tokenize,
   wordNgrams,
 } from '../../text/index.js';
-import { parseRange } from '../options.js';
+import { addOutputFlags, parseRange } from '../options.js';
 import { printJson } from '../output.js';
 
 interface TokenizeCommandOptions {
@@ -19,9 +19,8 @@ interface TokenizeCommandOptions {
   lowercase: boolean;
   stem: boolean;
   stopwords: boolean;
-  sentences: boolean;
   punct: boolean;
-  ngrams?: [number, number];
+  ngram?: [number, number];
   json: boolean;
   quiet: boolean;
 }
@@ -31,31 +30,41 @@ interface OutputToken extends Token {
   form: string;
 }
 
+/** `smysl text tokenize|sentences`: the text stage's commands. */
 export function register(program: Command): void {
-  program
-    .command('tokenize')
-    .description('cut text into tokens (or sentences); "-" reads standard input')
-    .argument('<text>', 'the text, or "-" to read standard input')
-    .addOption(
-      new Option('--lang <lang>', 'language for stop words and stemming')
-        .choices(['ru', 'en', 'auto'])
-        .default('auto'),
-    )
-    .option('--lowercase', 'lowercase the tokens', false)
-    .option('--stem', 'Snowball stems (implies --lowercase)', false)
-    .option('--stopwords', 'drop stop words (stopwords-iso)', false)
-    .option('--sentences', 'print sentences instead of tokens', false)
-    .option('--punct', 'keep punctuation tokens', false)
-    .option(
-      '--ngrams <range>',
-      'word n-grams "min,max" (e.g. 1,2) over the kept tokens',
-      parseRange('--ngrams'),
-    )
-    .option('--json', 'print one JSON value with offsets', false)
-    .option('--quiet', 'print nothing but the result', false)
-    .action((text: string, opts: TokenizeCommandOptions) => {
-      runTokenize(text === '-' ? readStdin() : text, opts);
-    });
+  const text = program.command('text').description('cut text into tokens or sentences (Russian and English)');
+  const common = (cmd: Command) =>
+    cmd
+      .argument('<text>', 'the text, or "-" to read standard input')
+      .addOption(
+        new Option('--lang <lang>', 'language for stop words and stemming')
+          .choices(['ru', 'en', 'auto'])
+          .default('auto'),
+      )
+      .option('--lowercase', 'lowercase the tokens', false)
+      .option('--stem', 'Snowball stems (implies --lowercase)', false)
+      .option('--stopwords', 'drop stop words (stopwords-iso)', false)
+      .option('--punct', 'keep punctuation tokens', false);
+  addOutputFlags(
+    common(text.command('tokenize').description('cut text into word, number and punctuation tokens')).option(
+      '--ngram <min,max>',
+      'word n-grams over the kept tokens, e.g. 1,2',
+      parseRange('--ngram'),
+    ),
+    'print one JSON value with character offsets',
+  ).action((input: string, opts: TokenizeCommandOptions) => {
+    runTokenize(input === '-' ? readStdin() : input, opts, false);
+  });
+  addOutputFlags(
+    common(
+      text
+        .command('sentences')
+        .description('split text into sentences, one a line (with --json: offsets and tokens)'),
+    ),
+    'print one JSON value: sentences with offsets and their tokens',
+  ).action((input: string, opts: TokenizeCommandOptions) => {
+    runTokenize(input === '-' ? readStdin() : input, opts, true);
+  });
 }
 
 function readStdin(): string {
@@ -87,10 +96,10 @@ function processTokens(text: string, opts: TokenizeCommandOptions, languages: La
   return out;
 }
 
-function runTokenize(text: string, opts: TokenizeCommandOptions): void {
+function runTokenize(text: string, opts: TokenizeCommandOptions, sentencesOnly: boolean): void {
   const languages = languagesOf(text, opts.lang);
   const language = languages.length === 1 ? languages[0] : 'mixed';
-  if (opts.sentences) {
+  if (sentencesOnly) {
     const sentences = splitSentences(text);
     if (opts.json) {
       printJson({
@@ -110,11 +119,11 @@ function runTokenize(text: string, opts: TokenizeCommandOptions): void {
     return;
   }
   const tokens = processTokens(text, opts, languages);
-  const ngrams = opts.ngrams
+  const ngrams = opts.ngram
     ? wordNgrams(
         tokens.map((t) => t.form),
-        opts.ngrams[0],
-        opts.ngrams[1],
+        opts.ngram[0],
+        opts.ngram[1],
       )
     : undefined;
   if (opts.json) {

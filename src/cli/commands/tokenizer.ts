@@ -1,30 +1,45 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { SmyslError } from '../../errors.js';
+import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { type SubwordModelKind, Tokenizer, trainTokenizer } from '../../text/subword/index.js';
-import { collect, parseIntOption } from '../options.js';
+import {
+  addCorpusOptions,
+  CORPUS_INPUT,
+  type CorpusFlags,
+  corpusReadOptions,
+  printProblemSummary,
+  withInput,
+} from '../corpus-input.js';
+import { addOutputFlags, collect, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
-/** Lines of the corpus files (each line one text); "-" reads stdin. */
-async function* corpusLines(files: string[]): AsyncGenerator<string> {
-  for (const file of files) {
-    if (file !== '-') {
-      try {
-        const s = await stat(file);
-        if (!s.isFile()) throw new SmyslError('E_INPUT', `${file} is not a file`);
-      } catch (error) {
-        if (error instanceof SmyslError) throw error;
-        throw new SmyslError('E_IO', `cannot read corpus ${file}: ${(error as Error).message}`);
-      }
+/** The texts of every input, one document at a time (a plain text file: one text a line). */
+async function* corpusTexts(inputs: string[], flags: CorpusFlags, problems: ProblemLog) {
+  for (const input of inputs) {
+    const texts: string[] = [];
+    // stdin is spooled to a file that lives only inside withInput: read it whole there
+    if (input === '-') {
+      await withInput(input, flags, async (file, format) => {
+        for await (const d of readDocuments(file, { ...corpusReadOptions(flags, problems), format }))
+          texts.push(d.text);
+      });
+      yield* texts;
+      continue;
     }
-    const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
-    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const line of lines) if (line.length) yield line;
+    for await (const d of readDocuments(input, corpusReadOptions(flags, problems))) yield d.text;
   }
+}
+
+interface TrainFlags extends CorpusFlags {
+  algorithm: SubwordModelKind;
+  vocabSize: number;
+  minFrequency: number;
+  special?: string[];
+  lowercase: boolean;
+  wordpieceCriterion: 'score' | 'frequency';
+  out: string;
+  json: boolean;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -38,14 +53,14 @@ export function register(program: Command): void {
     .command('tokenizer')
     .description('train and run subword tokenizers (tokenizer.json)');
 
-  tokenizer
+  const train = tokenizer
     .command('train')
     .description(
-      'train a BPE, byte-level BPE, WordPiece or Unigram tokenizer on text files (one text a line)',
+      'train a BPE, byte-level BPE, WordPiece or Unigram tokenizer on corpora (plain text: one text a line)',
     )
-    .argument('<corpus...>', 'text files, one text per line ("-" for stdin)')
+    .argument('<input...>', CORPUS_INPUT)
     .addOption(
-      new Option('--model <model>', 'tokenizer model')
+      new Option('--algorithm <name>', 'tokenizer algorithm')
         .choices(['bpe', 'bytelevel-bpe', 'wordpiece', 'unigram'])
         .makeOptionMandatory(),
     )
@@ -70,48 +85,47 @@ export function register(program: Command): void {
         .choices(['score', 'frequency'])
         .default('score'),
     )
-    .requiredOption('--out <file>', 'where to write tokenizer.json')
-    .option('--json', 'print a JSON summary', false)
-    .option('--quiet', 'no progress output', false)
-    .action(async (files: string[], opts) => {
-      const bar = new ProgressBar({ quiet: opts.quiet });
-      const started = Date.now();
-      const trained = await trainTokenizer(corpusLines(files), {
-        model: opts.model as SubwordModelKind,
-        vocabSize: opts.vocabSize,
-        minFrequency: opts.minFrequency,
-        specialTokens: opts.special,
-        lowercase: opts.lowercase,
-        wordPieceCriterion: opts.wordpieceCriterion,
-        onProgress: bar.update,
-      });
-      bar.done();
-      await trained.save(opts.out);
-      const summary = {
-        model: opts.model,
-        vocabSize: trained.vocabSize,
-        out: opts.out,
-        seconds: (Date.now() - started) / 1000,
-      };
-      if (opts.json) printJson(summary);
-      else if (!opts.quiet)
-        process.stdout.write(
-          `wrote ${opts.out}: ${opts.model}, ${summary.vocabSize} tokens, ${summary.seconds.toFixed(1)} s\n`,
-        );
+    .requiredOption('--out <file>', 'where to write tokenizer.json');
+  addOutputFlags(addCorpusOptions(train)).action(async (inputs: string[], opts: TrainFlags) => {
+    const bar = new ProgressBar({ quiet: opts.quiet });
+    const started = Date.now();
+    const problems = new ProblemLog();
+    const trained = await trainTokenizer(corpusTexts(inputs, opts, problems), {
+      model: opts.algorithm,
+      vocabSize: opts.vocabSize,
+      minFrequency: opts.minFrequency,
+      specialTokens: opts.special,
+      lowercase: opts.lowercase,
+      wordPieceCriterion: opts.wordpieceCriterion,
+      onProgress: bar.update,
     });
+    bar.done();
+    if (!opts.quiet) printProblemSummary(problems.summary());
+    await trained.save(opts.out);
+    const summary = {
+      algorithm: opts.algorithm,
+      vocabSize: trained.vocabSize,
+      out: opts.out,
+      seconds: (Date.now() - started) / 1000,
+    };
+    if (opts.json) printJson(summary);
+    else if (!opts.quiet)
+      process.stdout.write(
+        `wrote ${opts.out}: ${opts.algorithm}, ${summary.vocabSize} tokens, ${summary.seconds.toFixed(1)} s\n`,
+      );
+  });
 
-  tokenizer
+  const encode = tokenizer
     .command('encode')
     .description('encode text with a tokenizer.json: tokens, ids and character offsets')
     .argument('<text>', 'text to encode ("-" reads stdin; each line is encoded separately)')
-    .requiredOption('--tokenizer <file>', 'tokenizer.json (Hugging Face format)')
+    .requiredOption('--model <file>', 'tokenizer.json (Hugging Face format, or written by tokenizer train)')
     .option('--pair <text>', 'second text of a pair')
     .option('--no-special', 'do not add special tokens')
-    .option('--max-length <n>', 'truncate to this many tokens', parseIntOption('--max-length', 1))
-    .option('--json', 'print JSON (one object, or an array for stdin lines)', false)
-    .option('--quiet', 'no progress output', false)
-    .action(async (text: string, opts) => {
-      const tok = await Tokenizer.load(opts.tokenizer);
+    .option('--max-length <n>', 'truncate to this many tokens', parseIntOption('--max-length', 1));
+  addOutputFlags(encode, 'print JSON (one object, or an array for stdin lines)').action(
+    async (text: string, opts) => {
+      const tok = await Tokenizer.load(opts.model);
       const texts =
         text === '-' ? (await readAll(process.stdin)).split(/\r?\n/).filter((l) => l.length) : [text];
       const results = texts.map((t) => {
@@ -133,5 +147,6 @@ export function register(program: Command): void {
         process.stdout.write(`${rows.join('\n')}\n`);
         if (results.length > 1) process.stdout.write('\n');
       }
-    });
+    },
+  );
 }

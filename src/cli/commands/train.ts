@@ -12,16 +12,17 @@ import { KeyedVectors } from '../../embed/static/keyed-vectors.js';
 import { SmyslError } from '../../errors.js';
 import {
   addCorpusOptions,
+  CORPUS_INPUT,
   type CorpusFlags,
   corpusReadOptions,
   printProblemSummary,
+  withInput,
 } from '../corpus-input.js';
-import { parseFloatOption, parseIntOption } from '../options.js';
+import { addOutputFlags, parseFloatOption, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
 interface TrainFlags extends CorpusFlags {
-  corpus: string;
   out: string;
   dim: number;
   window?: number;
@@ -44,7 +45,7 @@ interface TrainFlags extends CorpusFlags {
   seed: number;
   sharedNegatives?: boolean;
   pretokenized: boolean;
-  model?: string;
+  outModel?: string;
   json: boolean;
 }
 
@@ -60,10 +61,7 @@ export function register(program: Command): void {
           glove: 'GloVe (co-occurrence counts, weighted least squares with AdaGrad; outputs W + W~)',
         }[method],
       )
-      .requiredOption(
-        '--corpus <path>',
-        'corpus: directory, JSONL, JSON, CSV/TSV or text (see --format), streamed; or a pre-tokenized file',
-      )
+      .argument('<input>', `${CORPUS_INPUT} (streamed); or a pre-tokenized file`)
       .requiredOption('--out <file>', 'output vectors: word2vec binary for .bin, else word2vec text (= .vec)')
       .option(
         '--pretokenized',
@@ -78,9 +76,7 @@ export function register(program: Command): void {
         parseIntOption('--max-vocab', 1),
       )
       .option('--threads <n>', 'worker threads', parseIntOption('--threads', 1), os.availableParallelism())
-      .option('--seed <n>', 'random seed (one thread + seed = same vectors)', parseIntOption('--seed', 0), 1)
-      .option('--json', 'print a JSON summary', false)
-      .option('--quiet', 'no progress bar', false);
+      .option('--seed <n>', 'random seed (one thread + seed = same vectors)', parseIntOption('--seed', 0), 1);
     if (method === 'glove') {
       cmd
         .option('--window <n>', 'symmetric context window', parseIntOption('--window', 1), 10)
@@ -129,14 +125,21 @@ export function register(program: Command): void {
           .option('--minn <n>', 'shortest character n-gram', parseIntOption('--minn', 1), 3)
           .option('--maxn <n>', 'longest character n-gram (0 = no subwords)', parseIntOption('--maxn', 0), 6)
           .option('--bucket <n>', 'hash buckets for n-grams', parseIntOption('--bucket', 1), 2_000_000)
-          .option('--model <file>', 'also save the model (for vectors of unseen words)');
+          .option('--out-model <file>', 'also save the model (for vectors of unseen words)');
     }
-    addCorpusOptions(cmd);
-    cmd.action(async (flags: TrainFlags) => runTrain(method, flags));
+    addOutputFlags(addCorpusOptions(cmd)).action(async (input: string, flags: TrainFlags) =>
+      withInput(input, flags, (file, format) =>
+        runTrain(method, file, flags.pretokenized ? flags : { ...flags, format }),
+      ),
+    );
   }
 }
 
-async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainFlags): Promise<void> {
+async function runTrain(
+  method: 'word2vec' | 'fasttext' | 'glove',
+  input: string,
+  flags: TrainFlags,
+): Promise<void> {
   if (flags.pretokenized && flags.format !== 'auto')
     throw new SmyslError(
       'E_USAGE',
@@ -163,7 +166,7 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
       onProgress: bar.update,
     };
     if (method === 'glove') {
-      result = await trainGlove(flags.corpus, {
+      result = await trainGlove(input, {
         ...common,
         window: flags.window,
         epochs: flags.epochs,
@@ -183,13 +186,13 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
         minAlpha: flags.minAlpha,
       };
       if (method === 'word2vec') {
-        result = await trainWord2Vec(flags.corpus, {
+        result = await trainWord2Vec(input, {
           ...shared,
           architecture: flags.skipgram ? 'skipgram' : 'cbow',
           shareNegatives: flags.sharedNegatives,
         });
       } else {
-        const trained = await trainFastText(flags.corpus, {
+        const trained = await trainFastText(input, {
           ...shared,
           architecture: flags.cbow ? 'cbow' : 'skipgram',
           minn: flags.minn,
@@ -197,9 +200,9 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
           bucket: flags.bucket,
         });
         result = trained;
-        if (flags.model) {
-          await trained.model.save(flags.model);
-          modelFile = flags.model;
+        if (flags.outModel) {
+          await trained.model.save(flags.outModel);
+          modelFile = flags.outModel;
         }
       }
     }
@@ -214,7 +217,7 @@ async function runTrain(method: 'word2vec' | 'fasttext' | 'glove', flags: TrainF
   const summary = {
     method,
     out: flags.out,
-    model: modelFile,
+    outModel: modelFile,
     words: result.words.length,
     dim: result.dim,
     skipped: skipped.skippedTotal,

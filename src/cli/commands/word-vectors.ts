@@ -1,11 +1,11 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Neighbor } from '../../embed/static/keyed-vectors.js';
-import { parseIntOption } from '../options.js';
+import { addOutputFlags, parseIntOption, topOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { loadVectorsForCli, type VectorSourceOptions, vectorSourceOptions } from './word-vectors-shared.js';
 
 interface QueryOptions extends VectorSourceOptions {
-  k: number;
+  top: number;
   restrictVocab?: number;
   json?: boolean;
 }
@@ -25,51 +25,66 @@ function printNeighbors(
     );
 }
 
-/** `smysl similar` and `smysl analogy`: nearest words and analogies over word vectors. */
+/** `smysl words similar|analogy`: nearest words and analogies over word vectors. */
 export function register(program: Command): void {
-  const similar = program
+  const words = program
+    .command('words')
+    .description('query word vectors: nearest words, analogies (evaluation: smysl eval words)');
+  const similar = words
     .command('similar')
     .description('words nearest to a word (cosine over word vectors)')
     .argument('<word>', 'the query word')
-    .option('-k, --k <n>', 'how many neighbours', parseIntOption('-k', 1), 10)
+    .addOption(topOption('how many neighbours', 10))
     .option(
       '--restrict-vocab <n>',
       'search only the first n words of the vectors file',
       parseIntOption('--restrict-vocab', 1),
-    )
-    .option('--json', 'print JSON', false)
-    .option('--quiet', 'no progress or warnings', false);
+    );
   for (const o of vectorSourceOptions()) similar.addOption(o);
-  similar.action(async (word: string, options: QueryOptions) => {
+  addOutputFlags(similar).action(async (word: string, options: QueryOptions) => {
     const kv = await loadVectorsForCli(options);
     const neighbors = kv.mostSimilar({
       positive: [word],
-      topn: options.k,
+      topn: options.top,
       restrictVocab: options.restrictVocab,
     });
     printNeighbors(neighbors, options.json, { word });
   });
 
-  const analogy = program
+  const analogy = words
     .command('analogy')
-    .description('a is to b as c is to ? (3CosAdd, or 3CosMul with --cosmul)')
+    .description('a is to b as c is to ? (3CosAdd, or 3CosMul with --scoring mul)')
     .argument('<a>')
     .argument('<b>')
     .argument('<c>')
-    .option('-k, --k <n>', 'how many answers', parseIntOption('-k', 1), 10)
-    .option('--cosmul', 'use 3CosMul (Levy & Goldberg) instead of 3CosAdd', false)
+    .addOption(topOption('how many answers', 10))
+    .addOption(
+      new Option('--scoring <how>', 'add: 3CosAdd; mul: 3CosMul (Levy & Goldberg)')
+        .choices(['add', 'mul'])
+        .default('add'),
+    )
     .option(
       '--restrict-vocab <n>',
       'search only the first n words of the vectors file',
       parseIntOption('--restrict-vocab', 1),
-    )
-    .option('--json', 'print JSON', false)
-    .option('--quiet', 'no progress or warnings', false);
+    );
   for (const o of vectorSourceOptions()) analogy.addOption(o);
-  analogy.action(async (a: string, b: string, c: string, options: QueryOptions & { cosmul: boolean }) => {
-    const kv = await loadVectorsForCli(options);
-    const query = { positive: [b, c], negative: [a], topn: options.k, restrictVocab: options.restrictVocab };
-    const neighbors = options.cosmul ? kv.mostSimilarCosmul(query) : kv.mostSimilar(query);
-    printNeighbors(neighbors, options.json, { a, b, c, method: options.cosmul ? '3CosMul' : '3CosAdd' });
-  });
+  addOutputFlags(analogy).action(
+    async (a: string, b: string, c: string, options: QueryOptions & { scoring: 'add' | 'mul' }) => {
+      const kv = await loadVectorsForCli(options);
+      const query = {
+        positive: [b, c],
+        negative: [a],
+        topn: options.top,
+        restrictVocab: options.restrictVocab,
+      };
+      const neighbors = options.scoring === 'mul' ? kv.mostSimilarCosmul(query) : kv.mostSimilar(query);
+      printNeighbors(neighbors, options.json, {
+        a,
+        b,
+        c,
+        method: options.scoring === 'mul' ? '3CosMul' : '3CosAdd',
+      });
+    },
+  );
 }

@@ -6,7 +6,7 @@ import { transformerTokenEmbedder } from '../../tasks/wsd/contextual.js';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/wsd/raganato.js';
 import { WordNet } from '../../tasks/wsd/wordnet.js';
 import { evaluateWsd, SenseVectors, type WsdScores } from '../../tasks/wsd/wsd.js';
-import { parseFloatOption, parseIntOption } from '../options.js';
+import { addOutputFlags, embedderOption, parseFloatOption, parseIntOption } from '../options.js';
 import { formatTable, printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
 
@@ -23,10 +23,9 @@ function wordnetDir(flag?: string): string {
 }
 
 interface TrainFlags {
-  data: string;
   out: string;
   wordnet?: string;
-  model: string;
+  embedder: string;
   dtype: 'fp32' | 'int8';
   layers: number;
   level: 'synset' | 'sense';
@@ -43,8 +42,7 @@ interface EvalFlags {
   topic: number;
   topicGloss: number;
   topicLayers: number;
-  data: string;
-  senses: string;
+  model: string;
   wordnet?: string;
   batchSize: number;
   json: boolean;
@@ -62,15 +60,17 @@ export function register(program: Command): void {
     .command('wsd')
     .description('word-sense disambiguation by nearest sense embedding (WordNet 3.0 senses)');
 
-  wsd
+  const train = wsd
     .command('train')
     .description(
       'average contextual embeddings of every sense-tagged token (read with its neighbouring sentences) into sense vectors',
     )
-    .requiredOption('--data <dir>', 'sense-annotated corpus in the Raganato unified format (e.g. SemCor)')
+    .argument('<input>', 'sense-annotated corpus in the Raganato unified format (e.g. SemCor)')
     .requiredOption('--out <file>', 'sense-vector file to write')
     .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
-    .option('--model <name>', 'transformer model', 'minilm')
+    .addOption(
+      embedderOption('transformer model (minilm, an imported name, a checkpoint directory)', 'minilm'),
+    )
     .addOption(new Option('--dtype <dtype>', 'encoder precision').choices(['fp32', 'int8']).default('fp32'))
     .option('--layers <n>', 'average the last n layers', parseIntOption('--layers', 1), 4)
     .addOption(
@@ -89,63 +89,61 @@ export function register(program: Command): void {
       '--topic-vectors',
       "also store each sense's mean passage vector, for `wsd eval --topic` (doubles the file)",
       false,
-    )
-    .option('--json', 'print a JSON summary', false)
-    .option('--quiet', 'no progress bar', false)
-    .action(async (flags: TrainFlags) => {
-      const wn = await WordNet.load(wordnetDir(flags.wordnet));
-      const { xml, keys } = await findRaganatoFiles(flags.data);
-      const gold = await readGoldKeys(keys);
-      // with neighbouring sentences a text can pass the model's length: read it in windows
-      const embedder = await TransformerEmbedder.create({
-        model: flags.model,
-        dtype: flags.dtype,
-        batchSize: 32,
-        long: 'window',
-      });
-      const bar = new ProgressBar({ quiet: flags.quiet });
-      let senses: SenseVectors;
-      try {
-        senses = await SenseVectors.train(
-          readRaganatoXml(xml),
-          gold,
-          wn,
-          transformerTokenEmbedder(embedder, flags.layers),
-          {
-            level: flags.level,
-            context: flags.context,
-            batchSize: flags.batchSize,
-            topicVectors: flags.topicVectors,
-            onProgress: bar.update,
-            meta: { model: flags.model, dtype: flags.dtype, layers: flags.layers, data: flags.data },
-          },
-        );
-      } finally {
-        bar.done();
-        await embedder.dispose();
-      }
-      await senses.save(flags.out);
-      const summary = {
-        out: flags.out,
-        vectors: senses.size,
-        level: senses.level,
-        dim: senses.dim,
-        ...senses.meta,
-      };
-      if (flags.json) printJson(summary);
-      else
-        process.stdout.write(
-          `${senses.size} ${senses.level} vectors (${senses.dim}-d) from ${senses.meta.instances} tagged tokens -> ${flags.out}\n`,
-        );
+    );
+  addOutputFlags(train).action(async (data: string, flags: TrainFlags) => {
+    const wn = await WordNet.load(wordnetDir(flags.wordnet));
+    const { xml, keys } = await findRaganatoFiles(data);
+    const gold = await readGoldKeys(keys);
+    // with neighbouring sentences a text can pass the model's length: read it in windows
+    const embedder = await TransformerEmbedder.create({
+      model: flags.embedder,
+      dtype: flags.dtype,
+      batchSize: 32,
+      long: 'window',
     });
+    const bar = new ProgressBar({ quiet: flags.quiet });
+    let senses: SenseVectors;
+    try {
+      senses = await SenseVectors.train(
+        readRaganatoXml(xml),
+        gold,
+        wn,
+        transformerTokenEmbedder(embedder, flags.layers),
+        {
+          level: flags.level,
+          context: flags.context,
+          batchSize: flags.batchSize,
+          topicVectors: flags.topicVectors,
+          onProgress: bar.update,
+          meta: { model: flags.embedder, dtype: flags.dtype, layers: flags.layers, data },
+        },
+      );
+    } finally {
+      bar.done();
+      await embedder.dispose();
+    }
+    await senses.save(flags.out);
+    const summary = {
+      out: flags.out,
+      vectors: senses.size,
+      level: senses.level,
+      dim: senses.dim,
+      ...senses.meta,
+    };
+    if (flags.json) printJson(summary);
+    else
+      process.stdout.write(
+        `${senses.size} ${senses.level} vectors (${senses.dim}-d) from ${senses.meta.instances} tagged tokens -> ${flags.out}\n`,
+      );
+  });
 
-  wsd
+  const evaluate = wsd
     .command('eval')
     .description(
       'disambiguate an evaluation set and print F1 overall and by POS beside the first-sense baseline',
     )
-    .requiredOption('--senses <file>', 'sense vectors from `smysl wsd train`')
-    .requiredOption('--data <dir>', 'evaluation set in the Raganato unified format (e.g. Senseval-2)')
+    .argument('<input>', 'evaluation set in the Raganato unified format (e.g. Senseval-2)')
+    .requiredOption('--model <file>', 'sense vectors written by `smysl wsd train`')
     .option('--wordnet <dir>', 'WordNet 3.0 dict/ directory (default: $WNSEARCHDIR or /usr/share/wordnet)')
     .option('--batch-size <n>', 'sentences per encoder call', parseIntOption('--batch-size', 1), 64)
     .option(
@@ -177,74 +175,68 @@ export function register(program: Command): void {
       "mean of the last n layers for --topic-gloss (1: the layer a sentence model's sentence embeddings come from)",
       parseIntOption('--topic-layers', 1),
       1,
-    )
-    .option('--json', 'print one JSON object', false)
-    .option('--quiet', 'no progress bar', false)
-    .action(async (flags: EvalFlags) => {
-      const senses = await SenseVectors.load(flags.senses);
-      if (flags.topic !== 0 && !senses.topicData)
-        warn(
-          `${flags.senses} has no topic vectors: --topic is ignored; train with --topic-vectors to use it`,
-        );
-      const wn = await WordNet.load(wordnetDir(flags.wordnet));
-      const { xml, keys } = await findRaganatoFiles(flags.data);
-      const gold = await readGoldKeys(keys);
-      const model = String(senses.meta.model ?? 'minilm');
-      const layers = Number(senses.meta.layers ?? 4);
-      const dtype = (senses.meta.dtype as 'fp32' | 'int8') ?? 'fp32';
-      const context = Number(senses.meta.context ?? 0);
-      const embedder = await TransformerEmbedder.create({ model, dtype, batchSize: 32, long: 'window' });
-      const bar = new ProgressBar({ quiet: flags.quiet });
-      let report: Awaited<ReturnType<typeof evaluateWsd>>['report'];
-      try {
-        ({ report } = await evaluateWsd(
-          readRaganatoXml(xml),
-          gold,
-          wn,
-          senses,
-          transformerTokenEmbedder(embedder, layers),
-          {
-            batchSize: flags.batchSize,
-            context,
-            priorWeight: flags.prior,
-            glossWeight: flags.gloss,
-            // vectors trained before topic vectors existed still evaluate, without that term
-            topicWeight: senses.topicData ? flags.topic : 0,
-            topicGlossWeight: flags.topicGloss,
-            topicEmbed:
-              flags.topicLayers === layers
-                ? undefined
-                : transformerTokenEmbedder(embedder, flags.topicLayers),
-            onProgress: bar.update,
-          },
-        ));
-      } finally {
-        bar.done();
-        await embedder.dispose();
-      }
-      if (flags.json) {
-        printJson({
-          data: flags.data,
-          senses: flags.senses,
-          model,
-          layers,
+    );
+  addOutputFlags(evaluate).action(async (data: string, flags: EvalFlags) => {
+    const senses = await SenseVectors.load(flags.model);
+    if (flags.topic !== 0 && !senses.topicData && !flags.quiet)
+      warn(`${flags.model} has no topic vectors: --topic is ignored; train with --topic-vectors to use it`);
+    const wn = await WordNet.load(wordnetDir(flags.wordnet));
+    const { xml, keys } = await findRaganatoFiles(data);
+    const gold = await readGoldKeys(keys);
+    const model = String(senses.meta.model ?? 'minilm');
+    const layers = Number(senses.meta.layers ?? 4);
+    const dtype = (senses.meta.dtype as 'fp32' | 'int8') ?? 'fp32';
+    const context = Number(senses.meta.context ?? 0);
+    const embedder = await TransformerEmbedder.create({ model, dtype, batchSize: 32, long: 'window' });
+    const bar = new ProgressBar({ quiet: flags.quiet });
+    let report: Awaited<ReturnType<typeof evaluateWsd>>['report'];
+    try {
+      ({ report } = await evaluateWsd(
+        readRaganatoXml(xml),
+        gold,
+        wn,
+        senses,
+        transformerTokenEmbedder(embedder, layers),
+        {
+          batchSize: flags.batchSize,
           context,
-          prior: flags.prior,
-          gloss: flags.gloss,
-          topic: senses.topicData ? flags.topic : 0,
-          topicGloss: flags.topicGloss,
-          topicLayers: flags.topicLayers,
-          ...report,
-        });
-        return;
-      }
-      const rows: (string | number)[][] = [
-        ['all', report.system.total, pct(report.system), pct(report.firstSense)],
-      ];
-      for (const pos of Object.keys(report.byPos).sort())
-        rows.push([pos, report.byPos[pos].total, pct(report.byPos[pos]), pct(report.firstSenseByPos[pos])]);
-      process.stdout.write(
-        `${formatTable(['POS', 'instances', 'F1', 'first-sense F1'], rows)}\n\nof ${report.system.attempted} attempted instances: ${report.decidedBy.vector} decided by sense vectors, ${report.decidedBy.gloss} by glosses alone, ${report.decidedBy['first-sense']} by the first sense\n`,
-      );
-    });
+          priorWeight: flags.prior,
+          glossWeight: flags.gloss,
+          // vectors trained before topic vectors existed still evaluate, without that term
+          topicWeight: senses.topicData ? flags.topic : 0,
+          topicGlossWeight: flags.topicGloss,
+          topicEmbed:
+            flags.topicLayers === layers ? undefined : transformerTokenEmbedder(embedder, flags.topicLayers),
+          onProgress: bar.update,
+        },
+      ));
+    } finally {
+      bar.done();
+      await embedder.dispose();
+    }
+    if (flags.json) {
+      printJson({
+        data,
+        senses: flags.model,
+        model,
+        layers,
+        context,
+        prior: flags.prior,
+        gloss: flags.gloss,
+        topic: senses.topicData ? flags.topic : 0,
+        topicGloss: flags.topicGloss,
+        topicLayers: flags.topicLayers,
+        ...report,
+      });
+      return;
+    }
+    const rows: (string | number)[][] = [
+      ['all', report.system.total, pct(report.system), pct(report.firstSense)],
+    ];
+    for (const pos of Object.keys(report.byPos).sort())
+      rows.push([pos, report.byPos[pos].total, pct(report.byPos[pos]), pct(report.firstSenseByPos[pos])]);
+    process.stdout.write(
+      `${formatTable(['POS', 'instances', 'F1', 'first-sense F1'], rows)}\n\nof ${report.system.attempted} attempted instances: ${report.decidedBy.vector} decided by sense vectors, ${report.decidedBy.gloss} by glosses alone, ${report.decidedBy['first-sense']} by the first sense\n`,
+    );
+  });
 }

@@ -4,6 +4,7 @@ import type { Tensor } from './safetensors.js';
 
 /** The fields of a Hugging Face BERT-family `config.json` that the encoder graph needs. */
 export interface BertConfig {
+  /** "bert", or a RoBERTa-family type ("xlm-roberta", "roberta", "camembert"). */
   modelType: string;
   vocabSize: number;
   hiddenSize: number;
@@ -15,10 +16,23 @@ export interface BertConfig {
   layerNormEps: number;
   hiddenAct: 'gelu';
   padTokenId: number;
+  /**
+   * Position id of the first token. 0 for BERT; RoBERTa-family models count positions from
+   * padding_idx + 1 (the rows before it are never used for real tokens).
+   */
+  positionOffset: number;
 }
 
-// RoBERTa-style models offset their position ids and ELECTRA may project embeddings: not built yet.
-const SUPPORTED_TYPES = new Set(['bert']);
+// The RoBERTa family is BERT with offset position ids (and usually one token type): the same
+// graph. ELECTRA may project its embeddings, DistilBERT and MPNet name and shape things
+// differently: not built.
+const BERT_TYPES = new Set(['bert']);
+const ROBERTA_TYPES = new Set(['xlm-roberta', 'roberta', 'camembert']);
+
+/** Longest sequence (special tokens included) the position table allows. */
+export function maxSequenceLength(config: BertConfig): number {
+  return config.maxPositionEmbeddings - config.positionOffset;
+}
 
 export async function readBertConfig(file: string): Promise<BertConfig> {
   return parseBertConfig(await readJsonFile<Record<string, unknown>>(file), file);
@@ -34,24 +48,26 @@ export function parseBertConfig(raw: Record<string, unknown>, source = 'config.j
     return v;
   };
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : 'bert';
-  if (!SUPPORTED_TYPES.has(modelType))
+  if (!BERT_TYPES.has(modelType) && !ROBERTA_TYPES.has(modelType))
     throw new SmyslError(
       'E_MODEL',
-      `model_type "${modelType}" is not a BERT-family encoder smysl can build`,
-      {
-        location: { source },
-      },
+      `"model_type" is "${modelType}": not an encoder smysl can build (supported: ${[...BERT_TYPES, ...ROBERTA_TYPES].join(', ')})`,
+      { location: { source } },
     );
   const act = raw.hidden_act ?? 'gelu';
   if (act !== 'gelu')
-    throw new SmyslError('E_MODEL', `hidden_act "${String(act)}" is not supported (only exact "gelu")`, {
+    throw new SmyslError('E_MODEL', `"hidden_act" is "${String(act)}": not supported (only exact "gelu")`, {
       location: { source },
     });
   const positionType = raw.position_embedding_type ?? 'absolute';
   if (positionType !== 'absolute')
-    throw new SmyslError('E_MODEL', `position_embedding_type "${String(positionType)}" is not supported`, {
-      location: { source },
-    });
+    throw new SmyslError(
+      'E_MODEL',
+      `"position_embedding_type" is "${String(positionType)}": not supported (only "absolute")`,
+      { location: { source } },
+    );
+  const padTokenId =
+    typeof raw.pad_token_id === 'number' ? raw.pad_token_id : ROBERTA_TYPES.has(modelType) ? 1 : 0;
   const config: BertConfig = {
     modelType,
     vocabSize: need('vocab_size'),
@@ -63,12 +79,21 @@ export function parseBertConfig(raw: Record<string, unknown>, source = 'config.j
     typeVocabSize: typeof raw.type_vocab_size === 'number' ? raw.type_vocab_size : 2,
     layerNormEps: typeof raw.layer_norm_eps === 'number' ? raw.layer_norm_eps : 1e-12,
     hiddenAct: 'gelu',
-    padTokenId: typeof raw.pad_token_id === 'number' ? raw.pad_token_id : 0,
+    padTokenId,
+    positionOffset: ROBERTA_TYPES.has(modelType) ? padTokenId + 1 : 0,
   };
+  if (config.typeVocabSize < 1)
+    throw new SmyslError('E_FORMAT', '"type_vocab_size" must be at least 1', { location: { source } });
+  if (maxSequenceLength(config) < 3)
+    throw new SmyslError(
+      'E_FORMAT',
+      `"max_position_embeddings" ${config.maxPositionEmbeddings} leaves no room for a sequence after the position offset ${config.positionOffset} (pad_token_id + 1)`,
+      { location: { source } },
+    );
   if (config.hiddenSize % config.numAttentionHeads !== 0)
     throw new SmyslError(
       'E_FORMAT',
-      `hidden_size ${config.hiddenSize} is not divisible by num_attention_heads ${config.numAttentionHeads}`,
+      `"hidden_size" ${config.hiddenSize} is not divisible by "num_attention_heads" ${config.numAttentionHeads}`,
       { location: { source } },
     );
   return config;
@@ -164,12 +189,12 @@ export function bertWeights(
 }
 
 function detectPrefix(tensors: Map<string, Tensor>, source: string): string {
-  for (const prefix of ['', 'bert.', 'model.']) {
+  for (const prefix of ['', 'bert.', 'roberta.', 'xlm_roberta.', 'model.']) {
     if (tensors.has(`${prefix}embeddings.word_embeddings.weight`)) return prefix;
   }
   throw new SmyslError(
     'E_FORMAT',
-    'no "embeddings.word_embeddings.weight" tensor (with or without a "bert." prefix): not a BERT-family checkpoint',
+    'no "embeddings.word_embeddings.weight" tensor (bare or under "bert."/"roberta."): not a BERT-family checkpoint',
     { location: { source } },
   );
 }

@@ -5,14 +5,26 @@ import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
 import type { DenseEmbedder } from '../types.js';
-import type { BertConfig } from './config.js';
+import { type BertConfig, maxSequenceLength } from './config.js';
 import { type EncoderBatch, EncoderSession } from './encoder.js';
 import type { EncoderDtype } from './graph.js';
+import { applyDense, type DenseLayer, loadDenseLayer, type Prompts, type SentencePooling } from './layout.js';
 import { DEFAULT_MODEL, ensureEncoderFile, type ModelSource, resolveModel } from './models.js';
 import { loadPieceTokenizer, type Pieces, type PieceTokenizer } from './tokenizer.js';
 
-export type SentencePooling = 'mean' | 'cls' | 'max';
+export type { Prompts, SentencePooling } from './layout.js';
 export type LongTextStrategy = 'truncate' | 'window';
+
+/**
+ * What a text is, for models trained with a prompt per role (e5: "query: " / "passage: "):
+ * 'query' for search queries, 'document' for what is indexed. Without a role a text gets the
+ * model's default prompt (usually none), as sentence-transformers' plain encode() does.
+ */
+export type TextRole = 'query' | 'document';
+
+export interface EmbedOptions extends LongRunning {
+  role?: TextRole;
+}
 
 export interface TransformerEmbedderOptions {
   /** "minilm" (default), a name given to `smysl model import`, or a checkpoint directory. */
@@ -38,6 +50,11 @@ export interface TransformerEmbedderOptions {
   chunkSize?: number;
   /** Sort sequences by length before batching, to cut padding (default true). */
   sortByLength?: boolean;
+  /**
+   * Prompts by role, replacing the model's (from config_sentence_transformers.json or
+   * `smysl model import --query-prompt/--document-prompt`); "" turns a role's prompt off.
+   */
+  prompts?: Prompts;
   /** Use this tokenizer instead of the model's own tokenizer files. */
   tokenizer?: PieceTokenizer;
   /** Where the one-line "building the encoder" message goes (default stderr). */
@@ -70,12 +87,18 @@ const MANIFEST = 'manifest.json';
 
 /**
  * Contextual token, word and sentence embeddings from a BERT-family encoder that smysl builds
- * as an ONNX graph and runs on onnxruntime.
+ * as an ONNX graph and runs on onnxruntime. Sentence vectors follow the model's
+ * sentence-transformers recipe: prompt, pooling, Dense layers, normalization.
  */
 export class TransformerEmbedder implements DenseEmbedder {
   readonly kind = 'dense' as const;
   readonly name: string;
+  /** Dimensions of sentence vectors (the last Dense layer's output, else the hidden size). */
   readonly dim: number;
+  /** Dimensions of token and word vectors: the encoder's hidden size. */
+  readonly hiddenSize: number;
+  /** Effective prompts per role ({} for models without prompts). */
+  readonly prompts: Prompts;
   readonly pooling: SentencePooling;
   readonly normalize: boolean;
   readonly layers: number;
@@ -91,13 +114,22 @@ export class TransformerEmbedder implements DenseEmbedder {
     private readonly session: EncoderSession,
     readonly tokenizer: PieceTokenizer,
     private readonly opts: TransformerEmbedderOptions,
+    private readonly dense: DenseLayer[],
   ) {
-    this.dim = config.hiddenSize;
+    this.hiddenSize = config.hiddenSize;
+    this.dim = dense.length ? dense[dense.length - 1].outFeatures : config.hiddenSize;
+    const prompts: Prompts = { ...source.defaults.prompts };
+    for (const role of ['query', 'document', 'default'] as const) {
+      const given = opts.prompts?.[role];
+      if (given !== undefined) prompts[role] = given;
+      if (!prompts[role]) delete prompts[role];
+    }
+    this.prompts = prompts;
     this.dtype = opts.dtype ?? 'fp32';
     this.pooling = opts.pooling ?? source.defaults.pooling;
     this.normalize = opts.normalize ?? source.defaults.normalize;
     this.layers = opts.layers ?? 1;
-    this.maxLength = Math.min(opts.maxLength ?? source.defaults.maxLength, config.maxPositionEmbeddings);
+    this.maxLength = Math.min(opts.maxLength ?? source.defaults.maxLength, maxSequenceLength(config));
     this.batchSize = opts.batchSize ?? 32;
     this.long = opts.long ?? 'truncate';
     this.stride = opts.stride ?? Math.floor(this.maxLength / 4);
@@ -125,7 +157,8 @@ export class TransformerEmbedder implements DenseEmbedder {
       },
     );
     const tokenizer = opts.tokenizer ?? (await loadPieceTokenizer(source.tokenizerFile));
-    return new TransformerEmbedder(source, built.config, session, tokenizer, opts);
+    const dense = await Promise.all(source.dense.map(loadDenseLayer));
+    return new TransformerEmbedder(source, built.config, session, tokenizer, opts, dense);
   }
 
   /** Re-creates an embedder saved with `save(dir)`. */
@@ -153,6 +186,11 @@ export class TransformerEmbedder implements DenseEmbedder {
       maxLength: this.maxLength,
       long: this.long,
       stride: this.stride,
+      prompts: {
+        query: this.prompts.query ?? '',
+        document: this.prompts.document ?? '',
+        default: this.prompts.default ?? '',
+      },
     };
     await writeFileAtomic(
       path.join(dir, MANIFEST),
@@ -164,8 +202,11 @@ export class TransformerEmbedder implements DenseEmbedder {
     await this.session.release();
   }
 
-  /** Sentence/document vectors, one row per text, in input order. */
-  async embed(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+  /**
+   * Sentence vectors, one row per text, in input order. `role` picks the model's query or
+   * document prompt (see `embedQueries` / `embedDocuments`); without it the default prompt.
+   */
+  async embed(texts: string[], opts: EmbedOptions = {}): Promise<DenseMatrix> {
     const data = new Float32Array(texts.length * this.dim);
     let row = 0;
     for await (const chunk of this.embedStream(texts, opts)) {
@@ -175,13 +216,28 @@ export class TransformerEmbedder implements DenseEmbedder {
     return { rows: texts.length, dim: this.dim, data };
   }
 
+  /** Vectors of search queries: the model's query prompt is put first (e5: "query: "). */
+  embedQueries(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+    return this.embed(texts, { ...opts, role: 'query' });
+  }
+
+  /** Vectors of documents to index: the model's document prompt is put first (e5: "passage: "). */
+  embedDocuments(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+    return this.embed(texts, { ...opts, role: 'document' });
+  }
+
+  /** The prompt put before texts of this role ("" when the model has none). */
+  promptFor(role?: TextRole): string {
+    return (role ? this.prompts[role] : undefined) ?? this.prompts.default ?? '';
+  }
+
   /**
    * Streams sentence vectors for any number of texts, in input order, one chunk of up to
    * `chunkSize` rows at a time, reporting sentences/s and (for arrays) the ETA.
    */
   async *embedStream(
     texts: Iterable<string> | AsyncIterable<string>,
-    opts: LongRunning = {},
+    opts: EmbedOptions = {},
   ): AsyncGenerator<DenseMatrix> {
     const chunkSize = this.opts.chunkSize ?? 1024;
     const total = Array.isArray(texts) ? texts.length : undefined;
@@ -189,7 +245,7 @@ export class TransformerEmbedder implements DenseEmbedder {
     let done = 0;
     let chunk: string[] = [];
     const flush = async (): Promise<DenseMatrix> => {
-      const out = await this.embedChunk(chunk, opts.signal);
+      const out = await this.embedChunk(chunk, this.promptFor(opts.role), opts.signal);
       done += chunk.length;
       chunk = [];
       const seconds = (Date.now() - started) / 1000;
@@ -215,10 +271,14 @@ export class TransformerEmbedder implements DenseEmbedder {
     opts: { layers?: number; signal?: AbortSignal } = {},
   ): Promise<TokenVectors[]> {
     const layers = Math.min(opts.layers ?? 4, this.config.numHiddenLayers + 1);
-    const encoded = texts.map((t) => this.tokenizer.encodePieces(t));
-    const sums = encoded.map((p) => new Float64Array(p.ids.length * this.dim));
+    // Offsets must stay offsets into the caller's text: lowercase only where lengths agree.
+    const encoded = texts.map((t) => {
+      const lower = this.source.defaults.lowercase ? t.toLowerCase() : t;
+      return this.tokenizer.encodePieces(lower.length === t.length ? lower : t);
+    });
+    const sums = encoded.map((p) => new Float64Array(p.ids.length * this.hiddenSize));
     const counts = encoded.map((p) => new Uint16Array(p.ids.length));
-    const h = this.dim;
+    const h = this.hiddenSize;
     await this.runWindows(this.windowsOf(encoded), layers, opts.signal, (window, hidden, offset) => {
       const content = window.ids.length - 2;
       const sum = sums[window.text];
@@ -258,7 +318,7 @@ export class TransformerEmbedder implements DenseEmbedder {
   ): Promise<WordVectors[]> {
     const pool = opts.pool ?? 'mean';
     const tokens = await this.tokenVectors(texts, opts);
-    const h = this.dim;
+    const h = this.hiddenSize;
     return texts.map((text, i) => {
       const words = opts.words?.[i] ?? tokenize(text);
       const { pieces, vectors } = tokens[i];
@@ -280,46 +340,59 @@ export class TransformerEmbedder implements DenseEmbedder {
     });
   }
 
-  private async embedChunk(texts: string[], signal?: AbortSignal): Promise<DenseMatrix> {
-    const h = this.dim;
-    const encoded = texts.map((t) => this.tokenizer.encodePieces(t));
+  private async embedChunk(texts: string[], prompt: string, signal?: AbortSignal): Promise<DenseMatrix> {
+    const h = this.hiddenSize;
+    const lowercase = this.source.defaults.lowercase === true;
+    // sentence-transformers tokenizes prompt + text as one string, then lowercases if asked.
+    const encoded = texts.map((t) => {
+      const full = prompt + t;
+      return this.tokenizer.encodePieces(lowercase ? full.toLowerCase() : full);
+    });
+    // Pooling's include_prompt = false leaves out [CLS] and the prompt's pieces (counted, as
+    // sentence-transformers counts them, on the prompt tokenized alone).
+    const skip =
+      prompt && this.source.defaults.includePrompt === false
+        ? 1 + this.tokenizer.encodePieces(lowercase ? prompt.toLowerCase() : prompt).ids.length
+        : 0;
     const sums = new Float64Array(texts.length * h);
     const windowsPerText = new Uint32Array(texts.length);
     const pooled = new Float64Array(h);
     await this.runWindows(this.windowsOf(encoded), this.layers, signal, (window, hidden, offset) => {
       const length = window.ids.length;
+      const first = window.firstPiece === 0 ? Math.min(skip, length - 1) : 0;
       pooled.fill(this.pooling === 'max' ? Number.NEGATIVE_INFINITY : 0);
       if (this.pooling === 'cls') {
         for (let j = 0; j < h; j++) pooled[j] = hidden[offset + j];
       } else if (this.pooling === 'max') {
-        for (let t = 0; t < length; t++)
+        for (let t = first; t < length; t++)
           for (let j = 0; j < h; j++) {
             const v = hidden[offset + t * h + j];
             if (v > pooled[j]) pooled[j] = v;
           }
       } else {
         // Mean over the real tokens, [CLS] and [SEP] included, as sentence-transformers does.
-        for (let t = 0; t < length; t++) for (let j = 0; j < h; j++) pooled[j] += hidden[offset + t * h + j];
-        for (let j = 0; j < h; j++) pooled[j] /= length;
+        for (let t = first; t < length; t++)
+          for (let j = 0; j < h; j++) pooled[j] += hidden[offset + t * h + j];
+        for (let j = 0; j < h; j++) pooled[j] /= length - first;
       }
       const base = window.text * h;
       for (let j = 0; j < h; j++) sums[base + j] += pooled[j];
       windowsPerText[window.text]++;
     });
-    const data = new Float32Array(texts.length * h);
+    const dim = this.dim;
+    const data = new Float32Array(texts.length * dim);
+    const mean = new Float64Array(h);
     for (let i = 0; i < texts.length; i++) {
-      const base = i * h;
       const n = windowsPerText[i] || 1;
+      for (let j = 0; j < h; j++) mean[j] = sums[i * h + j] / n;
+      // Dense layers (LaBSE's tanh projection) act on the pooled vector, before normalization.
+      const out = this.dense.length ? applyDense(this.dense, mean) : mean;
       let norm = 0;
-      for (let j = 0; j < h; j++) {
-        const v = sums[base + j] / n;
-        sums[base + j] = v;
-        norm += v * v;
-      }
+      for (let j = 0; j < dim; j++) norm += out[j] * out[j];
       const scale = this.normalize && norm > 0 ? 1 / Math.sqrt(norm) : 1;
-      for (let j = 0; j < h; j++) data[base + j] = sums[base + j] * scale;
+      for (let j = 0; j < dim; j++) data[i * dim + j] = out[j] * scale;
     }
-    return { rows: texts.length, dim: h, data };
+    return { rows: texts.length, dim, data };
   }
 
   /** Splits texts into model-sized windows: one (truncated) window, or overlapping windows. */
@@ -362,7 +435,7 @@ export class TransformerEmbedder implements DenseEmbedder {
   ): Promise<void> {
     const order = windows.map((_, i) => i);
     if (this.opts.sortByLength !== false) order.sort((a, b) => windows[b].ids.length - windows[a].ids.length);
-    const h = this.dim;
+    const h = this.hiddenSize;
     const pad = BigInt(this.config.padTokenId);
     for (let start = 0; start < order.length; start += this.batchSize) {
       throwIfAborted(signal);

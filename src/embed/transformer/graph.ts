@@ -83,10 +83,18 @@ export function buildEncoderGraph(
   const types = g.op('Gather', [typeTable, tokenTypeIds]);
   const shape = g.op('Shape', [inputIds]);
   const sequenceLength = g.op('Gather', [shape, g.int64s('one_index', [1])]);
-  const zero = g.initializer('zero', [], BigInt64Array.of(0n));
+  // (Initializers keep their order, so BERT graphs stay byte-identical to earlier builds.)
+  const zero = config.positionOffset === 0 ? g.initializer('zero', [], BigInt64Array.of(0n)) : '';
   const one = g.initializer('one', [], BigInt64Array.of(1n));
   const sequenceScalar = g.op('Squeeze', [sequenceLength, g.int64s('axis_zero', [0])]);
-  const positionIds = g.op('Range', [zero, sequenceScalar, one]);
+  // RoBERTa-family position ids start at padding_idx + 1. Padding sits after the real tokens,
+  // so its positions never reach a real token's output (attention masks the keys).
+  let positionIds: string;
+  if (config.positionOffset === 0) positionIds = g.op('Range', [zero, sequenceScalar, one]);
+  else {
+    const offset = g.initializer('position_offset', [], BigInt64Array.of(BigInt(config.positionOffset)));
+    positionIds = g.op('Range', [offset, g.op('Add', [sequenceScalar, offset]), one]);
+  }
   const positions = g.op('Gather', [positionTable, positionIds]);
   const summed = g.op('Add', [g.op('Add', [words, types]), positions]);
   let hidden = g.op(

@@ -1,7 +1,10 @@
-export { type BertConfig, parseBertConfig, readBertConfig } from './config.js';
+export { type BertConfig, maxSequenceLength, parseBertConfig, readBertConfig } from './config.js';
 export {
+  type EmbedOptions,
   type LongTextStrategy,
+  type Prompts,
   type SentencePooling,
+  type TextRole,
   type TokenVectors,
   TransformerEmbedder,
   type TransformerEmbedderOptions,
@@ -14,7 +17,16 @@ export {
   GRAPH_BUILDER_VERSION,
 } from './graph.js';
 export {
+  type DenseActivation,
+  type DenseLayerSpec,
+  readCheckpointTensors,
+  readSentenceTransformersLayout,
+  type SentenceTransformersLayout,
+} from './layout.js';
+export {
   DEFAULT_MODEL,
+  defaultModelName,
+  describeCheckpoint,
   ensureEncoderFile,
   type ImportOptions,
   importModel,
@@ -25,5 +37,6 @@ export {
   modelsDir,
   resolveModel,
 } from './models.js';
+export { parsePytorchStateDict, readPytorchStateDict } from './pytorch.js';
 export { readSafetensors, type Tensor } from './safetensors.js';
 export type { Pieces, PieceTokenizer } from './tokenizer.js';

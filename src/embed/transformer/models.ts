@@ -4,9 +4,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmyslError } from '../../errors.js';
 import { cacheDir, readJsonFile, writeFileAtomic } from '../../util/fs.js';
-import { type BertConfig, bertWeights, readBertConfig } from './config.js';
+import { type BertConfig, bertWeights, maxSequenceLength, readBertConfig } from './config.js';
 import { buildEncoderGraph, type EncoderDtype, GRAPH_BUILDER_VERSION } from './graph.js';
-import { readSafetensors } from './safetensors.js';
+import {
+  checkHead,
+  type DenseLayerSpec,
+  loadDenseLayer,
+  type Prompts,
+  readCheckpointTensors,
+  readSentenceTransformersLayout,
+  type SentencePooling,
+  type SentenceTransformersLayout,
+} from './layout.js';
+import { encodeSafetensors, type Tensor } from './safetensors.js';
 
 /** Where a model's source files live (a Hugging Face style checkpoint directory). */
 export interface ModelSource {
@@ -14,17 +24,26 @@ export interface ModelSource {
   name: string;
   dir: string;
   configFile: string;
+  /** model.safetensors (or another *.safetensors), else pytorch_model.bin. */
   weightsFile: string;
   /** tokenizer.json when present, else vocab.txt. */
   tokenizerFile: string;
   /** Defaults that make the model behave as it was trained (sentence-transformers settings). */
   defaults: ModelDefaults;
+  /** sentence-transformers Dense layers applied after pooling, in order (most models: none). */
+  dense: DenseLayerSpec[];
 }
 
 export interface ModelDefaults {
-  pooling: 'mean' | 'cls' | 'max';
+  pooling: SentencePooling;
   normalize: boolean;
   maxLength: number;
+  /** Text put before queries / documents / role-less texts (e5's "query: ", "passage: "). */
+  prompts?: Prompts;
+  /** false: the prompt's tokens are left out of mean/max pooling (default true). */
+  includePrompt?: boolean;
+  /** Lowercase texts before tokenizing (sentence_bert_config.json's do_lower_case). */
+  lowercase?: boolean;
 }
 
 export const DEFAULT_MODEL = 'minilm';
@@ -60,22 +79,51 @@ function builtinMinilm(): ModelSource {
     tokenizerFile: path.join(dir, 'tokenizer.json'),
     // all-MiniLM-L6-v2 was trained with mean pooling, unit vectors and 256-token inputs.
     defaults: { pooling: 'mean', normalize: true, maxLength: 256 },
+    dense: [],
   };
+}
+
+/** model.json of an imported model. */
+interface ImportedManifest {
+  format: 1 | 2;
+  name: string;
+  importedFrom?: string;
+  defaults: ModelDefaults;
+  /** Format 2: Dense layers, each in its own safetensors file beside model.json. */
+  dense?: (Omit<DenseLayerSpec, 'weightsFile'> & { file: string })[];
 }
 
 /**
  * Finds a model by registry name ("minilm" or a name given to `importModel`) or by a path to a
- * checkpoint directory.
+ * checkpoint directory (a sentence-transformers folder's modules.json, pooling, Dense layers,
+ * max_seq_length and prompts are honoured).
  */
 export async function resolveModel(nameOrDir: string = DEFAULT_MODEL): Promise<ModelSource> {
   if (nameOrDir === 'minilm') return builtinMinilm();
   const imported = path.join(modelsDir(), nameOrDir, 'model.json');
   if (/^[\w.-]+$/.test(nameOrDir) && existsSync(imported)) {
-    const manifest = await readJsonFile<{ format: number; defaults: ModelDefaults }>(imported);
-    return { ...(await describeCheckpoint(path.dirname(imported), nameOrDir)), defaults: manifest.defaults };
+    const manifest = await readJsonFile<ImportedManifest>(imported);
+    if (manifest.format !== 1 && manifest.format !== 2)
+      throw new SmyslError(
+        'E_FORMAT',
+        `model.json format ${String(manifest.format)} is newer than this smysl`,
+        {
+          location: { source: imported },
+        },
+      );
+    const dir = path.dirname(imported);
+    const { source } = await inspectCheckpoint(dir, nameOrDir);
+    return {
+      ...source,
+      defaults: manifest.defaults,
+      dense: (manifest.dense ?? []).map(({ file, ...spec }) => ({
+        ...spec,
+        weightsFile: path.join(dir, file),
+      })),
+    };
   }
   if (existsSync(nameOrDir) && (await fsp.stat(nameOrDir)).isDirectory()) {
-    return describeCheckpoint(path.resolve(nameOrDir), path.resolve(nameOrDir));
+    return (await inspectCheckpoint(path.resolve(nameOrDir), path.resolve(nameOrDir))).source;
   }
   const known = (await listModels()).map((m) => m.name).join(', ');
   throw new SmyslError(
@@ -84,28 +132,59 @@ export async function resolveModel(nameOrDir: string = DEFAULT_MODEL): Promise<M
   );
 }
 
-/** Locates config.json, the safetensors weights and the tokenizer in a checkpoint directory. */
+/** Locates config.json, the weights and the tokenizer in a checkpoint directory. */
 export async function describeCheckpoint(dir: string, name: string): Promise<ModelSource> {
-  const entries = await fsp.readdir(dir).catch((e: Error) => {
-    throw new SmyslError('E_IO', `cannot read model directory ${dir}: ${e.message}`, { cause: e });
+  return (await inspectCheckpoint(dir, name)).source;
+}
+
+async function inspectCheckpoint(
+  dir: string,
+  name: string,
+): Promise<{ source: ModelSource; layout?: SentenceTransformersLayout }> {
+  const layout = await readSentenceTransformersLayout(dir);
+  const modelDir = layout?.transformerDir ?? dir;
+  const entries = await fsp.readdir(modelDir).catch((e: Error) => {
+    throw new SmyslError('E_IO', `cannot read model directory ${modelDir}: ${e.message}`, { cause: e });
   });
-  const need = (candidates: string[], what: string): string => {
+  const need = (candidates: string[], what: string, hint = ''): string => {
     const found = candidates.find((c) => entries.includes(c));
     if (!found)
-      throw new SmyslError('E_MODEL', `${dir}: no ${what} (looked for ${candidates.join(', ')})`, {
-        location: { source: dir },
-      });
-    return path.join(dir, found);
+      throw new SmyslError(
+        'E_MODEL',
+        `${modelDir}: no ${what} (looked for ${candidates.join(', ')})${hint}`,
+        {
+          location: { source: modelDir },
+        },
+      );
+    return path.join(modelDir, found);
   };
   const safetensors = entries.filter((e) => e.endsWith('.safetensors')).sort();
-  return {
+  const sentencepieceOnly = entries.some((e) => e.endsWith('.model')) && !entries.includes('tokenizer.json');
+  const source: ModelSource = {
     name,
-    dir,
+    dir: modelDir,
     configFile: need(['config.json'], 'config.json'),
-    weightsFile: need(['model.safetensors', ...safetensors], 'safetensors weights'),
-    tokenizerFile: need(['tokenizer.json', 'vocab.txt'], 'tokenizer'),
-    defaults: { pooling: 'mean', normalize: false, maxLength: 512 },
+    weightsFile: need(['model.safetensors', ...safetensors, 'pytorch_model.bin'], 'weights'),
+    tokenizerFile: need(
+      ['tokenizer.json', 'vocab.txt'],
+      'tokenizer',
+      sentencepieceOnly
+        ? '; a SentencePiece .model alone is not read: smysl needs the tokenizer.json beside it'
+        : '',
+    ),
+    defaults: layout
+      ? {
+          pooling: layout.pooling,
+          normalize: layout.normalize,
+          maxLength: layout.maxLength ?? 512,
+          ...(Object.keys(layout.prompts).length ? { prompts: layout.prompts } : {}),
+          ...(layout.includePrompt ? {} : { includePrompt: false }),
+          ...(layout.lowercase ? { lowercase: true } : {}),
+        }
+      : { pooling: 'mean', normalize: false, maxLength: 512 },
+    dense: layout?.dense ?? [],
   };
+  return { source, layout };
 }
 
 /** Identity of a build: source files (path, size, mtime), dtype and graph builder version. */
@@ -139,7 +218,7 @@ export async function ensureEncoderFile(
   const file = path.join(cacheDir(), 'onnx', `${await buildKey(source, dtype)}.onnx`);
   if (existsSync(file)) return { file, config, built: false };
   log(`smysl: building ${dtype} ONNX encoder for model "${path.basename(source.name)}" (once) → ${file}`);
-  const weights = bertWeights(await readSafetensors(source.weightsFile), config, source.weightsFile);
+  const weights = bertWeights(await readCheckpointTensors(source.weightsFile), config, source.weightsFile);
   const bytes = buildEncoderGraph(config, weights, { dtype, metadata: { source: source.name } });
   await writeFileAtomic(file, bytes);
   return { file, config, built: true };
@@ -149,7 +228,10 @@ export interface ModelInfo {
   name: string;
   dir: string;
   builtin: boolean;
+  modelType: string;
   hiddenSize: number;
+  /** Dimensions of the sentence vectors (the last Dense layer's output, else hiddenSize). */
+  dim: number;
   layers: number;
   defaults: ModelDefaults;
 }
@@ -162,7 +244,9 @@ export async function listModels(): Promise<ModelInfo[]> {
       name: source.name,
       dir: source.dir,
       builtin,
+      modelType: config.modelType,
       hiddenSize: config.hiddenSize,
+      dim: source.dense.length ? source.dense[source.dense.length - 1].outFeatures : config.hiddenSize,
       layers: config.numHiddenLayers,
       defaults: source.defaults,
     });
@@ -181,50 +265,104 @@ export async function listModels(): Promise<ModelInfo[]> {
 }
 
 export interface ImportOptions {
-  name: string;
+  /** Registry name; default: the folder's name. */
+  name?: string;
+  /** Defaults below override what the folder's sentence-transformers config says. */
   pooling?: ModelDefaults['pooling'];
   normalize?: boolean;
   maxLength?: number;
+  /** Prompts by role; a given role replaces the folder's prompt for it ("" = none). */
+  prompts?: Prompts;
   /** Overwrite an existing import of the same name. */
   force?: boolean;
 }
 
+/** The registry name a folder gets when none is given: its own name. */
+export function defaultModelName(dir: string): string {
+  return path.basename(path.resolve(dir));
+}
+
 /**
- * Copies a local BERT-family checkpoint (config.json + safetensors + tokenizer.json or
- * vocab.txt) into smysl's model directory under `name`, after checking that the weights match
- * the config. The ONNX encoder is built on first use.
+ * Copies a local checkpoint — a Hugging Face BERT or XLM-RoBERTa folder (config.json +
+ * safetensors or pytorch_model.bin + tokenizer.json or vocab.txt), or a sentence-transformers
+ * folder around one (modules.json, 1_Pooling, N_Dense, Normalize, sentence_bert_config.json,
+ * config_sentence_transformers.json) — into smysl's model directory under `name`, after checking
+ * every tensor against the configs. pytorch_model.bin weights are converted to safetensors on the
+ * way. The ONNX encoder is built on first use.
  */
-export async function importModel(dir: string, opts: ImportOptions): Promise<ModelSource> {
-  if (!/^[\w.-]+$/.test(opts.name) || opts.name === 'minilm')
-    throw new SmyslError('E_USAGE', `model name "${opts.name}" must be [A-Za-z0-9_.-]+ and not "minilm"`);
-  const source = await describeCheckpoint(path.resolve(dir), opts.name);
+export async function importModel(dir: string, opts: ImportOptions = {}): Promise<ModelSource> {
+  const name = opts.name ?? defaultModelName(dir);
+  if (!/^[\w.-]+$/.test(name) || name === 'minilm' || name === '.' || name === '..')
+    throw new SmyslError(
+      'E_USAGE',
+      `model name "${name}" must be [A-Za-z0-9_.-]+ and not "minilm"${opts.name === undefined ? ' (it defaults to the folder name; pass --name)' : ''}`,
+    );
+  const { source, layout } = await inspectCheckpoint(path.resolve(dir), name);
   const config = await readBertConfig(source.configFile);
-  bertWeights(await readSafetensors(source.weightsFile), config, source.weightsFile);
-  const target = path.join(modelsDir(), opts.name);
+  const tensors = await readCheckpointTensors(source.weightsFile);
+  bertWeights(tensors, config, source.weightsFile);
+  checkHead(config, source.dense, path.resolve(dir), layout?.poolingDimension);
+  const dense = await Promise.all(source.dense.map(loadDenseLayer));
+  const target = path.join(modelsDir(), name);
   if (existsSync(target)) {
     if (!opts.force)
       throw new SmyslError(
         'E_USAGE',
-        `model "${opts.name}" already exists (${target}); use --force to replace it`,
+        `model "${name}" already exists (${target}); use --force to replace it`,
       );
     await fsp.rm(target, { recursive: true, force: true });
   }
   const staging = `${target}.${process.pid}.tmp`;
   await fsp.rm(staging, { recursive: true, force: true });
   await fsp.mkdir(staging, { recursive: true });
-  for (const f of [source.configFile, source.weightsFile, source.tokenizerFile]) {
-    const base = f === source.weightsFile ? 'model.safetensors' : path.basename(f);
-    await fsp.copyFile(f, path.join(staging, base));
+  const copies = [source.configFile, source.tokenizerFile];
+  const tokenizerConfig = path.join(source.dir, 'tokenizer_config.json');
+  // vocab.txt reads its do_lower_case from tokenizer_config.json.
+  if (path.basename(source.tokenizerFile) === 'vocab.txt' && existsSync(tokenizerConfig))
+    copies.push(tokenizerConfig);
+  for (const f of copies) await fsp.copyFile(f, path.join(staging, path.basename(f)));
+  if (source.weightsFile.endsWith('.safetensors'))
+    await fsp.copyFile(source.weightsFile, path.join(staging, 'model.safetensors'));
+  else await fsp.writeFile(path.join(staging, 'model.safetensors'), encodeSafetensors(tensors));
+  const denseManifest: ImportedManifest['dense'] = [];
+  for (let i = 0; i < dense.length; i++) {
+    const d = dense[i];
+    const file = `dense_${i}.safetensors`;
+    const weights: Record<string, Tensor> = {
+      'linear.weight': { shape: [d.outFeatures, d.inFeatures], data: d.weight },
+    };
+    if (d.bias) weights['linear.bias'] = { shape: [d.outFeatures], data: d.biasValues };
+    await fsp.writeFile(path.join(staging, file), encodeSafetensors(weights));
+    denseManifest.push({
+      file,
+      inFeatures: d.inFeatures,
+      outFeatures: d.outFeatures,
+      bias: d.bias,
+      activation: d.activation,
+    });
+  }
+  const prompts: Prompts = { ...source.defaults.prompts };
+  for (const role of ['query', 'document', 'default'] as const) {
+    const given = opts.prompts?.[role];
+    if (given !== undefined) prompts[role] = given;
+    if (prompts[role] === '' || prompts[role] === undefined) delete prompts[role];
   }
   const defaults: ModelDefaults = {
-    pooling: opts.pooling ?? 'mean',
-    normalize: opts.normalize ?? true,
-    maxLength: Math.min(opts.maxLength ?? 512, config.maxPositionEmbeddings),
+    pooling: opts.pooling ?? source.defaults.pooling,
+    normalize: opts.normalize ?? (layout ? source.defaults.normalize : true),
+    maxLength: Math.min(opts.maxLength ?? source.defaults.maxLength, maxSequenceLength(config)),
+    ...(Object.keys(prompts).length ? { prompts } : {}),
+    ...(source.defaults.includePrompt === false ? { includePrompt: false } : {}),
+    ...(source.defaults.lowercase ? { lowercase: true } : {}),
   };
-  await writeFileAtomic(
-    path.join(staging, 'model.json'),
-    JSON.stringify({ format: 1, name: opts.name, importedFrom: source.dir, defaults }, null, 2),
-  );
+  const manifest: ImportedManifest = {
+    format: 2,
+    name,
+    importedFrom: path.resolve(dir),
+    defaults,
+    dense: denseManifest,
+  };
+  await writeFileAtomic(path.join(staging, 'model.json'), JSON.stringify(manifest, null, 2));
   await fsp.rename(staging, target);
-  return resolveModel(opts.name);
+  return resolveModel(name);
 }

@@ -9,7 +9,7 @@ export interface Tensor {
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
+export const BYTES_PER_ELEMENT: Record<SafetensorsDtype, number> = {
   F64: 8,
   F32: 4,
   F16: 2,
@@ -91,12 +91,18 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): Map
         `tensor ${name}: shape ${JSON.stringify(entry.shape)} of ${entry.dtype} needs ${count * width} bytes, offsets span ${offsets[1] - offsets[0]}`,
       );
     const start = dataStart + offsets[0];
-    out.set(name, { shape: entry.shape, data: decode(bytes, start, count, entry.dtype) });
+    out.set(name, { shape: entry.shape, data: decodeTensorData(bytes, start, count, entry.dtype) });
   }
   return out;
 }
 
-function decode(bytes: Uint8Array, start: number, count: number, dtype: SafetensorsDtype): Float32Array {
+/** Decodes `count` little-endian elements of `dtype` starting at byte `start` into float32. */
+export function decodeTensorData(
+  bytes: Uint8Array,
+  start: number,
+  count: number,
+  dtype: SafetensorsDtype,
+): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, count * BYTES_PER_ELEMENT[dtype]);
   const out = new Float32Array(count);
   switch (dtype) {

@@ -37,17 +37,7 @@ export async function loadPieceTokenizer(file: string): Promise<PieceTokenizer> 
 }
 
 export function adapt(tokenizer: Tokenizer, source = 'tokenizer'): PieceTokenizer {
-  const special = (names: string[]): number => {
-    for (const n of names) {
-      const id = tokenizer.tokenToId(n);
-      if (id !== undefined) return id;
-    }
-    throw new SmyslError('E_MODEL', `the tokenizer has none of ${names.join(', ')}`, {
-      location: { source },
-    });
-  };
-  const clsId = special(['[CLS]', '<s>']);
-  const sepId = special(['[SEP]', '</s>']);
+  const { clsId, sepId } = specialTokens(tokenizer, source);
   return {
     clsId,
     sepId,
@@ -62,6 +52,39 @@ export function adapt(tokenizer: Tokenizer, source = 'tokenizer'): PieceTokenize
       return { ids: e.ids, starts, ends };
     },
   };
+}
+
+/**
+ * The ids the encoder puts around every text. A post-processor decides them (BERT's
+ * [CLS] $A [SEP], XLM-R's <s> $A </s>); a file without one falls back on the usual names. A
+ * template of another shape is refused: the encoder would not see what the model was trained on.
+ */
+function specialTokens(tokenizer: Tokenizer, source: string): { clsId: number; sepId: number } {
+  const post = tokenizer.postProcessor;
+  if (post) {
+    const single = post.single;
+    const ids = (piece: (typeof single)[number] | undefined): number[] | undefined =>
+      piece && 'special' in piece ? post.specialTokens.get(piece.special)?.ids : undefined;
+    const first = ids(single[0]);
+    const last = ids(single[2]);
+    if (single.length === 3 && 'sequence' in single[1] && first?.length === 1 && last?.length === 1)
+      return { clsId: first[0], sepId: last[0] };
+    throw new SmyslError(
+      'E_MODEL',
+      `"post_processor" wraps a text as ${single.map((p) => ('special' in p ? p.special : `$${p.sequence}`)).join(' ')}; the encoder supports <cls> $A <sep> only`,
+      { location: { source } },
+    );
+  }
+  const special = (names: string[]): number => {
+    for (const n of names) {
+      const id = tokenizer.tokenToId(n);
+      if (id !== undefined) return id;
+    }
+    throw new SmyslError('E_MODEL', `the tokenizer has none of ${names.join(', ')}`, {
+      location: { source },
+    });
+  };
+  return { clsId: special(['[CLS]', '<s>']), sepId: special(['[SEP]', '</s>']) };
 }
 
 async function fromVocabTxt(file: string): Promise<Tokenizer> {

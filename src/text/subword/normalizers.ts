@@ -1,4 +1,5 @@
 import { SmyslError } from '../../errors.js';
+import { PrecompiledNormalizer } from './precompiled.js';
 
 /**
  * A string being normalized, with, for every UTF-16 unit of `text`, the span of the ORIGINAL
@@ -432,8 +433,8 @@ export function normalizerFromJSON(config: any): Normalizer | null {
     case 'Strip':
       return new StripNormalizer(config.strip_left ?? false, config.strip_right ?? false);
     case 'Precompiled':
-      // SentencePiece's compiled character map is, for the stock models, NFKC.
-      return new UnicodeNormalizer('NFKC');
+      // An empty map (SentencePiece models trained with the identity normalizer) changes nothing.
+      return config.precompiled_charsmap ? new PrecompiledNormalizer(config.precompiled_charsmap) : null;
     case 'Sequence':
       return new SequenceNormalizer((config.normalizers ?? []).map(normalizerFromJSON).filter(Boolean));
     default:

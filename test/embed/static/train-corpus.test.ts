@@ -84,7 +84,7 @@ test('smysl train reads JSONL, CSV and directory corpora (format from the path)'
       [books, ['--ext', '.txt']],
     ] as const) {
       const out = path.join(dir, `${path.basename(file)}.vec`);
-      const code = await run(['train', 'word2vec', '--corpus', file, '--out', out, ...extra, ...cliFlags]);
+      const code = await run(['train', 'word2vec', file, '--out', out, ...extra, ...cliFlags]);
       assert.equal(code, 0, file);
       const lines = (await fsp.readFile(out, 'utf8')).trimEnd().split('\n');
       // 18 distinct words, lower-cased from the upper-case JSONL text
@@ -131,7 +131,7 @@ test('bad corpus lines are reported with file:line; --strict stops with exit cod
       (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${jsonl}:3: `),
     );
     const out = path.join(dir, 'v.vec');
-    assert.equal(await run(['train', 'glove', '--corpus', jsonl, '--out', out, '--strict', ...cliFlags]), 2);
+    assert.equal(await run(['train', 'glove', jsonl, '--out', out, '--strict', ...cliFlags]), 2);
     // a pre-tokenized file with a line that is not UTF-8
     const pre = path.join(dir, 'bad.txt');
     await fsp.writeFile(pre, Buffer.concat([Buffer.from('a b c\nd e\n'), Buffer.from([0x66, 0xff, 0x0a])]));
@@ -142,14 +142,11 @@ test('bad corpus lines are reported with file:line; --strict stops with exit cod
       },
       (e) => isSmyslError(e, 'E_INPUT') && e.message.startsWith(`${pre}:3: `),
     );
-    assert.equal(
-      await run(['train', 'word2vec', '--corpus', pre, '--pretokenized', '--format', 'csv', '--out', out]),
-      2,
-    );
+    assert.equal(await run(['train', 'word2vec', pre, '--pretokenized', '--format', 'csv', '--out', out]), 2);
   });
 });
 
-test('GloVe spills sorted runs past maxPairs and merges them to the exact in-memory totals', async () => {
+test('GloVe spills sorted runs past maxPairs and merges them to the exact in-memory totals', async (t) => {
   const { cooccurrenceList, trainGlove } = await import('../../../src/embed/static/index.js');
   let s = 3;
   const ids: Int32Array[] = [];
@@ -189,6 +186,15 @@ test('GloVe spills sorted runs past maxPairs and merges them to the exact in-mem
   }
   const corpus = sentences.slice(0, 120);
   const opts = { dim: 6, minCount: 1, epochs: 3, threads: 1, seed: 9, window: 4 };
+  // a private temporary directory: other test runs on the machine spill into the shared one
+  const sharedTmp = process.env.TMPDIR;
+  process.env.TMPDIR = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-glove-test-'));
+  t.after(async () => {
+    const mine = process.env.TMPDIR as string;
+    if (sharedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = sharedTmp;
+    await fsp.rm(mine, { recursive: true, force: true });
+  });
   const before = (await fsp.readdir(os.tmpdir())).filter((f) => f.startsWith('smysl-glove-')).length;
   const a = await trainGlove(corpus, opts);
   const b = await trainGlove(corpus, { ...opts, maxPairs: 20 });

@@ -131,7 +131,7 @@ test('CLI: embed --out .npy / .jsonl, similarity, model list', async () => {
   const input = path.join(cache, 'in.txt');
   await fsp.writeFile(input, 'The cat sat.\nA dog runs on the mat.\n');
   const npy = path.join(cache, 'out.npy');
-  let r = smysl('embed', '--model', tiny, '--in', input, '--out', npy, '--json', '--quiet');
+  let r = smysl('embed', input, '--embedder', tiny, '--out', npy, '--json', '--quiet');
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).rows, 2);
   const bytes = await fsp.readFile(npy);
@@ -139,7 +139,7 @@ test('CLI: embed --out .npy / .jsonl, similarity, model list', async () => {
   assert.match(bytes.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(2, 16\)/);
   assert.equal(bytes.length, 10 + headerLength + 2 * 16 * 4);
   const jsonl = path.join(cache, 'out.jsonl');
-  r = smysl('embed', '--model', tiny, '--in', input, '--out', jsonl, '--quiet');
+  r = smysl('embed', input, '--embedder', tiny, '--out', jsonl, '--quiet');
   assert.equal(r.status, 0, r.stderr);
   const lines = (await fsp.readFile(jsonl, 'utf8'))
     .trim()
@@ -148,18 +148,18 @@ test('CLI: embed --out .npy / .jsonl, similarity, model list', async () => {
   assert.deepEqual(
     lines.map((l) => [l.id, l.vector.length]),
     [
-      ['0', 16],
-      ['1', 16],
+      ['in.txt:1', 16],
+      ['in.txt:2', 16],
     ],
   );
   const fromNpy = new Float32Array(
     bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.length),
   );
   assertClose(fromNpy.subarray(16), lines[1].vector, 1e-6, 'npy vs jsonl');
-  r = smysl('similarity', '--model', tiny, '--json', 'The cat sat.', 'The cat sat.');
+  r = smysl('similarity', '--embedder', tiny, '--json', 'The cat sat.', 'The cat sat.');
   assert.equal(r.status, 0, r.stderr);
   assert.ok(Math.abs(JSON.parse(r.stdout).cosine - 1) < 1e-5);
-  r = smysl('embed', '--out', 'x.csv', 'text');
+  r = smysl('embed', '--out', 'x.csv', '--text', 'text');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--out must end in \.jsonl, \.npy or \.f32/);
   r = smysl('model', 'list', '--json');

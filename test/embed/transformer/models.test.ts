@@ -47,7 +47,10 @@ test('model import copies a checkpoint under a name; list shows it beside minilm
 test('a checkpoint without weights or tokenizer is refused with the reason', async () => {
   const empty = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-empty-'));
   await fsp.copyFile(path.join(dir, 'config.json'), path.join(empty, 'config.json'));
-  await assert.rejects(importModel(empty, { name: 'broken' }), /no safetensors weights/);
+  await assert.rejects(
+    importModel(empty, { name: 'broken' }),
+    /no weights \(looked for model\.safetensors, pytorch_model\.bin\)/,
+  );
   await fsp.copyFile(path.join(dir, 'model.safetensors'), path.join(empty, 'model.safetensors'));
   await assert.rejects(
     importModel(empty, { name: 'broken' }),

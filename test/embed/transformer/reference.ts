@@ -14,7 +14,9 @@ export function referenceForward(config: BertConfig, w: BertWeights, ids: number
   for (let t = 0; t < n; t++)
     for (let j = 0; j < h; j++)
       x[t * h + j] =
-        w.wordEmbeddings[ids[t] * h + j] + w.positionEmbeddings[t * h + j] + w.tokenTypeEmbeddings[j];
+        w.wordEmbeddings[ids[t] * h + j] +
+        w.positionEmbeddings[(t + config.positionOffset) * h + j] +
+        w.tokenTypeEmbeddings[j];
   x = layerNorm(x, n, h, w.embeddingNorm, config.layerNormEps);
   const states = [x];
   for (const layer of w.layers) {

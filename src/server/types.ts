@@ -1,0 +1,73 @@
+import type { DenseMatrix } from '../vectors/types.js';
+
+/** A model the server can embed with (e.g. the transformer `minilm`). */
+export interface ServedModel {
+  readonly name: string;
+  readonly dim: number;
+  embed(texts: string[]): Promise<DenseMatrix>;
+  /** The underlying model object: requests for models with the same key are batched together. */
+  readonly key?: object;
+  /**
+   * Tokens the model sees for one text (after its truncation), for `usage`, the per-request token
+   * limit and batch sizes; whitespace-separated words are counted when absent.
+   */
+  countTokens?(text: string): number;
+}
+
+export interface SearchRequest {
+  query: string;
+  k: number;
+  filter?: Record<string, string | number | boolean>;
+  method?: 'dense' | 'sparse' | 'hybrid';
+}
+
+export interface SearchHit {
+  rank: number;
+  id: string;
+  score: number;
+  title?: string;
+  snippet?: string;
+  meta?: Record<string, unknown>;
+}
+
+/** What the collection routes need from the store; collections are addressed by name only. */
+export interface CollectionsBackend {
+  list(): Promise<{ name: string; count: number; embedder: string }[]>;
+  search(name: string, request: SearchRequest): Promise<SearchHit[]>;
+  upsert(
+    name: string,
+    documents: { id: string; text: string; meta?: Record<string, unknown> }[],
+  ): Promise<{ upserted: number }>;
+  remove(name: string, id: string): Promise<boolean>;
+}
+
+export interface MapPoint {
+  x: number;
+  y: number;
+  label: string;
+  group?: string;
+  highlight?: boolean;
+}
+
+export interface MapRequest {
+  source: { collection?: string; vectors?: string };
+  method: 'pca' | 'tsne' | 'umap';
+  color?: string;
+  limit: number;
+}
+
+/** What the web UI's explorer routes need (maps, word queries, contextual vectors). */
+export interface ExplorerBackend {
+  sources(): Promise<{ collections: string[]; vectors: string[] }>;
+  /** `signal` aborts when the client goes away (a queued or running map is dropped); `timeoutMs` is its time budget. */
+  map(request: MapRequest, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<MapPoint[]>;
+  similar(request: { vectors: string; word: string; k: number }): Promise<{ word: string; score: number }[]>;
+  analogy(request: {
+    vectors: string;
+    a: string;
+    b: string;
+    c: string;
+    k: number;
+  }): Promise<{ word: string; score: number }[]>;
+  context(request: { word: string; sentences: string[] }): Promise<MapPoint[]>;
+}

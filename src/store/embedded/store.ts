@@ -1,0 +1,875 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SmyslError } from '../../errors.js';
+import { ExactIndex } from '../../index/exact.js';
+import type { RowHits, RowIndex } from '../../index/types.js';
+import type { UsearchIndex } from '../../index/usearch.js';
+import { writeError, writeFileAtomic } from '../../util/fs.js';
+import type { LongRunning } from '../../util/progress.js';
+import { TopK } from '../../util/topk.js';
+import { normalizeRowsInPlace } from '../../vectors/dense.js';
+import type { DenseMatrix } from '../../vectors/types.js';
+import { IdTable } from '../id-table.js';
+import type { ChunkText } from '../lexical.js';
+import type {
+  ChunkHit,
+  CollectionManifest,
+  CollectionStore,
+  DocumentToWrite,
+  StoredChunk,
+  StoredDocument,
+  StoreStats,
+  Where,
+} from '../types.js';
+import { GraphFiles, TieredIndex, tailLimit } from './graph.js';
+import { WriterLock } from './lock.js';
+import { VectorFile } from './vectors.js';
+
+export const MANIFEST = 'manifest.json';
+const DATABASE = 'store.sqlite';
+const FIELD = /^[\p{L}\p{N}_.-]+$/u;
+
+export interface EmbeddedOpenOptions {
+  readonly?: boolean;
+  /** Overrides the stored HNSW search expansion for this session. */
+  expansionSearch?: number;
+  /** Told when derived files are rebuilt (a damaged or stale graph), with the reason. */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * A collection in one directory:
+ * - `store.sqlite` (WAL) is the source of truth: documents, chunks, dead rows, the number of
+ *   committed vector rows, the generation, and a copy of the manifest;
+ * - `vectors.<g>.f32` holds the vectors, appended and fsynced before the transaction that counts
+ *   them commits (rows past the committed count are a batch that never committed);
+ * - `usearch.<g>.bin` (+ `.orphans`, + a sidecar with checksums) is the HNSW graph: a cache,
+ *   checked before it is loaded and rebuilt from the vectors whenever anything is off;
+ * - `manifest.json`, `embedder/`, `postprocess/`: how vectors are made;
+ * - `writer.lock.sqlite`: the single-writer lock (readers never take it).
+ */
+export class EmbeddedStore implements CollectionStore {
+  readonly location: string;
+  readonly manifest: CollectionManifest;
+  readonly readonly: boolean;
+  readonly filesDir: string;
+  readonly cacheDir: string;
+  private readonly db: Database.Database;
+  private readonly lock?: WriterLock;
+  private readonly onWarning: (message: string) => void;
+  private vectorsFile!: VectorFile;
+  private generation: number;
+  private committedRows: number;
+  private deletes: number;
+  /** Vector row → document number (−1: dead). */
+  private rowToDoc = new Int32Array(0);
+  /**
+   * Document number → id, in memory: looking ids up in SQLite costs more than the graph search
+   * itself at low ef, and ids are small next to the vectors.
+   */
+  private readonly docIds = new IdTable();
+  /** Built on first use: a search by keywords alone never loads the graph. */
+  private index?: RowIndex;
+  private graphFiles?: GraphFiles;
+  /** Rows and delete counter the graph on disk covers (−1: none on disk). */
+  private savedGraph = { rows: -1, deletes: -1 };
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  private constructor(
+    dir: string,
+    manifest: CollectionManifest,
+    db: Database.Database,
+    readonly: boolean,
+    lock: WriterLock | undefined,
+    onWarning: (message: string) => void,
+  ) {
+    this.location = dir;
+    this.manifest = manifest;
+    this.db = db;
+    this.readonly = readonly;
+    this.lock = lock;
+    this.filesDir = dir;
+    this.cacheDir = dir;
+    this.onWarning = onWarning;
+    this.generation = this.state('generation');
+    this.committedRows = this.state('rows');
+    this.deletes = this.state('deletes');
+  }
+
+  get dim(): number {
+    return this.manifest.embedder.dim;
+  }
+
+  /** Whether `dir` holds a collection, or the remains of one (a database without a manifest). */
+  static exists(dir: string): boolean {
+    return existsSync(path.join(dir, MANIFEST)) || existsSync(path.join(dir, DATABASE));
+  }
+
+  /**
+   * Creates a collection in `dir`. `prepare` writes the embedder's files into the directory and
+   * returns the manifest; the manifest file is written last, so a directory without one is an
+   * unfinished create (which `create` may start over), not a collection.
+   */
+  static async create(
+    dir: string,
+    prepare: (filesDir: string) => Promise<CollectionManifest>,
+    opts: EmbeddedOpenOptions = {},
+  ): Promise<EmbeddedStore> {
+    if (existsSync(path.join(dir, MANIFEST)))
+      throw new SmyslError('E_COLLECTION', `a collection already exists in ${dir}`);
+    if (existsSync(path.join(dir, DATABASE)))
+      throw new SmyslError(
+        'E_COLLECTION',
+        `${dir} holds a collection whose manifest.json is missing; run "smysl collections repair ${dir}" to restore it (creating a new one there would mix two embedders)`,
+      );
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw writeError(dir, e);
+    }
+    const lock = WriterLock.acquire(dir);
+    try {
+      const manifest = await prepare(dir);
+      const db = openDatabase(dir, false);
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('manifest', ?)").run(
+        JSON.stringify(manifest),
+      );
+      await writeFileAtomic(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+      const store = new EmbeddedStore(dir, manifest, db, false, lock, opts.onWarning ?? (() => {}));
+      store.recover();
+      return store;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Opens an existing collection; a writer repairs what a crash left behind. */
+  static async open(dir: string, opts: EmbeddedOpenOptions = {}): Promise<EmbeddedStore> {
+    const manifestFile = path.join(dir, MANIFEST);
+    if (!existsSync(manifestFile)) {
+      if (existsSync(path.join(dir, DATABASE)))
+        throw new SmyslError(
+          'E_COLLECTION',
+          `${manifestFile} is missing; run "smysl collections repair ${dir}" to restore it from the collection's database`,
+        );
+      throw new SmyslError('E_COLLECTION', `no collection in ${dir} (run "smysl index" to create one)`);
+    }
+    const manifest = readManifest(manifestFile);
+    const readonly = opts.readonly ?? false;
+    const lock = readonly ? undefined : WriterLock.acquire(dir);
+    try {
+      const db = openDatabase(dir, readonly);
+      const store = new EmbeddedStore(dir, manifest, db, readonly, lock, opts.onWarning ?? (() => {}));
+      if (opts.expansionSearch !== undefined) store.manifest.index.expansionSearch = opts.expansionSearch;
+      store.recover();
+      return store;
+    } catch (e) {
+      lock?.release();
+      throw e;
+    }
+  }
+
+  /**
+   * Restores `manifest.json` from the copy in the database (collections made by smysl 0.1.0 have
+   * none; their manifest cannot be restored). Returns whether it wrote one.
+   */
+  static async restoreManifest(dir: string): Promise<boolean> {
+    if (existsSync(path.join(dir, MANIFEST))) return false;
+    if (!existsSync(path.join(dir, DATABASE)))
+      throw new SmyslError('E_COLLECTION', `no collection in ${dir}`);
+    const lock = WriterLock.acquire(dir);
+    try {
+      const db = openDatabase(dir, false);
+      try {
+        const saved = db.prepare("SELECT value FROM meta WHERE key = 'manifest'").pluck().get() as
+          | string
+          | undefined;
+        if (saved === undefined)
+          throw new SmyslError(
+            'E_COLLECTION',
+            `${path.join(dir, MANIFEST)} is missing and the database holds no copy (made by smysl 0.1.0): index into a new collection`,
+          );
+        await writeFileAtomic(path.join(dir, MANIFEST), `${JSON.stringify(JSON.parse(saved), null, 2)}\n`);
+        return true;
+      } finally {
+        db.close();
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  private state(key: string): number {
+    return (this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: number }).value;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Lines files up with the database: trims uncommitted vectors, removes stale files, loads ids. */
+  private recover(): void {
+    this.vectorsFile = new VectorFile(
+      path.join(this.location, `vectors.${this.generation}.f32`),
+      this.dim,
+      this.readonly,
+    );
+    const rows = this.vectorsFile.rows;
+    if (rows > this.committedRows) this.vectorsFile.truncate(this.committedRows);
+    if (!this.readonly) this.removeStaleFiles();
+    this.rowToDoc = new Int32Array(Math.max(16, this.committedRows)).fill(-1);
+    for (const r of this.db.prepare('SELECT row, doc FROM chunks').raw().iterate() as Iterable<
+      [number, number]
+    >)
+      this.rowToDoc[r[0]] = r[1];
+    const idSize = this.db
+      .prepare(
+        'SELECT coalesce(max(doc), -1) AS maxDoc, coalesce(sum(length(CAST(id AS BLOB))), 0) AS idBytes FROM docs',
+      )
+      .get() as { maxDoc: number; idBytes: number };
+    this.docIds.load(
+      this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<[number, string]>,
+      idSize,
+    );
+  }
+
+  /** Vector rows the database counts but the vectors file lacks (damage: a repair re-embeds them). */
+  missingVectorRows(): number[] {
+    const present = this.vectorsFile.rows;
+    const out: number[] = [];
+    for (let r = present; r < this.committedRows; r++) if (this.rowToDoc[r] >= 0) out.push(r);
+    return out;
+  }
+
+  /** Writes re-embedded vectors for rows the file lacked (repair); dead rows in between get zeros. */
+  async restoreVectors(rows: number[], vectors: DenseMatrix): Promise<void> {
+    this.writable();
+    const present = this.vectorsFile.rows;
+    const dim = this.dim;
+    const block = new Float32Array((this.committedRows - present) * dim);
+    rows.forEach((r, i) => block.set(vectors.data.subarray(i * dim, (i + 1) * dim), (r - present) * dim));
+    this.vectorsFile.write(present, { rows: this.committedRows - present, dim, data: block });
+    this.dropIndex();
+  }
+
+  private removeStaleFiles(): void {
+    const keep = new Set([`vectors.${this.generation}.f32`, ...this.graph().names()]);
+    for (const name of readdirSync(this.location)) {
+      if ((/^(vectors|hnsw|usearch)\.\d+\./.test(name) && !keep.has(name)) || name.endsWith('.tmp'))
+        rmSync(path.join(this.location, name), { recursive: true, force: true });
+    }
+  }
+
+  private graph(): GraphFiles {
+    const s = this.manifest.index;
+    if (!this.graphFiles?.graph.endsWith(`.${this.generation}.bin`))
+      this.graphFiles = new GraphFiles(this.location, this.generation, this.dim, {
+        connectivity: s.connectivity,
+        expansionAdd: s.expansionAdd,
+        expansionSearch: s.expansionSearch,
+        precision: s.precision ?? 'f32',
+      });
+    return this.graphFiles;
+  }
+
+  /** The dense index, loaded (or rebuilt) on first use. */
+  private rowIndex(): RowIndex {
+    if (this.index) return this.index;
+    const missing = this.vectorsFile.rows < this.committedRows;
+    if (missing)
+      throw new SmyslError(
+        'E_COLLECTION',
+        `${this.vectorsFile.file} holds ${this.vectorsFile.rows} vectors but ${this.committedRows} are committed; run "smysl collections repair ${this.location}" to re-embed the missing ones`,
+      );
+    const readRows = (from: number, count: number) => this.vectorsFile.readBlock(from, count);
+    if (this.manifest.index.type === 'exact') {
+      const exact = new ExactIndex(this.dim, { metric: 'dot' });
+      for (let start = 0; start < this.committedRows; start += 8192)
+        exact.addRows(readRows(start, Math.min(8192, this.committedRows - start)));
+      for (let r = 0; r < this.committedRows; r++) if (this.rowToDoc[r] < 0) exact.remove(r);
+      this.index = exact;
+      return exact;
+    }
+    const files = this.graph();
+    const loaded = files.load(this.committedRows);
+    let graph: UsearchIndex;
+    if ('index' in loaded) {
+      graph = loaded.index;
+      this.savedGraph = { rows: graph.rowCount, deletes: loaded.deletes };
+    } else {
+      if (this.committedRows > 0 && !/none yet/.test(loaded.reason))
+        this.onWarning(`rebuilding the search graph of ${this.location}: ${loaded.reason}`);
+      graph = files.newIndex();
+      this.savedGraph = { rows: -1, deletes: -1 };
+    }
+    const tiered = new TieredIndex(this.dim, graph, readRows);
+    const from = graph.rowCount;
+    // rows after the saved graph: searched exactly while few, else put into the graph
+    const tail = this.committedRows - from;
+    if (tail > tailLimit(from)) {
+      for (let start = from; start < this.committedRows; start += 8192)
+        graph.addRows(readRows(start, Math.min(8192, this.committedRows - start)));
+    } else if (tail > 0) tiered.addRows(readRows(from, tail));
+    if (this.savedGraph.deletes !== this.deletes)
+      for (let r = 0; r < this.committedRows; r++) if (this.rowToDoc[r] < 0) tiered.remove(r);
+    this.index = tiered;
+    return tiered;
+  }
+
+  private dropIndex(): void {
+    this.index?.close?.();
+    this.index = undefined;
+  }
+
+  async version(): Promise<string> {
+    return `${this.generation}:${this.committedRows}:${this.deletes}`;
+  }
+
+  async hashes(ids: string[]): Promise<Map<string, string>> {
+    const lookup = this.statement('SELECT hash FROM docs WHERE id = ?').pluck();
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const h = lookup.get(id) as string | undefined;
+      if (h !== undefined) out.set(id, h);
+    }
+    return out;
+  }
+
+  async write(docs: DocumentToWrite[], vectors: DenseMatrix): Promise<{ added: number; replaced: number }> {
+    this.writable();
+    const chunkCount = docs.reduce((n, d) => n + d.spans.length, 0);
+    if (chunkCount !== vectors.rows)
+      throw new SmyslError('E_STATE', `${vectors.rows} vectors for ${chunkCount} chunks`);
+    if (docs.length === 0) return { added: 0, replaced: 0 };
+    // the writer keeps the index current, so that close() can judge whether to save the graph
+    const index = this.rowIndex();
+    const first = this.committedRows;
+    // vectors reach the disk (fsync) before the transaction that counts them
+    try {
+      this.vectorsFile.write(first, vectors);
+    } catch (e) {
+      this.vectorsFile.truncate(first);
+      throw e;
+    }
+    const find = this.statement('SELECT doc FROM docs WHERE id = ?').pluck();
+    const rowsOf = this.statement('SELECT row FROM chunks WHERE doc = ?').pluck();
+    const insertDoc = this.statement('INSERT INTO docs (id, hash, title, text, meta) VALUES (?, ?, ?, ?, ?)');
+    const insertChunk = this.statement('INSERT INTO chunks (row, doc, start, end) VALUES (?, ?, ?, ?)');
+    const deadRows: number[] = [];
+    const oldDocs: number[] = [];
+    const newRows: [number, number][] = [];
+    const newDocs: [number, string][] = [];
+    let replaced = 0;
+    try {
+      this.db.transaction(() => {
+        let row = first;
+        for (const d of docs) {
+          const old = find.get(d.id) as number | undefined;
+          if (old !== undefined) {
+            deadRows.push(...(rowsOf.all(old) as number[]));
+            this.removeDocRows(old);
+            oldDocs.push(old);
+            replaced++;
+          }
+          const info = insertDoc.run(d.id, d.hash, d.title, d.text, JSON.stringify(d.meta));
+          const doc = Number(info.lastInsertRowid);
+          newDocs.push([doc, d.id]);
+          for (const s of d.spans) {
+            insertChunk.run(row, doc, s.start, s.end);
+            newRows.push([row, doc]);
+            row++;
+          }
+        }
+        this.setState('rows', row);
+        if (replaced > 0) this.setState('deletes', this.deletes + 1);
+      })();
+    } catch (e) {
+      this.vectorsFile.truncate(first);
+      throw databaseError(this.location, e);
+    }
+    this.committedRows = first + vectors.rows;
+    if (replaced > 0) this.deletes++;
+    this.growRowMap(this.committedRows);
+    for (const r of deadRows) this.rowToDoc[r] = -1;
+    for (const [r, d] of newRows) this.rowToDoc[r] = d;
+    for (const d of oldDocs) this.docIds.delete(d);
+    for (const [d, id] of newDocs) this.docIds.set(d, id);
+    for (const r of deadRows) index.remove(r);
+    index.addRows(vectors);
+    return { added: docs.length - replaced, replaced };
+  }
+
+  private setState(key: string, value: number): void {
+    this.statement('UPDATE state SET value = ? WHERE key = ?').run(value, key);
+  }
+
+  /** Inside a transaction: moves a document's rows to `dead` and deletes the document. */
+  private removeDocRows(doc: number): void {
+    this.statement('INSERT OR IGNORE INTO dead (row) SELECT row FROM chunks WHERE doc = ?').run(doc);
+    this.statement('DELETE FROM chunks WHERE doc = ?').run(doc);
+    this.statement('DELETE FROM docs WHERE doc = ?').run(doc);
+  }
+
+  private growRowMap(rows: number): void {
+    if (rows <= this.rowToDoc.length) return;
+    const grown = new Int32Array(Math.max(rows, this.rowToDoc.length * 2)).fill(-1);
+    grown.set(this.rowToDoc);
+    this.rowToDoc = grown;
+  }
+
+  async delete(ids: string[]): Promise<number> {
+    this.writable();
+    const find = this.statement('SELECT doc FROM docs WHERE id = ?').pluck();
+    const rowsOf = this.statement('SELECT row FROM chunks WHERE doc = ?').pluck();
+    const dead: number[] = [];
+    const removedDocs: number[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const id of ids) {
+          const doc = find.get(id) as number | undefined;
+          if (doc === undefined) continue;
+          dead.push(...(rowsOf.all(doc) as number[]));
+          this.removeDocRows(doc);
+          removedDocs.push(doc);
+        }
+        if (removedDocs.length > 0) this.setState('deletes', this.deletes + 1);
+      })();
+    } catch (e) {
+      throw databaseError(this.location, e);
+    }
+    if (removedDocs.length > 0) {
+      this.deletes++;
+      for (const doc of removedDocs) this.docIds.delete(doc);
+      for (const r of dead) {
+        this.rowToDoc[r] = -1;
+        this.index?.remove(r);
+      }
+    }
+    return removedDocs.length;
+  }
+
+  async document(id: string): Promise<StoredDocument | undefined> {
+    const r = this.statement('SELECT doc, id, title, text, meta FROM docs WHERE id = ?').get(id) as
+      | { doc: number; id: string; title: string; text: string; meta: string }
+      | undefined;
+    return r ? { ...r, meta: JSON.parse(r.meta) } : undefined;
+  }
+
+  async documents(docs: number[]): Promise<Map<number, StoredDocument>> {
+    const get = this.statement('SELECT doc, id, title, text, meta FROM docs WHERE doc = ?');
+    const out = new Map<number, StoredDocument>();
+    for (const d of docs) {
+      const r = get.get(d) as
+        | { doc: number; id: string; title: string; text: string; meta: string }
+        | undefined;
+      if (r) out.set(d, { ...r, meta: JSON.parse(r.meta) });
+    }
+    return out;
+  }
+
+  async docNumber(id: string): Promise<number | undefined> {
+    return this.statement('SELECT doc FROM docs WHERE id = ?').pluck().get(id) as number | undefined;
+  }
+
+  async ids(docs: number[]): Promise<string[]> {
+    return docs.map((d) => this.docIds.get(d)!);
+  }
+
+  async chunks(rows: number[]): Promise<Map<number, StoredChunk>> {
+    const get = this.statement('SELECT row, doc, start, end FROM chunks WHERE row = ?');
+    const out = new Map<number, StoredChunk>();
+    for (const r of rows) {
+      const c = get.get(r) as StoredChunk | undefined;
+      if (c) out.set(r, c);
+    }
+    return out;
+  }
+
+  async chunksOf(doc: number): Promise<StoredChunk[]> {
+    return this.statement('SELECT row, doc, start, end FROM chunks WHERE doc = ? ORDER BY row').all(
+      doc,
+    ) as StoredChunk[];
+  }
+
+  async liveChunks(): Promise<ChunkText[]> {
+    const texts = new Map<number, string>();
+    for (const d of this.statement('SELECT doc, text FROM docs').iterate() as Iterable<{
+      doc: number;
+      text: string;
+    }>)
+      texts.set(d.doc, d.text);
+    const chunks: ChunkText[] = [];
+    for (const c of this.statement(
+      'SELECT row, doc, start, end FROM chunks ORDER BY row',
+    ).iterate() as Iterable<StoredChunk>) {
+      const text = texts.get(c.doc);
+      if (text !== undefined) chunks.push({ row: c.row, doc: c.doc, text: text.slice(c.start, c.end) });
+    }
+    return chunks;
+  }
+
+  async matchingDocs(where: Where): Promise<Set<number>> {
+    const clauses: string[] = [];
+    const values: (string | number)[] = [];
+    for (const [field, value] of Object.entries(where)) {
+      if (!FIELD.test(field)) throw new SmyslError('E_USAGE', `invalid metadata field name "${field}"`);
+      // compare as text so --where year=2020 matches both 2020 and "2020"
+      clauses.push(`CAST(json_extract(meta, '$.' || ?) AS TEXT) = ?`);
+      values.push(field, typeof value === 'boolean' ? (value ? 1 : 0) : String(value));
+    }
+    const sql = `SELECT doc FROM docs${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''}`;
+    try {
+      return new Set(
+        this.statement(sql)
+          .pluck()
+          .all(...values) as number[],
+      );
+    } catch (e) {
+      throw databaseError(this.location, e);
+    }
+  }
+
+  async count(): Promise<number> {
+    return this.statement('SELECT count(*) FROM docs').pluck().get() as number;
+  }
+
+  async stats(): Promise<StoreStats> {
+    return {
+      documents: await this.count(),
+      chunks: this.statement('SELECT count(*) FROM chunks').pluck().get() as number,
+      deadRows: this.deadCount(),
+      vectorRows: this.committedRows,
+      generation: this.generation,
+    };
+  }
+
+  private deadCount(): number {
+    return this.statement('SELECT count(*) FROM dead').pluck().get() as number;
+  }
+
+  private chunksPerDocumentCache = { version: '', value: 1 };
+  private chunksPerDocument(): number {
+    const version = `${this.committedRows}:${this.deletes}`;
+    if (this.chunksPerDocumentCache.version !== version) {
+      const docs = this.statement('SELECT count(*) FROM docs').pluck().get() as number;
+      this.chunksPerDocumentCache = {
+        version,
+        value: docs > 0 ? (this.committedRows - this.deadCount()) / docs : 1,
+      };
+    }
+    return this.chunksPerDocumentCache.value;
+  }
+
+  async searchDense(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
+    this.open();
+    k = Math.max(1, k);
+    const index = this.rowIndex();
+    const best = new Map<number, { score: number; row: number }>();
+    const live = this.committedRows;
+    if (allowed !== undefined) {
+      if (allowed.size === 0) return [];
+      const rowFilter = (row: number) => allowed.has(this.rowToDoc[row]);
+      let allowedRows = 0;
+      for (let r = 0; r < live; r++) if (this.rowToDoc[r] >= 0 && rowFilter(r)) allowedRows++;
+      // a narrow filter is answered exactly (cheap, and HNSW degrades under narrow filters)
+      if (allowedRows > Math.max(2000, live * 0.05))
+        this.searchGrouped(index, query, k, best, rowFilter, allowed.size);
+      // so is a wide one the graph could not satisfy
+      if (best.size < Math.min(k, allowed.size)) {
+        best.clear();
+        this.collect(best, this.exactRows(query, allowedRows, rowFilter));
+      }
+    } else this.searchGrouped(index, query, k, best, undefined, Number.POSITIVE_INFINITY);
+    return [...best]
+      .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
+      .slice(0, k)
+      .map(([doc, { score, row }]) => ({ doc, row, score }));
+  }
+
+  private searchGrouped(
+    index: RowIndex,
+    query: Float32Array,
+    k: number,
+    best: Map<number, { score: number; row: number }>,
+    filter: ((row: number) => boolean) | undefined,
+    maxDocs: number,
+  ): void {
+    const rows = this.committedRows;
+    let want = this.chunksPerDocument() > 1.01 ? k * 3 : k;
+    for (;;) {
+      best.clear();
+      const hits = index.searchRows(query, Math.min(want, rows), filter);
+      this.collect(best, hits);
+      if (best.size >= Math.min(k, maxDocs) || hits.rows.length < Math.min(want, rows) || want >= rows)
+        return;
+      want *= 2;
+    }
+  }
+
+  private collect(best: Map<number, { score: number; row: number }>, hits: RowHits): void {
+    for (let i = 0; i < hits.rows.length; i++) {
+      const row = hits.rows[i];
+      const doc = this.rowToDoc[row];
+      if (doc < 0) continue;
+      const seen = best.get(doc);
+      if (!seen || hits.scores[i] > seen.score) best.set(doc, { score: hits.scores[i], row });
+    }
+  }
+
+  /** Exact scores for the live rows passing `filter`, read from the vectors file. */
+  private exactRows(query: Float32Array, limit: number, filter: (row: number) => boolean): RowHits {
+    const dim = this.dim;
+    const q = normalizeRowsInPlace({ rows: 1, dim, data: query.slice(0, dim) }).data;
+    const buffer = new Float32Array(dim);
+    const top = new TopK(Math.max(1, limit));
+    for (let r = 0; r < this.committedRows; r++) {
+      if (this.rowToDoc[r] < 0 || !filter(r)) continue;
+      this.vectorsFile.read(r, buffer);
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += q[j] * buffer[j];
+      top.push(r, s);
+    }
+    const { items, scores } = top.sorted();
+    return { rows: items, scores };
+  }
+
+  async vectors(rows: number[]): Promise<DenseMatrix> {
+    const dim = this.dim;
+    const data = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => this.vectorsFile.read(r, data.subarray(i * dim, (i + 1) * dim)));
+    return { rows: rows.length, dim, data };
+  }
+
+  async firstChunks(limit: number): Promise<{ doc: StoredDocument; row: number }[]> {
+    const rows = this.statement(
+      'SELECT d.doc, d.id, d.title, d.text, d.meta, min(c.row) AS row FROM docs d JOIN chunks c ON c.doc = d.doc GROUP BY d.doc ORDER BY d.doc LIMIT ?',
+    ).all(Math.max(0, Math.floor(limit))) as {
+      doc: number;
+      id: string;
+      title: string;
+      text: string;
+      meta: string;
+      row: number;
+    }[];
+    return rows.map((r) => ({
+      doc: { doc: r.doc, id: r.id, title: r.title, text: r.text, meta: JSON.parse(r.meta) },
+      row: r.row,
+    }));
+  }
+
+  /**
+   * Writes a new generation with live rows only (vectors file, renumbered chunks, graph), switching
+   * to it in one transaction: a crash at any point leaves the old or the new generation, whole.
+   */
+  async compact(opts: LongRunning = {}): Promise<{ removedRows: number }> {
+    this.writable();
+    const dead = this.deadCount();
+    if (dead === 0) return { removedRows: 0 };
+    const dim = this.dim;
+    const next = this.generation + 1;
+    const live = this.statement('SELECT row FROM chunks ORDER BY row').pluck().all() as number[];
+    const target = new VectorFile(path.join(this.location, `vectors.${next}.f32`), dim, false);
+    try {
+      target.truncate(0);
+      const block = 4096;
+      for (let start = 0; start < live.length; start += block) {
+        const rows = live.slice(start, start + block);
+        target.write(start, await this.vectors(rows));
+        opts.onProgress?.({
+          phase: 'compacting',
+          done: start + rows.length,
+          total: live.length,
+          unit: 'rows',
+        });
+      }
+    } finally {
+      target.close();
+    }
+    const renumber = this.statement('UPDATE chunks SET row = ? WHERE row = ?');
+    try {
+      this.db.transaction(() => {
+        this.statement('DELETE FROM dead').run();
+        live.forEach((row, i) => {
+          if (row !== i) renumber.run(i, row);
+        });
+        this.setState('rows', live.length);
+        this.setState('generation', next);
+        this.setState('deletes', this.deletes + 1);
+      })();
+    } catch (e) {
+      throw databaseError(this.location, e);
+    }
+    this.vectorsFile.close();
+    this.dropIndex();
+    this.generation = next;
+    this.committedRows = live.length;
+    this.deletes++;
+    this.recover();
+    await this.flush(true);
+    return { removedRows: dead };
+  }
+
+  /**
+   * Saves the graph when the one on disk lags far enough behind (see tailLimit) — or always with
+   * `force` — folding the exact tail into it first.
+   */
+  async flush(force = false): Promise<void> {
+    if (this.readonly || this.closed || this.manifest.index.type !== 'hnsw') return;
+    // rows written in this session are in the index; without one nothing changed in memory
+    if (!(this.index instanceof TieredIndex)) return;
+    const saved = this.savedGraph.rows;
+    if (!force && this.committedRows - Math.max(0, saved) <= tailLimit(Math.max(0, saved))) return;
+    this.index.fold();
+    // inserting rows can cut the last links to older ones: check every row before saving
+    this.index.native.recheck((from, count) => this.vectorsFile.readBlock(from, count));
+    this.graph().save(this.index.native, this.deletes);
+    this.savedGraph = { rows: this.index.native.rowCount, deletes: this.deletes };
+  }
+
+  /** Rebuilds the graph from the vectors (repair). */
+  async rebuildIndex(): Promise<void> {
+    this.writable();
+    this.dropIndex();
+    for (const f of this.graph().names()) rmSync(path.join(this.location, f), { force: true });
+    this.savedGraph = { rows: -1, deletes: -1 };
+    this.rowIndex();
+    await this.flush(true);
+  }
+
+  /** SQLite's own consistency check ("ok" when the database is sound). */
+  integrityCheck(): string {
+    return (this.db.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .join('; ');
+  }
+
+  /** The dense row index (benchmarks, tuning); loads it when needed. */
+  get rowIndexForBench(): RowIndex {
+    return this.rowIndex();
+  }
+
+  setExpansionSearch(ef: number): void {
+    this.manifest.index.expansionSearch = ef;
+    const index = this.index;
+    if (index instanceof TieredIndex) index.native.expansionSearch = ef;
+  }
+
+  /** Bytes the collection takes on disk. */
+  diskBytes(): number {
+    let total = 0;
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else total += statSync(p).size;
+      }
+    };
+    walk(this.location);
+    return total;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.dropIndex();
+      this.vectorsFile.close();
+      this.db.close();
+      this.lock?.release();
+    }
+  }
+
+  private open(): void {
+    if (this.closed) throw new SmyslError('E_STATE', `collection ${this.manifest.name} is closed`);
+  }
+
+  private writable(): void {
+    this.open();
+    if (this.readonly)
+      throw new SmyslError('E_STATE', `collection ${this.manifest.name} was opened read-only`);
+  }
+}
+
+function readManifest(file: string): CollectionManifest {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SmyslError('E_COLLECTION', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as CollectionManifest;
+  } catch (e) {
+    throw new SmyslError(
+      'E_COLLECTION',
+      `${file} is damaged (${(e as Error).message}); run "smysl collections repair ${path.dirname(file)}" to restore it`,
+    );
+  }
+}
+
+/** SQLite errors as a person should read them: disk full, damage, or the message itself. */
+function databaseError(dir: string, e: unknown): SmyslError {
+  if (e instanceof SmyslError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const file = path.join(dir, DATABASE);
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return writeError(file, e);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
+    return new SmyslError(
+      'E_COLLECTION',
+      `${file} is damaged (${(e as Error).message}); restore it from a backup or index into a new collection`,
+      { cause: e },
+    );
+  return new SmyslError('E_COLLECTION', `${file}: ${(e as Error).message}`, { cause: e });
+}
+
+function openDatabase(dir: string, readonly: boolean): Database.Database {
+  const file = path.join(dir, DATABASE);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly });
+    if (readonly) {
+      // a reader must not need write access: WAL files may be absent in a read-only directory
+      db.pragma('query_only = ON');
+    } else {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a killed process; power loss may drop the last
+      // batches, which stay consistent (the row count rolls back with them)
+      db.pragma('synchronous = NORMAL');
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS docs (
+          doc INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          hash TEXT NOT NULL,
+          title TEXT NOT NULL,
+          text TEXT NOT NULL,
+          meta TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS chunks (
+          row INTEGER PRIMARY KEY,
+          doc INTEGER NOT NULL,
+          start INTEGER NOT NULL,
+          end INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc);
+        CREATE TABLE IF NOT EXISTS dead (row INTEGER PRIMARY KEY);
+        CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO state VALUES ('rows', 0), ('generation', 0), ('deletes', 0);
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      `);
+    }
+    db.prepare("SELECT value FROM state WHERE key = 'rows'").get();
+  } catch (e) {
+    throw databaseError(dir, e);
+  }
+  return db;
+}

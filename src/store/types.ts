@@ -1,0 +1,139 @@
+import type { GraphPrecision } from '../index/usearch.js';
+import type { LongRunning } from '../util/progress.js';
+import type { DenseMatrix } from '../vectors/types.js';
+import type { ChunkOptions, Span } from './chunk.js';
+import type { ChunkText, LexicalMethod } from './lexical.js';
+
+export type SearchMethod = 'dense' | 'sparse' | 'hybrid';
+
+export interface IndexSettings {
+  type: 'hnsw' | 'exact';
+  connectivity: number;
+  expansionAdd: number;
+  expansionSearch: number;
+  /**
+   * How the HNSW graph stores vectors: f16 (default), i8 or f32. Collections made before this
+   * setting existed have none and are f32.
+   */
+  precision?: GraphPrecision;
+}
+
+export interface CollectionManifest {
+  format: number;
+  name: string;
+  embedder: { method: string; name: string; kind: 'dense' | 'sparse'; dim: number; settings: unknown };
+  postprocess: { kind: string; settings: unknown }[];
+  metric: 'cosine';
+  index: IndexSettings;
+  chunking: Required<ChunkOptions>;
+  created: string;
+  /** Lexical weighting of the built-in sparse search (default bm25). */
+  lexical?: LexicalMethod;
+  /** Search method when none is asked for (default hybrid). */
+  defaultMethod?: SearchMethod;
+}
+
+/** Metadata equality filters: every field must hold (compared as text). */
+export type Where = Record<string, string | number | boolean>;
+
+/** A document as the store keeps it; `doc` is the store's number for it. */
+export interface StoredDocument {
+  doc: number;
+  id: string;
+  title: string;
+  text: string;
+  meta: Record<string, unknown>;
+}
+
+/** A chunk: its vector row, its document, and its character span in the document's text. */
+export interface StoredChunk {
+  row: number;
+  doc: number;
+  start: number;
+  end: number;
+}
+
+/** A document to write, with its content hash and its chunks (one vector each, in order). */
+export interface DocumentToWrite {
+  id: string;
+  hash: string;
+  title: string;
+  text: string;
+  meta: Record<string, unknown>;
+  spans: Span[];
+}
+
+/** A document found by dense search, with the chunk row that scored best. */
+export interface ChunkHit {
+  doc: number;
+  row: number;
+  score: number;
+}
+
+export interface StoreStats {
+  documents: number;
+  chunks: number;
+  /** Vector rows of replaced or deleted documents, reclaimed by compact(). */
+  deadRows: number;
+  vectorRows: number;
+  generation: number;
+}
+
+/**
+ * The storage seam of a collection: documents, chunks, vectors, generations, transactions and
+ * the ANN index live behind it; chunking, embedding, lexical search, fusion and snippets are
+ * written once against it (in `Collection`). The embedded store (SQLite + a vectors file + a
+ * usearch graph, in one directory) is the implementation in `./embedded`.
+ *
+ * Promises throughout, so that a store may live behind a network connection. Every write is one
+ * transaction: when it resolves, what it wrote survives a crash; when it rejects, nothing of it
+ * is visible.
+ */
+export interface CollectionStore {
+  /** Where the collection lives (a directory, or a URL). */
+  readonly location: string;
+  readonly manifest: CollectionManifest;
+  readonly readonly: boolean;
+  /** A local directory holding the embedder's and post-processing's saved files. */
+  readonly filesDir: string;
+  /** Changes with every committed change: caches of derived data (the lexical index) key on it. */
+  version(): Promise<string>;
+  /** Content hashes of those of `ids` that are stored. */
+  hashes(ids: string[]): Promise<Map<string, string>>;
+  /**
+   * Writes documents in one transaction: each replaces the stored document with its id, if any;
+   * its chunks take the next rows of `vectors`, in order.
+   */
+  write(docs: DocumentToWrite[], vectors: DenseMatrix): Promise<{ added: number; replaced: number }>;
+  /** Deletes documents by id in one transaction; returns how many existed. */
+  delete(ids: string[]): Promise<number>;
+  document(id: string): Promise<StoredDocument | undefined>;
+  documents(docs: number[]): Promise<Map<number, StoredDocument>>;
+  docNumber(id: string): Promise<number | undefined>;
+  /** Document ids by number (results without details). */
+  ids(docs: number[]): Promise<string[]>;
+  chunks(rows: number[]): Promise<Map<number, StoredChunk>>;
+  chunksOf(doc: number): Promise<StoredChunk[]>;
+  /** Every live chunk with its text, in row order (what the lexical index is built from). */
+  liveChunks(): Promise<ChunkText[]>;
+  /** Documents whose metadata satisfies every field of `where`. */
+  matchingDocs(where: Where): Promise<Set<number>>;
+  count(): Promise<number>;
+  stats(): Promise<StoreStats>;
+  /**
+   * The best chunk of each of the `k` documents nearest to `query` (a unit vector), best first;
+   * with `allowed`, only those documents.
+   */
+  searchDense(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]>;
+  /** Stored vectors of these rows, in order. */
+  vectors(rows: number[]): Promise<DenseMatrix>;
+  /** Up to `limit` documents (oldest first) with the row of their first chunk. */
+  firstChunks(limit: number): Promise<{ doc: StoredDocument; row: number }[]>;
+  /** Reclaims the rows of replaced and deleted documents. */
+  compact(opts?: LongRunning): Promise<{ removedRows: number }>;
+  /** Makes in-memory derived state (the ANN graph) durable, when that is worth it. */
+  flush(): Promise<void>;
+  /** A directory for caches of derived data (the lexical index), or undefined for none. */
+  readonly cacheDir?: string;
+  close(): Promise<void>;
+}
