@@ -105,8 +105,12 @@ export function englishRussianPairs(entry: DictdEntry): TranslationPair[] {
     if (segment === '' || segment.startsWith('=')) continue;
     if (!LATIN.test(segment)) {
       for (let t of segment.split(',')) {
-        t = t.replace(/[«»"!?:.]+/g, ' ').replace(/\s+/g, ' ').trim();
-        if (t === '' || !CYRILLIC.test(t) || t.split(' ').length > 4 || /тж\b|и т\s?\.?\s?п/.test(t)) continue;
+        t = t
+          .replace(/[«»"!?:.]+/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim();
+        if (t === '' || !CYRILLIC.test(t) || t.split(' ').length > 4 || /тж\b|и т\s?\.?\s?п/.test(t))
+          continue;
         pairs.push({ source: entry.headword, target: t, rank: rank++, kind: 'headword' });
       }
       continue;

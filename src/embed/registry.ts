@@ -106,7 +106,7 @@ registerEmbedder({
   method: 'student',
   kind: 'dense',
   description:
-    'static student encoder in a teacher\'s space (setting model: a built-in name or a trained directory; default minilm-ru, Russian + English in MiniLM\'s space)',
+    "static student encoder in a teacher's space (setting model: a built-in name or a trained directory; default minilm-ru, Russian + English in MiniLM's space)",
   create: async (settings = {}) => {
     const { StudentEmbedder } = await import('./student/embedder.js');
     return StudentEmbedder.create({ model: settings.model as string | undefined });

@@ -58,6 +58,39 @@ export function builtinStudents(): string[] {
     .sort();
 }
 
+/** What `model list` shows for a built-in student. */
+export interface StudentListing {
+  name: string;
+  dir: string;
+  builtin: true;
+  modelType: 'student';
+  dim: number;
+  rows: number;
+  storage: TableStorage;
+  teacher?: string;
+}
+
+/** The built-in students, from their manifests (the weights are not read). */
+export async function listStudents(): Promise<StudentListing[]> {
+  const out: StudentListing[] = [];
+  for (const name of builtinStudents()) {
+    const dir = path.join(builtinModelsDir(), name);
+    const m = await readJsonFile<StudentManifest>(path.join(dir, MANIFEST));
+    if (m.method !== 'student' || !m.shape || !m.storage) continue;
+    out.push({
+      name,
+      dir,
+      builtin: true,
+      modelType: 'student',
+      dim: m.shape.outDim,
+      rows: m.shape.rows,
+      storage: m.storage,
+      teacher: m.info?.teacher,
+    });
+  }
+  return out;
+}
+
 export class StudentEmbedder implements DenseEmbedder {
   readonly kind = 'dense' as const;
   readonly name: string;
@@ -122,25 +155,37 @@ export class StudentEmbedder implements DenseEmbedder {
     const file = path.join(dir, MANIFEST);
     const m = await readJsonFile<StudentManifest>(file);
     if (m.method !== 'student' || m.format !== STUDENT_FORMAT)
-      throw new SmyslError('E_FORMAT', `not a student model manifest (method ${m.method}, format ${m.format})`, {
-        location: { source: file },
-      });
+      throw new SmyslError(
+        'E_FORMAT',
+        `not a student model manifest (method ${m.method}, format ${m.format})`,
+        {
+          location: { source: file },
+        },
+      );
     if (m.model) return StudentEmbedder.create({ model: m.model });
     if (!m.shape || !m.storage || !m.info)
-      throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', { location: { source: file } });
+      throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
+        location: { source: file },
+      });
     const read = async (name: string) => {
       try {
         return await fsp.readFile(path.join(dir, name));
       } catch (e) {
-        throw new SmyslError('E_IO', `cannot read ${path.join(dir, name)}: ${(e as Error).message}`, { cause: e });
+        throw new SmyslError('E_IO', `cannot read ${path.join(dir, name)}: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
     };
     const keys = (await read('vocab.txt')).toString('utf8').split('\n');
     if (keys[keys.length - 1] === '') keys.pop();
     if (keys.length !== m.shape.rows)
-      throw new SmyslError('E_FORMAT', `vocab.txt has ${keys.length} keys, the manifest says ${m.shape.rows} rows`, {
-        location: { source: path.join(dir, 'vocab.txt') },
-      });
+      throw new SmyslError(
+        'E_FORMAT',
+        `vocab.txt has ${keys.length} keys, the manifest says ${m.shape.rows} rows`,
+        {
+          location: { source: path.join(dir, 'vocab.txt') },
+        },
+      );
     const vocab = new FeatureVocabulary(keys, { ...DEFAULT_FEATURES, ...m.features });
     const bytes = new Uint8Array(await read('table.bin'));
     const table = decodeTable(bytes, m.shape.rows, m.shape.dim, m.storage);
@@ -148,7 +193,9 @@ export class StudentEmbedder implements DenseEmbedder {
     if (m.shape.projection) {
       const p = await read('projection.f32');
       if (p.byteLength !== m.shape.dim * m.shape.outDim * 4)
-        throw new SmyslError('E_FORMAT', 'projection.f32 does not match the shape', { location: { source: dir } });
+        throw new SmyslError('E_FORMAT', 'projection.f32 does not match the shape', {
+          location: { source: dir },
+        });
       projection = new Float32Array(m.shape.dim * m.shape.outDim);
       new Uint8Array(projection.buffer).set(p);
     }
@@ -157,13 +204,20 @@ export class StudentEmbedder implements DenseEmbedder {
 
   async save(dir: string): Promise<void> {
     if (this.builtin) {
-      const ref: StudentManifest = { format: STUDENT_FORMAT, method: 'student', model: this.builtin, name: this.name, dim: this.dim };
+      const ref: StudentManifest = {
+        format: STUDENT_FORMAT,
+        method: 'student',
+        model: this.builtin,
+        name: this.name,
+        dim: this.dim,
+      };
       await writeFileAtomic(path.join(dir, MANIFEST), JSON.stringify(ref, null, 2));
       return;
     }
     await writeFileAtomic(path.join(dir, 'vocab.txt'), `${this.vocab.keys.join('\n')}\n`);
     await writeFileAtomic(path.join(dir, 'table.bin'), this.tableBytes);
-    if (this.projection) await writeFileAtomic(path.join(dir, 'projection.f32'), new Uint8Array(this.projection.slice().buffer));
+    if (this.projection)
+      await writeFileAtomic(path.join(dir, 'projection.f32'), new Uint8Array(this.projection.slice().buffer));
     const manifest: StudentManifest = {
       format: STUDENT_FORMAT,
       method: 'student',
@@ -185,7 +239,10 @@ export class StudentEmbedder implements DenseEmbedder {
     for (let start = 0; start < texts.length; start += chunk) {
       const part = texts.slice(start, start + chunk);
       const feats = this.vocab.featurize(part);
-      out.set(encodeFeaturized(this.table, this.shape.dim, feats, this.projection, this.dim), start * this.dim);
+      out.set(
+        encodeFeaturized(this.table, this.shape.dim, feats, this.projection, this.dim),
+        start * this.dim,
+      );
       opts.onProgress?.({ phase: 'encoding', done: start + part.length, total: texts.length, unit: 'texts' });
     }
     return { rows: texts.length, dim: this.dim, data: out };

@@ -16,9 +16,27 @@ export interface FeatureSettings {
   maxn: number;
   /** Add a row for each word's Snowball stem (Russian for Cyrillic words, English otherwise). */
   stems: boolean;
+  /**
+   * Weight of a fixed random "identity" vector added for a word the vocabulary has no word
+   * row for (0 = off). Its n-grams alone give such a word a generic direction shared with many
+   * others; the identity vector lets two texts that share a rare word (a name, a dish, a term)
+   * match on it, as a subword model would. Identity vectors are never trained or stored: they
+   * come from a hash of the word (see identityRow).
+   */
+  identity?: number;
 }
 
 export const DEFAULT_FEATURES: FeatureSettings = { minn: 3, maxn: 5, stems: true };
+
+/** Identity rows are numbered from this offset past the table's rows (2^20 buckets). */
+export const IDENTITY_BUCKETS = 1 << 20;
+
+/** 32-bit FNV-1a of a string's UTF-16 code units. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /** Keys of the three kinds of rows; one table holds them all. */
 export const wordKey = (w: string): string => `w ${w}`;
@@ -65,6 +83,7 @@ export function keysOfWord(word: string, settings: FeatureSettings): string[] {
 /**
  * Texts as rows of the table with their pooling coefficients, in CSR layout: text t uses
  * rows[offsets[t]..offsets[t+1]) with coefs[...]; a word with k known rows gives each 1/k.
+ * Rows at or past the vocabulary's size are identity rows (row - size = bucket).
  */
 export interface FeaturizedTexts {
   count: number;
@@ -95,6 +114,12 @@ export class FeatureVocabulary {
     return this.index.get(key);
   }
 
+  /** The identity bucket of a word without a word row, or -1 (identity off, or the word has a row). */
+  identityOf(word: string): number {
+    if (!this.settings.identity || this.index.has(wordKey(word))) return -1;
+    return fnv1a(word) % IDENTITY_BUCKETS;
+  }
+
   /** Rows of one normalized word (cached: a corpus repeats its words). */
   rowsOfWord(word: string): Int32Array {
     let rows = this.wordCache.get(word);
@@ -115,12 +140,14 @@ export class FeatureVocabulary {
     let rows = new Int32Array(Math.max(16, texts.length * 32));
     let coefs = new Float32Array(rows.length);
     let n = 0;
+    const identity = this.settings.identity ?? 0;
     for (let t = 0; t < texts.length; t++) {
       for (const w of studentWords(texts[t])) {
         const wr = this.rowsOfWord(w);
-        if (wr.length === 0) continue;
-        if (n + wr.length > rows.length) {
-          const bigger = Math.max(rows.length * 2, n + wr.length);
+        const bucket = this.identityOf(w);
+        if (wr.length === 0 && bucket < 0) continue;
+        if (n + wr.length + 1 > rows.length) {
+          const bigger = Math.max(rows.length * 2, n + wr.length + 1);
           const r2 = new Int32Array(bigger);
           r2.set(rows.subarray(0, n));
           rows = r2;
@@ -132,6 +159,10 @@ export class FeatureVocabulary {
         for (let k = 0; k < wr.length; k++) {
           rows[n] = wr[k];
           coefs[n++] = c;
+        }
+        if (bucket >= 0) {
+          rows[n] = this.size + bucket;
+          coefs[n++] = identity;
         }
       }
       offsets[t + 1] = n;
@@ -194,7 +225,9 @@ export function buildFeatureVocabulary(
   if (settings.stems) for (const w of keep) forcedStems.add(stem(w));
   const keys = [
     ...pick(wordCounts, opts.minWordCount ?? 2, opts.maxWords, keep).map(wordKey),
-    ...(settings.stems ? pick(stemCounts, opts.minStemCount ?? 2, opts.maxStems, forcedStems).map(stemKey) : []),
+    ...(settings.stems
+      ? pick(stemCounts, opts.minStemCount ?? 2, opts.maxStems, forcedStems).map(stemKey)
+      : []),
     ...pick(gramCounts, opts.minGramCount ?? 3, opts.maxGrams).map(gramKey),
   ];
   return new FeatureVocabulary(keys, settings);

@@ -23,6 +23,34 @@ export interface StudentShape {
   projection: boolean;
 }
 
+const identityCache = new Map<string, Map<number, Float32Array>>();
+
+/**
+ * The fixed random unit vector of an identity bucket (see FeatureSettings.identity): uniform
+ * components from a generator seeded by the bucket, scaled to unit length. Computed on first
+ * use and cached; never trained or stored.
+ */
+export function identityRow(bucket: number, dim: number): Float32Array {
+  let cache = identityCache.get(String(dim));
+  if (!cache) {
+    cache = new Map();
+    identityCache.set(String(dim), cache);
+  }
+  let v = cache.get(bucket);
+  if (v) return v;
+  const random = seededRandom((bucket * 2654435761) ^ 0x5bd1e995);
+  v = new Float32Array(dim);
+  let n2 = 0;
+  for (let j = 0; j < dim; j++) {
+    v[j] = 2 * random() - 1;
+    n2 += v[j] * v[j];
+  }
+  const inv = 1 / Math.sqrt(n2);
+  for (let j = 0; j < dim; j++) v[j] *= inv;
+  if (cache.size < 1_000_000) cache.set(bucket, v);
+  return v;
+}
+
 /** The learned parameters, as plain typed arrays (saved and checkpointed as they are). */
 export class StudentParameters {
   readonly table: Float32Array;
@@ -126,7 +154,7 @@ export function studentForward(
   feats: FeaturizedTexts,
   texts: Int32Array,
 ): ForwardState {
-  const { dim, outDim } = params.shape;
+  const { dim, outDim, rows } = params.shape;
   const B = texts.length;
   const pooled = new Float64Array(B * dim);
   const out = new Float64Array(B * outDim);
@@ -140,6 +168,12 @@ export function studentForward(
     const s = t * dim;
     for (let i = feats.offsets[text]; i < feats.offsets[text + 1]; i++) {
       const r = feats.rows[i];
+      if (r >= rows) {
+        const v = identityRow(r - rows, dim);
+        const c = feats.coefs[i];
+        for (let j = 0; j < dim; j++) pooled[s + j] += c * v[j];
+        continue;
+      }
       const w = feats.coefs[i] * Math.exp(b[r]);
       const e = r * dim;
       for (let j = 0; j < dim; j++) pooled[s + j] += w * E[e + j];
@@ -175,7 +209,7 @@ export function studentBackward(
   gradOut: Float64Array,
   grads: StudentGradients,
 ): void {
-  const { dim, outDim } = params.shape;
+  const { dim, outDim, rows } = params.shape;
   const E = params.table;
   const b = params.logits;
   const P = params.projection;
@@ -210,6 +244,7 @@ export function studentBackward(
     const text = state.texts[t];
     for (let i = feats.offsets[text]; i < feats.offsets[text + 1]; i++) {
       const r = feats.rows[i];
+      if (r >= rows) continue; // identity rows are fixed
       const w = feats.coefs[i] * Math.exp(b[r]);
       const e = r * dim;
       let ge = 0;
@@ -235,6 +270,7 @@ export function encodeFeaturized(
   projection: Float32Array | null,
   outDim: number,
 ): Float32Array {
+  const rows = weighted.length / dim;
   const out = new Float32Array(feats.count * outDim);
   const s = new Float64Array(dim);
   const y = new Float64Array(outDim);
@@ -242,7 +278,13 @@ export function encodeFeaturized(
     s.fill(0);
     for (let i = feats.offsets[t]; i < feats.offsets[t + 1]; i++) {
       const c = feats.coefs[i];
-      const e = feats.rows[i] * dim;
+      const r = feats.rows[i];
+      if (r >= rows) {
+        const v = identityRow(r - rows, dim);
+        for (let j = 0; j < dim; j++) s[j] += c * v[j];
+        continue;
+      }
+      const e = r * dim;
       for (let j = 0; j < dim; j++) s[j] += c * weighted[e + j];
     }
     if (projection) {

@@ -69,7 +69,8 @@ export class StudentAdam {
     for (let t = 0; t < grads.touchedCount; t++) {
       const r = grads.touched[t];
       apply(this.params.table, grads.table, this.m.table, this.v.table, r * d, r * d + d, lr);
-      if (lrLogit > 0) apply(this.params.logits, grads.logits, this.m.logits, this.v.logits, r, r + 1, lrLogit);
+      if (lrLogit > 0)
+        apply(this.params.logits, grads.logits, this.m.logits, this.v.logits, r, r + 1, lrLogit);
     }
     if (this.params.projection && grads.projection && this.m.projection && this.v.projection && lrProj > 0)
       apply(

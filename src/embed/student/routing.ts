@@ -10,7 +10,7 @@ import { guessLanguage, type LanguageGuess } from '../../text/language.js';
 import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import type { DenseEmbedder, Embedder } from '../types.js';
+import { type DenseEmbedder, type Embedder, embedFor } from '../types.js';
 
 export interface RoutingSettings {
   /** Registry method (or saved-embedder directory) for English text; default minilm. */
@@ -58,8 +58,14 @@ export class RoutingEmbedder implements DenseEmbedder {
       if (e.kind !== 'dense') throw new SmyslError('E_USAGE', `the ${side} encoder ${e.name} is not dense`);
       return e as DenseEmbedder;
     };
-    const english = dense(await createEmbedder(settings.english ?? 'minilm', settings.englishSettings ?? {}), 'English');
-    const russian = dense(await createEmbedder(settings.russian ?? 'student', settings.russianSettings ?? {}), 'Russian');
+    const english = dense(
+      await createEmbedder(settings.english ?? 'minilm', settings.englishSettings ?? {}),
+      'English',
+    );
+    const russian = dense(
+      await createEmbedder(settings.russian ?? 'student', settings.russianSettings ?? {}),
+      'Russian',
+    );
     return new RoutingEmbedder(english, russian, settings);
   }
 
@@ -79,7 +85,11 @@ export class RoutingEmbedder implements DenseEmbedder {
     await this.russian.save(path.join(dir, 'russian'));
     await writeFileAtomic(
       path.join(dir, MANIFEST),
-      JSON.stringify({ format: 1, method: 'routed', name: this.name, dim: this.dim, settings: this.settings }, null, 2),
+      JSON.stringify(
+        { format: 1, method: 'routed', name: this.name, dim: this.dim, settings: this.settings },
+        null,
+        2,
+      ),
     );
   }
 
@@ -88,6 +98,23 @@ export class RoutingEmbedder implements DenseEmbedder {
   }
 
   async embed(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+    return this.route(texts, undefined, opts);
+  }
+
+  /** Queries go to each side's query embedding (models with prompts embed queries differently). */
+  async embedQueries(texts: string[]): Promise<DenseMatrix> {
+    return this.route(texts, 'query');
+  }
+
+  async embedDocuments(texts: string[]): Promise<DenseMatrix> {
+    return this.route(texts, 'document');
+  }
+
+  private async route(
+    texts: string[],
+    role: 'query' | 'document' | undefined,
+    opts: LongRunning = {},
+  ): Promise<DenseMatrix> {
     const data = new Float32Array(texts.length * this.dim);
     const sides: [DenseEmbedder, number[]][] = [
       [this.english, []],
@@ -98,11 +125,9 @@ export class RoutingEmbedder implements DenseEmbedder {
     });
     for (const [embedder, rows] of sides) {
       if (rows.length === 0) continue;
+      const part = rows.map((i) => texts[i]);
       const embed = embedder.embed.bind(embedder) as (t: string[], o?: LongRunning) => Promise<DenseMatrix>;
-      const m = await embed(
-        rows.map((i) => texts[i]),
-        { signal: opts.signal },
-      );
+      const m = role ? await embedFor(embedder, part, role) : await embed(part, { signal: opts.signal });
       rows.forEach((row, k) => {
         data.set(m.data.subarray(k * this.dim, (k + 1) * this.dim), row * this.dim);
       });

@@ -56,7 +56,12 @@ export interface StoredTable {
 }
 
 /** Encodes a rows x dim table for storage and decodes it back. */
-export function quantizeTable(table: Float32Array, rows: number, dim: number, storage: TableStorage): StoredTable {
+export function quantizeTable(
+  table: Float32Array,
+  rows: number,
+  dim: number,
+  storage: TableStorage,
+): StoredTable {
   if (storage === 'f32') {
     const copy = table.slice();
     return { storage, bytes: new Uint8Array(copy.buffer), decoded: copy };
@@ -84,10 +89,19 @@ export function quantizeTable(table: Float32Array, rows: number, dim: number, st
 }
 
 /** Decodes stored table bytes (a copy; the bytes may be any Buffer slice). */
-export function decodeTable(bytes: Uint8Array, rows: number, dim: number, storage: TableStorage): Float32Array {
-  const expected = storage === 'f32' ? rows * dim * 4 : storage === 'f16' ? rows * dim * 2 : rows * 4 + rows * dim;
+export function decodeTable(
+  bytes: Uint8Array,
+  rows: number,
+  dim: number,
+  storage: TableStorage,
+): Float32Array {
+  const expected =
+    storage === 'f32' ? rows * dim * 4 : storage === 'f16' ? rows * dim * 2 : rows * 4 + rows * dim;
   if (bytes.byteLength !== expected)
-    throw new SmyslError('E_FORMAT', `table has ${bytes.byteLength} bytes, expected ${expected} (${rows} x ${dim} ${storage})`);
+    throw new SmyslError(
+      'E_FORMAT',
+      `table has ${bytes.byteLength} bytes, expected ${expected} (${rows} x ${dim} ${storage})`,
+    );
   const aligned = new Uint8Array(bytes.byteLength);
   aligned.set(bytes);
   if (storage === 'f32') return new Float32Array(aligned.buffer);

@@ -5,20 +5,22 @@
  * because each epoch's order depends only on (seed, epoch), a resumed run ends bit-identical
  * to an uninterrupted one.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { SmyslError, throwIfAborted } from '../../errors.js';
 import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import { seededRandom } from '../../vectors/random.js';
-import type { FeaturizedTexts, FeatureVocabulary } from './features.js';
+import type { FeatureVocabulary, FeaturizedTexts } from './features.js';
+import { cosentLoss, cosineLoss, mseLoss, multipleNegativesRankingLoss } from './losses.js';
 import {
-  cosentLoss,
-  cosineLoss,
-  mseLoss,
-  multipleNegativesRankingLoss,
-} from './losses.js';
-import { type ForwardState, StudentGradients, type StudentParameters, studentBackward, studentForward } from './model.js';
+  type ForwardState,
+  StudentGradients,
+  type StudentParameters,
+  studentBackward,
+  studentForward,
+} from './model.js';
 import { type AdamSettings, StudentAdam } from './optimizer.js';
 
 /** Student(text) should equal the teacher's vector (Reimers & Gurevych's MSE distillation). */
@@ -90,7 +92,12 @@ interface PreparedTask {
   batchSize: number;
 }
 
-function prepare(task: TrainingTask, index: number, vocab: FeatureVocabulary, batchSize: number): PreparedTask {
+function prepare(
+  task: TrainingTask,
+  index: number,
+  vocab: FeatureVocabulary,
+  batchSize: number,
+): PreparedTask {
   const name = task.name ?? `${task.kind}${index}`;
   const bs = task.batchSize ?? batchSize;
   if (task.kind === 'distill') {
@@ -192,7 +199,10 @@ export function batchStep(
   if (task.kind === 'mnrl') loss = multipleNegativesRankingLoss(a, b, n, D, ga, gb, scale);
   else {
     const scores = Float64Array.from(items, (i) => task.scores[i]);
-    loss = task.kind === 'cosent' ? cosentLoss(a, b, scores, n, D, ga, gb, scale) : cosineLoss(a, b, scores, n, D, ga, gb);
+    loss =
+      task.kind === 'cosent'
+        ? cosentLoss(a, b, scores, n, D, ga, gb, scale)
+        : cosineLoss(a, b, scores, n, D, ga, gb);
   }
   if (weight !== 1) for (let i = 0; i < g.length; i++) g[i] *= weight;
   studentBackward(params, feats, state, g, grads);
@@ -209,10 +219,34 @@ interface CheckpointManifest {
 
 const CHECKPOINT_ARRAYS = ['table', 'logits', 'projection'] as const;
 
+/** A digest of a task's texts, scores and targets: a checkpoint resumes only the same data. */
+function taskDigest(task: TrainingTask): string {
+  const hash = createHash('sha256');
+  const texts =
+    task.kind === 'distill'
+      ? task.texts
+      : task.kind === 'mnrl'
+        ? [...task.anchors, ...task.positives]
+        : [...task.a, ...task.b];
+  for (const t of texts) hash.update(`${t}\u0000`);
+  if (task.kind === 'cosent' || task.kind === 'cosine') hash.update(Float64Array.from(task.scores));
+  if (task.kind === 'distill')
+    hash.update(new Uint8Array(task.targets.buffer, task.targets.byteOffset, task.targets.byteLength));
+  return hash.digest('hex').slice(0, 16);
+}
+
 function fingerprint(params: StudentParameters, tasks: PreparedTask[], opts: StudentTrainOptions): string {
   return JSON.stringify({
     shape: params.shape,
-    tasks: tasks.map((t) => [t.name, t.task.kind, t.size, t.task.repeat ?? 1, t.task.weight ?? 1, t.batchSize]),
+    tasks: tasks.map((t) => [
+      t.name,
+      t.task.kind,
+      t.size,
+      t.task.repeat ?? 1,
+      t.task.weight ?? 1,
+      t.batchSize,
+      taskDigest(t.task),
+    ]),
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     learningRate: opts.learningRate,
@@ -231,9 +265,13 @@ async function writeArray(file: string, a: Float32Array): Promise<void> {
 async function readArrayInto(file: string, into: Float32Array): Promise<void> {
   const buf = await fsp.readFile(file);
   if (buf.byteLength !== into.byteLength)
-    throw new SmyslError('E_FORMAT', `checkpoint array has ${buf.byteLength} bytes, expected ${into.byteLength}`, {
-      location: { source: file },
-    });
+    throw new SmyslError(
+      'E_FORMAT',
+      `checkpoint array has ${buf.byteLength} bytes, expected ${into.byteLength}`,
+      {
+        location: { source: file },
+      },
+    );
   new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(buf);
 }
 
@@ -294,7 +332,10 @@ export async function trainStudent(
   if (!(opts.epochs >= 1) || !(opts.batchSize >= 2) || !(opts.learningRate > 0))
     throw new SmyslError('E_USAGE', 'epochs >= 1, batch size >= 2 and a positive learning rate are required');
   if (vocab.size !== params.shape.rows)
-    throw new SmyslError('E_USAGE', `the vocabulary has ${vocab.size} rows but the table ${params.shape.rows}`);
+    throw new SmyslError(
+      'E_USAGE',
+      `the vocabulary has ${vocab.size} rows but the table ${params.shape.rows}`,
+    );
   const prepared = tasks.map((t, i) => prepare(t, i, vocab, opts.batchSize));
   const settings: AdamSettings = {
     learningRate: opts.learningRate,
@@ -316,8 +357,6 @@ export async function trainStudent(
   const perEpoch = epochBatches(prepared, opts.seed, 0).length;
   const totalSteps = perEpoch * opts.epochs;
   const warmupSteps = Math.round((opts.warmup ?? 0.05) * totalSteps);
-  const started = Date.now();
-  let stepsThisRun = 0;
   for (let epoch = firstEpoch; epoch < opts.epochs; epoch++) {
     const epochStarted = Date.now();
     const batches = epochBatches(prepared, opts.seed, epoch);
@@ -336,15 +375,11 @@ export async function trainStudent(
           : Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - warmupSteps));
       adam.update(grads, rate);
       grads.clear();
-      stepsThisRun++;
       if (opts.onProgress && (k % 50 === 0 || k === batches.length - 1)) {
-        const elapsed = (Date.now() - started) / 1000;
-        const remaining = totalSteps - adam.step;
         const extra: Record<string, number | string> = {};
         prepared.forEach((p, t) => {
           if (counts[t] > 0) extra[p.name] = Number((sums[t] / counts[t]).toPrecision(4));
         });
-        if (stepsThisRun > 0 && elapsed > 0) extra.eta = `${Math.round((remaining * elapsed) / stepsThisRun)} s`;
         opts.onProgress({
           phase: `epoch ${epoch + 1}/${opts.epochs}`,
           done: adam.step,

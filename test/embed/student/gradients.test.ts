@@ -5,7 +5,13 @@ import { StudentGradients, StudentParameters, studentForward } from '../../../sr
 import { batchStep, type TrainingTask } from '../../../src/embed/student/train.js';
 import { seededRandom } from '../../../src/vectors/random.js';
 
-const texts = ['Кошка сидит на ковре.', 'A cat sits on the mat', 'кошки спят', 'the mat is red', 'красный ковёр'];
+const texts = [
+  'Кошка сидит на ковре.',
+  'A cat sits on the mat',
+  'кошки спят',
+  'the mat is red',
+  'красный ковёр',
+];
 
 function setup(projection: boolean) {
   const vocab = buildFeatureVocabulary(texts, {
@@ -45,7 +51,8 @@ function checkTask(projection: boolean, task: TrainingTask) {
       : task.kind === 'mnrl'
         ? vocab.featurize([...task.anchors, ...task.positives])
         : vocab.featurize([...task.a, ...task.b]);
-  const size = task.kind === 'distill' ? task.texts.length : task.kind === 'mnrl' ? task.anchors.length : task.a.length;
+  const size =
+    task.kind === 'distill' ? task.texts.length : task.kind === 'mnrl' ? task.anchors.length : task.a.length;
   const prepared = { task, feats, size };
   const items = Int32Array.from({ length: size }, (_, i) => i);
   // scale 5 keeps the soft-max losses away from saturation, where differences say little
@@ -73,7 +80,10 @@ function checkTask(projection: boolean, task: TrainingTask) {
       const error = Math.abs(numeric - grad[i]);
       const scale = Math.max(1e-3, Math.abs(numeric), Math.abs(grad[i]));
       worst = Math.max(worst, error / scale);
-      assert.ok(error <= 2e-3 * scale + 1e-7, `${task.kind} ${name}[${i}]: analytic ${grad[i]}, numeric ${numeric}`);
+      assert.ok(
+        error <= 2e-3 * scale + 1e-7,
+        `${task.kind} ${name}[${i}]: analytic ${grad[i]}, numeric ${numeric}`,
+      );
       checked++;
     }
   }
@@ -95,7 +105,11 @@ test('texts with no known row give a zero vector and no gradient', () => {
   const state = studentForward(params, feats, Int32Array.from([0, 1]));
   assert.ok(state.out.every((v) => v === 0));
   const grads = new StudentGradients(params.shape);
-  const prepared = { task: { kind: 'distill', texts: ['', '12345 ☃'], targets: new Float32Array(6).fill(0.5) } as TrainingTask, feats, size: 2 };
+  const prepared = {
+    task: { kind: 'distill', texts: ['', '12345 ☃'], targets: new Float32Array(6).fill(0.5) } as TrainingTask,
+    feats,
+    size: 2,
+  };
   const loss = batchStep(params, prepared, Int32Array.from([0, 1]), grads);
   assert.equal(loss, 0.25);
   assert.equal(grads.touchedCount, 0);

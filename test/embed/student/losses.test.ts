@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cosentLoss, cosineLoss, mseLoss, multipleNegativesRankingLoss } from '../../../src/embed/student/losses.js';
+import {
+  cosentLoss,
+  cosineLoss,
+  mseLoss,
+  multipleNegativesRankingLoss,
+} from '../../../src/embed/student/losses.js';
 
 const close = (actual: number, expected: number, tol = 1e-12, what = '') =>
   assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} vs ${expected}`);
@@ -47,7 +52,12 @@ test('CoSENT sums over every ordered pair of gold scores; ties add no term', () 
   const gb = new Float64Array(8);
   // gold 3 > 2 > 1 = 1: terms (0,1) (0,2) (0,3) (1,2) (1,3); (2,3) tie
   const expected = Math.log(
-    1 + Math.exp(0.8 - 0.5) + Math.exp(0.1 - 0.5) + Math.exp(0.3 - 0.5) + Math.exp(0.1 - 0.8) + Math.exp(0.3 - 0.8),
+    1 +
+      Math.exp(0.8 - 0.5) +
+      Math.exp(0.1 - 0.5) +
+      Math.exp(0.3 - 0.5) +
+      Math.exp(0.1 - 0.8) +
+      Math.exp(0.3 - 0.8),
   );
   close(cosentLoss(a, b, [3, 2, 1, 1], 4, 2, ga, gb, 1), expected);
 });

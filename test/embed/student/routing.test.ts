@@ -7,7 +7,7 @@ import { createEmbedder, loadEmbedder } from '../../../src/embed/registry.js';
 import { StudentEmbedder } from '../../../src/embed/student/embedder.js';
 import { buildFeatureVocabulary } from '../../../src/embed/student/features.js';
 import { StudentParameters } from '../../../src/embed/student/model.js';
-import { RoutingEmbedder, routeOf } from '../../../src/embed/student/routing.js';
+import { type RoutingEmbedder, routeOf } from '../../../src/embed/student/routing.js';
 import type { DenseEmbedder } from '../../../src/embed/types.js';
 import { isSmyslError } from '../../../src/errors.js';
 
@@ -22,9 +22,18 @@ test('routeOf: Russian and mixed text to the student, English and letterless tex
 test('a routed embedder sends each text to its side, keeps input order, counts, and saves both sides', async () => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-routing-'));
   try {
-    const vocab = buildFeatureVocabulary(['кошка сидит', 'кот спит', 'cat'], { minWordCount: 1, minGramCount: 1 });
-    const params = StudentParameters.random({ rows: vocab.size, dim: 16, outDim: 16, projection: false }, 3, 1);
-    await StudentEmbedder.fromParameters(params, vocab, { name: 'toy' }, 'f16').save(path.join(dir, 'student'));
+    const vocab = buildFeatureVocabulary(['кошка сидит', 'кот спит', 'cat'], {
+      minWordCount: 1,
+      minGramCount: 1,
+    });
+    const params = StudentParameters.random(
+      { rows: vocab.size, dim: 16, outDim: 16, projection: false },
+      3,
+      1,
+    );
+    await StudentEmbedder.fromParameters(params, vocab, { name: 'toy' }, 'f16').save(
+      path.join(dir, 'student'),
+    );
     const settings = {
       english: 'trigram',
       englishSettings: { dim: 16 },
@@ -51,9 +60,8 @@ test('a routed embedder sends each text to its side, keeps input order, counts, 
     const again = await loaded.embed(texts);
     assert.deepEqual(Buffer.from((again as typeof m).data.buffer), Buffer.from(m.data.buffer));
     // the two sides must share one space
-    await assert.rejects(
-      createEmbedder('routed', { ...settings, englishSettings: { dim: 8 } }),
-      (e) => isSmyslError(e, 'E_USAGE'),
+    await assert.rejects(createEmbedder('routed', { ...settings, englishSettings: { dim: 8 } }), (e) =>
+      isSmyslError(e, 'E_USAGE'),
     );
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

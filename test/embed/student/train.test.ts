@@ -122,7 +122,11 @@ test('an interrupted run resumes from its checkpoint and ends where an uninterru
     assert.deepEqual(Buffer.from(resumed.projection!.buffer), Buffer.from(whole.projection!.buffer));
     // another run's settings do not silently reuse the checkpoint
     await assert.rejects(
-      trainStudent(StudentParameters.random(shape, 1), vocab, tasks, { ...options, checkpointDir: dir, seed: 1 }),
+      trainStudent(StudentParameters.random(shape, 1), vocab, tasks, {
+        ...options,
+        checkpointDir: dir,
+        seed: 1,
+      }),
       (e) => isSmyslError(e, 'E_STATE'),
     );
   } finally {
@@ -135,7 +139,12 @@ for (const storage of ['f32', 'f16', 'int8'] as const) {
     const { vocab, tasks, shape } = setup();
     const params = StudentParameters.random(shape, 1);
     await trainStudent(params, vocab, tasks, { ...options, epochs: 2 });
-    const student = StudentEmbedder.fromParameters(params, vocab, { name: 'toy', teacher: 'toy-teacher' }, storage);
+    const student = StudentEmbedder.fromParameters(
+      params,
+      vocab,
+      { name: 'toy', teacher: 'toy-teacher' },
+      storage,
+    );
     const probe = ['кошка спит', 'the big dogs', 'кошачий', ''];
     const before = await student.embed(probe);
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-student-save-'));
