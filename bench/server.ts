@@ -1,7 +1,7 @@
 /**
  * Load test of `smysl serve` on loopback: the server runs as its own process (real minilm, a
  * hybrid collection of examples/corpus), and a bounded fetch-based client keeps 1, 16 and 64
- * requests in flight for a fixed time per row. Prints req/s, p50/p99 latency (and their ratio),
+ * requests in flight (one keep-alive connection each) for a fixed time per row. Prints req/s, p50/p99 latency (and their ratio),
  * errors (anything but a documented 429), 429s, and the server's resident memory per row; then,
  * with --soak, keeps 16 clients on a mix of embeddings and searches for that many seconds,
  * sampling the server's RSS every 10 s.
@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,16 +92,56 @@ interface Row {
 
 type Target = { label: string; url: string; body: (i: number) => unknown };
 
+/**
+ * One keep-alive connection per client, opened before a row is timed (as wrk and autocannon do):
+ * a burst of new connections to a busy Node server is accepted one per event-loop turn, which
+ * would measure connection set-up, not requests. fetch's pool also opens extra connections under
+ * load, so the client is plain node:http.
+ */
+let agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function send(url: string, body: unknown): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: data === undefined ? 'GET' : 'POST',
+        agent,
+        headers:
+          data === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** A fresh pool of `clients` connections, each opened with a /healthz request. */
+async function connect(url: string, clients: number): Promise<void> {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  await Promise.all(Array.from({ length: clients }, () => send(`${url}/healthz`, undefined)));
+}
+
 async function request(target: Target, i: number): Promise<'ok' | 'busy' | 'error'> {
   try {
-    const r = await fetch(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(target.body(i)),
-    });
-    const json = (await r.json()) as { data?: unknown[] };
+    const r = await send(target.url, target.body(i));
     if (r.status === 429) return 'busy';
-    return r.ok && Array.isArray(json.data) && json.data.length > 0 ? 'ok' : 'error';
+    const json = JSON.parse(r.text) as { data?: unknown[] };
+    return r.status === 200 && Array.isArray(json.data) && json.data.length > 0 ? 'ok' : 'error';
   } catch {
     return 'error';
   }
@@ -180,6 +221,7 @@ async function main(): Promise<void> {
       const rows: Row[] = [];
       for (const target of [embeddings, search])
         for (const clients of CONCURRENCY) {
+          await connect(url, clients);
           const r = await run([target], clients, SECONDS, pid);
           rows.push({ endpoint: target.label, clients, ...r, load: load() });
         }
@@ -219,6 +261,7 @@ async function main(): Promise<void> {
         `${SECONDS} s per row; single short inputs; ${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.versions.node}\n`,
       );
       if (SOAK > 0) {
+        await connect(url, 16);
         const started = performance.now();
         const samples: { s: number; rss: number; load: string }[] = [
           { s: 0, rss: rssMegabytes(pid), load: load() },
@@ -241,6 +284,7 @@ async function main(): Promise<void> {
         );
       }
     } finally {
+      agent.destroy();
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }

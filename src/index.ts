@@ -1,40 +1,48 @@
 /**
- * smysl's public API, one barrel per pipeline stage:
- * corpus → text → embed → vectors → index → store → tasks → eval.
+ * smysl's root API: what the README documents. Everything else is exported by pipeline stage:
+ * `smysl/corpus`, `smysl/text` (and `smysl/text/subword`), `smysl/embed`, `smysl/vectors`,
+ * `smysl/index`, `smysl/store`, `smysl/tasks`, `smysl/eval`, `smysl/server`.
  * (Biome's import sorting is off for this file so the stages stay in pipeline order.)
  */
 
 // shared
 export { type ErrorCode, isSmyslError, type Location, SmyslError } from './errors.js';
 export type { LongRunning, Progress } from './util/progress.js';
+export { VERSION } from './version.js';
 
-// corpus
-export * from './corpus/index.js';
+// corpus: files, folders, JSON Lines, JSON, CSV/TSV, plain text → documents
+export { type Document, type ReadOptions, readDocuments } from './corpus/index.js';
 
-// text (with subword tokenizers)
-export * from './text/index.js';
-export * from './text/subword/index.js';
+// text
+export { splitSentences, tokenize } from './text/index.js';
 
-// embed
-export * from './embed/registry.js';
-export { TrigramEmbedder, type TrigramEmbedderOptions } from './embed/trigram.js';
-export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './embed/types.js';
-export * from './embed/sparse/index.js';
-export * from './embed/static/index.js';
-export * from './embed/transformer/index.js';
+// embed: every method behind one contract, by name
+export {
+  createEmbedder,
+  type DenseEmbedder,
+  type Embedder,
+  listEmbedders,
+  loadEmbedder,
+  type SparseEmbedder,
+} from './embed/index.js';
 
-// vectors
-export * from './vectors/index.js';
+// vectors: conveniences over what embedders return
+export type { DenseMatrix, SparseMatrix } from './vectors/types.js';
+export { similarity, toArrays, type Vector, type Vectors } from './vectors/convenience.js';
 
-// index and store
-export * from './index/index.js';
-export * from './store/index.js';
+// search in memory
+export {
+  type SemanticSearchHit,
+  type SemanticSearchOptions,
+  semanticSearch,
+} from './index/semantic-search.js';
 
-// tasks
-export * from './tasks/index.js';
-
-// eval
-export * from './eval/index.js';
-
-// server
-export * from './server/index.js';
+// collections on disk: documents, chunks, vectors, HNSW graph, lexical index, hybrid search
+export {
+  type AddSummary,
+  Collection,
+  type CreateCollectionOptions,
+  type OpenCollectionOptions,
+  type SearchOptions,
+  type SearchResult,
+} from './store/index.js';

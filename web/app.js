@@ -34,28 +34,19 @@ for (const b of document.querySelectorAll('nav button')) {
   });
 }
 
-// words too common to be worth marking in a snippet
-const COMMON = new Set(
-  'the and for with that this from each other what when where which how why who are was were into onto about над под для что как это или при'.split(
-    ' ',
-  ),
-);
-
-function highlight(text, query) {
-  const words = query
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 2 && !COMMON.has(w));
-  let html = escapeHtml(text);
-  for (const w of words) {
-    // a crude stem, matched only at the start of a word (never inside one)
-    const stem = w.length > 5 ? w.slice(0, w.length - 2) : w;
-    html = html.replace(
-      new RegExp(`(?<![\\p{L}\\p{N}])(${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\p{L}]*)`, 'giu'),
-      '<mark>$1</mark>',
-    );
+/**
+ * Marks the spans the server found: it matches words with the collection's own analyzer (stems
+ * or lemmas), so the page shows exactly the forms the index matched and never guesses itself.
+ */
+function highlight(text, spans = []) {
+  let html = '';
+  let at = 0;
+  for (const { start, end } of spans) {
+    if (start < at || end > text.length) continue;
+    html += `${escapeHtml(text.slice(at, start))}<mark>${escapeHtml(text.slice(start, end))}</mark>`;
+    at = end;
   }
-  return html;
+  return html + escapeHtml(text.slice(at));
 }
 
 async function init() {
@@ -93,7 +84,7 @@ $('search-form').addEventListener('submit', async (e) => {
           .map(
             (h) => `<li class="hit"><div class="hit-title">${escapeHtml(h.title || h.id)}</div>
 <div class="hit-meta">${escapeHtml(h.id)} · score ${h.score.toFixed(4)}</div>
-<div class="hit-snippet">${highlight(h.snippet ?? '', query)}</div></li>`,
+<div class="hit-snippet">${highlight(h.snippet ?? '', h.highlights)}</div></li>`,
           )
           .join('')
       : '<li class="status">no results</li>';
@@ -167,7 +158,14 @@ $('context-form').addEventListener('submit', async (e) => {
   try {
     const r = await api('/v1/explore/context', { word: $('context-word').value, sentences });
     drawMap($('context-map'), r.points, { title: `“${$('context-word').value}” in context (PCA)` });
-    $('context-status').textContent = `${r.points.length} vectors`;
+    // a sentence without any form of the word has no vector: say which, never drop it silently
+    const left = r.skipped ?? [];
+    $('context-status').textContent =
+      `${r.points.length} vectors` +
+      (left.length
+        ? `; ${left.length} sentence${left.length > 1 ? 's' : ''} left out (no form of the word): ${left.map((s) => s.sentence).join(', ')}`
+        : '');
+    $('context-status').dataset.skipped = String(left.length);
   } catch (err) {
     showError($('context-status'), err);
   }

@@ -35,6 +35,7 @@ export interface CorpusFlags {
   columns?: string[];
   ext?: string[];
   where?: string[];
+  encoding: string;
   strict: boolean;
   quiet: boolean;
 }
@@ -56,6 +57,7 @@ export const CORPUS_FLAGS = [
   '--id-column',
   '--ext',
   '--where',
+  '--encoding',
   '--strict',
 ] as const;
 
@@ -106,6 +108,11 @@ export function addCorpusOptions(
       'keep documents whose metadata matches (also field!=value); repeatable, all must hold',
       collect,
     )
+    .option(
+      '--encoding <label>',
+      'text encoding of the input files (WHATWG label: utf-8, cp1251 / windows-1251, koi8-r, cp1252 / windows-1252, …)',
+      'utf-8',
+    )
     .option('--strict', 'stop at the first input problem (exit code 2)', false);
 }
 
@@ -123,6 +130,7 @@ export function corpusReadOptions(flags: CorpusFlags, problems: ProblemLog = new
     columnNames: flags.columns,
     extensions: flags.ext,
     where: flags.where,
+    encoding: flags.encoding,
     strict: flags.strict,
     problems,
   };

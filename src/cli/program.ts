@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isSmyslError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { rewriteDeprecated } from './aliases.js';
 import { registerCommands } from './commands/index.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
 
 export function buildProgram(): Command {
   const program = new Command('smysl')
     .description(
       'Text embeddings in TypeScript: corpora, tokenizers, embedders, indexes, search, evaluation.',
     )
-    .version(pkg.version, '-v, --version', 'print the version')
+    .version(VERSION, '-v, --version', 'print the version')
     .option('--debug', 'print stack traces on errors', false)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })

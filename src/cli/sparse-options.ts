@@ -11,6 +11,7 @@ export interface AnalyzerFlags {
   tokenizer: 'sklearn' | 'smysl';
   lang: 'auto' | 'en' | 'ru';
   stem: boolean;
+  lemmas?: boolean;
   stopwords: boolean;
   minDf: DocumentFrequencyLimit;
   maxDf: DocumentFrequencyLimit;
@@ -71,6 +72,7 @@ export function addAnalyzerOptions(cmd: Command, stemAndStopwords = false): Comm
       .option('--stopwords', 'remove stop words (stopwords-iso lists)', false);
   }
   return cmd
+    .option('--lemmas', 'Russian words become OpenCorpora lemmas (az); other words follow --stem', false)
     .option(
       '--min-df <n>',
       'drop terms in fewer documents (integer: count, with a dot: fraction)',
@@ -104,6 +106,7 @@ export function analyzerOptionsFrom(f: AnalyzerFlags): AnalyzerOptions & {
     tokenizer: f.tokenizer,
     stopWords: f.stopwords ? f.lang : null,
     stem: f.stem ? f.lang : false,
+    lemma: f.lemmas ? 'best' : false,
     minDf: f.minDf,
     maxDf: f.maxDf,
     maxFeatures: f.maxFeatures ?? null,
@@ -119,6 +122,7 @@ export function describeSettings(f: AnalyzerFlags): Record<string, unknown> {
     tokenizer: f.tokenizer,
     lowercase: f.lowercase,
     stem: f.stem ? f.lang : false,
+    lemmas: f.lemmas ?? false,
     stopwords: f.stopwords ? f.lang : false,
     minDf: f.minDf,
     maxDf: f.maxDf,

@@ -1,3 +1,4 @@
+import type { TextDecoding } from './encoding.js';
 import type { ProblemLog, ProblemSink } from './problems.js';
 
 /** A document as a reader produced it, with where it came from (for problem reports). */
@@ -15,6 +16,8 @@ export interface ReaderContext {
   sink: ProblemSink;
   log: ProblemLog;
   signal?: AbortSignal;
+  /** How bytes become text (UTF-8 unless the user named an encoding). */
+  decoding: TextDecoding;
   /** Reports bytes read so far in this reader (and the total when it becomes known). */
   progress(done: number, total?: number): void;
   /**

@@ -15,11 +15,9 @@ export interface CsvColumns {
   columnNames?: string[];
 }
 
-const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /**
  * CSV (RFC 4180 quoting) or TSV (tab-separated, no quoting) with a header row. Fields arrive
- * as raw bytes and are decoded here with a fatal decoder, so a bad byte costs one row (reported
+ * as raw bytes and are decoded here (UTF-8 strictly, or the encoding asked for), so a bad byte costs one row (reported
  * with its line), not the file.
  */
 export async function* readCsv(
@@ -92,30 +90,31 @@ export async function* readCsv(
       const values: string[] = [];
       let bad = -1;
       for (let i = 0; i < record.length; i++) {
-        try {
-          values.push(fatalUtf8.decode(record[i]));
-        } catch {
+        const value = ctx.decoding.decode(record[i]);
+        if (value === undefined) {
           bad = i;
           break;
         }
+        values.push(value);
       }
       if (header === undefined) {
         if (bad >= 0)
-          throw new SmyslError('E_INPUT', 'the header row is not valid UTF-8 (unreadable column names)', {
-            location: { source: path, line },
-          });
+          throw new SmyslError(
+            'E_INPUT',
+            `the header row cannot be read as ${ctx.decoding.name} (unreadable column names): ${ctx.decoding.describeInvalid(record[bad], 0).message}`,
+            { location: { source: path, line } },
+          );
         header = values;
         ({ textIdx, idIdx } = chooseColumns(header, columns, path));
         continue;
       }
       if (bad >= 0) {
+        const { message } = ctx.decoding.describeInvalid(record[bad], 0);
         ctx.sink.report(
-          'invalid-utf8',
+          ctx.decoding.problem,
           path,
-          `invalid UTF-8 in column "${header[bad] ?? bad + 1}"; row skipped`,
-          {
-            line,
-          },
+          `${message.replace(/ at byte \d+/, '')} in column "${header[bad] ?? bad + 1}"; row skipped`,
+          { line },
         );
         continue;
       }

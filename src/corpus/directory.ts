@@ -1,10 +1,10 @@
-import { isUtf8 } from 'node:buffer';
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { throwIfAborted } from '../errors.js';
-import { hasBom, invalidUtf8At, lineAtOffset, looksBinary } from './bytes.js';
+import { hasBom, lineAtOffset, looksBinary } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
+import { guessEncoding } from './encoding.js';
 
 export const DEFAULT_EXTENSIONS = ['.txt', '.md'];
 
@@ -45,7 +45,9 @@ export async function* readDirectory(
     }
     done += f.size;
     ctx.progress(done, total);
-    if (looksBinary(buf.subarray(0, HEAD_BYTES))) {
+    const head = buf.subarray(0, HEAD_BYTES);
+    // text in a legacy encoding is not binary: it is reported below, with the encoding it fits
+    if (ctx.decoding.utf8 ? looksBinary(head) && !guessEncoding(head) : head.indexOf(0) >= 0) {
       ctx.sink.report(
         'binary-file',
         f.absolute,
@@ -53,10 +55,11 @@ export async function* readDirectory(
       );
       continue;
     }
-    const body = hasBom(buf) ? buf.subarray(3) : buf;
-    if (!isUtf8(body)) {
-      const at = invalidUtf8At(body) + (body === buf ? 0 : 3);
-      ctx.sink.report('invalid-utf8', f.absolute, `invalid UTF-8 at byte ${at}; file skipped`, {
+    const body = ctx.decoding.utf8 && hasBom(buf) ? buf.subarray(3) : buf;
+    const text = ctx.decoding.decode(body);
+    if (text === undefined) {
+      const { message, at } = ctx.decoding.describeInvalid(body, body === buf ? 0 : 3);
+      ctx.sink.report(ctx.decoding.problem, f.absolute, `${message}; file skipped`, {
         line: lineAtOffset(buf, at),
         offset: at,
       });
@@ -65,7 +68,7 @@ export async function* readDirectory(
     const slash = f.relative.indexOf('/');
     const doc: SourcedDocument = {
       id: f.relative,
-      text: body.toString('utf8'),
+      text,
       meta: { path: f.relative, dir: slash < 0 ? '' : f.relative.slice(0, slash) },
       source: f.absolute,
     };

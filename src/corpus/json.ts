@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { SmyslError } from '../errors.js';
-import { decodeUtf8, hasBom, invalidUtf8At, lineAtOffset } from './bytes.js';
+import { hasBom, lineAtOffset } from './bytes.js';
 import { type ReaderContext, type RecordFields, recordToDocument, type SourcedDocument } from './context.js';
 
 /**
@@ -18,11 +18,11 @@ export async function* readJsonFile(
 ): AsyncGenerator<SourcedDocument[]> {
   let buf = await readFile(path);
   ctx.progress(buf.length, buf.length);
-  if (hasBom(buf)) buf = buf.subarray(3);
-  const text = decodeUtf8(buf);
+  if (ctx.decoding.utf8 && hasBom(buf)) buf = buf.subarray(3);
+  const text = ctx.decoding.decode(buf);
   if (text === undefined) {
-    const at = invalidUtf8At(buf);
-    ctx.sink.report('invalid-utf8', path, `invalid UTF-8 at byte ${at}; file skipped`, {
+    const { message, at } = ctx.decoding.describeInvalid(buf, 0);
+    ctx.sink.report(ctx.decoding.problem, path, `${message}; file skipped`, {
       line: lineAtOffset(buf, at),
       offset: at,
     });

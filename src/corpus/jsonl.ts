@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { decodeUtf8, invalidUtf8At, readLineBatches } from './bytes.js';
+import { readLineBatches } from './bytes.js';
 import { type ReaderContext, type RecordFields, recordToDocument, type SourcedDocument } from './context.js';
 
 /** JSON Lines: one object per line; blank lines are ignored (and counted). Yields batches. */
@@ -14,13 +14,10 @@ export async function* readJsonLines(
     const out: SourcedDocument[] = [];
     try {
       for (const { bytes, line, offset } of batch) {
-        const text = decodeUtf8(bytes);
+        const text = ctx.decoding.decode(bytes);
         if (text === undefined) {
-          const at = invalidUtf8At(bytes);
-          ctx.sink.report('invalid-utf8', path, `invalid UTF-8 at byte ${offset + at}; line skipped`, {
-            line,
-            offset: offset + at,
-          });
+          const { message, at } = ctx.decoding.describeInvalid(bytes, offset);
+          ctx.sink.report(ctx.decoding.problem, path, `${message}; line skipped`, { line, offset: at });
           continue;
         }
         if (!/\S/.test(text)) {

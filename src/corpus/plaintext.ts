@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { splitSentences } from '../text/sentences.js';
-import { decodeUtf8, invalidUtf8At, readLineBatches } from './bytes.js';
+import { readLineBatches } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
 
 /** How one plain text file is cut into documents. */
@@ -18,7 +18,7 @@ interface Paragraph {
   lineNumbers: number[];
   offset: number;
   chars: number;
-  /** Set when a line of it was not valid UTF-8: the whole paragraph is skipped. */
+  /** Set when a line of it could not be decoded: the whole paragraph is skipped. */
   broken: boolean;
 }
 
@@ -60,7 +60,7 @@ export async function* readPlainText(
     const out: SourcedDocument[] = [];
     try {
       for (const { bytes, line, offset } of batch) {
-        const text = decodeUtf8(bytes);
+        const text = ctx.decoding.decode(bytes);
         if (text === undefined) {
           reportBadLine(ctx, path, bytes, line, offset, badLine);
           if (split !== 'line') {
@@ -121,8 +121,8 @@ function reportBadLine(
   offset: number,
   what: string,
 ) {
-  const at = offset + invalidUtf8At(bytes);
-  ctx.sink.report('invalid-utf8', path, `invalid UTF-8 at byte ${at}; ${what}`, { line, offset: at });
+  const { message, at } = ctx.decoding.describeInvalid(bytes, offset);
+  ctx.sink.report(ctx.decoding.problem, path, `${message}; ${what}`, { line, offset: at });
 }
 
 function sentencesOf(

@@ -5,6 +5,7 @@ import type { LongRunning } from '../util/progress.js';
 import type { ReaderContext, RecordFields, SourcedDocument } from './context.js';
 import { readCsv } from './csv.js';
 import { DEFAULT_EXTENSIONS, readDirectory } from './directory.js';
+import { textDecoding } from './encoding.js';
 import { type MetaFilter, matchesFilters, parseWhere } from './filter.js';
 import { IdSet } from './ids.js';
 import { readJsonFile } from './json.js';
@@ -40,6 +41,11 @@ export interface ReadOptions extends LongRunning {
   extensions?: string[];
   /** Metadata conditions, all of which must hold: `field=value`, `field!=value`. */
   where?: (string | MetaFilter)[];
+  /**
+   * Text encoding of the input files, a WHATWG label (default "utf-8"): e.g. "windows-1251" /
+   * "cp1251" or "koi8-r" for Russian, "windows-1252" / "cp1252" for Western European text.
+   */
+  encoding?: string;
   /** Make the first input problem fatal (SmyslError E_INPUT). */
   strict?: boolean;
   /** Called for every problem as it is found. */
@@ -102,6 +108,7 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
   const split = options.split ?? 'line';
   if (!TEXT_SPLITS.includes(split))
     throw new SmyslError('E_USAGE', `unknown split "${split}" (expected ${TEXT_SPLITS.join(', ')})`);
+  const decoding = textDecoding(options.encoding);
   const filters = (options.where ?? []).map((w) => (typeof w === 'string' ? parseWhere(w) : w));
   const info = await statOrThrow(path);
   if (format === 'dir' && !info.isDirectory())
@@ -119,6 +126,7 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
     sink,
     log,
     signal: options.signal,
+    decoding,
     progress: onProgress
       ? (done, t) => {
           if (t !== undefined) total = t;

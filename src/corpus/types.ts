@@ -8,6 +8,7 @@ export interface Document {
 /** Categories of input problems; summaries count skipped items by these. */
 export type ProblemKind =
   | 'invalid-utf8'
+  | 'invalid-encoding'
   | 'malformed-json'
   | 'malformed-csv'
   | 'wrong-column-count'

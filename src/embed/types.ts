@@ -23,6 +23,31 @@ export interface Embedder<V = DenseMatrix | SparseMatrix> {
   embedQueries?(texts: string[]): Promise<V>;
   embedDocuments?(texts: string[]): Promise<V>;
   save(dir: string): Promise<void>;
+  /**
+   * Languages the embedder was trained to read ('en', 'ru'); absent when unknown or when it is
+   * not a language model (trigram hashing). Hybrid search lets the dense side lead only for
+   * queries in these languages (see DEFAULT_FUSION).
+   */
+  readonly languages?: readonly string[];
+}
+
+/**
+ * What an encoder that reads a bounded number of its own tokens tells a chunker (transformers:
+ * word pieces), so that chunks are measured in what the encoder actually reads.
+ */
+export interface TokenCounter {
+  /** Tokens of a text as the encoder splits it, without special tokens ([CLS], [SEP]). */
+  countTokens(text: string): number;
+  /** The most tokens of one text the encoder reads (special tokens excluded); the rest is cut. */
+  readonly maxTextTokens: number;
+}
+
+/** The embedder's token counter, when it has one. */
+export function tokenCounterOf(embedder: object): TokenCounter | null {
+  const e = embedder as Partial<TokenCounter>;
+  return typeof e.countTokens === 'function' && typeof e.maxTextTokens === 'number'
+    ? (e as TokenCounter)
+    : null;
 }
 
 /** Embeds queries or documents with the embedder's role-specific method, else plain `embed`. */

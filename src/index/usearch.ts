@@ -193,6 +193,7 @@ export class UsearchIndex implements RowIndex {
     const dim = this.dim;
     const rows = data.length / dim;
     const k = Math.min(CHECK_K, this.native.size());
+    if (k === 0) return; // every row was removed
     for (let start = 0; start < rows; start += CHECK_BATCH) {
       const n = Math.min(CHECK_BATCH, rows - start);
       const block = data.subarray(start * dim, (start + n) * dim);

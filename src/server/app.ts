@@ -3,6 +3,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import { isSmyslError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { type BatcherOptions, DynamicBatcher, ServerBusyError, withWork } from './batcher.js';
 import { allowedMethods, browserGuard } from './guard.js';
 import { openAiError } from './openai-errors.js';
@@ -150,8 +151,10 @@ export function createApp(options: AppOptions): {
 
   app.use('*', browserGuard({ bindHost: options.host ?? '127.0.0.1', allowedHosts: options.allowedHosts }));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', models: modelNames, version: options.version ?? null }));
-  app.get('/openapi.json', (c) => c.json(buildOpenApi(s, options.version ?? '0.0.0')));
+  app.get('/healthz', (c) =>
+    c.json({ status: 'ok', models: modelNames, version: options.version ?? VERSION }),
+  );
+  app.get('/openapi.json', (c) => c.json(buildOpenApi(s, options.version ?? VERSION)));
 
   app.use(
     '/v1/*',
@@ -343,7 +346,7 @@ export function createApp(options: AppOptions): {
   explore('similar', s.similar, async (e, req) => ({ data: await e.similar(req) }));
   explore('analogy', s.analogy, async (e, req) => ({ data: await e.analogy(req) }));
   explore('context', s.context, async (e, req, c) => ({
-    points: await withWork(work(c), () => e.context(req)),
+    ...(await withWork(work(c), () => e.context(req))),
   }));
 
   options.mount?.(app);

@@ -4,6 +4,7 @@ import type { KeyedVectors } from '../embed/static/keyed-vectors.js';
 import type { TransformerEmbedder } from '../embed/transformer/embedder.js';
 import { SmyslError } from '../errors.js';
 import { Collection } from '../store/collection.js';
+import { DEFAULT_LEXICAL_ANALYZER, lexicalHighlighter } from '../store/lexical.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { batchedEmbedder, currentWork, type DynamicBatcher } from './batcher.js';
 import { type DirectoryLock, lockDirectory } from './dir-lock.js';
@@ -12,6 +13,7 @@ import { ModelPool, tokenCounter } from './models.js';
 import { project } from './projection.js';
 import type {
   CollectionsBackend,
+  ContextResult,
   ExplorerBackend,
   MapPoint,
   MapRequest,
@@ -135,7 +137,16 @@ export class StoreCollections implements CollectionsBackend {
   async search(name: string, request: SearchRequest): Promise<SearchHit[]> {
     const c = await this.collection(name);
     // dense, sparse (the store's BM25/TF-IDF chunk index) or hybrid; default: the collection's own
-    return c.search(request.query, { k: request.k, where: request.filter, method: request.method });
+    const hits: SearchHit[] = await c.search(request.query, {
+      k: request.k,
+      where: request.filter,
+      method: request.method,
+    });
+    // marked by the collection's own analyzer, so the UI shows what the index matched
+    const marker = c.highlighter();
+    const terms = marker.queryTerms(request.query);
+    for (const h of hits) if (h.snippet !== undefined) h.highlights = marker.spans(h.snippet, terms);
+    return hits;
   }
 
   private serialize<T>(name: string, write: () => Promise<T>): Promise<T> {
@@ -293,10 +304,13 @@ export class LibraryExplorer implements ExplorerBackend {
    * The word's contextual vectors (mean of the last 4 layers) in each sentence, and the word on
    * its own (no context), projected together with PCA and coloured by sentence.
    */
-  async context(request: { word: string; sentences: string[] }): Promise<MapPoint[]> {
+  async context(request: { word: string; sentences: string[] }): Promise<ContextResult> {
     if (!this.options.transformer) throw new SmyslError('E_USAGE', 'this server has no transformer model');
     const model = await this.options.transformer();
-    const target = request.word.trim().toLowerCase();
+    // forms of the word as the lexical index matches them (lemmas: замок finds замке, замку)
+    const marker = lexicalHighlighter(DEFAULT_LEXICAL_ANALYZER);
+    const terms = marker.queryTerms(request.word);
+    const skipped: ContextResult['skipped'] = [];
     const texts = [...request.sentences, request.word.trim()];
     const run = () => model.wordVectors(texts, { layers: 4 });
     const count = tokenCounter(model);
@@ -311,11 +325,8 @@ export class LibraryExplorer implements ExplorerBackend {
     const highlight: boolean[] = [];
     request.sentences.forEach((sentence, s) => {
       const { words, vectors } = all[s];
-      // exact form first; otherwise inflected forms sharing the word's beginning (замок → замка)
-      const stem = target.length > 4 ? target.slice(0, target.length - 1) : target;
-      let hits = words.flatMap((w, i) => (w.text.toLowerCase() === target ? [i] : []));
-      if (hits.length === 0)
-        hits = words.flatMap((w, i) => (w.text.toLowerCase().startsWith(stem) ? [i] : []));
+      const hits = words.flatMap((w, i) => (marker.matchesWord(w.text, terms) ? [i] : []));
+      if (hits.length === 0) skipped.push({ sentence: s + 1, text: sentence });
       for (const i of hits) {
         rows.push(vectors.data.slice(i * dim, (i + 1) * dim));
         labels.push(sentence.length > 60 ? `${sentence.slice(0, 60)}…` : sentence);
@@ -324,7 +335,12 @@ export class LibraryExplorer implements ExplorerBackend {
       }
     });
     if (rows.length === 0)
-      throw new SmyslError('E_INPUT', `"${request.word}" does not occur in any of the sentences`);
+      throw new SmyslError(
+        'E_INPUT',
+        terms.size === 0
+          ? `"${request.word}" is a stop word: give a content word`
+          : `no form of "${request.word}" occurs in any of the sentences`,
+      );
     const alone = all[request.sentences.length];
     const own = new Float32Array(dim);
     for (let w = 0; w < alone.words.length; w++)
@@ -336,12 +352,13 @@ export class LibraryExplorer implements ExplorerBackend {
     const data = new Float32Array(rows.length * dim);
     rows.forEach((r, i) => data.set(r, i * dim));
     const xy = project({ rows: rows.length, dim, data }, 'pca');
-    return labels.map((label, i) => ({
+    const points = labels.map((label, i) => ({
       x: xy[i * 2],
       y: xy[i * 2 + 1],
       label,
       group: groups[i],
       highlight: highlight[i] || undefined,
     }));
+    return { points, skipped };
   }
 }

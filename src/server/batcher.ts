@@ -36,6 +36,8 @@ export interface BatcherOptions {
   maxBatchChars?: number;
   /** Tokens waiting in the queue; beyond it a request is refused with 429 (default 65,536). */
   maxQueuedTokens?: number;
+  /** Requests waiting in the queue; one more is refused with 429 (default 512). */
+  maxQueuedRequests?: number;
 }
 
 export interface SubmitOptions {
@@ -45,7 +47,10 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Date.now() after which the request's unfinished work is dropped with a 503. */
   deadline?: number;
-  /** 'refuse' (default): 429 when the queue is full; 'always': admitted anyway (work bounded elsewhere, e.g. writes). */
+  /**
+   * 'refuse' (default): 429 when the queue is full; 'always': admitted anyway, and not counted
+   * against the bound (work bounded elsewhere, e.g. writes: one upsert per collection at a time).
+   */
   admission?: 'refuse' | 'always';
 }
 
@@ -62,6 +67,8 @@ interface Item {
   rows: Float32Array[];
   /** Tokens still waiting in the queue. */
   queuedTokens: number;
+  /** Counted against maxQueuedTokens (admission 'refuse'). */
+  bounded: boolean;
   settled: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -78,14 +85,18 @@ export function estimateTokens(text: string, maxLength = 512): number {
  * together (dynamic batching: a lone request waits at most `waitMs` for company), one model call
  * at a time, since every call already uses all cores. Each call takes texts round-robin from
  * the waiting requests, oldest first, so a 2,048-input request shares the model with a one-word
- * query instead of making it wait for all of its batches. The queue is bounded in tokens: a
- * request that would overflow it is refused at once (ServerBusyError, 429) instead of waiting
- * without bound, and a request whose deadline passes is dropped (503). Exclusive jobs (e.g.
+ * query instead of making it wait for all of its batches. The queue is bounded in requests and
+ * tokens: a request that would overflow it is refused at once (ServerBusyError, 429) instead of
+ * waiting without bound, and a request whose deadline passes is dropped (503). Round-robin makes
+ * a small request's wait depend on how many requests wait, not on how many tokens they hold, so
+ * work admitted outside the bound (an upsert) slows others down but does not refuse them. Exclusive jobs (e.g.
  * token-level vectors for the Context view) queue in the same line and run alone.
  */
 export class DynamicBatcher {
   private queue: Item[] = [];
   private queuedTokens = 0;
+  /** Tokens of requests admitted under the bound (upserts are not). */
+  private boundedTokens = 0;
   private queuedTexts = 0;
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
@@ -97,6 +108,7 @@ export class DynamicBatcher {
   private readonly maxBatchTokens: number;
   private readonly maxBatchChars: number;
   readonly maxQueuedTokens: number;
+  readonly maxQueuedRequests: number;
   /** Counters for tests, metrics and the benchmark. */
   readonly stats = { batches: 0, texts: 0, jobs: 0, refused: 0, expired: 0, peakQueuedTokens: 0 };
 
@@ -106,6 +118,7 @@ export class DynamicBatcher {
     this.maxBatchTokens = Math.max(1, options.maxBatchTokens ?? 4096);
     this.maxBatchChars = Math.max(1, options.maxBatchChars ?? 65_536);
     this.maxQueuedTokens = Math.max(1, options.maxQueuedTokens ?? 65_536);
+    this.maxQueuedRequests = Math.max(1, options.maxQueuedRequests ?? 512);
   }
 
   /** Tokens waiting (not yet handed to the model). */
@@ -153,16 +166,18 @@ export class DynamicBatcher {
     options: Omit<SubmitOptions, 'tokens'>,
   ): Promise<unknown> {
     if (options.signal?.aborted) return Promise.reject(new SmyslError('E_CANCELLED', 'cancelled'));
+    const bounded = (options.admission ?? 'refuse') === 'refuse';
     if (
-      (options.admission ?? 'refuse') === 'refuse' &&
-      this.queuedTokens > 0 &&
-      this.queuedTokens + tokens > this.maxQueuedTokens
+      bounded &&
+      (this.queue.length >= this.maxQueuedRequests ||
+        (this.boundedTokens > 0 && this.boundedTokens + tokens > this.maxQueuedTokens))
     ) {
       this.stats.refused++;
       const wait = this.retryAfter(tokens);
       return Promise.reject(
         new ServerBusyError(
-          `the server is busy (${Math.round(this.queuedTokens)} tokens queued, room for ${this.maxQueuedTokens}); retry in ${wait} s`,
+          `the server is busy (${this.queue.length} requests, ${Math.round(this.boundedTokens)} tokens queued; room for ` +
+            `${this.maxQueuedRequests} and ${this.maxQueuedTokens}); retry in ${wait} s`,
           429,
           wait,
         ),
@@ -176,6 +191,7 @@ export class DynamicBatcher {
         next: 0,
         done: 0,
         queuedTokens: tokens,
+        bounded,
         settled: false,
         resolve,
         reject,
@@ -203,6 +219,7 @@ export class DynamicBatcher {
       }
       this.queue.push(item);
       this.queuedTokens += tokens;
+      if (bounded) this.boundedTokens += tokens;
       this.queuedTexts += base.job ? 1 : base.texts.length;
       this.stats.peakQueuedTokens = Math.max(this.stats.peakQueuedTokens, this.queuedTokens);
       this.schedule();
@@ -286,6 +303,7 @@ export class DynamicBatcher {
         item.next++;
         item.queuedTokens -= t;
         this.queuedTokens -= t;
+        if (item.bounded) this.boundedTokens -= t;
         this.queuedTexts--;
         tokens += t;
         chars += c;
@@ -318,6 +336,7 @@ export class DynamicBatcher {
     const at = this.queue.indexOf(item);
     if (at >= 0) this.queue.splice(at, 1);
     this.queuedTokens -= item.queuedTokens;
+    if (item.bounded) this.boundedTokens -= item.queuedTokens;
     this.queuedTexts -= item.job ? (at >= 0 ? 1 : 0) : item.texts.length - item.next;
     item.queuedTokens = 0;
     item.next = item.texts.length;
@@ -372,27 +391,59 @@ export function currentWork(): WorkContext {
   return work.getStore() ?? {};
 }
 
+/** Batch keys per embedder and text role: texts of different roles get different prompts. */
+const roleKeys = new WeakMap<object, Partial<Record<'query' | 'document', object>>>();
+
 /**
- * A dense embedder whose `embed` goes through `batcher` (everything else is the embedder's own):
- * what a collection is opened with, so its search queries are batched with the API's requests
- * and share the model with them.
+ * What texts of `role` are batched under: the embedder itself when the role changes nothing
+ * (minilm has no prompts: queries, documents and API inputs share model calls), else a key of
+ * the role's own ("query: " and "passage: " texts cannot share an e5 call).
+ */
+function roleKey(inner: object, role?: 'query' | 'document'): object {
+  if (role === undefined) return inner;
+  const promptFor = (inner as { promptFor?: (role?: string) => string }).promptFor;
+  if (typeof promptFor === 'function' && promptFor.call(inner, role) === promptFor.call(inner)) return inner;
+  let keys = roleKeys.get(inner);
+  if (!keys) roleKeys.set(inner, (keys = {}));
+  return (keys[role] ??= {});
+}
+
+/**
+ * A dense embedder whose `embed` (and `embedQueries` / `embedDocuments`, when it has them) go
+ * through `batcher`; everything else is the embedder's own. What a collection is opened with, so
+ * its search queries and upserts are batched with the API's requests and share the model with them.
  */
 export function batchedEmbedder<E extends Embedder>(
   inner: E,
   batcher: DynamicBatcher,
   countTokens: (text: string) => number = (text) => estimateTokens(text),
 ): E {
-  const model: BatchModel = { key: inner, embed: (texts) => inner.embed(texts) as Promise<DenseMatrix> };
-  const embed = async (texts: string[]): Promise<DenseMatrix> => {
-    const rows = await batcher.submit(model, texts, { ...work.getStore(), tokens: texts.map(countTokens) });
-    const dim = rows[0]?.length ?? (inner as { dim?: number }).dim ?? 0;
-    const data = new Float32Array(rows.length * dim);
-    rows.forEach((r, i) => data.set(r, i * dim));
-    return { rows: rows.length, dim, data };
+  const through = (run: (texts: string[]) => Promise<DenseMatrix>, key: object) => {
+    const model: BatchModel = { key, embed: run };
+    return async (texts: string[]): Promise<DenseMatrix> => {
+      const rows = await batcher.submit(model, texts, { ...work.getStore(), tokens: texts.map(countTokens) });
+      const dim = rows[0]?.length ?? (inner as { dim?: number }).dim ?? 0;
+      const data = new Float32Array(rows.length * dim);
+      rows.forEach((r, i) => data.set(r, i * dim));
+      return { rows: rows.length, dim, data };
+    };
   };
+  const wrapped: Record<string, unknown> = {
+    embed: through((texts) => inner.embed(texts) as Promise<DenseMatrix>, inner),
+  };
+  if (inner.embedQueries)
+    wrapped.embedQueries = through(
+      (texts) => inner.embedQueries!(texts) as Promise<DenseMatrix>,
+      roleKey(inner, 'query'),
+    );
+  if (inner.embedDocuments)
+    wrapped.embedDocuments = through(
+      (texts) => inner.embedDocuments!(texts) as Promise<DenseMatrix>,
+      roleKey(inner, 'document'),
+    );
   return new Proxy(inner, {
     get(target, prop) {
-      if (prop === 'embed') return embed;
+      if (typeof prop === 'string' && prop in wrapped) return wrapped[prop];
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

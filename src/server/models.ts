@@ -15,6 +15,7 @@ interface TransformerSettings {
   maxLength?: number;
   long?: string;
   stride?: number;
+  prompts?: { query?: string; document?: string; default?: string };
 }
 
 function settingsKey(s: TransformerSettings): string {
@@ -28,6 +29,10 @@ function settingsKey(s: TransformerSettings): string {
     s.maxLength,
     s.long,
     s.stride,
+    // absent and "" both mean no prompt
+    s.prompts?.query ?? '',
+    s.prompts?.document ?? '',
+    s.prompts?.default ?? '',
   ]);
 }
 

@@ -54,23 +54,34 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Renders the map page to PNG in headless Chromium (Debian's `chromium` package) via playwright-core. */
-export async function renderPng(html: string, width = 1200, height = 800): Promise<Buffer> {
+/**
+ * Checks that PNG output can work — Chromium and the optional playwright-core package — so a
+ * command fails at once, naming what to install, instead of after the projection.
+ */
+export async function pngRenderer(): Promise<{
+  executablePath: string;
+  chromium: typeof import('playwright-core').chromium;
+}> {
   const executablePath = findChromium();
   if (!executablePath)
     throw new SmyslError(
       'E_USAGE',
       'PNG output needs Chromium: install Debian\'s "chromium" package (or set SMYSL_CHROMIUM), or write .html instead',
     );
-  let chromium: typeof import('playwright-core').chromium;
   try {
-    ({ chromium } = await import('playwright-core'));
+    const { chromium } = await import('playwright-core');
+    return { executablePath, chromium };
   } catch {
     throw new SmyslError(
       'E_USAGE',
-      'PNG output needs the playwright-core package (npm install playwright-core)',
+      'PNG output needs the optional package playwright-core: run "npm install playwright-core" (or write .html instead)',
     );
   }
+}
+
+/** Renders the map page to PNG in headless Chromium (Debian's `chromium` package) via playwright-core. */
+export async function renderPng(html: string, width = 1200, height = 800): Promise<Buffer> {
+  const { executablePath, chromium } = await pngRenderer();
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width, height } });

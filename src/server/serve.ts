@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { SmyslError } from '../errors.js';
 import { type AppOptions, createApp } from './app.js';
 import type { DynamicBatcher } from './batcher.js';
 import {
@@ -43,7 +44,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `WARNING: smysl serve is listening on ${host} without an API key: anyone who can reach this ` +
         'address can read, add and delete documents. Pass --api-key-file, or listen on 127.0.0.1.',
     );
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve(
       {
         fetch: app.fetch,
@@ -67,6 +68,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         });
       },
     ) as Server;
+    // a busy or forbidden port is a usage problem to name, not a crash with a stack trace
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${options.port ?? 8080}`;
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new SmyslError(
+              'E_USAGE',
+              `port ${where} is already in use; pass another --port (0 picks a free one)`,
+            )
+          : e.code === 'EACCES'
+            ? new SmyslError('E_USAGE', `no permission to listen on ${where}; use a port above 1023`)
+            : new SmyslError('E_IO', `cannot listen on ${where}: ${e.message}`, { cause: e }),
+      );
+    });
     const connections = limitConnections(server, limits);
   });
 }

@@ -27,7 +27,15 @@ export interface SearchHit {
   score: number;
   title?: string;
   snippet?: string;
+  /** Words of the snippet the query matches under the collection's analyzer: [start, end) offsets. */
+  highlights?: { start: number; end: number }[];
   meta?: Record<string, unknown>;
+}
+
+/** Contextual vectors of a word, and the sentences that were left out (no form of the word in them). */
+export interface ContextResult {
+  points: MapPoint[];
+  skipped: { sentence: number; text: string }[];
 }
 
 /** What the collection routes need from the store; collections are addressed by name only. */
@@ -69,5 +77,5 @@ export interface ExplorerBackend {
     c: string;
     k: number;
   }): Promise<{ word: string; score: number }[]>;
-  context(request: { word: string; sentences: string[] }): Promise<MapPoint[]>;
+  context(request: { word: string; sentences: string[] }): Promise<ContextResult>;
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
-import type { Embedder } from '../embed/types.js';
+import type { Highlighter } from '../embed/sparse/highlight.js';
+import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
-import { reciprocalRankFusion } from '../index/fusion.js';
+import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
 import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
 import { readJsonFile } from '../util/fs.js';
@@ -12,9 +13,16 @@ import type { LongRunning } from '../util/progress.js';
 import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
+import { storeBackend } from './backends.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { EmbeddedStore } from './embedded/store.js';
-import { LexicalChunkIndex, type LexicalMethod } from './lexical.js';
+import {
+  DEFAULT_LEXICAL_ANALYZER,
+  type LexicalAnalyzer,
+  LexicalChunkIndex,
+  type LexicalMethod,
+  lexicalHighlighter,
+} from './lexical.js';
 import type {
   ChunkHit,
   CollectionManifest,
@@ -27,6 +35,7 @@ import type {
   Where,
 } from './types.js';
 
+export type { StoreOpenOptions } from './backends.js';
 export type { CollectionManifest, IndexSettings, SearchMethod, Where } from './types.js';
 
 export const COLLECTION_FORMAT = 1;
@@ -45,6 +54,8 @@ export interface CreateCollectionOptions {
   index?: Partial<IndexSettings>;
   chunking?: ChunkOptions;
   lexical?: LexicalMethod;
+  /** Default: lemmas (see DEFAULT_LEXICAL_ANALYZER). */
+  lexicalAnalyzer?: LexicalAnalyzer;
   defaultMethod?: SearchMethod;
 }
 
@@ -85,7 +96,9 @@ export interface SearchOptions {
   where?: Where;
   /** Attach title/snippet/meta (default true); the bare id+score path is the fastest. */
   details?: boolean;
-  /** Hybrid: weight of the dense list and of the lexical list in reciprocal-rank fusion. */
+  /** Hybrid: how the dense and lexical lists are fused (default DEFAULT_FUSION: dbsf). */
+  fusion?: FusionMethod;
+  /** Hybrid: weights of the dense and lexical lists (default: by query language, see DEFAULT_FUSION). */
   denseWeight?: number;
   lexicalWeight?: number;
 }
@@ -161,6 +174,8 @@ export class Collection {
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
   private lexicalCache?: { key: string; index: LexicalChunkIndex };
+  /** Vectors a writer re-made when it opened (they were missing or damaged). */
+  private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
 
   private constructor(
@@ -202,7 +217,7 @@ export class Collection {
     const postprocess = opts.postprocess ?? new Pipeline();
     if (!postprocess.fitted)
       throw new SmyslError('E_STATE', 'post-processing must be fitted before creating a collection');
-    const store = await EmbeddedStore.create(
+    const store = await storeBackend(dir).create(
       dir,
       async (filesDir) => {
         await embedder.save(path.join(filesDir, 'embedder'));
@@ -233,9 +248,12 @@ export class Collection {
           chunking: {
             maxTokens: opts.chunking?.maxTokens ?? CHUNK_DEFAULTS.maxTokens,
             overlapTokens: opts.chunking?.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens,
+            // encoders that count their pieces get chunks measured in them (never cut by the encoder)
+            unit: opts.chunking?.unit ?? (tokenCounterOf(embedder) ? 'encoder' : 'words'),
           },
           created: new Date().toISOString(),
           lexical: opts.lexical ?? 'bm25',
+          lexicalAnalyzer: opts.lexicalAnalyzer ?? DEFAULT_LEXICAL_ANALYZER,
           defaultMethod: opts.defaultMethod ?? 'hybrid',
         };
       },
@@ -246,7 +264,7 @@ export class Collection {
 
   /** Opens an existing collection, repairing what a crash left behind (writers). */
   static async open(dir: string, opts: OpenCollectionOptions = {}): Promise<Collection> {
-    const store = await EmbeddedStore.open(dir, opts);
+    const store = await storeBackend(dir).open(dir, opts);
     try {
       const manifest = store.manifest;
       const given = opts.sharedEmbedder ?? opts.embedder;
@@ -262,10 +280,11 @@ export class Collection {
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
           : new Pipeline();
       const c = new Collection(store, embedder, postprocess, opts.onWarning ?? (() => {}));
-      // a writer re-embeds vectors lost to damage (a truncated vectors file) before anything else
-      if (!store.readonly && store instanceof EmbeddedStore && store.missingVectorRows().length > 0) {
-        const n = await c.reembedMissing(store);
-        c.onWarning(`re-embedded ${n} vectors missing from ${dir}`);
+      // a writer re-embeds vectors lost to damage (a truncated or changed vectors file) first
+      if (!store.readonly) {
+        c.reembeddedOnOpen = await c.reembedDamaged(store);
+        if (c.reembeddedOnOpen > 0)
+          c.onWarning(`re-embedded ${c.reembeddedOnOpen} missing or damaged vector(s) of ${dir}`);
       }
       return c;
     } catch (e) {
@@ -280,7 +299,8 @@ export class Collection {
     opts: CreateCollectionOptions,
     open: OpenCollectionOptions = {},
   ): Promise<Collection> {
-    if (EmbeddedStore.exists(dir)) return Collection.open(dir, { ...open, embedder: opts.embedder });
+    if (await storeBackend(dir).exists(dir))
+      return Collection.open(dir, { ...open, embedder: opts.embedder });
     return Collection.create(dir, opts, open);
   }
 
@@ -293,24 +313,24 @@ export class Collection {
     dir: string,
     opts: LongRunning & { onWarning?: (m: string) => void } = {},
   ): Promise<RepairReport> {
-    const manifestRestored = await EmbeddedStore.restoreManifest(dir);
+    const manifestRestored = (await storeBackend(dir).restoreManifest?.(dir)) ?? false;
     const c = await Collection.open(dir, { onWarning: opts.onWarning });
     try {
-      const store = c.store as EmbeddedStore;
-      const integrity = store.integrityCheck();
+      const store = c.store;
+      const integrity = (await store.integrityCheck?.()) ?? 'ok';
       if (integrity !== 'ok')
         throw new SmyslError(
           'E_COLLECTION',
           `the database of ${dir} is damaged (${integrity}); restore it from a backup or index into a new collection`,
         );
-      const vectorsReembedded = await c.reembedMissing(store);
-      await store.rebuildIndex();
+      const vectorsReembedded = c.reembeddedOnOpen + (await c.reembedDamaged(store));
+      await store.rebuildIndex?.();
       c.lexicalCache = undefined;
       await c.saveLexicalIndex(true);
       return {
         manifestRestored,
         vectorsReembedded,
-        graphRebuilt: c.manifest.index.type === 'hnsw',
+        graphRebuilt: store.rebuildIndex !== undefined && c.manifest.index.type === 'hnsw',
         lexicalRebuilt: true,
         integrity,
       };
@@ -319,10 +339,10 @@ export class Collection {
     }
   }
 
-  /** Re-embeds the chunks whose vectors are missing from the vectors file; returns how many. */
-  private async reembedMissing(store: EmbeddedStore): Promise<number> {
-    const rows = store.missingVectorRows();
-    if (rows.length === 0) return 0;
+  /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
+  private async reembedDamaged(store: CollectionStore): Promise<number> {
+    const rows = (await store.damagedVectorRows?.()) ?? [];
+    if (rows.length === 0 || !store.restoreVectors) return 0;
     const chunks = await store.chunks(rows);
     const docs = await store.documents([...new Set([...chunks.values()].map((c) => c.doc))]);
     const texts = rows.map((r) => {
@@ -334,9 +354,12 @@ export class Collection {
     return rows.length;
   }
 
-  /** Embeds texts exactly as the collection's documents were: embedder, post-processing, L2. */
-  async embed(texts: string[]): Promise<DenseMatrix> {
-    const raw = (await this.embedder.embed(texts)) as DenseMatrix;
+  /**
+   * Embeds texts exactly as the collection's documents (role 'document', the default) or queries
+   * (role 'query': a model's query prompt, e.g. e5's "query: ") are: embedder, post-processing, L2.
+   */
+  async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
+    const raw = (await embedFor(this.embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
       processed === raw
@@ -400,7 +423,7 @@ export class Collection {
         summary.unchanged++;
         continue;
       }
-      const spans = chunkText(doc.text, this.manifest.chunking);
+      const spans = chunkText(doc.text, this.chunkOptions());
       const title = titleOf(doc);
       for (const s of spans) texts.push(chunkInput(title, doc.text.slice(s.start, s.end)));
       pending.push({ id: doc.id, hash, title, text: doc.text, meta: doc.meta ?? {}, spans });
@@ -478,8 +501,36 @@ export class Collection {
     });
   }
 
+  private chunkOptions_?: Parameters<typeof chunkText>[1];
+  /** The manifest's chunking with the encoder's counter: a chunk never exceeds what it reads. */
+  private chunkOptions(): Parameters<typeof chunkText>[1] {
+    if (this.chunkOptions_) return this.chunkOptions_;
+    const c = this.manifest.chunking;
+    const counter = c.unit === 'encoder' ? tokenCounterOf(this.embedder) : null;
+    this.chunkOptions_ = counter
+      ? {
+          ...c,
+          maxTokens: Math.min(c.maxTokens, counter.maxTextTokens),
+          countTokens: (t) => counter.countTokens(t),
+        }
+      : c;
+    return this.chunkOptions_;
+  }
+
   private async lexicalKey(): Promise<string> {
-    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}`;
+    // collections with Snowball stems keep the key they had before lemmas existed
+    const words = this.lexicalAnalyzer === 'snowball' ? '' : `:${this.lexicalAnalyzer}`;
+    return `${await this.store.version()}:${this.manifest.lexical ?? 'bm25'}${words}`;
+  }
+
+  /** How the lexical index matches word forms (collections made before lemmas: snowball). */
+  get lexicalAnalyzer(): LexicalAnalyzer {
+    return this.manifest.lexicalAnalyzer ?? 'snowball';
+  }
+
+  /** Marks query words in texts as this collection's lexical index matches them. */
+  highlighter(): Highlighter {
+    return lexicalHighlighter(this.lexicalAnalyzer);
   }
 
   /**
@@ -493,7 +544,12 @@ export class Collection {
       ? await LexicalChunkIndex.load(path.join(this.store.cacheDir, LEXICAL_DIR), key)
       : null;
     const index =
-      saved ?? LexicalChunkIndex.build(await this.store.liveChunks(), this.manifest.lexical ?? 'bm25');
+      saved ??
+      LexicalChunkIndex.build(
+        await this.store.liveChunks(),
+        this.manifest.lexical ?? 'bm25',
+        this.lexicalAnalyzer,
+      );
     this.lexicalCache = { key, index };
     return index;
   }
@@ -514,7 +570,7 @@ export class Collection {
 
   /**
    * Searches by `method`: dense (the query embedded like the documents), sparse (the built-in
-   * BM25/TF-IDF chunk index) or hybrid (both, fused by weighted reciprocal rank).
+   * BM25/TF-IDF chunk index) or hybrid (both, fused as `DEFAULT_FUSION` says unless asked otherwise).
    */
   async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
@@ -524,7 +580,7 @@ export class Collection {
       const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
       return this.describe(hits, opts.details ?? true);
     }
-    const vector = (await this.embed([query])).data;
+    const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') return this.searchVector(vector, opts);
     const depth = Math.max(50, k * 5);
     const dense = await this.store.searchDense(vector, depth, allowed);
@@ -548,12 +604,16 @@ export class Collection {
         return { id: ids[i], score: h.score };
       });
     }
-    const fused = reciprocalRankFusion(
+    const weights = defaultFusionWeights(query, this.embedder.languages);
+    const fused = fuse(
       [
-        { hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })), weight: opts.denseWeight ?? 1 },
-        { hits: lexical, weight: opts.lexicalWeight ?? 1 },
+        {
+          hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })),
+          weight: opts.denseWeight ?? weights.dense,
+        },
+        { hits: lexical, weight: opts.lexicalWeight ?? weights.lexical },
       ],
-      k,
+      { method: opts.fusion ?? DEFAULT_FUSION.method, k },
     );
     const chosen: ChunkHit[] = [];
     for (const hit of fused) {

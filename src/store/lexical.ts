@@ -1,12 +1,45 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Bm25Vectorizer, loadSparseVectorizer, TfidfVectorizer } from '../embed/sparse/index.js';
+import {
+  type AnalyzerConfig,
+  type AnalyzerOptions,
+  analyzerConfig,
+  Bm25Vectorizer,
+  Highlighter,
+  loadSparseVectorizer,
+  TfidfVectorizer,
+} from '../embed/sparse/index.js';
 import { SparseSearch } from '../index/inverted.js';
 import type { SparseMatrix } from '../vectors/types.js';
 
 const LEXICAL_FORMAT = 1;
 
 export type LexicalMethod = 'bm25' | 'tfidf';
+
+/**
+ * How the lexical index matches word forms: Snowball stems, or OpenCorpora lemmas for Russian
+ * words (Snowball for the rest). Collections made before lemmas existed use 'snowball'.
+ */
+export type LexicalAnalyzer = 'snowball' | 'lemmas';
+export const LEXICAL_ANALYZERS: readonly LexicalAnalyzer[] = ['snowball', 'lemmas'];
+
+/** The analyzer new collections get: chosen by measurement (docs/sparse.md, bench/fusion.ts). */
+export const DEFAULT_LEXICAL_ANALYZER: LexicalAnalyzer = 'lemmas';
+
+/** The analyzer settings of a lexical analyzer: the project's tokenizer, stop words, stems or lemmas. */
+export function lexicalAnalyzerOptions(analyzer: LexicalAnalyzer = 'snowball'): AnalyzerOptions {
+  return {
+    tokenizer: 'smysl',
+    stopWords: 'auto',
+    stem: 'auto',
+    lemma: analyzer === 'lemmas' ? 'best' : false,
+  };
+}
+
+/** Marks query words in texts as the lexical index would match them (see `Highlighter`). */
+export function lexicalHighlighter(analyzer: LexicalAnalyzer = 'snowball'): Highlighter {
+  return new Highlighter(analyzerConfig(lexicalAnalyzerOptions(analyzer)));
+}
 
 /** A live chunk of a collection: its vector row, its document number and its text. */
 export interface ChunkText {
@@ -42,8 +75,12 @@ export class LexicalChunkIndex {
     this.search_ = new SparseSearch(vectorizer, vectors, Array.from(rows, String));
   }
 
-  static build(chunks: readonly ChunkText[], method: LexicalMethod = 'bm25'): LexicalChunkIndex {
-    const analyzer = { tokenizer: 'smysl' as const, stopWords: 'auto' as const, stem: 'auto' as const };
+  static build(
+    chunks: readonly ChunkText[],
+    method: LexicalMethod = 'bm25',
+    words: LexicalAnalyzer = 'snowball',
+  ): LexicalChunkIndex {
+    const analyzer = lexicalAnalyzerOptions(words);
     const texts = chunks.map((c) => c.text);
     const vectorizer =
       method === 'bm25'
@@ -56,6 +93,16 @@ export class LexicalChunkIndex {
       Int32Array.from(chunks, (c) => c.row),
       Int32Array.from(chunks, (c) => c.doc),
     );
+  }
+
+  /** The analyzer of this index (what its terms are). */
+  get analyzer(): AnalyzerConfig {
+    return this.vectorizer.analyzerSettings;
+  }
+
+  /** Marks query words in texts exactly as this index matches them. */
+  highlighter(): Highlighter {
+    return new Highlighter(this.analyzer);
   }
 
   /** Writes the fitted vectorizer and the chunk vectors into `dir` (replaced as a whole). */

@@ -2,7 +2,7 @@ import type { GraphPrecision } from '../index/usearch.js';
 import type { LongRunning } from '../util/progress.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import type { ChunkOptions, Span } from './chunk.js';
-import type { ChunkText, LexicalMethod } from './lexical.js';
+import type { ChunkText, LexicalAnalyzer, LexicalMethod } from './lexical.js';
 
 export type SearchMethod = 'dense' | 'sparse' | 'hybrid';
 
@@ -25,10 +25,13 @@ export interface CollectionManifest {
   postprocess: { kind: string; settings: unknown }[];
   metric: 'cosine';
   index: IndexSettings;
-  chunking: Required<ChunkOptions>;
+  /** `unit` is absent in collections made before chunks were counted in encoder pieces (= words). */
+  chunking: ChunkOptions & { maxTokens: number; overlapTokens: number };
   created: string;
   /** Lexical weighting of the built-in sparse search (default bm25). */
   lexical?: LexicalMethod;
+  /** Word forms of the lexical index: Snowball stems or lemmas (absent: snowball, as before lemmas). */
+  lexicalAnalyzer?: LexicalAnalyzer;
   /** Search method when none is asked for (default hybrid). */
   defaultMethod?: SearchMethod;
 }
@@ -136,4 +139,15 @@ export interface CollectionStore {
   /** A directory for caches of derived data (the lexical index), or undefined for none. */
   readonly cacheDir?: string;
   close(): Promise<void>;
+
+  // Repair (`Collection.repair`, and writers when they open); a store without them has nothing
+  // of the kind to repair.
+  /** Live rows whose vectors are missing or damaged (to be embedded again). */
+  damagedVectorRows?(): Promise<number[]>;
+  /** Writes re-made vectors of these rows. */
+  restoreVectors?(rows: number[], vectors: DenseMatrix): Promise<void>;
+  /** Rebuilds the ANN index from the stored vectors. */
+  rebuildIndex?(): Promise<void>;
+  /** The backend's own consistency check: "ok" when sound. */
+  integrityCheck?(): Promise<string>;
 }

@@ -13,8 +13,14 @@ const NO_SPACE = new Set(['ENOSPC', 'EFBIG', 'EDQUOT']);
 export function writeError(file: string, e: unknown): SmyslError {
   if (e instanceof SmyslError) return e;
   const code = (e as NodeJS.ErrnoException)?.code ?? '';
-  const sqliteFull = code === 'SQLITE_FULL';
-  if (NO_SPACE.has(code) || sqliteFull)
+  // SQLite reports ENOSPC as SQLITE_FULL, and EFBIG (a file size limit) as a write I/O error
+  if (code === 'SQLITE_IOERR_WRITE')
+    return new SmyslError(
+      'E_IO',
+      `disk full or I/O error: cannot write ${file}; free some space and run the command again — what was committed before is kept`,
+      { cause: e },
+    );
+  if (NO_SPACE.has(code) || code === 'SQLITE_FULL')
     return new SmyslError(
       'E_IO',
       `disk full: cannot write ${file} (${code === 'EFBIG' ? 'file size limit reached' : 'no space left'}); free some space and run the command again — what was committed before is kept`,

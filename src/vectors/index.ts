@@ -1,5 +1,6 @@
 export { TopK } from '../util/topk.js';
 export * from './anisotropy.js';
+export { asMatrix, similarity, toArrays, type Vector, type Vectors } from './convenience.js';
 export * from './dense.js';
 export { type SymmetricEigen, symmetricEigen } from './eigen.js';
 export * from './io.js';

@@ -143,3 +143,20 @@ test('shared data: ru_classics has 3 Russian documents and a plausible token cou
   const ratio = out.tokens / rough;
   assert.ok(ratio > 0.9 && ratio < 1.15, `tokens ${out.tokens} vs independent ${rough}`);
 });
+
+test('corpus stats --encoding cp1251 reads a cp1251 file; without it the problem names the encoding', () => {
+  const file = join(projectRoot, 'test/fixtures/encodings/war-and-peace.cp1251.txt');
+  const ok = smysl('corpus', 'stats', file, '--encoding', 'cp1251', '--json');
+  assert.equal(ok.status, 0, ok.stderr);
+  const out = JSON.parse(ok.stdout);
+  assert.equal(out.documents, 4);
+  // Russian with a French quotation: the Cyrillic letters decoded as Cyrillic
+  assert.equal(out.scripts.cyrillic, 313);
+  assert.ok(out.topWords.some((w: { word: string }) => w.word === 'грипп'));
+  const bad = smysl('corpus', 'stats', file, '--json');
+  assert.equal(JSON.parse(bad.stdout).documents, 0);
+  assert.match(bad.stderr, /try --encoding windows-1251/);
+  const unknown = smysl('corpus', 'stats', file, '--encoding', 'cp9999');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown encoding "cp9999"/);
+});

@@ -254,19 +254,47 @@ test('a full model queue answers 429 with Retry-After at once; health and small 
 
 test('a request of many inputs does not hold up a one-word request behind it', async () => {
   const order: string[] = [];
+  hold();
+  const before = modelCalls.length;
   // within the token limit (600), but 63 model calls of 8 texts
   const big = post('/v1/embeddings', { model: 'toy', input: Array(500).fill('w') }).then((r) => {
     order.push('big');
     return r;
   });
-  await new Promise((r) => setTimeout(r, 10));
+  while (modelCalls.length === before) await new Promise((r) => setTimeout(r, 5));
   const small = post('/v1/embeddings', { model: 'toy', input: 'one' }).then((r) => {
     order.push('small');
     return r;
   });
+  while (server.batcher.queued !== 492 + 1) await new Promise((r) => setTimeout(r, 5));
+  release();
   assert.equal((await small).status, 200);
   assert.equal((await big).status, 200);
   assert.deepEqual(order, ['small', 'big']);
+  // the one-word request rode in the call right after the one that was running
+  assert.ok(modelCalls[before + 1].includes('one'));
+});
+
+test('a client that goes away leaves the queue: its texts never reach the model', async () => {
+  hold();
+  const before = modelCalls.length;
+  const first = post('/v1/embeddings', { model: 'toy', input: 'held again' });
+  while (modelCalls.length === before) await new Promise((r) => setTimeout(r, 5));
+  const controller = new AbortController();
+  const gone = fetch(`${server.url}/v1/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'toy', input: ['gone one', 'gone two'] }),
+    signal: controller.signal,
+  }).catch(() => 'aborted');
+  while (server.batcher.queued === 0) await new Promise((r) => setTimeout(r, 5));
+  controller.abort();
+  assert.equal(await gone, 'aborted');
+  while (server.batcher.queued > 0) await new Promise((r) => setTimeout(r, 5));
+  release();
+  assert.equal((await first).status, 200);
+  await server.batcher.drain();
+  assert.ok(!modelCalls.flat().includes('gone one'));
 });
 
 test('slowloris and silent connections are closed; past the connection cap the idle ones make room', async () => {

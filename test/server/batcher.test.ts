@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Embedder } from '../../src/embed/types.js';
+import { type Embedder, embedFor } from '../../src/embed/types.js';
 import { isSmyslError } from '../../src/errors.js';
 import {
   type BatchModel,
   batchedEmbedder,
   DynamicBatcher,
+  estimateTokens,
   ServerBusyError,
   withWork,
 } from '../../src/server/batcher.js';
@@ -63,19 +64,20 @@ test('a big request shares the model round-robin: a one-word request behind it f
   const model = recordingModel();
   const b = new DynamicBatcher({ waitMs: 1, maxBatch: 8 });
   const order: string[] = [];
+  model.hold();
   const big = b
     .submit(
       model,
       Array.from({ length: 100 }, (_, i) => `big ${i}`),
     )
     .then(() => order.push('big'));
-  await tick(); // the big request is queued first
+  while (model.calls.length === 0) await tick(1); // the big request's first call is running
   const small = b.submit(model, ['word']).then(() => order.push('small'));
+  model.open();
   await Promise.all([big, small]);
   assert.deepEqual(order, ['small', 'big']);
-  // the one-word request rode in the first or second model call, not after all 13
-  const at = model.calls.findIndex((c) => c.includes('word'));
-  assert.ok(at >= 0 && at <= 1, `one word ran in call ${at + 1} of ${model.calls.length}`);
+  // the one-word request rode in the very next model call, not after all 13
+  assert.ok(model.calls[1].includes('word'), JSON.stringify(model.calls[1]));
   assert.ok(model.calls.every((c) => c.length <= 8));
   assert.equal(model.calls.flat().length, 101);
 });
@@ -195,4 +197,65 @@ test('batchedEmbedder: embed goes through the batcher under the caller’s work 
     withWork({ signal: controller.signal }, () => wrapped.embed(['x'])),
     (e: unknown) => isSmyslError(e, 'E_CANCELLED'),
   );
+});
+
+test('the queue is bounded in requests too; writes admitted outside the bound do not refuse others', async () => {
+  const model = recordingModel();
+  const b = new DynamicBatcher({ waitMs: 1, maxQueuedRequests: 3, maxQueuedTokens: 100 });
+  model.hold();
+  const running = b.submit(model, ['r']);
+  await tick(10);
+  // a big write: far past the token bound, yet a query is admitted behind it
+  const write = b.submit(model, Array(50).fill('w'), { tokens: Array(50).fill(10), admission: 'always' });
+  const queries = [b.submit(model, ['q1']), b.submit(model, ['q2'])];
+  assert.equal(b.queued, 500 + 2 * estimateTokens('q1'));
+  await assert.rejects(
+    b.submit(model, ['q3']),
+    (e: unknown) => e instanceof ServerBusyError && e.status === 429,
+  );
+  model.open();
+  await Promise.all([running, write, ...queries]);
+  // round-robin: both queries rode in the first call after the held one, beside the write
+  assert.ok(model.calls[1].includes('q1') && model.calls[1].includes('q2'));
+});
+
+test('batchedEmbedder routes query and document roles through the batcher; roles share calls only when their prompts match', async () => {
+  const make = (prompts: { query?: string; document?: string }) => {
+    const calls: string[][] = [];
+    const prompt = (role?: 'query' | 'document') => (role ? prompts[role] : undefined) ?? '';
+    const run = async (texts: string[], role?: 'query' | 'document'): Promise<DenseMatrix> => {
+      const withPrompt = texts.map((t) => prompt(role) + t);
+      calls.push(withPrompt);
+      return { rows: texts.length, dim: 1, data: Float32Array.from(withPrompt, (t) => t.length) };
+    };
+    const inner = {
+      name: 'toy',
+      kind: 'dense' as const,
+      dim: 1,
+      promptFor: prompt,
+      embed: (texts: string[]) => run(texts),
+      embedQueries: (texts: string[]) => run(texts, 'query'),
+      embedDocuments: (texts: string[]) => run(texts, 'document'),
+      async save() {},
+    } satisfies Embedder & { dim: number; promptFor(role?: 'query' | 'document'): string };
+    return { inner, calls };
+  };
+  // e5-style prompts: a query and a document cannot share a model call
+  const e5 = make({ query: 'query: ', document: 'passage: ' });
+  const b = new DynamicBatcher({ waitMs: 5 });
+  const wrapped = batchedEmbedder(e5.inner, b);
+  const [q, d] = await Promise.all([
+    embedFor(wrapped, ['ab'], 'query'),
+    embedFor(wrapped, ['ab'], 'document'),
+  ]);
+  assert.deepEqual([q.data[0], d.data[0]], ['query: ab'.length, 'passage: ab'.length]);
+  assert.deepEqual(e5.calls.sort(), [['passage: ab'], ['query: ab']]);
+  assert.equal(b.stats.texts, 2);
+  // no prompts (minilm): queries, documents and plain texts ride together
+  const plain = make({});
+  const b2 = new DynamicBatcher({ waitMs: 5 });
+  const w2 = batchedEmbedder(plain.inner, b2);
+  await Promise.all([embedFor(w2, ['a'], 'query'), embedFor(w2, ['b'], 'document'), w2.embed(['c'])]);
+  assert.equal(plain.calls.length, 1);
+  assert.deepEqual(plain.calls[0].sort(), ['a', 'b', 'c']);
 });

@@ -313,7 +313,7 @@ test('resume: indexing the same input again skips what is in, by id and content 
   assert.ok(readdirSync(dir).includes('store.sqlite'));
 });
 
-test('hybrid search fuses the dense list with a lexical retriever by weighted RRF', async () => {
+test('hybrid search fuses the dense list with a lexical retriever by weights', async () => {
   const c = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 128 }) });
   await c.add(animals);
   const asked: { query: string; k: number; filtered: boolean }[] = [];
@@ -362,5 +362,29 @@ test('hybrid search fuses the dense list with a lexical retriever by weighted RR
   assert.deepEqual(await c.search('zzzz qqqq', { method: 'sparse' }), []);
   const pets = await c.search('whales', { k: 4, method: 'sparse', where: { kind: 'pet' } });
   assert.ok(pets.every((h) => h.id === 'cat' || h.id === 'dog'));
+  await c.close();
+});
+
+test("documents are embedded with the embedder's document role, queries with its query role", async () => {
+  // a prompted model (e5-style "query: "/"passage: "): a trigram embedder that records its roles
+  const roles: string[] = [];
+  const base = new TrigramEmbedder({ dim: 64 });
+  const prompted = Object.assign(Object.create(base) as TrigramEmbedder, {
+    embedQueries: (texts: string[]) => {
+      roles.push('query');
+      return base.embed(texts.map((t) => `query: ${t}`));
+    },
+    embedDocuments: (texts: string[]) => {
+      roles.push('document');
+      return base.embed(texts.map((t) => `passage: ${t}`));
+    },
+  });
+  const c = await Collection.create(fresh(), { embedder: prompted });
+  await c.add(animals);
+  assert.ok(roles.includes('document') && !roles.includes('query'));
+  roles.length = 0;
+  const hits = await c.search('whales singing', { method: 'dense', k: 1 });
+  assert.deepEqual(roles, ['query']);
+  assert.equal(hits[0].id, 'whale');
   await c.close();
 });

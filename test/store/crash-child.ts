@@ -1,5 +1,6 @@
 // Child process for crash.test.ts: indexes synthetic documents and prints each committed batch.
 // Run without arguments (as the test runner does for every file under test/) it does nothing.
+import { writeSync } from 'node:fs';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import { Collection } from '../../src/store/collection.js';
 
@@ -19,7 +20,7 @@ if (dir) {
   });
   const s = await c.add(docs, {
     batchSize: Number(batchSize),
-    onCommit: ({ ids }) => process.stdout.write(`committed ${ids.join(',')}\n`),
+    onCommit: ({ ids }) => writeSync(1, `committed ${ids.join(',')}\n`),
   });
   await c.close();
   process.stdout.write(`done ${JSON.stringify(s)}\n`);

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readDocuments } from '../../src/corpus/index.js';
 import { KeyedVectors } from '../../src/embed/static/keyed-vectors.js';
+import type { TransformerEmbedder } from '../../src/embed/transformer/embedder.js';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import type { ServedModel } from '../../src/server/app.js';
 import { LibraryExplorer, StoreCollections } from '../../src/server/backends.js';
@@ -13,6 +14,7 @@ import { CHROMIUM_ARGS } from '../../src/server/plot.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { mountWebUi } from '../../src/server/web.js';
 import { Collection } from '../../src/store/collection.js';
+import { tokenize } from '../../src/text/tokenize.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CORPUS = fileURLToPath(new URL('../../../examples/corpus/', import.meta.url));
@@ -30,6 +32,19 @@ function tinyVectors(): KeyedVectors {
 const trigram = new TrigramEmbedder({ dim: 128 });
 const model: ServedModel = { name: 'trigram', dim: trigram.dim, embed: (t) => trigram.embed(t) };
 
+/** Contextual word vectors for the Context tab without a real transformer: trigram vectors of each word. */
+const contextual = {
+  dim: trigram.dim,
+  async wordVectors(texts: string[]) {
+    return Promise.all(
+      texts.map(async (text) => {
+        const words = tokenize(text).filter((t) => t.type !== 'punct');
+        return { words, vectors: await trigram.embed(words.map((w) => `${w.text} ${text}`)) };
+      }),
+    );
+  },
+} as unknown as TransformerEmbedder;
+
 before(async () => {
   if (!existsSync(CHROMIUM)) return;
   const c = await Collection.create(path.join(root, 'corpus'), {
@@ -37,13 +52,17 @@ before(async () => {
     index: { type: 'exact' },
   });
   await c.add(readDocuments(CORPUS));
-  c.close();
+  await c.close();
   collections = new StoreCollections(root);
   server = await startServer({
     port: 0,
     models: { trigram: async () => model },
     collections,
-    explorer: new LibraryExplorer({ collections, vectors: { tiny: async () => tinyVectors() } }),
+    explorer: new LibraryExplorer({
+      collections,
+      vectors: { tiny: async () => tinyVectors() },
+      transformer: async () => contextual,
+    }),
     mount: mountWebUi,
   });
 });
@@ -81,6 +100,42 @@ test('web UI in Chromium: search shows hits, the map draws points', async (t) =>
     assert.match(hits[0], /^astronomy\/exoplanets\.txt/);
     const marked = await page.$$eval('#search-results mark', (els) => els.length);
     assert.ok(marked > 0, 'query words are highlighted in the snippets');
+
+    // the collection's analyzer marks inflected forms: «рецепт борща» marks «Борщ»
+    await page.fill('#search-query', 'рецепт борща');
+    await page.selectOption('#search-method', 'sparse');
+    await page.click('#search-form button[type="submit"]');
+    await page.waitForSelector('#search-results li.hit mark');
+    const borscht = await page.$$eval('#search-results li.hit', (els) =>
+      els.map((e) => ({
+        id: e.querySelector('.hit-meta')?.textContent ?? '',
+        marks: Array.from(
+          e.querySelectorAll('mark'),
+          (m) => (m as { textContent: string | null }).textContent,
+        ),
+      })),
+    );
+    assert.match(borscht[0].id, /^cooking\/borscht-ru\.md/);
+    // the heading and the first sentence; the old client-side stem of «борща» ("бор…") marked nothing
+    assert.deepEqual(borscht[0].marks, ['Борщ', 'Борщ']);
+
+    // the Context tab finds every form of «замок» and says which sentence had none
+    await page.click('nav button[data-tab="context"]');
+    await page.fill('#context-word', 'замок');
+    await page.fill(
+      '#context-sentences',
+      [
+        'Рыцари жили в старом замке.',
+        'Ключ не подходит к замку.',
+        'Дверной замок сломался.',
+        'Сегодня идёт дождь.',
+      ].join('\n'),
+    );
+    await page.click('#context-form button[type="submit"]');
+    await page.waitForSelector('#context-status[data-skipped]');
+    const status = await page.textContent('#context-status');
+    // three forms + the word on its own; sentence 4 left out and said so
+    assert.match(status ?? '', /^4 vectors; 1 sentence left out \(no form of the word\): 4$/);
 
     await page.click('nav button[data-tab="map"]');
     await page.selectOption('#map-source', 'collection:corpus');

@@ -43,10 +43,14 @@ export function register(program: Command): void {
     )
     .addOption(setOption())
     .option('--lexical <method>', 'weighting of the built-in lexical search: bm25 or tfidf', 'bm25')
+    .option(
+      '--no-lemmas',
+      'lexical search matches Russian words by Snowball stems instead of OpenCorpora lemmas (new collections)',
+    )
     .option('--dim <n>', 'output dimension for embedders that take one', parseIntOption('--dim', 1))
     .option(
       '--chunk-tokens <n>',
-      'token budget per chunk',
+      "token budget per chunk, in the encoder's own pieces when it counts them (transformers; capped at what it reads), else words",
       parseIntOption('--chunk-tokens', 1),
       CHUNK_DEFAULTS.maxTokens,
     )
@@ -119,6 +123,7 @@ export function register(program: Command): void {
               embedder,
               chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
               lexical,
+              lexicalAnalyzer: o.lemmas === false ? 'snowball' : 'lemmas',
               defaultMethod,
               index: {
                 type: o.index,

@@ -1,6 +1,12 @@
 import { type Command, Option } from 'commander';
 import { listStudents } from '../../embed/student/embedder.js';
-import { ensureEncoderFile, importModel, listModels } from '../../embed/transformer/index.js';
+import {
+  ensureEncoderFile,
+  fitsOneOnnxFile,
+  importModel,
+  listModels,
+  readBertConfig,
+} from '../../embed/transformer/index.js';
 import { addOutputFlags, parseIntOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 
@@ -60,7 +66,10 @@ export function register(program: Command): void {
         prompts: { query: o.queryPrompt, document: o.documentPrompt },
         force: o.force,
       });
-      const built = await ensureEncoderFile(source, 'fp32', o.quiet ? () => {} : undefined);
+      // Models past ONNX's 2 GiB in fp32 (multilingual-e5-large, bge-m3) still run in int8.
+      const config = await readBertConfig(source.configFile);
+      const dtype = fitsOneOnnxFile(config, 'fp32') ? 'fp32' : 'int8';
+      const built = await ensureEncoderFile(source, dtype, o.quiet ? () => {} : undefined);
       const dim = source.dense.length
         ? source.dense[source.dense.length - 1].outFeatures
         : built.config.hiddenSize;

@@ -5,7 +5,7 @@ import { loadWordVectors } from '../../embed/static/pretrained.js';
 import { SmyslError } from '../../errors.js';
 import type { MapPoint } from '../../server/app.js';
 import { mapPoints, metaGroup, type ProjectionMethod, topWords } from '../../server/backends.js';
-import { mapHtml, renderPng } from '../../server/plot.js';
+import { mapHtml, pngRenderer, renderPng } from '../../server/plot.js';
 import { Collection } from '../../store/collection.js';
 import { readNpy } from '../../vectors/io.js';
 import { checkProjectionMethod } from '../../vectors/projection.js';
@@ -41,6 +41,8 @@ export function register(program: Command): void {
     const ext = path.extname(o.out).toLowerCase();
     if (ext !== '.html' && ext !== '.png')
       throw new SmyslError('E_USAGE', `--out must end in .html or .png, got ${o.out}`);
+    // before the projection: name what PNG output needs now, not after the work
+    if (ext === '.png') await pngRenderer();
     const color = o.color === 'cluster' ? undefined : o.color;
     let points: MapPoint[];
     let source: string;

@@ -1,4 +1,5 @@
 import { SmyslError } from '../../errors.js';
+import { lemmas } from '../../text/lemma.js';
 import { charNgrams, charWbNgrams, wordNgrams } from '../../text/ngrams.js';
 import { stem as snowballStem } from '../../text/stem.js';
 import { type Language, stopwordsFor } from '../../text/stopwords.js';
@@ -32,6 +33,12 @@ export interface AnalyzerOptions {
   stopWords?: Language | 'auto' | readonly string[] | null;
   /** Snowball-stem word tokens (after stop-word removal): true/'auto' picks the stemmer by script. */
   stem?: boolean | Language | 'auto';
+  /**
+   * Russian words become their OpenCorpora lemmas (npm `az`); other words are stemmed as `stem`
+   * says. 'all' keeps every dictionary reading as a term («стали» → стать, сталь); 'best' (or
+   * true) keeps the most likely one, which ranks better (docs/sparse.md). Default false.
+   */
+  lemma?: boolean | 'best' | 'all';
 }
 
 /** The analyzer options in plain JSON form, as saved in a model manifest. */
@@ -42,6 +49,8 @@ export interface AnalyzerConfig {
   tokenizer: 'sklearn' | 'smysl' | { pattern: string; flags: string };
   stopWords: Language | 'auto' | string[] | null;
   stem: false | Language | 'auto';
+  /** Absent in manifests written before lemmas existed (= false). */
+  lemma?: 'best' | 'all';
 }
 
 export function analyzerConfig(o: AnalyzerOptions = {}): AnalyzerConfig {
@@ -60,7 +69,17 @@ export function analyzerConfig(o: AnalyzerOptions = {}): AnalyzerConfig {
   const stem = o.stem === true ? 'auto' : (o.stem ?? false);
   const stopWords =
     o.stopWords == null ? null : typeof o.stopWords === 'string' ? o.stopWords : [...o.stopWords];
-  return { analyzer, ngramRange, lowercase: o.lowercase ?? true, tokenizer, stopWords, stem };
+  const out: AnalyzerConfig = {
+    analyzer,
+    ngramRange,
+    lowercase: o.lowercase ?? true,
+    tokenizer,
+    stopWords,
+    stem,
+  };
+  // written only when on, so manifests of analyzers without lemmas stay as they were
+  if (o.lemma) out.lemma = o.lemma === 'all' ? 'all' : 'best';
+  return out;
 }
 
 /** Turns a text into its list of terms (with repeats, in order). */
@@ -127,18 +146,41 @@ export function analyzerFromConfig(c: AnalyzerConfig): Analyze {
       return SURROGATES.test(t) ? charWbNgrams(t, minN, maxN) : bmpCharWbNgrams(t, minN, maxN);
     };
   const tokens = wordTokensFromConfig(c)!;
-  return minN === 1 && maxN === 1 ? tokens : (text) => wordNgrams(tokens(text), minN, maxN);
+  if (minN === 1 && maxN === 1) return tokens;
+  if (!c.lemma) return (text) => wordNgrams(tokens(text), minN, maxN);
+  // lemmas: unigrams keep every reading, longer n-grams use each word's most likely lemma
+  const all = wordTokensFromConfig({ ...c, ngramRange: [1, 1] })!;
+  return (text) => {
+    const grams = minN > 1 ? [] : all(text);
+    if (maxN > 1) for (const g of wordNgrams(tokens(text), Math.max(2, minN), maxN)) grams.push(g);
+    return grams;
+  };
 }
 
 /**
  * For the word analyzer, the tokens before n-grams are formed (lowercased, stop words dropped,
  * stemmed); null for character analyzers. Counting code forms n-grams from token ids itself.
+ * With lemmas a word can give several terms: all of them are unigrams, and n-grams are formed
+ * from each word's most likely lemma (see `analyzerFromConfig`).
  */
 export function wordTokensFromConfig(c: AnalyzerConfig): ((text: string) => string[]) | null {
   if (c.analyzer !== 'word') return null;
   const lower = c.lowercase;
   const tokenize = tokenizerFor(c.tokenizer);
   const { stop, stem } = wordPipeline(c);
+  if (c.lemma) {
+    const terms = termsOfWord(c);
+    const [minN, maxN] = c.ngramRange;
+    return (text) => {
+      const out: string[] = [];
+      for (const t of tokenize(lower ? text.toLowerCase() : text)) {
+        const ts = terms(t);
+        if (minN === 1 && maxN === 1) for (let i = 0; i < ts.length; i++) out.push(ts[i]);
+        else if (ts.length > 0) out.push(ts[0]);
+      }
+      return out;
+    };
+  }
   const stemLang = c.stem;
   const stemOf = stem!;
   if (!stop && !stemLang) return (text) => tokenize(lower ? text.toLowerCase() : text);
@@ -147,6 +189,28 @@ export function wordTokensFromConfig(c: AnalyzerConfig): ((text: string) => stri
     if (stop) tokens = tokens.filter((t) => !stop.has(t));
     if (stemLang) for (let i = 0; i < tokens.length; i++) tokens[i] = stemOf(tokens[i]);
     return tokens;
+  };
+}
+
+const NO_TERMS: readonly string[] = [];
+const CYRILLIC = /[\u0400-\u04FF]/;
+
+/**
+ * The terms one token (already lowercased when the analyzer lowercases) becomes: none for a stop
+ * word, else its lemmas (Russian, with `lemma`), its stem, or itself. This is what matching word
+ * forms means everywhere — highlighting a hit, finding a word in a sentence — so that every
+ * place agrees with the index about which forms are one word.
+ */
+export function termsOfWord(c: AnalyzerConfig): (token: string) => readonly string[] {
+  const { stop, stem } = wordPipeline(c);
+  const lemma = c.lemma;
+  return (token) => {
+    if (stop?.has(token)) return NO_TERMS;
+    if (lemma && CYRILLIC.test(token)) {
+      const all = lemmas(token);
+      return lemma === 'all' || all.length === 1 ? all : all.slice(0, 1);
+    }
+    return [stem ? stem(token) : token];
   };
 }
 

@@ -162,6 +162,7 @@ export class HashingVectorizer implements SparseEmbedder {
         typeof a.tokenizer === 'string' ? a.tokenizer : new RegExp(a.tokenizer.pattern, a.tokenizer.flags),
       stopWords: a.stopWords,
       stem: a.stem,
+      lemma: a.lemma ?? false,
       nFeatures: m.nFeatures as number,
       alternateSign: m.alternateSign as boolean,
       binary: m.binary,

@@ -11,8 +11,10 @@ export {
   analyzerFromConfig,
   buildAnalyzer,
   SKLEARN_TOKEN_PATTERN,
+  termsOfWord,
 } from './analyzer.js';
 export { HashingVectorizer, type HashingVectorizerOptions } from './hashing.js';
+export { Highlighter, type TextSpan } from './highlight.js';
 export { murmurhash3 } from './murmurhash.js';
 export {
   type Bm25Options,

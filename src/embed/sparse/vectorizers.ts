@@ -122,15 +122,13 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
   constructor(options: CountVectorizerOptions) {
     this.common = commonConfig(options);
     this.analyze = analyzerFromConfig(this.common.analyzer);
+    // lemmas can make several terms of one word, which the token-id fast paths do not model
+    const fast = this.common.analyzer.tokenizer === 'sklearn' && !this.common.analyzer.lemma;
     this.counting = {
       analyze: this.analyze,
       // only scikit-learn's pattern guarantees tokens without spaces, which WordGramTable needs
-      wordTokens:
-        this.common.analyzer.tokenizer === 'sklearn' ? wordTokensFromConfig(this.common.analyzer) : null,
-      surface:
-        this.common.analyzer.tokenizer === 'sklearn' && this.common.analyzer.analyzer === 'word'
-          ? wordPipeline(this.common.analyzer)
-          : null,
+      wordTokens: fast ? wordTokensFromConfig(this.common.analyzer) : null,
+      surface: fast && this.common.analyzer.analyzer === 'word' ? wordPipeline(this.common.analyzer) : null,
       ngramRange: this.common.analyzer.ngramRange,
     };
     if (this.common.fixedVocabulary) this.setVocabulary(this.common.fixedVocabulary);
@@ -152,6 +150,11 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
 
   get fittedState(): boolean {
     return this.terms !== null && this.hasStatistics();
+  }
+
+  /** How this vectorizer turns text into terms (as saved in its manifest). */
+  get analyzerSettings(): AnalyzerConfig {
+    return this.common.analyzer;
   }
 
   /** The terms a text is analyzed into (query-time analysis equals fit-time analysis). */
@@ -587,6 +590,7 @@ function optionsFromManifest(m: Manifest): CountVectorizerOptions {
       typeof a.tokenizer === 'string' ? a.tokenizer : new RegExp(a.tokenizer.pattern, a.tokenizer.flags),
     stopWords: a.stopWords,
     stem: a.stem,
+    lemma: a.lemma ?? false,
     binary: m.binary,
     minDf: m.minDf,
     maxDf: m.maxDf,

@@ -1,7 +1,8 @@
 import { closeSync, promises as fsp, openSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeUtf8, readLineBatches } from '../../corpus/bytes.js';
+import { readLineBatches } from '../../corpus/bytes.js';
+import { textDecoding } from '../../corpus/encoding.js';
 import { ProblemLog, ProblemSink } from '../../corpus/problems.js';
 import { type ReadOptions, readDocuments } from '../../corpus/read.js';
 import type { Document } from '../../corpus/types.js';
@@ -80,7 +81,7 @@ export async function* documentSentences(
   }
 }
 
-/** One sentence per line, tokens split on spaces; a line that is not UTF-8 is a problem (file:line). */
+/** One sentence per line, tokens split on spaces; a line that cannot be decoded is a problem (file:line). */
 async function* readPretokenized(file: string, read: ReadOptions): AsyncGenerator<string[]> {
   try {
     const info = await fsp.stat(file);
@@ -96,12 +97,14 @@ async function* readPretokenized(file: string, read: ReadOptions): AsyncGenerato
     });
   }
   const sink = new ProblemSink(read.problems ?? new ProblemLog(), read.strict ?? false, read.onProblem);
+  const decoding = textDecoding(read.encoding);
   for await (const batch of readLineBatches(file, { signal: read.signal, chunkSize: 1 << 20 })) {
     const sentences: string[][] = [];
     for (const { bytes, line, offset } of batch) {
-      const text = decodeUtf8(bytes);
+      const text = decoding.decode(bytes);
       if (text === undefined) {
-        sink.report('invalid-utf8', file, 'not valid UTF-8; line skipped', { line, offset });
+        const { message, at } = decoding.describeInvalid(bytes, offset);
+        sink.report(decoding.problem, file, `${message}; line skipped`, { line, offset: at });
         continue;
       }
       const tokens = text.split(' ').filter((t) => t.length > 0 && t !== '\t');

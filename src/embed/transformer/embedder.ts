@@ -143,6 +143,21 @@ export class TransformerEmbedder implements DenseEmbedder {
       throw new SmyslError('E_USAGE', 'batch size must be a positive integer');
   }
 
+  /** Languages the model reads well, when its source says (the built-in minilm: English). */
+  get languages(): readonly string[] | undefined {
+    return this.source.defaults.languages;
+  }
+
+  /** Word pieces of a text, without [CLS]/[SEP] (what chunking by encoder tokens counts). */
+  countTokens(text: string): number {
+    return this.tokenizer.encodePieces(text).ids.length;
+  }
+
+  /** Pieces of one text the encoder reads: maxLength less [CLS] and [SEP]. */
+  get maxTextTokens(): number {
+    return this.maxLength - 2;
+  }
+
   /** Resolves the model, builds/loads its ONNX encoder (cached) and opens a session. */
   static async create(opts: TransformerEmbedderOptions = {}): Promise<TransformerEmbedder> {
     const source = await resolveModel(opts.model ?? DEFAULT_MODEL);

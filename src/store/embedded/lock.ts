@@ -34,8 +34,14 @@ export class WriterLock {
       db.exec('BEGIN EXCLUSIVE');
     } catch (e) {
       db.close();
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
-      const holder = readHolder(dir);
+      const code = (e as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') && code !== 'SQLITE_LOCKED') throw e;
+      // the holder writes its name just after it takes the lock: give it a moment
+      let holder = readHolder(dir);
+      for (let i = 0; i < 20 && holder === undefined; i++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        holder = readHolder(dir);
+      }
       const who =
         holder === undefined
           ? 'another process'

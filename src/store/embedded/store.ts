@@ -173,11 +173,19 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   /**
-   * Restores `manifest.json` from the copy in the database (collections made by smysl 0.1.0 have
+   * Restores a missing or unreadable `manifest.json` from the copy in the database (collections made by smysl 0.1.0 have
    * none; their manifest cannot be restored). Returns whether it wrote one.
    */
   static async restoreManifest(dir: string): Promise<boolean> {
-    if (existsSync(path.join(dir, MANIFEST))) return false;
+    const file = path.join(dir, MANIFEST);
+    if (existsSync(file)) {
+      try {
+        JSON.parse(readFileSync(file, 'utf8'));
+        return false;
+      } catch {
+        // damaged: restored below like a missing one
+      }
+    }
     if (!existsSync(path.join(dir, DATABASE)))
       throw new SmyslError('E_COLLECTION', `no collection in ${dir}`);
     const lock = WriterLock.acquire(dir);
@@ -241,23 +249,54 @@ export class EmbeddedStore implements CollectionStore {
     );
   }
 
-  /** Vector rows the database counts but the vectors file lacks (damage: a repair re-embeds them). */
-  missingVectorRows(): number[] {
-    const present = this.vectorsFile.rows;
+  /**
+   * Live rows whose vectors must be made again: missing from the vectors file (it was truncated),
+   * or damaged. Stored vectors are unit length (or zero), so a changed byte shows as a wrong norm.
+   * Reads the whole file: writers call it when they open.
+   */
+  async damagedVectorRows(): Promise<number[]> {
     const out: number[] = [];
+    const present = Math.min(this.vectorsFile.rows, this.committedRows);
+    for (let start = 0; start < present; start += 8192) {
+      const count = Math.min(8192, present - start);
+      for (const r of badRows(this.vectorsFile.readBlock(start, count)))
+        if (this.rowToDoc[start + r] >= 0) out.push(start + r);
+    }
     for (let r = present; r < this.committedRows; r++) if (this.rowToDoc[r] >= 0) out.push(r);
     return out;
   }
 
-  /** Writes re-embedded vectors for rows the file lacked (repair); dead rows in between get zeros. */
+  /** Writes re-made vectors of `rows` (repair); rows the file lacked and that are dead get zeros. */
   async restoreVectors(rows: number[], vectors: DenseMatrix): Promise<void> {
     this.writable();
-    const present = this.vectorsFile.rows;
     const dim = this.dim;
-    const block = new Float32Array((this.committedRows - present) * dim);
-    rows.forEach((r, i) => block.set(vectors.data.subarray(i * dim, (i + 1) * dim), (r - present) * dim));
-    this.vectorsFile.write(present, { rows: this.committedRows - present, dim, data: block });
+    const present = this.vectorsFile.rows;
+    if (present < this.committedRows)
+      this.vectorsFile.write(present, {
+        rows: this.committedRows - present,
+        dim,
+        data: new Float32Array((this.committedRows - present) * dim),
+      });
+    rows.forEach((r, i) =>
+      this.vectorsFile.write(r, { rows: 1, dim, data: vectors.data.subarray(i * dim, (i + 1) * dim) }),
+    );
     this.dropIndex();
+  }
+
+  /**
+   * Rows as the index takes them: a damaged row (wrong norm) is zeroed, so it matches nothing
+   * instead of poisoning scores, and reported once.
+   */
+  private readForIndex(from: number, count: number): DenseMatrix {
+    const block = this.vectorsFile.readBlock(from, count);
+    const bad = badRows(block);
+    if (bad.length > 0) {
+      for (const r of bad) block.data.fill(0, r * this.dim, (r + 1) * this.dim);
+      this.onWarning(
+        `${bad.length} damaged vector(s) in ${this.vectorsFile.file} are ignored; run "smysl collections repair ${this.location}" to re-embed them`,
+      );
+    }
+    return block;
   }
 
   private removeStaleFiles(): void {
@@ -283,13 +322,12 @@ export class EmbeddedStore implements CollectionStore {
   /** The dense index, loaded (or rebuilt) on first use. */
   private rowIndex(): RowIndex {
     if (this.index) return this.index;
-    const missing = this.vectorsFile.rows < this.committedRows;
-    if (missing)
+    if (this.vectorsFile.rows < this.committedRows)
       throw new SmyslError(
         'E_COLLECTION',
         `${this.vectorsFile.file} holds ${this.vectorsFile.rows} vectors but ${this.committedRows} are committed; run "smysl collections repair ${this.location}" to re-embed the missing ones`,
       );
-    const readRows = (from: number, count: number) => this.vectorsFile.readBlock(from, count);
+    const readRows = (from: number, count: number) => this.readForIndex(from, count);
     if (this.manifest.index.type === 'exact') {
       const exact = new ExactIndex(this.dim, { metric: 'dot' });
       for (let start = 0; start < this.committedRows; start += 8192)
@@ -729,7 +767,7 @@ export class EmbeddedStore implements CollectionStore {
     if (!force && this.committedRows - Math.max(0, saved) <= tailLimit(Math.max(0, saved))) return;
     this.index.fold();
     // inserting rows can cut the last links to older ones: check every row before saving
-    this.index.native.recheck((from, count) => this.vectorsFile.readBlock(from, count));
+    this.index.native.recheck((from, count) => this.readForIndex(from, count));
     this.graph().save(this.index.native, this.deletes);
     this.savedGraph = { rows: this.index.native.rowCount, deletes: this.deletes };
   }
@@ -745,7 +783,7 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   /** SQLite's own consistency check ("ok" when the database is sound). */
-  integrityCheck(): string {
+  async integrityCheck(): Promise<string> {
     return (this.db.pragma('integrity_check') as { integrity_check: string }[])
       .map((r) => r.integrity_check)
       .join('; ');
@@ -798,6 +836,18 @@ export class EmbeddedStore implements CollectionStore {
     if (this.readonly)
       throw new SmyslError('E_STATE', `collection ${this.manifest.name} was opened read-only`);
   }
+}
+
+/** Rows of a block of stored vectors that cannot be what was written (not unit length, not zero). */
+function badRows(block: DenseMatrix): number[] {
+  const out: number[] = [];
+  const { dim, data } = block;
+  for (let r = 0; r < block.rows; r++) {
+    let s = 0;
+    for (let j = r * dim; j < (r + 1) * dim; j++) s += data[j] * data[j];
+    if (!(s === 0 || Math.abs(s - 1) < 2e-3)) out.push(r);
+  }
+  return out;
 }
 
 function readManifest(file: string): CollectionManifest {

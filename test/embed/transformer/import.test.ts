@@ -6,7 +6,12 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TransformerEmbedder } from '../../../src/embed/transformer/embedder.js';
-import { importModel, listModels, resolveModel } from '../../../src/embed/transformer/models.js';
+import {
+  ensureEncoderFile,
+  importModel,
+  listModels,
+  resolveModel,
+} from '../../../src/embed/transformer/models.js';
 import { parsePytorchStateDict } from '../../../src/embed/transformer/pytorch.js';
 import { encodeSafetensors, type Tensor } from '../../../src/embed/transformer/safetensors.js';
 import { embedFor } from '../../../src/embed/types.js';
@@ -451,4 +456,34 @@ test('CLI: model import without --name, prompts from flags, list shows type and 
   assert.deepEqual(e.prompts, {});
   await e.dispose();
   assert.deepEqual((await resolveModel('minilm')).dense, []);
+});
+
+test('a model too big for one ONNX file in fp32 is refused before its weights are read, pointing to int8', async () => {
+  const dir = path.join(root, 'huge');
+  await fsp.mkdir(dir);
+  // multilingual-e5-large's shape: 560 M parameters, 2.1 GiB in fp32.
+  const config = {
+    model_type: 'xlm-roberta',
+    vocab_size: 250002,
+    hidden_size: 1024,
+    num_hidden_layers: 24,
+    num_attention_heads: 16,
+    intermediate_size: 4096,
+    max_position_embeddings: 514,
+    type_vocab_size: 1,
+    pad_token_id: 1,
+  };
+  await fsp.writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+  await fsp.writeFile(path.join(dir, 'model.safetensors'), 'not read');
+  await fsp.copyFile(path.join(folders.xlmr, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
+  const source = await resolveModel(dir);
+  await assert.rejects(
+    ensureEncoderFile(source, 'fp32', () => {}),
+    /would be 2\.\d\d GiB, above the 2 GiB an ONNX file can hold.*use --dtype int8/,
+  );
+  // int8 fits (the weights file is then read, and is not safetensors).
+  await assert.rejects(
+    ensureEncoderFile(source, 'int8', () => {}),
+    /not a valid safetensors file/,
+  );
 });

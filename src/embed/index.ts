@@ -1,0 +1,70 @@
+/**
+ * `smysl/embed`: everything that turns text into vectors, behind one contract (`Embedder`).
+ * The registry creates and loads any method by name; the classes are here for their options.
+ * Training kernels, samplers and file-format internals stay in their modules.
+ */
+
+// the contract and the registry
+export {
+  createEmbedder,
+  type EmbedderFactory,
+  type EmbedderSettings,
+  embedderFactory,
+  listEmbedders,
+  loadEmbedder,
+  registerEmbedder,
+} from './registry.js';
+// sparse: scikit-learn-exact vectorizers
+export {
+  type AnalyzerOptions,
+  type Bm25Options,
+  Bm25Vectorizer,
+  CountVectorizer,
+  type CountVectorizerOptions,
+  type DocumentFrequencyLimit,
+  HashingVectorizer,
+  type HashingVectorizerOptions,
+  loadSparseVectorizer,
+  type SparseVectorizer,
+  TfidfVectorizer,
+  type TfidfVectorizerOptions,
+} from './sparse/index.js';
+// static word vectors: training, files, queries, sentence means
+export {
+  AveragedWordVectors,
+  type AveragedWordVectorsOptions,
+  DEFAULT_MAX_PAIRS,
+  FastTextModel,
+  type FastTextOptions,
+  type GloveOptions,
+  KeyedVectors,
+  loadWinkEmbeddings,
+  loadWordVectors,
+  type MostSimilarOptions,
+  type Neighbor,
+  readWordVectors,
+  type StaticVectors,
+  trainFastText,
+  trainGlove,
+  trainWord2Vec,
+  type Word2VecOptions,
+  type WordVectorFormatName,
+  type WordWeighting,
+  writeWordVectors,
+} from './static/index.js';
+// transformer sentence encoders (onnxruntime loads when the first one is created)
+export {
+  DEFAULT_MODEL,
+  type ImportOptions,
+  importModel,
+  listModels,
+  type ModelInfo,
+  modelsDir,
+  type SentencePooling,
+  TransformerEmbedder,
+  type TransformerEmbedderOptions,
+} from './transformer/index.js';
+// a fit-free spelling-level baseline
+export { TrigramEmbedder, type TrigramEmbedderOptions } from './trigram.js';
+export type { DenseEmbedder, Embedder, FitOptions, SparseEmbedder } from './types.js';
+export { embedFor } from './types.js';
