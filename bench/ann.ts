@@ -3,7 +3,8 @@
  * 1,000 held-out words as queries, exact top-10 (cosine) as truth. Prints recall@10 and
  * single-thread queries/s for exact search and HNSW at several ef settings, through smysl's
  * store API and through the raw library on the very graph file the collection wrote (usearch
- * for f16/i8 graphs, hnswlib-node for f32), plus the memory of a loaded collection.
+ * for every precision), plus the memory of a loaded collection; hnswlib-node (a dev dependency)
+ * is the reference for exact brute-force search.
  *
  *   node dist/bench/ann.js [--precision f16|i8|f32] [--queries 1000] [--ef 16,32,64,128,256]
  *                          [--ef-construction 200] [--connectivity 16] [--rebuild]
@@ -155,21 +156,6 @@ async function rawGraph(
   file: string,
   queryOf: (q: number) => Float32Array = () => new Float32Array(100),
 ): Promise<{ name: string; setEf(ef: number): void; search(q: number): number[] }> {
-  if (PRECISION === 'f32') {
-    const hnswlib = require('hnswlib-node') as typeof import('hnswlib-node');
-    const index = new hnswlib.HierarchicalNSW('ip', 100);
-    index.readIndexSync(file);
-    const arrays = new Map<number, number[]>();
-    return {
-      name: 'hnswlib-node',
-      setEf: (ef) => index.setEf(ef),
-      search: (q) => {
-        let a = arrays.get(q);
-        if (!a) arrays.set(q, (a = Array.from(queryOf(q))));
-        return index.searchKnn(a, K).neighbors;
-      },
-    };
-  }
   const usearch = (await import('usearch')).default;
   // the binding fixes the expansion per index object: a new object (and load) per setting
   const make = (ef: number) => {
@@ -269,11 +255,8 @@ async function main(): Promise<void> {
     create: async () => lookupEmbedder(data),
     load: async () => lookupEmbedder(data),
   });
-  // (f32 collections were cached before the precision setting existed: same directory name)
-  const dir = path.join(
-    work,
-    `collection-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}${PRECISION === 'f32' ? '' : `-${PRECISION}`}`,
-  );
+  // v2: collections with checked graphs (sidecar with checksums); older caches are rebuilt
+  const dir = path.join(work, `collection-v2-m${CONNECTIVITY}-ef${EF_CONSTRUCTION}-${PRECISION}`);
   if (args.includes('--rebuild')) rmSync(dir, { recursive: true, force: true });
   let buildSeconds: number | undefined;
   if (!existsSync(path.join(dir, 'manifest.json')) || (await countOf(dir)) !== data.base.rows) {
@@ -410,11 +393,7 @@ async function main(): Promise<void> {
       ['loaded', 'RSS increase (MB)', 'x raw float32 vectors'],
       [
         ['raw float32 vectors', rawBytes / 2 ** 20, 1],
-        [
-          `${PRECISION === 'f32' ? 'hnswlib-node' : `usearch ${PRECISION}`} graph (raw)`,
-          rawMem.rssDelta / 2 ** 20,
-          rawMem.rssDelta / rawBytes,
-        ],
+        [`usearch ${PRECISION} graph (raw)`, rawMem.rssDelta / 2 ** 20, rawMem.rssDelta / rawBytes],
         ['smysl collection (HNSW)', storeMem.rssDelta / 2 ** 20, storeMem.rssDelta / rawBytes],
       ],
     ),

@@ -4,7 +4,10 @@
  * on the 3,000 STS Benchmark dev sentences, batch sizes 1/32/128, 2 onnxruntime threads.
  * Each configuration runs in a fresh child process so its peak memory is its own.
  *
- *   node dist/bench/encode.js [--limit N] [--batch-sizes 1,32,128] [--threads 2]
+ * The -wasm rows run the same encoders on onnxruntime-web, the fallback when the optional
+ * onnxruntime-node is not installed (SMYSL_ONNXRUNTIME=wasm in the child).
+ *
+ *   node dist/bench/encode.js [--limit N] [--batch-sizes 1,32,128] [--threads 2] [--engines a,b]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
@@ -14,12 +17,21 @@ import { fileURLToPath } from 'node:url';
 import { TransformerEmbedder } from '../src/embed/transformer/embedder.js';
 import { ensureEncoderFile, resolveModel } from '../src/embed/transformer/models.js';
 
-const ENGINES = ['pipeline', 'smysl-fp32', 'smysl-fp32-unsorted', 'smysl-int8'];
+const ENGINES = [
+  'pipeline',
+  'smysl-fp32',
+  'smysl-fp32-unsorted',
+  'smysl-int8',
+  'smysl-fp32-wasm',
+  'smysl-int8-wasm',
+];
 const LABELS: Record<string, string> = {
   pipeline: '@huggingface/transformers pipeline, same ONNX (fp32)',
   'smysl-fp32': 'smysl fp32',
   'smysl-fp32-unsorted': 'smysl fp32, input order (no length sort)',
   'smysl-int8': 'smysl int8 (per-channel)',
+  'smysl-fp32-wasm': 'smysl fp32 on onnxruntime-web (WebAssembly fallback)',
+  'smysl-int8-wasm': 'smysl int8 on onnxruntime-web (WebAssembly fallback)',
 };
 const STS_DEV = path.resolve('../shared/data/stsbenchmark/sts-dev.csv');
 
@@ -67,7 +79,7 @@ async function child(engine: string, batchSize: number, threads: number, limit: 
     seconds = (performance.now() - start) / 1000;
   } else {
     const embedder = await TransformerEmbedder.create({
-      dtype: engine === 'smysl-int8' ? 'int8' : 'fp32',
+      dtype: engine.startsWith('smysl-int8') ? 'int8' : 'fp32',
       sortByLength: engine !== 'smysl-fp32-unsorted',
       batchSize,
       threads,
@@ -121,22 +133,28 @@ async function main() {
   const limit = Number(arg('--limit', '3000'));
   const threads = Number(arg('--threads', '2'));
   const batchSizes = arg('--batch-sizes', '1,32,128').split(',').map(Number);
+  const engines = arg('--engines', ENGINES.join(',')).split(',');
+  if (!engines.includes('pipeline')) engines.unshift('pipeline');
   const dir = await pipelineModelDir();
   const self = fileURLToPath(import.meta.url);
   const rows: string[][] = [];
   for (const batch of batchSizes) {
     const results: Record<string, Result> = {};
-    for (const engine of ENGINES) {
+    for (const engine of engines) {
       const out = execFileSync(
         process.execPath,
         [self, '--child', engine, String(batch), String(threads), String(limit), dir],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: { ...process.env, SMYSL_ONNXRUNTIME: engine.endsWith('-wasm') ? 'wasm' : '' },
+        },
       );
       results[engine] = JSON.parse(out) as Result;
     }
     const rate = (r: Result) => r.rows / r.seconds;
     const base = rate(results.pipeline);
-    for (const engine of ENGINES) {
+    for (const engine of engines) {
       const r = results[engine];
       rows.push([
         String(batch),
@@ -153,7 +171,10 @@ async function main() {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log(
-    `STSb dev, ${limit} sentences, ${threads} threads, ${os.cpus().length} cores, Node ${process.versions.node}`,
+    `STSb dev, ${limit} sentences, ${threads} threads, ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 16)} UTC, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
   );
   console.log(line(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);

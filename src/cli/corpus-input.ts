@@ -137,13 +137,16 @@ export function corpusReadOptions(flags: CorpusFlags, problems: ProblemLog = new
 }
 
 /** Prints what was skipped, by reason, with the first examples (stderr). */
-export function printProblemSummary(s: ProblemSummary): void {
+/** Skipped input on stderr: counts by kind, then examples (file:line) unless `quiet` (one line). */
+export function printProblemSummary(s: ProblemSummary, quiet = false): void {
   if (s.skippedTotal === 0) return;
   const kinds = Object.entries(s.skipped)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-  process.stderr.write(`skipped ${s.skippedTotal} item(s) with problems: ${kinds}\n`);
-  for (const p of s.examples) process.stderr.write(`  ${formatProblem(p)}\n`);
+  process.stderr.write(
+    `skipped ${s.skippedTotal} item(s) with problems: ${kinds}${quiet ? ' (run without --quiet for examples)' : ''}\n`,
+  );
+  if (!quiet) for (const p of s.examples) process.stderr.write(`  ${formatProblem(p)}\n`);
 }
 
 /**
@@ -195,7 +198,8 @@ export async function readCorpus(
     bar.done();
   }
   const summary = problems.summary();
-  if (!flags.quiet) printProblemSummary(summary);
+  // even --quiet says that input was skipped: losing data silently is worse than a line of output
+  printProblemSummary(summary, flags.quiet);
   return { documents, summary };
 }
 

@@ -1,5 +1,7 @@
+import { jsonDepth, MAX_META_DEPTH } from '../util/json.js';
 import type { TextDecoding } from './encoding.js';
 import type { ProblemLog, ProblemSink } from './problems.js';
+import type { ProblemKind } from './types.js';
 
 /** A document as a reader produced it, with where it came from (for problem reports). */
 export interface SourcedDocument {
@@ -35,7 +37,8 @@ export interface RecordFields {
   titleField?: string;
 }
 
-export type RecordResult = { doc: SourcedDocument } | { problem: string };
+/** A record's document, or why it has none (`kind` when it is not the reader's default). */
+export type RecordResult = { doc: SourcedDocument } | { problem: string; kind?: ProblemKind };
 
 function idValue(v: unknown): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
@@ -83,5 +86,7 @@ export function recordToDocument(
   }
   const meta: Record<string, unknown> = {};
   for (const k in obj) if (k !== fields.textField && k !== idKey) meta[k] = obj[k];
+  if (jsonDepth(meta) > MAX_META_DEPTH)
+    return { problem: `metadata nested more than ${MAX_META_DEPTH} levels deep`, kind: 'malformed-json' };
   return { doc: { id: id ?? fallbackId, text, meta, ...where } };
 }

@@ -84,7 +84,8 @@ export async function* readCsv(
     }>) {
       throwIfAborted(ctx.signal);
       flush(false);
-      const line = startLine(record, newlines.lastLineOfRecord(info.bytes));
+      const endLine = newlines.lastLineOfRecord(info.bytes);
+      const line = startLine(record, endLine);
       lastEnd = info.bytes;
       consumed++;
       const values: string[] = [];
@@ -114,6 +115,16 @@ export async function* readCsv(
           ctx.decoding.problem,
           path,
           `${message.replace(/ at byte \d+/, '')} in column "${header[bad] ?? bad + 1}"; row skipped`,
+          { line },
+        );
+        continue;
+      }
+      if (values.length !== header.length && endLine > line) {
+        // a quote left open swallows the rows after it: say which lines were lost, not "one row"
+        ctx.sink.report(
+          'malformed-csv',
+          path,
+          `a quote opened on line ${line} is not closed until line ${endLine}: ${endLine - line + 1} lines read as one record of ${values.length} columns (the header has ${header.length}); lines ${line}-${endLine} skipped`,
           { line },
         );
         continue;

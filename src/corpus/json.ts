@@ -47,7 +47,8 @@ export async function* readJsonFile(
       const v = items[i];
       try {
         ctx.sink.report(
-          typeof v === 'object' && v !== null && !Array.isArray(v) ? 'missing-text' : 'malformed-json',
+          r.kind ??
+            (typeof v === 'object' && v !== null && !Array.isArray(v) ? 'missing-text' : 'malformed-json'),
           path,
           `${at}[${i}]: ${r.problem}; item skipped`,
         );

@@ -37,10 +37,15 @@ export async function* readJsonLines(
         const r = recordToDocument(value, fields, `${base}:${line}`, { source: path, line, offset });
         if ('problem' in r) {
           const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-          ctx.sink.report(isObject ? 'missing-text' : 'malformed-json', path, `${r.problem}; line skipped`, {
-            line,
-            offset,
-          });
+          ctx.sink.report(
+            r.kind ?? (isObject ? 'missing-text' : 'malformed-json'),
+            path,
+            `${r.problem}; line skipped`,
+            {
+              line,
+              offset,
+            },
+          );
           continue;
         }
         if (ctx.accept(r.doc)) out.push(r.doc);

@@ -9,6 +9,7 @@ import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '.
 import type { Hit, RowIndex } from '../index/types.js';
 import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
 import { readJsonFile } from '../util/fs.js';
+import { jsonDepth, MAX_META_DEPTH } from '../util/json.js';
 import type { LongRunning } from '../util/progress.js';
 import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
@@ -42,9 +43,6 @@ export const COLLECTION_FORMAT = 1;
 
 /** f16 keeps cosine rankings (recall equal to f32 in bench/ann.ts) at half the vector memory. */
 export const DEFAULT_PRECISION: GraphPrecision = 'f16';
-
-/** Metadata deeper than this is refused: SQLite's JSON functions stop at 1,000 levels. */
-export const MAX_META_DEPTH = 64;
 
 export interface CreateCollectionOptions {
   /** A ready (fitted, if it needs fitting) dense embedder; saved into the collection. */
@@ -143,21 +141,6 @@ function titleOf(doc: Document): string {
   const first = doc.text.split('\n').find((l) => l.trim() !== '') ?? '';
   const heading = first.replace(/^#+\s*/, '').trim();
   return heading.length <= 120 && heading !== doc.text.trim() ? heading : '';
-}
-
-/** Nesting depth of a JSON-like value, without recursion (a hostile value may be very deep). */
-export function jsonDepth(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    const d = depth + 1;
-    if (d > max) max = d;
-    if (max > MAX_META_DEPTH) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d]);
-  }
-  return max;
 }
 
 /**

@@ -296,6 +296,42 @@ test('csv: wrong column count, invalid UTF-8 and an unclosed quote reported with
   assert.match(problems[0].reason, /3 columns where the header has 2/);
 });
 
+test('csv: a quote left open that swallows the next rows names every line it took', async () => {
+  const p = join(dir, 'open-quote.csv');
+  writeFiles(dir, {
+    'open-quote.csv':
+      'id,text,label\n1,"hello world,a\n2,second row,b\n3,third row,c\n4,"fourth, quoted",d\n5,fifth,e\n',
+  });
+  const { docs, problems } = await readAll(p);
+  assert.deepEqual(
+    docs.map((d) => d.id),
+    ['5'],
+  );
+  assert.deepEqual(
+    problems.map((x) => [x.kind, x.line]),
+    [['malformed-csv', 2]],
+  );
+  assert.match(problems[0].reason, /quote opened on line 2 is not closed until line 5.*lines 2-5 skipped/);
+});
+
+test('json and jsonl: metadata nested deeper than 64 levels is reported, not stored', async () => {
+  const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+  writeFiles(dir, {
+    'deep.jsonl': `{"id":"ok","text":"fine","m":{"a":{"b":1}}}\n{"id":"deep","text":"too deep","m":${deep}}\n`,
+    'deep.json': `[{"id":"ok","text":"fine"},{"id":"deep","text":"x","m":${deep}}]`,
+  });
+  for (const name of ['deep.jsonl', 'deep.json']) {
+    const { docs, problems } = await readAll(join(dir, name));
+    assert.deepEqual(
+      docs.map((d) => d.id),
+      ['ok'],
+    );
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].kind, 'malformed-json');
+    assert.match(problems[0].reason, /nested more than 64 levels/);
+  }
+});
+
 test('tsv: tabs, no quote processing, fallback ids by line', async () => {
   const p = join(dir, 'sms.tsv');
   writeFiles(dir, { 'sms.tsv': 'label\ttext\nham\tHe said "hi\nspam\tWIN a prize!\n' });

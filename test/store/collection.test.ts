@@ -388,3 +388,15 @@ test("documents are embedded with the embedder's document role, queries with its
   assert.equal(hits[0].id, 'whale');
   await c.close();
 });
+
+test('metadata nested too deep is refused with the document id, before anything is written', async () => {
+  let deep: Record<string, unknown> = { leaf: 1 };
+  for (let i = 0; i < 100; i++) deep = { a: deep };
+  const c = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 32 }) });
+  await assert.rejects(
+    c.add([...animals, { id: 'deep', text: 'deep metadata', meta: deep }]),
+    (e) => isSmyslError(e, 'E_INPUT') && /"deep".*nested more than 64 levels/.test(e.message),
+  );
+  assert.equal(await c.count(), 0);
+  await c.close();
+});

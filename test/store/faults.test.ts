@@ -429,3 +429,38 @@ test('the reported crash: long documents re-indexed as short ones, then searched
   assert.equal(smysl('compact', ...common).status, 0);
   assert.equal(JSON.parse(smysl('search', 'short text 7', ...common, '--json').stdout)[0].id, 'd7');
 });
+
+test('a collection on a read-only file system can be searched (dense, sparse, hybrid)', async (t) => {
+  const base = await baseCollection();
+  const dir = fresh();
+  cpSync(base.dir, dir, { recursive: true });
+  rmSync(path.join(dir, 'writer.lock.sqlite'), { force: true });
+  // read-only for real: a read-only bind mount as root, file modes otherwise
+  let view = dir;
+  let undo = () => {};
+  if (process.getuid?.() === 0) {
+    view = `${dir}-ro`;
+    spawnSync('mkdir', [view]);
+    const bind = spawnSync('mount', ['--bind', dir, view]);
+    const ro = bind.status === 0 ? spawnSync('mount', ['-o', 'remount,bind,ro', view]) : bind;
+    if (ro.status !== 0) {
+      if (bind.status === 0) spawnSync('umount', [view]);
+      t.skip(`cannot make a read-only mount here (${String(ro.stderr).trim()})`);
+      return;
+    }
+    undo = () => spawnSync('umount', [view]);
+  } else {
+    spawnSync('chmod', ['-R', 'a-w', dir]);
+    undo = () => spawnSync('chmod', ['-R', 'u+w', dir]);
+  }
+  try {
+    assert.throws(() => writeFileSync(path.join(view, 'probe'), 'x'), 'the directory is read-only');
+    const c = await Collection.open(view, { readonly: true });
+    for (const method of ['dense', 'sparse', 'hybrid'] as const)
+      assert.equal((await c.search(faultText(100, 1), { method, k: 1 }))[0]?.id, 'd100', method);
+    await c.close();
+    await assert.rejects(Collection.open(view), (e) => isSmyslError(e));
+  } finally {
+    undo();
+  }
+});

@@ -147,7 +147,8 @@ export function register(program: Command): void {
         // searches load the lexical (BM25/TF-IDF) index from disk instead of analyzing every chunk
         if (!o.quiet) process.stderr.write('saving the lexical index…\n');
         await collection.saveLexicalIndex();
-        if (!o.quiet) printProblemSummary(problems.summary());
+        const skipped = problems.summary();
+        printProblemSummary(skipped, o.quiet);
         const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
         if (o.json)
@@ -156,6 +157,7 @@ export function register(program: Command): void {
             ...summary,
             documents: stats.documents,
             totalChunks: stats.chunks,
+            skipped: { total: skipped.skippedTotal, byKind: skipped.skipped },
             seconds,
           });
         else

@@ -169,6 +169,7 @@ export class TransformerEmbedder implements DenseEmbedder {
       built.config.numHiddenLayers,
       {
         threads: opts.threads,
+        log: opts.log,
       },
     );
     const tokenizer = opts.tokenizer ?? (await loadPieceTokenizer(source.tokenizerFile));

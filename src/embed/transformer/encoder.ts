@@ -1,21 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import { SmyslError } from '../../errors.js';
 import { ATTENTION_MASK, hiddenStateName, INPUT_IDS, LAST_HIDDEN_STATE, TOKEN_TYPE_IDS } from './graph.js';
 
 type Ort = typeof import('onnxruntime-node');
-let ortModule: Promise<Ort> | undefined;
+
+/** Which onnxruntime runs the encoders: the native library, or its WebAssembly build. */
+export type OnnxRuntimeKind = 'native' | 'wasm';
+
+interface LoadedOrt {
+  ort: Ort;
+  kind: OnnxRuntimeKind;
+  /** Set when the native runtime could not be used: why (said once, on stderr or to `log`). */
+  fallback?: string;
+}
+
+let ortModule: Promise<LoadedOrt> | undefined;
+let fallbackSaid = false;
+
 /**
  * onnxruntime's native library (~20 MB resident, ~0.1 s to load) is loaded when the first encoder
- * is created, not by every command and program that imports smysl.
+ * is created, not by every command and program that imports smysl. onnxruntime-node is an
+ * optional dependency: its install step fetches GPU libraries from the network, so an offline
+ * `npm i` drops it, and the encoders then run on onnxruntime-web (the same kernels compiled to
+ * WebAssembly; same vectors, slower). SMYSL_ONNXRUNTIME=wasm chooses the WebAssembly build.
  */
-function loadOrt(): Promise<Ort> {
-  ortModule ??= import('onnxruntime-node').then((m) => (m as { default?: Ort }).default ?? m);
+function loadOrt(): Promise<LoadedOrt> {
+  ortModule ??= (async (): Promise<LoadedOrt> => {
+    let reason = 'SMYSL_ONNXRUNTIME=wasm';
+    if (process.env.SMYSL_ONNXRUNTIME !== 'wasm') {
+      try {
+        const m = await import('onnxruntime-node');
+        return { ort: (m as { default?: Ort }).default ?? m, kind: 'native' };
+      } catch (e) {
+        reason =
+          (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
+            ? 'onnxruntime-node is not installed'
+            : `onnxruntime-node cannot load (${(e as Error).message.split('\n')[0]})`;
+      }
+    }
+    let web: Ort;
+    try {
+      // the package's "node" export condition picks its Node build
+      const m = (await import('onnxruntime-web' as string)) as { default?: Ort } & Ort;
+      web = m.default ?? m;
+    } catch (e) {
+      throw new SmyslError(
+        'E_MODEL',
+        `${reason}, and neither is onnxruntime-web (${(e as Error).message.split('\n')[0]}): run "npm install onnxruntime-node --onnxruntime-node-install=skip"`,
+        { cause: e },
+      );
+    }
+    return { ort: web, kind: 'wasm', fallback: reason };
+  })();
   return ortModule;
+}
+
+/** The onnxruntime the encoders use (loads it): native, or the WebAssembly fallback. */
+export async function onnxRuntimeKind(): Promise<OnnxRuntimeKind> {
+  return (await loadOrt()).kind;
 }
 
 export interface EncoderSessionOptions {
   /** Intra-op threads for onnxruntime (default: all cores, as onnxruntime decides). */
   threads?: number;
+  /** Where the one-line notice goes when the WebAssembly runtime stands in (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /** A padded batch: `rows` sequences of `length` token ids, right-padded, with lengths. */
@@ -44,18 +95,31 @@ export class EncoderSession {
     numLayers: number,
     opts: EncoderSessionOptions = {},
   ) {
-    const ort = await loadOrt();
+    const { ort, kind, fallback } = await loadOrt();
+    if (fallback && !fallbackSaid) {
+      fallbackSaid = true;
+      (opts.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(
+        `smysl: ${fallback}: encoders run on onnxruntime-web (WebAssembly, same vectors, about 3x slower); for native speed run "npm install onnxruntime-node --onnxruntime-node-install=skip"`,
+      );
+    }
     const sessionOptions: InferenceSession.SessionOptions = {
       graphOptimizationLevel: 'all',
-      executionProviders: ['cpu'],
+      executionProviders: [kind === 'native' ? 'cpu' : 'wasm'],
       interOpNumThreads: 1,
     };
-    if (opts.threads !== undefined) sessionOptions.intraOpNumThreads = opts.threads;
+    if (kind === 'native' && opts.threads !== undefined) sessionOptions.intraOpNumThreads = opts.threads;
+    if (kind === 'wasm') {
+      // one thread pool for every session of the process, sized by the first
+      ort.env.wasm.numThreads = opts.threads ?? availableParallelism();
+    }
     try {
+      // the WebAssembly build reads a model from bytes, not from a path
+      const bytes =
+        typeof model === 'string' && kind === 'wasm' ? new Uint8Array(await readFile(model)) : model;
       const session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
+        typeof bytes === 'string'
+          ? await ort.InferenceSession.create(bytes, sessionOptions)
+          : await ort.InferenceSession.create(bytes, sessionOptions);
       return new EncoderSession(ort, session, hiddenSize, numLayers);
     } catch (e) {
       throw new SmyslError('E_MODEL', `onnxruntime cannot load the encoder: ${(e as Error).message}`, {

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SmyslError } from '../../errors.js';
@@ -882,11 +892,33 @@ function databaseError(dir: string, e: unknown): SmyslError {
   return new SmyslError('E_COLLECTION', `${file}: ${(e as Error).message}`, { cause: e });
 }
 
+/**
+ * A copy of the database in a temporary directory, for reading a collection on a read-only file
+ * system: SQLite cannot open a WAL database there (it must create the -shm file). Removed when
+ * the process exits.
+ */
+function readonlyCopy(dir: string): string {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'smysl-readonly-'));
+  for (const suffix of ['', '-wal'])
+    if (existsSync(path.join(dir, DATABASE + suffix)))
+      copyFileSync(path.join(dir, DATABASE + suffix), path.join(tmp, DATABASE + suffix));
+  process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  return path.join(tmp, DATABASE);
+}
+
 function openDatabase(dir: string, readonly: boolean): Database.Database {
-  const file = path.join(dir, DATABASE);
+  let file = path.join(dir, DATABASE);
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
+    try {
+      db = new Database(file, { readonly, fileMustExist: readonly });
+      // a WAL database on a read-only file system opens, then fails on the first read
+      if (readonly) db.prepare('SELECT 1 FROM state LIMIT 1').get();
+    } catch (e) {
+      if (!readonly || (e as { code?: string }).code !== 'SQLITE_CANTOPEN' || !existsSync(file)) throw e;
+      file = readonlyCopy(dir);
+      db = new Database(file, { readonly: true, fileMustExist: true });
+    }
     if (readonly) {
       // a reader must not need write access: WAL files may be absent in a read-only directory
       db.pragma('query_only = ON');
