@@ -34,8 +34,10 @@ export interface StoreBackend {
   restoreManifest?(location: string): Promise<boolean>;
   /** Whether its stores search text themselves (`searchLexical`, collections with `lexical: 'fts'`). */
   fullText?: boolean;
-  /** Names of the collections at a store location without a name (a database URL). */
-  list?(store: string): Promise<string[]>;
+  /** Removes the collection for good (refused while a writer holds it). */
+  drop(location: string): Promise<void>;
+  /** Collections directly under `parent` (a directory of collections; a database). */
+  list?(parent: string): Promise<string[]>;
 }
 
 const embedded: StoreBackend = {
@@ -45,6 +47,8 @@ const embedded: StoreBackend = {
   create: (dir, prepare, opts) => EmbeddedStore.create(dir, prepare, opts),
   open: (dir, opts) => EmbeddedStore.open(dir, opts),
   restoreManifest: (dir) => EmbeddedStore.restoreManifest(dir),
+  drop: (dir) => EmbeddedStore.drop(dir),
+  list: async (parent) => EmbeddedStore.list(parent),
 };
 
 /**
@@ -59,6 +63,7 @@ const postgres: StoreBackend = {
   create: async (location, prepare, opts) =>
     (await import('./postgres/store.js')).PostgresStore.create(location, prepare, opts),
   open: async (location, opts) => (await import('./postgres/store.js')).PostgresStore.open(location, opts),
+  drop: async (location) => (await import('./postgres/store.js')).PostgresStore.drop(location),
   list: async (store) => (await import('./postgres/store.js')).PostgresStore.list(store),
 };
 

@@ -400,7 +400,16 @@ test('the CLI: --store and SMYSL_STORE on index, search, compact, repair, export
     '--method',
     'sparse',
   ]);
-  assert.match(r.stdout, /whale/);
+  assert.match(r.stdout, /Whales migrate/);
+  r = await run(['collections', 'list', '--store', url, '--json']);
+  assert.ok(
+    (JSON.parse(r.stdout) as { name: string }[]).some((c) => c.name === 'notes'),
+    r.stderr,
+  );
+  r = await run(['collections', 'info', 'notes', '--store', url, '--json']);
+  const info = JSON.parse(r.stdout);
+  assert.equal(info.embedder.name, 'trigram-256');
+  assert.ok(info.diskBytes > 0 && !String(info.location).includes('secret'), r.stdout);
   r = await run(['index', file, '--store', url, '--collection', 'notes', '--embedder', 'minilm']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /indexed with embedder trigram/);

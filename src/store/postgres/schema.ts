@@ -43,7 +43,7 @@ export const REGISTRY_DDL = `CREATE TABLE IF NOT EXISTS ${ident(REGISTRY)} (
   vectors text NOT NULL,
   created text NOT NULL,
   files_sha text NOT NULL,
-  next_doc bigint NOT NULL DEFAULT 0,
+  next_doc bigint NOT NULL DEFAULT 1,
   next_row bigint NOT NULL DEFAULT 0,
   documents bigint NOT NULL DEFAULT 0,
   chunks bigint NOT NULL DEFAULT 0,

@@ -793,7 +793,12 @@ export class PostgresStore implements CollectionStore {
    * of lexemes under its configuration, ranked by ts_rank_cd (cover density, normalised by
    * document length: 1 + log(length)); best chunk per document.
    */
-  async searchLexical(query: string, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
+  async searchLexical(
+    query: string,
+    k: number,
+    allowed?: Set<number>,
+    perChunk = false,
+  ): Promise<ChunkHit[]> {
     this.open();
     if (this.manifest.lexical !== 'fts')
       throw new SmyslError(
@@ -806,8 +811,8 @@ export class PostgresStore implements CollectionStore {
     const results = await this.db.run(
       `WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM unnest(to_tsvector(${config}, ${literal(query)}))),
       hits AS (SELECT doc, chunk, ts_rank_cd(tsv, q.q, 1) AS score FROM ${this.t.chunks}, q WHERE q.q IS NOT NULL AND tsv @@ q.q${filter})
-      SELECT doc, chunk, score FROM (SELECT DISTINCT ON (doc) doc, chunk, score FROM hits ORDER BY doc, score DESC, chunk) b
-      ORDER BY score DESC, doc LIMIT ${int(Math.max(1, k))}`,
+      SELECT doc, chunk, score FROM ${perChunk ? 'hits' : '(SELECT DISTINCT ON (doc) doc, chunk, score FROM hits ORDER BY doc, score DESC, chunk) b'}
+      ORDER BY score DESC, ${perChunk ? 'chunk' : 'doc'} LIMIT ${int(Math.max(1, k))}`,
     );
     return hitsOf(results[0]);
   }
