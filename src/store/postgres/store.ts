@@ -35,12 +35,6 @@ import { ident, int, intArray, literal, parseVectorText, textArray, vectorText }
 /** When a change commits, as ISO 8601 text (what the embedded store records). */
 const NOW = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** A document's source file and input root (written by collections that know them). */
-interface DocumentWithSource {
-  source?: { path: string; line: number; verbatim: boolean };
-  root?: string;
-}
-
 const FIELD = /^[\p{L}\p{N}_.-]+$/u;
 /** Files are stored in parts of this size (a bytea value may be up to 1 GB; messages stay small). */
 const FILE_PART = 4 << 20;
@@ -382,8 +376,8 @@ export class PostgresStore implements CollectionStore {
       const chunkRows: string[] = [];
       let v = 0;
       for (const d of docs) {
-        const src = (d as DocumentWithSource).source;
-        const root = (d as DocumentWithSource).root;
+        const src = d.source;
+        const root = d.root;
         docRows.push(
           `(${int(doc)}, ${literal(d.id)}, ${literal(d.hash)}, ${literal(d.title)}, ${literal(d.text)}, ${literal(JSON.stringify(d.meta))}::jsonb, ` +
             `${src ? `${literal(src.path)}, ${int(src.line)}, ${src.verbatim}` : 'NULL, NULL, NULL'}, ${root === undefined ? 'NULL' : literal(root)})`,
@@ -445,7 +439,7 @@ export class PostgresStore implements CollectionStore {
   private static docColumns = 'doc, id, title, text, meta, source_path, source_line, source_verbatim';
 
   private toDocument(r: Record<string, unknown>): StoredDocument {
-    const d: StoredDocument & { source?: DocumentWithSource['source'] } = {
+    const d: StoredDocument = {
       doc: Number(r.doc),
       id: r.id as string,
       title: r.title as string,

@@ -110,6 +110,7 @@ export async function copyCollection(
           text: d.text,
           meta: d.meta,
           spans: chunks.map((c) => ({ start: c.start, end: c.end })),
+          ...(d.source ? { source: d.source } : {}),
         });
       }
       if (batch.length > 0) {
