@@ -1,136 +1,124 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { SmyslError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { TopK } from '../util/topk.js';
+import { WASM_PAGE, type WasmMemory } from '../util/wasm.js';
 import { assertSameDim, normalizeRowsInPlace } from '../vectors/dense.js';
 import type { DenseMatrix } from '../vectors/types.js';
+import {
+  BLOCK_ROWS,
+  blockBytes,
+  CONTROL,
+  createSharedMemory,
+  decodeRow,
+  type ExactKernels,
+  type ExactPrecision,
+  encodeRows,
+  exactModule,
+  GROUP,
+  JsKernels,
+  type KernelMemory,
+  precisionKind,
+  queryBytes,
+  type ScanLayout,
+  scanRange,
+  slotBytes,
+  storedDims,
+  type WorkerBuffers,
+  wasmKernels,
+  writeQueryPairs,
+} from './exact-kernels.js';
 import type { Hit, Index, IndexMetric, RowHits, RowIndex } from './types.js';
 
-const ROW_BLOCK = 512;
-const QUERY_BLOCK = 4;
-
-/**
- * Scans rows [start, end) of `data` for every query and pushes scores into one TopK per query.
- * Four queries share each pass over a row so the row is read from memory once per block.
- */
-export function scanRows(
-  data: Float32Array,
-  dim: number,
-  start: number,
-  end: number,
-  queries: Float32Array,
-  queryCount: number,
-  metric: IndexMetric,
-  tops: TopK[],
-  removed?: Uint8Array,
-  filter?: (row: number) => boolean,
-): void {
-  const euclid = metric === 'euclidean';
-  for (let r0 = start; r0 < end; r0 += ROW_BLOCK) {
-    const r1 = Math.min(end, r0 + ROW_BLOCK);
-    let qi = 0;
-    if (!euclid) {
-      for (; qi + QUERY_BLOCK <= queryCount; qi += QUERY_BLOCK) {
-        const o0 = qi * dim;
-        const o1 = o0 + dim;
-        const o2 = o1 + dim;
-        const o3 = o2 + dim;
-        const t0 = tops[qi];
-        const t1 = tops[qi + 1];
-        const t2 = tops[qi + 2];
-        const t3 = tops[qi + 3];
-        for (let r = r0; r < r1; r++) {
-          if (removed?.[r] || (filter && !filter(r))) continue;
-          const or = r * dim;
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          for (let j = 0; j < dim; j++) {
-            const x = data[or + j];
-            s0 += queries[o0 + j] * x;
-            s1 += queries[o1 + j] * x;
-            s2 += queries[o2 + j] * x;
-            s3 += queries[o3 + j] * x;
-          }
-          if (s0 > t0.threshold) t0.push(r, s0);
-          if (s1 > t1.threshold) t1.push(r, s1);
-          if (s2 > t2.threshold) t2.push(r, s2);
-          if (s3 > t3.threshold) t3.push(r, s3);
-        }
-      }
-    }
-    for (; qi < queryCount; qi++) {
-      const oq = qi * dim;
-      const top = tops[qi];
-      for (let r = r0; r < r1; r++) {
-        if (removed?.[r] || (filter && !filter(r))) continue;
-        const or = r * dim;
-        let s = 0;
-        if (euclid) {
-          for (let j = 0; j < dim; j++) {
-            const d = queries[oq + j] - data[or + j];
-            s += d * d;
-          }
-          s = -Math.sqrt(s);
-        } else {
-          // four accumulators: independent additions pipeline better than one dependent chain
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let j = 0;
-          for (; j + 3 < dim; j += 4) {
-            s += queries[oq + j] * data[or + j];
-            s1 += queries[oq + j + 1] * data[or + j + 1];
-            s2 += queries[oq + j + 2] * data[or + j + 2];
-            s3 += queries[oq + j + 3] * data[or + j + 3];
-          }
-          for (; j < dim; j++) s += queries[oq + j] * data[or + j];
-          s = s + s1 + (s2 + s3);
-        }
-        if (s > top.threshold) top.push(r, s);
-      }
-    }
-  }
-}
+export type { ExactPrecision } from './exact-kernels.js';
 
 export interface ExactIndexOptions {
   metric?: IndexMetric;
-  /** Worker threads for large batched searches (default: available cores, at most 4). */
+  /**
+   * How rows are stored: 'f32' (default), 'f16' (half the memory; values rounded to half
+   * precision) or 'i8' (a quarter; each row as bytes times one f32 scale, max|x| / 127). Search
+   * is exact over the stored values.
+   */
+  precision?: ExactPrecision;
+  /** Threads a large search is split over, the calling one included (default: available cores, at most 4). */
   threads?: number;
-  /** Below this many row×query multiply-adds a batch runs on the calling thread. */
+  /** Below this many multiply-adds (rows x dim x queries) a search runs on the calling thread alone. */
   parallelThreshold?: number;
+  /** Use the WebAssembly SIMD kernels (default true); false runs the JavaScript loops (same results). */
+  simd?: boolean;
 }
 
+/** Stops the workers of an index that was dropped without close(). */
+const poolFinalizer = new FinalizationRegistry<{ pool?: ExactPool }>((workers) => workers.pool?.close());
+
+/** Largest WebAssembly memory (wasm32): 4 GiB. */
+const MAX_BYTES = 65536 * WASM_PAGE;
+
 /**
- * Brute-force search over all rows: exact, batched, and split over worker threads (sharing the
- * matrix through a SharedArrayBuffer) when the batch is large enough to pay for the hand-off.
+ * Brute-force search over all rows: exact over the stored values, in WebAssembly SIMD kernels
+ * (exact.wat: a blocked matrix product of the queries and the rows, then a threshold pass that
+ * hands back only rows that can enter a top k), with rows stored as f32, f16 or i8, batched
+ * queries sharing every pass over the rows, and large searches split over worker threads that
+ * share the rows' memory. Searches stay synchronous: the calling thread scans its share while
+ * the workers scan theirs.
  */
 export class ExactIndex implements RowIndex {
   readonly metric: IndexMetric;
   readonly dim: number;
-  private buffer: Float32Array;
-  private removedFlags: Uint8Array;
+  readonly precision: ExactPrecision;
   rowCount = 0;
+  private readonly dims: number;
+  private readonly blockBytes: number;
   private readonly threads: number;
   private readonly parallelThreshold: number;
-  private workers: Worker[] = [];
+  private readonly slotBytes: number;
+  private readonly queryAt: number;
+  private readonly rowsAt: number;
+  /** The kernels' memory: a shared WebAssembly memory, or a plain buffer for the JavaScript loops. */
+  private readonly memory: WasmMemory | { buffer: ArrayBuffer };
+  private readonly kernels: ExactKernels;
+  private capacityBlocks = 0;
+  private removedFlags: Uint8Array;
+  /** The worker pool, in a holder the finalizer can reach without keeping the index alive. */
+  private readonly workers: { pool?: ExactPool } = {};
 
   constructor(dim: number, opts: ExactIndexOptions = {}) {
     this.dim = dim;
     this.metric = opts.metric ?? 'cosine';
-    this.threads = Math.max(1, opts.threads ?? Math.min(4, availableParallelism()));
-    this.parallelThreshold = opts.parallelThreshold ?? 2e8;
-    this.buffer = new Float32Array(new SharedArrayBuffer(1024 * dim * 4));
+    this.precision = opts.precision ?? 'f32';
+    if (!['f32', 'f16', 'i8'].includes(this.precision))
+      throw new SmyslError('E_USAGE', `unknown exact index precision "${this.precision}" (f32, f16 or i8)`);
+    this.dims = storedDims(dim);
+    this.blockBytes = blockBytes(this.precision, this.dims);
+    const wasm = opts.simd !== false && exactModule() !== null;
+    this.threads = wasm ? Math.max(1, opts.threads ?? Math.min(4, availableParallelism())) : 1;
+    this.parallelThreshold = opts.parallelThreshold ?? 4e6;
+    this.slotBytes = slotBytes(this.dims);
+    this.queryAt = this.threads * this.slotBytes;
+    this.rowsAt = this.queryAt + queryBytes(this.dims);
+    const initial = this.rowsAt + 4 * this.blockBytes;
+    const shared = wasm ? createSharedMemory(Math.ceil(initial / WASM_PAGE)) : null;
+    this.memory = shared ?? { buffer: new ArrayBuffer(initial) };
+    this.kernels = shared ? wasmKernels(shared) : new JsKernels(this.memory);
+    this.capacityBlocks = Math.floor((this.memory.buffer.byteLength - this.rowsAt) / this.blockBytes);
     this.removedFlags = new Uint8Array(new SharedArrayBuffer(1024));
+    poolFinalizer.register(this, this.workers);
   }
 
-  /** The live matrix (a view; rows include removed ones). */
+  /** A copy of the rows as stored, decoded to f32 (rows include removed ones). */
   get matrix(): DenseMatrix {
-    return { rows: this.rowCount, dim: this.dim, data: this.buffer.subarray(0, this.rowCount * this.dim) };
+    const data = new Float32Array(this.rowCount * this.dim);
+    for (let r = 0; r < this.rowCount; r++) this.readRow(r, data.subarray(r * this.dim, (r + 1) * this.dim));
+    return { rows: this.rowCount, dim: this.dim, data };
+  }
+
+  /** Row `row` as stored, decoded to f32, into `into` (dim values). */
+  readRow(row: number, into: Float32Array): Float32Array {
+    decodeRow(this.memory.buffer, this.rowsAt, this.precision, this.dim, row, into);
+    return into;
   }
 
   get size(): number {
@@ -140,28 +128,54 @@ export class ExactIndex implements RowIndex {
   }
 
   private reserve(rows: number): void {
-    if (rows * this.dim <= this.buffer.length) return;
-    let capacity = this.buffer.length / this.dim;
-    while (capacity < rows) capacity *= 2;
-    const grown = new Float32Array(new SharedArrayBuffer(capacity * this.dim * 4));
-    grown.set(this.buffer.subarray(0, this.rowCount * this.dim));
-    this.buffer = grown;
-    const flags = new Uint8Array(new SharedArrayBuffer(capacity));
-    flags.set(this.removedFlags.subarray(0, this.rowCount));
-    this.removedFlags = flags;
+    const blocks = Math.ceil(rows / BLOCK_ROWS);
+    if (blocks > this.capacityBlocks) {
+      let capacity = Math.max(4, this.capacityBlocks);
+      while (capacity < blocks) capacity *= 2;
+      let bytes = this.rowsAt + capacity * this.blockBytes;
+      if (bytes > MAX_BYTES) {
+        bytes = this.rowsAt + blocks * this.blockBytes;
+        if (bytes > MAX_BYTES)
+          throw new SmyslError(
+            'E_STATE',
+            `an exact index holds at most 4 GiB of vectors (${rows} rows of ${this.dim} ${this.precision} values would need ${Math.ceil(bytes / 2 ** 20)} MiB): store them as f16 or i8, or use an HNSW index`,
+          );
+      }
+      const memory = this.memory;
+      if ('grow' in memory) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
+      else {
+        const grown = new ArrayBuffer(bytes);
+        new Uint8Array(grown).set(new Uint8Array(memory.buffer));
+        memory.buffer = grown;
+      }
+      this.capacityBlocks = Math.floor((this.memory.buffer.byteLength - this.rowsAt) / this.blockBytes);
+    }
+    if (rows > this.removedFlags.length) {
+      let length = this.removedFlags.length;
+      while (length < rows) length *= 2;
+      const flags = new Uint8Array(new SharedArrayBuffer(length));
+      flags.set(this.removedFlags.subarray(0, this.rowCount));
+      this.removedFlags = flags;
+      this.workers.pool?.changed();
+    }
   }
 
   addRows(vectors: DenseMatrix): void {
     assertSameDim(vectors, this, 'exact index');
     this.reserve(this.rowCount + vectors.rows);
-    const at = this.rowCount * this.dim;
-    this.buffer.set(vectors.data.subarray(0, vectors.rows * this.dim), at);
+    let data = vectors.data.subarray(0, vectors.rows * this.dim);
     if (this.metric === 'cosine')
-      normalizeRowsInPlace({
-        rows: vectors.rows,
-        dim: this.dim,
-        data: this.buffer.subarray(at, at + vectors.rows * this.dim),
-      });
+      data = normalizeRowsInPlace({ rows: vectors.rows, dim: this.dim, data: data.slice() }).data;
+    encodeRows(
+      this.memory.buffer,
+      this.rowsAt,
+      this.precision,
+      this.dim,
+      data,
+      0,
+      vectors.rows,
+      this.rowCount,
+    );
     this.rowCount += vectors.rows;
   }
 
@@ -180,97 +194,94 @@ export class ExactIndex implements RowIndex {
     return q;
   }
 
+  private get layout(): ScanLayout {
+    return {
+      dims: this.dims,
+      kind: precisionKind(this.precision),
+      l2: this.metric === 'euclidean' ? 1 : 0,
+      blockBytes: this.blockBytes,
+      rowsAt: this.rowsAt,
+      queryAt: this.queryAt,
+    };
+  }
+
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
     return this.searchBatch({ rows: 1, dim: this.dim, data: query }, k, filter)[0];
   }
 
-  /** Exact top-k for every query on the calling thread. */
+  /**
+   * Exact top-k for every query, best first (ties: the lower row first). Splits the rows over
+   * worker threads when the search is large enough to pay for them and there is no filter (a
+   * filter is a function of this thread).
+   */
   searchBatch(queries: DenseMatrix, k: number, filter?: (row: number) => boolean): RowHits[] {
     const q = this.prepareQueries(queries);
-    const tops = Array.from({ length: queries.rows }, () => new TopK(k));
-    scanRows(
-      this.buffer,
-      this.dim,
-      0,
-      this.rowCount,
-      q,
-      queries.rows,
-      this.metric,
-      tops,
-      this.removedFlags,
-      filter,
-    );
-    return tops.map((t) => {
-      const { items, scores } = t.sorted();
-      return { rows: items, scores };
-    });
-  }
-
-  /** Like searchBatch, but splits rows across worker threads when the batch is large. */
-  async searchBatchParallel(queries: DenseMatrix, k: number): Promise<RowHits[]> {
-    const work = this.rowCount * queries.rows * this.dim;
-    if (this.threads < 2 || work < this.parallelThreshold) return this.searchBatch(queries, k);
-    const q = this.prepareQueries(queries);
-    this.startWorkers();
-    const per = Math.ceil(this.rowCount / this.workers.length);
-    const parts = await Promise.all(
-      this.workers.map(
-        (worker, i) =>
-          new Promise<{ items: Int32Array[]; scores: Float64Array[] }>((resolve, reject) => {
-            const onMessage = (m: { items: Int32Array[]; scores: Float64Array[] }) => {
-              worker.off('error', onError);
-              resolve(m);
-            };
-            const onError = (e: Error) => {
-              worker.off('message', onMessage);
-              reject(new SmyslError('E_STATE', `exact search worker failed: ${e.message}`));
-            };
-            worker.once('message', onMessage);
-            worker.once('error', onError);
-            worker.postMessage({
-              data: this.buffer,
-              removed: this.removedFlags,
-              dim: this.dim,
-              start: i * per,
-              end: Math.min(this.rowCount, (i + 1) * per),
-              queries: q,
-              queryCount: queries.rows,
-              metric: this.metric,
-              k,
-            });
-          }),
-      ),
-    );
-    return Array.from({ length: queries.rows }, (_, qi) => {
-      const top = new TopK(k);
-      for (const part of parts) {
-        const items = part.items[qi];
-        const scores = part.scores[qi];
-        for (let i = 0; i < items.length; i++) top.push(items[i], scores[i]);
+    const nq = queries.rows;
+    const results: RowHits[] = [];
+    const layout = this.layout;
+    const work = this.rowCount * this.dim * nq;
+    const parallel =
+      !filter && this.threads > 1 && work >= this.parallelThreshold && this.rowCount >= 4 * BLOCK_ROWS;
+    const pool = parallel ? this.startPool() : undefined;
+    for (let g = 0; g < nq; g += GROUP) {
+      const count = Math.min(GROUP, nq - g);
+      const tops = Array.from({ length: count }, () => new TopK(k));
+      if (this.rowCount > 0 && k > 0) {
+        const group = q.subarray(g * this.dim, (g + count) * this.dim);
+        writeQueryPairs(this.memory.buffer, this.queryAt, this.dim, group, count);
+        if (pool) pool.search(this, layout, count, k, tops);
+        else
+          scanRange(
+            this.kernels,
+            this.memory,
+            layout,
+            0,
+            0,
+            this.rowCount,
+            count,
+            tops,
+            this.removedFlags,
+            filter,
+          );
       }
-      const { items, scores } = top.sorted();
-      return { rows: items, scores };
-    });
-  }
-
-  private startWorkers(): void {
-    if (this.workers.length > 0) return;
-    const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'exact-worker.js');
-    for (let i = 0; i < this.threads; i++) {
-      const w = new Worker(file);
-      w.unref();
-      this.workers.push(w);
+      for (const top of tops) {
+        const { items, scores } = top.sorted();
+        results.push({ rows: items, scores });
+      }
     }
+    return results;
   }
 
+  /** searchBatch, kept for callers written when only this one used worker threads. */
+  async searchBatchParallel(queries: DenseMatrix, k: number): Promise<RowHits[]> {
+    return this.searchBatch(queries, k);
+  }
+
+  private startPool(): ExactPool | undefined {
+    if (!this.workers.pool && 'grow' in this.memory)
+      this.workers.pool = new ExactPool(this.memory, this.threads - 1, this.slotBytes);
+    return this.workers.pool;
+  }
+
+  /** For the worker pool: the row split and the removed flags. */
+  get internals(): { rowCount: number; removed: Uint8Array } {
+    return { rowCount: this.rowCount, removed: this.removedFlags };
+  }
+
+  /** Scans one share of the rows on this thread (slot 0), for the pool. */
+  scanOwn(layout: ScanLayout, start: number, end: number, nq: number, tops: TopK[]): void {
+    scanRange(this.kernels, this.memory, layout, 0, start, end, nq, tops, this.removedFlags);
+  }
+
+  /** Stops the worker threads (an index dropped without close stops them when it is garbage-collected). */
   close(): void {
-    for (const w of this.workers) void w.terminate();
-    this.workers = [];
+    this.workers.pool?.close();
+    this.workers.pool = undefined;
   }
 
-  /** Raw little-endian float32 rows, then one removed-flag byte per row. */
+  /** Raw little-endian float32 rows (as stored, decoded), then one removed-flag byte per row. */
   saveTo(file: string): void {
-    const vectors = new Uint8Array(this.buffer.buffer, 0, this.rowCount * this.dim * 4);
+    const vectors = new Uint8Array(this.matrix.data.buffer);
     const flags = new Uint8Array(this.removedFlags.buffer, 0, this.rowCount);
     writeFileSyncAtomic(file, [
       new Uint8Array(new Uint32Array([this.dim, this.rowCount]).buffer),
@@ -284,12 +295,132 @@ export class ExactIndex implements RowIndex {
     const [dim, rows] = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 8));
     if (bytes.byteLength !== 8 + rows * dim * 4 + rows)
       throw new SmyslError('E_FORMAT', 'exact index file has the wrong size', { location: { source: file } });
+    // the rows were stored normalized (cosine) or as given: add them as they are
     const index = new ExactIndex(dim, { ...opts, metric: opts.metric ?? 'dot' });
+    const data = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset + 8, bytes.byteOffset + 8 + rows * dim * 4),
+    );
     index.reserve(rows);
-    new Uint8Array(index.buffer.buffer).set(bytes.subarray(8, 8 + rows * dim * 4));
-    index.removedFlags.set(bytes.subarray(8 + rows * dim * 4));
+    encodeRows(index.memory.buffer, index.rowsAt, index.precision, dim, data, 0, rows, 0);
     index.rowCount = rows;
+    index.removedFlags.set(bytes.subarray(8 + rows * dim * 4));
     return index;
+  }
+}
+
+// ---- worker threads -------------------------------------------------------------------------
+
+interface PoolWorker {
+  worker: Worker;
+  control: Int32Array;
+  port: MessagePort;
+  results: SharedArrayBuffer | undefined;
+  k: number;
+  version: number;
+  removed: Uint8Array | undefined;
+}
+
+/**
+ * Worker threads that scan shares of an exact index's rows in its shared memory. The caller
+ * starts them through shared control words (Atomics) and blocks until they are done, so a search
+ * stays synchronous; each worker keeps its own top k per query and the caller merges them.
+ */
+class ExactPool {
+  private readonly workers: PoolWorker[] = [];
+  private seq = 0;
+  private failed = false;
+
+  constructor(memory: WasmMemory, count: number, slotBytes: number) {
+    const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'exact-worker.js');
+    const module = exactModule();
+    for (let i = 0; i < count; i++) {
+      const control = new Int32Array(new SharedArrayBuffer(CONTROL.length * 4));
+      control[CONTROL.slotAt] = (i + 1) * slotBytes;
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(file, {
+        workerData: { memory, module, control, port: port2 },
+        transferList: [port2],
+      });
+      worker.unref();
+      port1.unref();
+      worker.on('error', () => {
+        this.failed = true;
+      });
+      this.workers.push({
+        worker,
+        control,
+        port: port1,
+        results: undefined,
+        k: 0,
+        version: 0,
+        removed: undefined,
+      });
+    }
+  }
+
+  /** The removed flags were reallocated: workers get them with their next task. */
+  changed(): void {
+    for (const w of this.workers) w.removed = undefined;
+  }
+
+  search(index: ExactIndex, layout: ScanLayout, nq: number, k: number, tops: TopK[]): void {
+    if (this.failed) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
+    const { rowCount, removed } = index.internals;
+    const shares = this.workers.length + 1;
+    const blocks = Math.ceil(rowCount / BLOCK_ROWS);
+    const per = Math.ceil(blocks / shares) * BLOCK_ROWS;
+    const seq = ++this.seq;
+    this.workers.forEach((w, i) => {
+      const start = Math.min(rowCount, (i + 1) * per);
+      const end = Math.min(rowCount, (i + 2) * per);
+      if (w.removed !== removed || w.k < k) {
+        if (w.k < k) {
+          w.k = Math.max(k, 2 * w.k);
+          w.results = new SharedArrayBuffer(GROUP * 4 + GROUP * w.k * 12);
+        }
+        w.removed = removed;
+        w.port.postMessage({ removed, results: w.results!, k: w.k } satisfies WorkerBuffers);
+        w.version++;
+      }
+      const c = w.control;
+      c[CONTROL.start] = start;
+      c[CONTROL.end] = end;
+      c[CONTROL.nq] = nq;
+      c[CONTROL.k] = k;
+      c[CONTROL.version] = w.version;
+      c[CONTROL.dims] = layout.dims;
+      c[CONTROL.kind] = layout.kind;
+      c[CONTROL.l2] = layout.l2;
+      c[CONTROL.blockBytes] = layout.blockBytes;
+      c[CONTROL.rowsAt] = layout.rowsAt;
+      c[CONTROL.queryAt] = layout.queryAt;
+      Atomics.store(c, CONTROL.seq, seq);
+      Atomics.notify(c, CONTROL.seq);
+    });
+    index.scanOwn(layout, 0, Math.min(rowCount, per), nq, tops);
+    for (const w of this.workers) {
+      const c = w.control;
+      for (;;) {
+        const done = Atomics.load(c, CONTROL.done);
+        if (done === seq) break;
+        Atomics.wait(c, CONTROL.done, done, 1000);
+      }
+      if (c[CONTROL.status] !== 0) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
+      const counts = new Int32Array(w.results!, 0, GROUP);
+      const ids = new Int32Array(w.results!, GROUP * 4, GROUP * w.k);
+      const scores = new Float64Array(w.results!, GROUP * 4 + GROUP * w.k * 4, GROUP * w.k);
+      for (let i = 0; i < nq; i++)
+        for (let j = 0; j < counts[i]; j++) tops[i].push(ids[i * w.k + j], scores[i * w.k + j]);
+    }
+  }
+
+  close(): void {
+    for (const w of this.workers) {
+      Atomics.store(w.control, CONTROL.seq, -1);
+      Atomics.notify(w.control, CONTROL.seq);
+      w.port.close();
+      void w.worker.terminate();
+    }
   }
 }
 
@@ -349,3 +480,5 @@ export class IdIndex implements Index {
     this.rows.saveTo(path.join(dir, 'index.bin'));
   }
 }
+
+export type { KernelMemory };

@@ -21,4 +21,4 @@ export {
   tokenize,
   words,
 } from './tokenize.js';
-export { type PruneOptions, VOCABULARY_FORMAT, Vocabulary } from './vocabulary.js';
+export { type PruneOptions, type TermVocabulary, VOCABULARY_FORMAT, Vocabulary } from './vocabulary.js';

@@ -26,6 +26,23 @@ export interface PruneOptions {
 
 export const VOCABULARY_FORMAT = 1;
 
+/**
+ * Term <-> id with ids 0..size-1: what every vocabulary in smysl answers. Implemented by
+ * `Vocabulary` (counts, document frequencies, pruning, files), by the sparse vectorizers' fast
+ * counting table (`WordGramTable`: word n-grams interned as integers) and by their fitted
+ * term <-> column list (`TermList`), both in embed/sparse/vocabulary.ts.
+ */
+export interface TermVocabulary {
+  readonly size: number;
+  /** The id of a term, or -1 when it is not in the vocabulary. */
+  id(term: string): number;
+  has(term: string): boolean;
+  /** The term with this id; throws E_USAGE for an id out of range. */
+  token(id: number): string;
+  /** Terms in id order. */
+  tokenList(): readonly string[];
+}
+
 interface VocabularyFile {
   format: number;
   kind: 'vocabulary';
@@ -35,7 +52,7 @@ interface VocabularyFile {
   documentFrequencies: number[];
 }
 
-export class Vocabulary {
+export class Vocabulary implements TermVocabulary {
   private readonly ids = new Map<string, number>();
   private readonly tokens: string[] = [];
   private readonly counts: number[] = [];

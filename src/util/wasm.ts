@@ -5,6 +5,7 @@
  * few kilobytes), and says why when it cannot, so callers can fall back to plain JavaScript.
  */
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 /** The few WebAssembly types used here (the project's TypeScript lib has no DOM/WebAssembly types). */
 export interface WasmMemory {
@@ -47,4 +48,19 @@ export function compileWasm(url: URL): object | Error {
 export function instantiate<T>(module: object, imports: object): T {
   if (!wasm) throw new Error('no WebAssembly');
   return new wasm.Instance(module, imports).exports as T;
+}
+
+/**
+ * Node 20's V8 (11.3) implements relaxed SIMD (fused multiply-add, standard in Node 22+) behind a
+ * flag that only lets modules use those instructions; set it so a module using them can compile.
+ * Returns whether the flag was set here.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (!/^11\./.test(process.versions.v8 ?? '')) return false;
+  try {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    return true;
+  } catch {
+    return false;
+  }
 }

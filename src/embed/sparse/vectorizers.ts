@@ -20,6 +20,7 @@ import {
   pruneVocabulary,
   sortedIds,
   TermCounter,
+  TermList,
   WordGramTable,
 } from './vocabulary.js';
 
@@ -115,7 +116,7 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
   protected readonly analyze: Analyze;
   protected readonly counting: CountingAnalyzer;
   protected terms: string[] | null = null;
-  private indexMap: Map<string, number> | null = null;
+  private termList: TermList | null = null;
   /** Word n-grams as integers, when the tokenizer allows it (see WordGramTable). */
   protected grams: WordGramTable | null = null;
 
@@ -145,7 +146,8 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
 
   /** Column of a term, or undefined. */
   termIndex(term: string): number | undefined {
-    return this.fitted().index.get(term);
+    const id = this.fitted().index.id(term);
+    return id < 0 ? undefined : id;
   }
 
   get fittedState(): boolean {
@@ -196,7 +198,7 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
     const { terms } = this.fittedTerms();
     const counter = this.grams
       ? new TermCounter(this.counting, undefined, false, this.grams)
-      : new TermCounter(this.counting, this.fitted().index, false);
+      : new TermCounter(this.counting, this.fitted().index.index, false);
     for (const t of texts) counter.add(t);
     const r = counter.finish();
     r.counts.cols = terms.length;
@@ -241,15 +243,15 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
   }
 
   /** The fitted vocabulary with its term → column map (built on first use). */
-  protected fitted(): { terms: string[]; index: Map<string, number> } {
+  protected fitted(): { terms: string[]; index: TermList } {
     const { terms } = this.fittedTerms();
-    this.indexMap ??= new Map(terms.map((t, i) => [t, i]));
-    return { terms, index: this.indexMap };
+    this.termList ??= new TermList(terms);
+    return { terms, index: this.termList };
   }
 
   protected setVocabulary(terms: string[]): void {
     this.terms = terms;
-    this.indexMap = null;
+    this.termList = null;
     this.grams = this.usesGrams ? WordGramTable.fromTerms(terms, this.common.analyzer.ngramRange) : null;
   }
 
@@ -302,7 +304,7 @@ abstract class VocabularyVectorizer implements SparseEmbedder {
     } else if (grams) {
       const r = pruneVocabulary(grams.sortedTermGrams(), grams.size, counts, prune);
       this.terms = Array.from(r.kept, (g) => grams.text(g));
-      this.indexMap = null;
+      this.termList = null;
       grams.termOf = r.oldToNew;
       this.grams = grams;
       result = r.counts;

@@ -1,4 +1,5 @@
 import { SmyslError } from '../../errors.js';
+import type { TermVocabulary } from '../../text/vocabulary.js';
 import { SparseMatrixBuilder } from '../../vectors/sparse.js';
 import type { SparseMatrix } from '../../vectors/types.js';
 import type { Analyze } from './analyzer.js';
@@ -261,7 +262,7 @@ export class TermCounter {
  * and the code-point order of the joined strings equals the lexicographic order of the token
  * tuples, which is what lets `finalize` sort by numbers.
  */
-export class WordGramTable {
+export class WordGramTable implements TermVocabulary {
   private readonly unigrams = new Map<string, number>();
   /** Unigrams added by `countText` without stemming are left out of `unigrams` (see surfaceId). */
   private unigramsMissing = false;
@@ -648,6 +649,34 @@ export class WordGramTable {
     return out;
   }
 
+  /** The id of an n-gram given as its tokens joined by single spaces, or -1 (TermVocabulary). */
+  id(term: string): number {
+    const tokens = term.split(' ');
+    if (tokens.length > this.maxN) return -1;
+    let g = -1;
+    for (let k = 0; k < tokens.length && (k === 0 || g >= 0); k++) {
+      const u = this.unigram(tokens[k], false);
+      g = u < 0 ? -1 : k === 0 ? u : this.find(g, u, 0);
+    }
+    return g;
+  }
+
+  has(term: string): boolean {
+    return this.id(term) >= 0;
+  }
+
+  /** The n-gram with this id, its tokens joined by single spaces (TermVocabulary). */
+  token(id: number): string {
+    if (!Number.isInteger(id) || id < 0 || id >= this.size)
+      throw new SmyslError('E_USAGE', `n-gram id ${id} out of range [0, ${this.size})`);
+    return this.text(id);
+  }
+
+  /** Every interned n-gram (prefixes of longer ones included) in id order. */
+  tokenList(): readonly string[] {
+    return Array.from({ length: this.size }, (_, g) => this.text(g));
+  }
+
   /** Rebuilds a table from a saved vocabulary: column i is terms[i]. */
   static fromTerms(terms: readonly string[], range: readonly [number, number]): WordGramTable {
     const t = new WordGramTable(range);
@@ -669,6 +698,39 @@ export class WordGramTable {
     t.termOf = new Int32Array(t.size).fill(-1);
     for (let i = 0; i < columns.length; i++) t.termOf[columns[i]] = i;
     return t;
+  }
+}
+
+/** A fitted vocabulary: term i is column i (TermVocabulary over a term list, its index built once). */
+export class TermList implements TermVocabulary {
+  /** term -> id (for counting; do not modify). */
+  readonly index: Map<string, number>;
+
+  constructor(private readonly terms: readonly string[]) {
+    this.index = new Map(terms.map((t, i) => [t, i]));
+  }
+
+  get size(): number {
+    return this.terms.length;
+  }
+
+  id(term: string): number {
+    return this.index.get(term) ?? -1;
+  }
+
+  has(term: string): boolean {
+    return this.index.has(term);
+  }
+
+  token(id: number): string {
+    const t = this.terms[id];
+    if (t === undefined || !Number.isInteger(id))
+      throw new SmyslError('E_USAGE', `term id ${id} out of range [0, ${this.terms.length})`);
+    return t;
+  }
+
+  tokenList(): readonly string[] {
+    return this.terms;
   }
 }
 

@@ -1,5 +1,5 @@
 import { SmyslError } from '../../errors.js';
-import { AlignedString, type Normalizer } from './normalizers.js';
+import { AlignedString, type Normalizer } from './aligned.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -2,20 +2,22 @@
  * Embeds the tagged tokens of a Raganato-format corpus ONCE and keeps every layer's vector per
  * instance (one float32 file per layer), so WSD variants can be compared in seconds.
  *
- *   node dist/bench/wsd-cache.js <corpus dir> <out dir> [context sentences]
+ *   node dist/bench/research/wsd/cache.js <corpus dir> <out dir> [context sentences]
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { TransformerEmbedder } from '../src/embed/transformer/index.js';
-import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
-import { type SentenceInContext, withContext } from '../src/tasks/wsd/wsd.js';
-import { layerReplay } from './wsd-layers.js';
+import { TransformerEmbedder } from '../../../src/embed/transformer/index.js';
+import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../../src/tasks/wsd/raganato.js';
+import { type SentenceInContext, withContext } from '../../../src/tasks/wsd/wsd.js';
+import { layerReplay } from './layers.js';
 
 const [dataDir, outDir, contextArg] = process.argv.slice(2);
 // Sentences of the same document on each side of the one being embedded.
 const contextSentences = Number(contextArg ?? 0);
 if (!dataDir || !outDir) {
-  process.stderr.write('usage: node dist/bench/wsd-cache.js <corpus dir> <out dir> [context sentences]\n');
+  process.stderr.write(
+    'usage: node dist/bench/research/wsd/cache.js <corpus dir> <out dir> [context sentences]\n',
+  );
   process.exit(2);
 }
 

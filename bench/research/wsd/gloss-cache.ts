@@ -3,17 +3,17 @@
  * experiments: "lemma, synonym, ... - definition" with and without the examples; keeps the mean
  * of all words and the vector of the candidate lemma's own words.
  *
- *   node dist/bench/wsd-gloss-cache.js <wordnet dict> <out dir> <corpus dir>[@every]...
+ *   node dist/bench/research/wsd/gloss-cache.js <wordnet dict> <out dir> <corpus dir>[@every]...
  *
- * "semcor@10" takes the candidates of every 10th instance only (the sample wsd-features.js
+ * "semcor@10" takes the candidates of every 10th instance only (the sample features.js
  * learns its weights on). WSD_GLOSS_VARIANTS=full skips the definition-only variant.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { TransformerEmbedder } from '../src/embed/transformer/index.js';
-import { findRaganatoFiles, readRaganatoXml } from '../src/tasks/wsd/raganato.js';
-import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
-import { layerReplay } from './wsd-layers.js';
+import { TransformerEmbedder } from '../../../src/embed/transformer/index.js';
+import { findRaganatoFiles, readRaganatoXml } from '../../../src/tasks/wsd/raganato.js';
+import { type Sense, toWordNetPos, WordNet } from '../../../src/tasks/wsd/wordnet.js';
+import { layerReplay } from './layers.js';
 
 const [dict, outDir, ...corpora] = process.argv.slice(2);
 const wn = await WordNet.load(dict);

@@ -1,18 +1,18 @@
 /**
- * Scores WSD variants on cached token vectors (from wsd-cache.js and wsd-gloss-cache.js) in
+ * Scores WSD variants on cached token vectors (from cache.js and gloss-cache.js) in
  * seconds: synset vs sense-key vectors, the frequency prior, gloss vectors. Prints F1 (all and by
  * POS) beside WordNet's first sense.
  *
- *   node dist/bench/wsd-variants.js <wordnet dict> <train cache> <test cache> <gloss cache> [layers, e.g. 3,4,5,6]
+ *   node dist/bench/research/wsd/variants.js <wordnet dict> <train cache> <test cache> <gloss cache> [layers, e.g. 3,4,5,6]
  */
 import path from 'node:path';
-import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
-import { cosine, layerMean, readJson } from './wsd-cached.js';
+import { type Sense, toWordNetPos, WordNet } from '../../../src/tasks/wsd/wordnet.js';
+import { cosine, layerMean, readJson } from './cached.js';
 
 const [dict, trainDir, testDir, glossDir, layerArg = '3,4,5,6'] = process.argv.slice(2);
 if (!glossDir) {
   process.stderr.write(
-    'usage: node dist/bench/wsd-variants.js <wordnet dict> <train cache> <test cache> <gloss cache> [layers]\n',
+    'usage: node dist/bench/research/wsd/variants.js <wordnet dict> <train cache> <test cache> <gloss cache> [layers]\n',
   );
   process.exit(2);
 }

@@ -1,4 +1,4 @@
-/** Readers shared by the WSD scoring scripts over cached token vectors (wsd-cache.js, wsd-gloss-cache.js). */
+/** Readers shared by the WSD scoring scripts over cached token vectors (cache.js, gloss-cache.js). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 

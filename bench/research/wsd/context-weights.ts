@@ -1,21 +1,21 @@
 /**
- * Scores weightings of the WSD terms on a test cache (wsd-cache.js, which keeps each instance's
+ * Scores weightings of the WSD terms on a test cache (cache.js, which keeps each instance's
  * sentence and window mean vectors) against a sense-vector file with topic vectors (`smysl wsd
- * train --topic-vectors`) and a gloss cache (wsd-gloss-cache.js): the token cosine, the gloss cosine,
+ * train --topic-vectors`) and a gloss cache (gloss-cache.js): the token cosine, the gloss cosine,
  * the prior, and the context cosines (window or sentence mean against the sense's mean context
  * vector and against its gloss). Every weighting takes milliseconds once the cosines are in.
  *
- *   node dist/bench/wsd-context-weights.js <wordnet dict> <senses.bin> <test cache> <gloss cache> [layers]
+ *   node dist/bench/research/wsd/context-weights.js <wordnet dict> <senses.bin> <test cache> <gloss cache> [layers]
  */
 import path from 'node:path';
-import { toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
-import { SenseVectors } from '../src/tasks/wsd/wsd.js';
-import { cosine, layerMean, readJson } from './wsd-cached.js';
+import { toWordNetPos, WordNet } from '../../../src/tasks/wsd/wordnet.js';
+import { SenseVectors } from '../../../src/tasks/wsd/wsd.js';
+import { cosine, layerMean, readJson } from './cached.js';
 
 const [dict, sensesFile, testDir, glossDir, layerArg = '3,4,5,6'] = process.argv.slice(2);
 if (!glossDir) {
   process.stderr.write(
-    'usage: node dist/bench/wsd-context-weights.js <wordnet dict> <senses.bin> <test cache> <gloss cache> [layers]\n',
+    'usage: node dist/bench/research/wsd/context-weights.js <wordnet dict> <senses.bin> <test cache> <gloss cache> [layers]\n',
   );
   process.exit(2);
 }

@@ -5,9 +5,9 @@
  * layers and keeps the states; with `layer` k > 0 calls hand back layer k of the stored runs,
  * in the same order. Benchmarks only — library code must not reach into the session.
  */
-import type { TransformerEmbedder } from '../src/embed/transformer/index.js';
-import { transformerTokenEmbedder } from '../src/tasks/wsd/contextual.js';
-import type { TokenEmbedder } from '../src/tasks/wsd/wsd.js';
+import type { TransformerEmbedder } from '../../../src/embed/transformer/index.js';
+import { transformerTokenEmbedder } from '../../../src/tasks/wsd/contextual.js';
+import type { TokenEmbedder } from '../../../src/tasks/wsd/wsd.js';
 
 export interface LayerReplay {
   /** Layers including the embeddings layer. */

@@ -1,5 +1,5 @@
 /**
- * WSD scoring features on cached vectors (wsd-cache.js, wsd-gloss-cache.js), for choosing how to
+ * WSD scoring features on cached vectors (cache.js, gloss-cache.js), for choosing how to
  * score a candidate sense. Per candidate: cosine of the target token to the sense's mean SemCor
  * token vector, to its gloss vector, the frequency prior, and sentence-level cosines (the mean
  * word vector of the target's sentence or context window against the sense's mean sentence
@@ -8,21 +8,21 @@
  * the sense vectors rebuilt without the instance's own fold of documents (5 folds), so the
  * learning sees what a test word sees: vectors from other texts.
  *
- *   node dist/bench/wsd-features.js <wordnet dict> <train cache> <test cache> <gloss cache> [every]
+ *   node dist/bench/research/wsd/features.js <wordnet dict> <train cache> <test cache> <gloss cache> [every]
  *
  * The gloss cache must hold the candidates of every `every`-th training instance
- * (wsd-gloss-cache.js <dict> <out> <train corpus>@<every> <test corpus>). Layer sets come from
+ * (gloss-cache.js <dict> <out> <train corpus>@<every> <test corpus>). Layer sets come from
  * WSD_TOKEN_LAYERS (default 3,4,5,6) and WSD_SENTENCE_LAYERS (default 3,4,5,6); the learning from
  * WSD_LEARN_ITERATIONS (default 300) and WSD_LEARN_RATE (Adam step, default 0.05).
  */
 import path from 'node:path';
-import { type Sense, toWordNetPos, WordNet } from '../src/tasks/wsd/wordnet.js';
-import { cosine, layerMean, readJson } from './wsd-cached.js';
+import { type Sense, toWordNetPos, WordNet } from '../../../src/tasks/wsd/wordnet.js';
+import { cosine, layerMean, readJson } from './cached.js';
 
 const [dict, trainDir, testDir, glossDir, everyArg = '10'] = process.argv.slice(2);
 if (!glossDir) {
   process.stderr.write(
-    'usage: node dist/bench/wsd-features.js <wordnet dict> <train cache> <test cache> <gloss cache> [every]\n',
+    'usage: node dist/bench/research/wsd/features.js <wordnet dict> <train cache> <test cache> <gloss cache> [every]\n',
   );
   process.exit(2);
 }
