@@ -40,7 +40,7 @@ export {
   type SparseRetrievalMethod,
   type SparseRetrievalOptions,
 } from './sparse-retrieval.js';
-export { readStsPairs, type StsFormat, type StsPair } from './sts.js';
+export { readStsPairs, type StsFormat, type StsPair, stsCosines } from './sts.js';
 export {
   type BleuOptions,
   type BleuSmoothing,

@@ -6,6 +6,16 @@ export {
   selectFeatureRows,
   stratifiedKFold,
 } from './classify.js';
+export {
+  type ClassifierSettings,
+  type CrossValidationOptions,
+  createClassifier,
+  crossValidateTexts,
+  fitClassifier,
+  predictLabels,
+  TextClassifier,
+  type VectorClassifier,
+} from './text-classifier.js';
 export { type KMeansOptions, type KMeansResult, kmeans, kmeansBestK } from './cluster.js';
 export { NgramLanguageModel, type NgramLmOptions, type Smoothing } from './ngram-lm.js';
 export {

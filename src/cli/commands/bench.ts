@@ -2,6 +2,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { readTextLines } from '../../corpus/plaintext.js';
+import { embedderByName, fitOnTexts } from '../../embed/by-name.js';
 import { SmyslError } from '../../errors.js';
 import { readBeir } from '../../eval/beir.js';
 import { classificationReport } from '../../eval/classification.js';
@@ -13,11 +15,12 @@ import {
   renderMarkdownReport,
 } from '../../eval/report.js';
 import { evaluateRetrieval } from '../../eval/retrieval.js';
-import { readStsPairs, type StsFormat } from '../../eval/sts.js';
+import { readStsPairs, type StsFormat, stsCosines } from '../../eval/sts.js';
 import { readWordPairs } from '../../eval/word-pairs.js';
 import { LogisticRegression, stratifiedKFold } from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
 import { cosine, norm, row } from '../../vectors/dense.js';
+import { densify, isSparse, unitRows } from '../../vectors/rows.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
 import { addCorpusOptions } from '../corpus-input.js';
 import {
@@ -29,17 +32,7 @@ import {
   topOption,
 } from '../options.js';
 import { formatTable, printJson } from '../output.js';
-import {
-  densify,
-  fitEmbedder,
-  isSparse,
-  type LabelledFlags,
-  makeEmbedder,
-  parseSettings,
-  readLabelledCorpus,
-  readLines,
-  stsCosines,
-} from '../task-support.js';
+import { type LabelledFlags, parseSettings, readLabelledCorpus } from '../task-support.js';
 
 type Task = 'retrieval' | 'sts' | 'classification' | 'words';
 
@@ -66,27 +59,6 @@ function benchSettings(flags: BenchFlags): Record<string, unknown> {
   const s: Record<string, unknown> = { epochs: flags.epochs, ...parseSettings(flags.set) };
   if (flags.threads !== undefined) s.threads = flags.threads;
   return s;
-}
-
-function unitRows(m: DenseMatrix | SparseMatrix): DenseMatrix | SparseMatrix {
-  if (isSparse(m)) {
-    const data = Float32Array.from(m.data);
-    for (let r = 0; r < m.rows; r++) {
-      let n = 0;
-      for (let j = m.indptr[r]; j < m.indptr[r + 1]; j++) n += data[j] * data[j];
-      n = Math.sqrt(n);
-      if (n > 0) for (let j = m.indptr[r]; j < m.indptr[r + 1]; j++) data[j] /= n;
-    }
-    return { ...m, data };
-  }
-  const data = Float32Array.from(m.data);
-  for (let r = 0; r < m.rows; r++) {
-    let n = 0;
-    for (let k = 0; k < m.dim; k++) n += data[r * m.dim + k] ** 2;
-    n = Math.sqrt(n);
-    if (n > 0) for (let k = 0; k < m.dim; k++) data[r * m.dim + k] /= n;
-  }
-  return { ...m, data };
 }
 
 /** Exact cosine top-k of every query against every document. */
@@ -135,7 +107,7 @@ async function makeRunner(
   flags: BenchFlags,
 ): Promise<{ runner: Runner; mainMetric: string; settings: BenchReport['settings'] }> {
   const settings = benchSettings(flags);
-  const fitLines = flags.fitData ? await readLines(flags.fitData) : undefined;
+  const fitLines = flags.fitData ? await readTextLines(flags.fitData) : undefined;
   const common = { epochs: flags.epochs, ...(flags.fitData ? { fitData: flags.fitData } : {}) };
   if (flags.task === 'sts' || flags.task === 'words') {
     const pairs =
@@ -157,8 +129,8 @@ async function makeRunner(
         ...(flags.subset ? { subset: flags.subset } : {}),
       },
       runner: async (name): Promise<Record<string, number>> => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitTexts);
+        const e = await embedderByName(name, settings);
+        await fitOnTexts(e, fitTexts);
         const gold = pairs.map((p) => p.score);
         if (flags.task === 'sts') {
           const cos = await stsCosines(e, pairs);
@@ -210,8 +182,8 @@ async function makeRunner(
         split: flags.test ? flags.test : 'stratified 80/20, seed 1',
       },
       runner: async (name) => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitLines ?? train.texts);
+        const e = await embedderByName(name, settings);
+        await fitOnTexts(e, fitLines ?? train.texts);
         const clf = new LogisticRegression({ seed: 1 }).fit(await e.embed(train.texts), train.labels);
         const pred = clf.predict(await e.embed(test.texts)).map(String);
         const r = classificationReport(test.labels, pred);
@@ -227,8 +199,8 @@ async function makeRunner(
       mainMetric: 'ndcg@10',
       settings: { ...common, documents: docTexts.length, queries: queries.length, ranking: 'exact cosine' },
       runner: async (name) => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitLines ?? docTexts);
+        const e = await embedderByName(name, settings);
+        await fitOnTexts(e, fitLines ?? docTexts);
         const ranked = rankAll(await e.embed(queries.map((q) => q.text)), await e.embed(docTexts), flags.top);
         const runs = new Map(queries.map((q, i) => [q.id, Array.from(ranked[i], (r) => c.corpus[r].id)]));
         const m = evaluateRetrieval(runs, c.qrels).metrics;

@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
+import { embedderByName, fitOnTexts } from '../../embed/by-name.js';
 import { TfidfVectorizer } from '../../embed/sparse/index.js';
 import { SmyslError } from '../../errors.js';
 import { adjustedRandIndex, normalizedMutualInformation } from '../../eval/clustering.js';
 import { kmeans, kmeansBestK } from '../../tasks/cluster.js';
+import { densify } from '../../vectors/rows.js';
 import type { SparseMatrix } from '../../vectors/types.js';
 import { addCorpusOptions, CORPUS_INPUT, type CorpusFlags, readCorpus } from '../corpus-input.js';
 import { addOutputFlags, embedderOption, parseIntOption, parseRange, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { densify, embedderNames, fitEmbedder, makeEmbedder, parseSettings } from '../task-support.js';
+import { embedderNames, parseSettings } from '../task-support.js';
 
 interface ClusterFlags extends CorpusFlags {
   embedder: string;
@@ -108,8 +110,8 @@ export function register(program: Command): void {
     }
     if (texts.length < 2) throw new SmyslError('E_INPUT', `${corpus}: need at least 2 documents to cluster`);
     const bar = new ProgressBar({ quiet: flags.quiet });
-    const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-    await fitEmbedder(embedder, texts, { onProgress: bar.update });
+    const embedder = await embedderByName(flags.embedder, parseSettings(flags.set));
+    await fitOnTexts(embedder, texts, { onProgress: bar.update });
     bar.done();
     const x = densify(await embedder.embed(texts));
     const options = {

@@ -3,13 +3,15 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Document } from '../../corpus/index.js';
+import { fitOnTexts } from '../../embed/by-name.js';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
+import { sparseVectorizer } from '../../embed/sparse/create.js';
 import { HashingVectorizer } from '../../embed/sparse/hashing.js';
-import { CountVectorizer, TfidfVectorizer } from '../../embed/sparse/vectorizers.js';
 import { TransformerEmbedder, type TransformerEmbedderOptions } from '../../embed/transformer/index.js';
 import type { Embedder } from '../../embed/types.js';
 import { SmyslError } from '../../errors.js';
 import { npyHeader } from '../../util/npy.js';
+import { densify } from '../../vectors/rows.js';
 import { nnz, writeMatrixMarket } from '../../vectors/sparse.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
 import {
@@ -23,7 +25,7 @@ import { addOutputFlags, collect, embedderOption, parseIntOption, setOption } fr
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { type AnalyzerFlags, addAnalyzerOptions, analyzerOptionsFrom } from '../sparse-options.js';
-import { densify, fitEmbedder, parseSettings } from '../task-support.js';
+import { parseSettings } from '../task-support.js';
 
 const TRANSFORMER_GROUP = 'Transformer options (minilm, imported models, checkpoint directories):';
 const SPARSE_GROUP = 'Sparse options (bow, tfidf, hashing):';
@@ -257,7 +259,7 @@ export function register(program: Command): void {
     const bar = new ProgressBar({ quiet: o.quiet });
     try {
       if (embedder.fit) {
-        await fitEmbedder(embedder, texts, { onProgress: bar.update });
+        await fitOnTexts(embedder, texts, { onProgress: bar.update });
         bar.done();
       }
       if (!dense) {
@@ -384,32 +386,22 @@ async function embedSparse(texts: string[], flags: EmbedFlags, inputs: string[])
   const analyzer = analyzerOptionsFrom(flags);
   const t0 = performance.now();
   let vocabulary: readonly string[] | undefined;
-  let save: (dir: string) => Promise<void>;
   let matrix: SparseMatrix;
-  if (flags.embedder === 'hashing') {
-    const v = new HashingVectorizer({
-      ...analyzer,
-      nFeatures: flags.nFeatures,
-      alternateSign: flags.alternateSign,
-      norm: flags.norm,
-    });
-    matrix = v.transform(texts);
-    save = (d) => v.save(d);
-  } else {
-    const v =
-      flags.embedder === 'bow'
-        ? new CountVectorizer(analyzer)
-        : new TfidfVectorizer({
-            ...analyzer,
-            norm: flags.norm,
-            useIdf: flags.idf,
-            smoothIdf: flags.smoothIdf,
-            sublinearTf: flags.sublinearTf,
-          });
+  const v = sparseVectorizer(flags.embedder as 'bow' | 'tfidf' | 'hashing', {
+    ...analyzer,
+    norm: flags.norm,
+    useIdf: flags.idf,
+    smoothIdf: flags.smoothIdf,
+    sublinearTf: flags.sublinearTf,
+    nFeatures: flags.nFeatures,
+    alternateSign: flags.alternateSign,
+  });
+  if (v instanceof HashingVectorizer) matrix = v.transform(texts);
+  else {
     matrix = v.fitTransform(texts);
     vocabulary = v.vocabulary;
-    save = (d) => v.save(d);
   }
+  const save = (d: string) => v.save(d);
   const seconds = (performance.now() - t0) / 1000;
   await writeMatrixMarket(flags.out, matrix, {
     vocabulary,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
+import { embedderByName } from '../../embed/by-name.js';
 import { listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
@@ -20,7 +21,7 @@ import {
 import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { makeEmbedder, parseSettings } from '../task-support.js';
+import { parseSettings } from '../task-support.js';
 import { collectionDir } from './collection-paths.js';
 
 export function register(program: Command): void {
@@ -101,7 +102,7 @@ export function register(program: Command): void {
       const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
-        : await makeEmbedder(method, {
+        : await embedderByName(method, {
             ...parseSettings(o.set),
             ...(o.dim === undefined ? {} : { dim: o.dim }),
           });
