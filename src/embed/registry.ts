@@ -101,6 +101,45 @@ registerEmbedder({
   },
 });
 
+// Static students trained by distillation into a teacher's space (smysl train encoder).
+registerEmbedder({
+  method: 'student',
+  kind: 'dense',
+  description:
+    "static student encoder in a teacher's space (setting model: a built-in name or a trained directory; default minilm-ru, Russian + English in MiniLM's space)",
+  create: async (settings = {}) => {
+    const { StudentEmbedder } = await import('./student/embedder.js');
+    return StudentEmbedder.create({ model: settings.model as string | undefined });
+  },
+  load: async (dir) => (await import('./student/embedder.js')).StudentEmbedder.load(dir),
+});
+
+registerEmbedder({
+  method: 'routed',
+  kind: 'dense',
+  description:
+    'each text to the encoder for its language (settings english, russian: registry methods; default minilm + student)',
+  create: async (settings = {}) => {
+    const { RoutingEmbedder } = await import('./student/routing.js');
+    return RoutingEmbedder.create(settings);
+  },
+  load: async (dir) => (await import('./student/routing.js')).RoutingEmbedder.load(dir),
+});
+
+/** English through MiniLM, Russian and mixed text through the built-in student: one space for both. */
+registerEmbedder({
+  method: 'bilingual',
+  kind: 'dense',
+  description:
+    'English text through MiniLM, Russian and mixed text through the built-in minilm-ru student, in one vector space (cross-lingual search)',
+  create: async (settings = {}) => {
+    const { RoutingEmbedder } = await import('./student/routing.js');
+    return RoutingEmbedder.create({ englishSettings: settings });
+  },
+  // saved bilingual embedders write method "routed"
+  load: async (dir) => (await import('./student/routing.js')).RoutingEmbedder.load(dir),
+});
+
 // Averaged static word vectors: the sentence embedders behind word2vec, fasttext, glove, wink.
 function averagedOptions(method: string, settings: EmbedderSettings): AveragedWordVectorsOptions {
   const num = (k: string) => (settings[k] === undefined ? undefined : Number(settings[k]));

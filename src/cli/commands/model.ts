@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { listStudents } from '../../embed/student/embedder.js';
 import {
   ensureEncoderFile,
   fitsOneOnnxFile,
@@ -98,20 +99,34 @@ export function register(program: Command): void {
   addOutputFlags(model.command('list').description('list the built-in and imported models')).action(
     async (o: { json: boolean }) => {
       const models = await listModels();
-      if (o.json) return printJson(models);
+      const students = await listStudents();
+      if (o.json) return printJson([...models, ...students]);
       process.stdout.write(
         `${formatTable(
           ['name', 'type', 'layers', 'dim', 'pooling', 'normalize', 'max length', 'source'],
-          models.map((m) => [
-            m.name,
-            m.modelType,
-            m.layers,
-            m.dim,
-            m.defaults.pooling,
-            String(m.defaults.normalize),
-            m.defaults.maxLength,
-            m.builtin ? 'built-in (npm)' : m.dir,
-          ]),
+          [
+            ...models.map((m) => [
+              m.name,
+              m.modelType,
+              m.layers,
+              m.dim,
+              m.defaults.pooling,
+              String(m.defaults.normalize),
+              m.defaults.maxLength,
+              m.builtin ? 'built-in (npm)' : m.dir,
+            ]),
+            // static students: --embedder student --set model=<name> (bilingual routes to minilm-ru)
+            ...students.map((s) => [
+              s.name,
+              'student',
+              0,
+              s.dim,
+              'weighted sum',
+              'true',
+              '-',
+              `built-in (models/), in ${s.teacher}'s space`,
+            ]),
+          ],
         )}\n`,
       );
     },

@@ -21,6 +21,7 @@ import {
 import { addOutputFlags, parseFloatOption, parseIntOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { registerTrainEncoder } from './train-encoder.js';
 
 interface TrainFlags extends CorpusFlags {
   out: string;
@@ -50,7 +51,9 @@ interface TrainFlags extends CorpusFlags {
 }
 
 export function register(program: Command): void {
-  const train = program.command('train').description('train static word vectors from a corpus');
+  const train = program
+    .command('train')
+    .description('train static word vectors from a corpus, or a student sentence encoder');
   for (const method of ['word2vec', 'fasttext', 'glove'] as const) {
     const cmd = train
       .command(method)
@@ -133,6 +136,7 @@ export function register(program: Command): void {
       ),
     );
   }
+  registerTrainEncoder(train);
 }
 
 async function runTrain(

@@ -1,0 +1,247 @@
+/**
+ * The bilingual encoder's acceptance tables (issue #14), one run, one machine:
+ * 1. STSb dev Spearman x100: Russian (stsb_multi_mt_ru dev) and English (STSb dev), for MiniLM,
+ *    the student alone and the bilingual path (English → MiniLM, Russian → student);
+ * 2. cross-lingual retrieval among the STSb-mt dev sentences: the English sentence (MiniLM)
+ *    finds its Russian translation (student) first, and back;
+ * 3. Russian paraphrase retrieval: dev pairs scored >= 4, s1 finds its s2 among all s2;
+ * 4. examples/corpus: Russian and cross-language queries, top-1 with dense, BM25 and hybrid;
+ * 5. encode throughput: the student vs MiniLM int8 (and fp32), same texts.
+ *
+ *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,corpus,speed]
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmbedder } from '../src/embed/registry.js';
+import type { DenseEmbedder } from '../src/embed/types.js';
+import { spearman } from '../src/eval/correlation.js';
+import { readStsPairs } from '../src/eval/sts.js';
+import type { DenseMatrix } from '../src/vectors/types.js';
+
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const DATA = path.resolve(arg('data', process.env.SMYSL_DATA ?? '../shared/data'));
+const STUDENT = arg('student', 'minilm-ru');
+const ONLY = new Set(arg('only', 'sts,cross,para,corpus,speed').split(','));
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+function rowCos(a: DenseMatrix, i: number, b: DenseMatrix, j: number): number {
+  let s = 0;
+  for (let k = 0; k < a.dim; k++) s += a.data[i * a.dim + k] * b.data[j * b.dim + k];
+  return s;
+}
+
+function stsScore(m: DenseMatrix, gold: number[]): number {
+  const n = gold.length;
+  return (
+    100 *
+    spearman(
+      gold.map((_, i) => rowCos(m, i, m, n + i)),
+      gold,
+    )
+  );
+}
+
+/** Share of rows of `q` whose most similar row of `d` is its own index (or a row with the same text). */
+function top1(q: DenseMatrix, d: DenseMatrix, same: (i: number, j: number) => boolean): number {
+  let hits = 0;
+  for (let i = 0; i < q.rows; i++) {
+    let best = -1;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < d.rows; j++) {
+      const s = rowCos(q, i, d, j);
+      if (s > bestScore) {
+        bestScore = s;
+        best = j;
+      }
+    }
+    if (best === i || same(i, best)) hits++;
+  }
+  return (100 * hits) / q.rows;
+}
+
+async function main() {
+  const mt = path.join(DATA, 'stsb_multi_mt_ru');
+  if (!existsSync(mt)) {
+    console.log(`skipped: ${mt} not found (pass --data)`);
+    return;
+  }
+  console.log(
+    `# bilingual encoder, student ${STUDENT}; ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} x ${os.cpus()[0]?.model}`,
+  );
+  const minilm = (await createEmbedder('minilm', { threads: 2 })) as DenseEmbedder;
+  const student = (await createEmbedder('student', { model: STUDENT })) as DenseEmbedder;
+  const ruDev = await readStsPairs(path.join(mt, 'stsb-ru-dev.csv'), 'csv');
+  const enDev = await readStsPairs(path.join(DATA, 'stsbenchmark', 'sts-dev.csv'), 'stsb');
+  const enMt = await readStsPairs(path.join(mt, 'stsb-en-dev.csv'), 'csv');
+  const both = (p: { a: string; b: string }[]) => [...p.map((x) => x.a), ...p.map((x) => x.b)];
+  let ruStudent: DenseMatrix | undefined;
+  let enMinilmMt: DenseMatrix | undefined;
+  if (ONLY.has('sts') || ONLY.has('cross') || ONLY.has('para')) {
+    ruStudent = await student.embed(both(ruDev));
+  }
+  if (ONLY.has('sts')) {
+    const gold = ruDev.map((p) => p.score);
+    const goldEn = enDev.map((p) => p.score);
+    const ruMinilm = await minilm.embed(both(ruDev));
+    const enMinilm = await minilm.embed(both(enDev));
+    const enStudent = await student.embed(both(enDev));
+    console.log(`\n## STSb dev, Spearman x100 (load ${load()})`);
+    console.log('| encoder | Russian (stsb_multi_mt ru dev) | English (STSb dev) |');
+    console.log('|---|---|---|');
+    console.log(
+      `| MiniLM (fp32) | ${stsScore(ruMinilm, gold).toFixed(2)} | ${stsScore(enMinilm, goldEn).toFixed(2)} |`,
+    );
+    console.log(
+      `| student alone (${student.name}) | ${stsScore(ruStudent!, gold).toFixed(2)} | ${stsScore(enStudent, goldEn).toFixed(2)} |`,
+    );
+    // the bilingual path routes each sentence by its language
+    const routed = (await createEmbedder('routed', {
+      russianSettings: { model: STUDENT },
+      englishSettings: { threads: 2 },
+    })) as DenseEmbedder;
+    const ruRouted = await routed.embed(both(ruDev));
+    const enRouted = await routed.embed(both(enDev));
+    console.log(
+      `| bilingual (routed: English → MiniLM, Russian → student) | ${stsScore(ruRouted, gold).toFixed(2)} | ${stsScore(enRouted, goldEn).toFixed(2)} |`,
+    );
+  }
+  if (ONLY.has('cross')) {
+    enMinilmMt = await minilm.embed(both(enMt));
+    const n = ruDev.length;
+    const s1 = (m: DenseMatrix) => ({ rows: n, dim: m.dim, data: m.data.subarray(0, n * m.dim) });
+    const ru1 = s1(ruStudent!);
+    const en1 = s1(enMinilmMt);
+    const sameRu = (i: number, j: number) => ruDev[i].a === ruDev[j].a;
+    const sameEn = (i: number, j: number) => enMt[i].a === enMt[j].a;
+    // all distinct sentences (s1 and s2 of every pair), deduplicated by the English text
+    const seen = new Map<string, number>();
+    const rows: number[] = [];
+    both(enMt).forEach((t, i) => {
+      if (!seen.has(t)) {
+        seen.set(t, i);
+        rows.push(i);
+      }
+    });
+    const pick = (m: DenseMatrix) => {
+      const data = new Float32Array(rows.length * m.dim);
+      rows.forEach((r, k) => {
+        data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), k * m.dim);
+      });
+      return { rows: rows.length, dim: m.dim, data };
+    };
+    const ruAll = pick(ruStudent!);
+    const enAll = pick(enMinilmMt);
+    const ruText = both(ruDev);
+    const sameRuAll = (i: number, j: number) => ruText[rows[i]] === ruText[rows[j]];
+    const enText = both(enMt);
+    const sameEnAll = (i: number, j: number) => enText[rows[i]] === enText[rows[j]];
+    console.log(`\n## Cross-lingual retrieval, STSb-mt dev: top-1 accuracy % (load ${load()})`);
+    console.log(
+      '| candidates | English (MiniLM) → Russian (student) | Russian (student) → English (MiniLM) |',
+    );
+    console.log('|---|---|---|');
+    console.log(
+      `| ${n} pairs (first sentences) | ${top1(en1, ru1, sameRu).toFixed(1)} | ${top1(ru1, en1, sameEn).toFixed(1)} |`,
+    );
+    console.log(
+      `| ${rows.length} distinct sentences (both columns) | ${top1(enAll, ruAll, sameRuAll).toFixed(1)} | ${top1(ruAll, enAll, sameEnAll).toFixed(1)} |`,
+    );
+  }
+  if (ONLY.has('para')) {
+    const n = ruDev.length;
+    const keep = ruDev.map((p, i) => [p, i] as const).filter(([p]) => p.score >= 4);
+    const sub = (m: DenseMatrix, offset: number, idx: number[]) => {
+      const data = new Float32Array(idx.length * m.dim);
+      idx.forEach((r, k) => {
+        data.set(m.data.subarray((offset + r) * m.dim, (offset + r + 1) * m.dim), k * m.dim);
+      });
+      return { rows: idx.length, dim: m.dim, data };
+    };
+    const queries = keep.map(([, i]) => i);
+    const allB = ruDev.map((_, i) => i);
+    // query i's answer is its own s2, at position queries[i] among all s2
+    const score = (m: DenseMatrix) => {
+      const q = sub(m, 0, queries);
+      const d = sub(m, n, allB);
+      let hits = 0;
+      for (let i = 0; i < q.rows; i++) {
+        let best = -1;
+        let bestScore = Number.NEGATIVE_INFINITY;
+        for (let j = 0; j < d.rows; j++) {
+          const s = rowCos(q, i, d, j);
+          if (s > bestScore) {
+            bestScore = s;
+            best = j;
+          }
+        }
+        if (ruDev[best].b === ruDev[queries[i]].b) hits++;
+      }
+      return (100 * hits) / q.rows;
+    };
+    const ruMinilm = await minilm.embed(both(ruDev));
+    console.log(
+      `\n## Russian paraphrase retrieval, STSb-mt dev pairs scored >= 4 (${queries.length} queries, ${n} candidates): top-1 % (load ${load()})`,
+    );
+    console.log('| encoder | top-1 % |');
+    console.log('|---|---|');
+    console.log(`| MiniLM | ${score(ruMinilm).toFixed(1)} |`);
+    console.log(`| student | ${score(ruStudent!).toFixed(1)} |`);
+  }
+  if (ONLY.has('corpus')) {
+    const { corpusHits } = await import('./encoder-corpus.js');
+    const { readFileSync } = await import('node:fs');
+    const fixture = JSON.parse(readFileSync('test/fixtures/encoder/corpus-queries.json', 'utf8')) as {
+      queries: { lang: string; query: string; expected: string }[];
+    };
+    console.log(`\n## examples/corpus: expected document first (top-1 hits) (load ${load()})`);
+    console.log('| embedder | queries | dense | BM25 | hybrid |');
+    console.log('|---|---|---|---|---|');
+    for (const [label, name, settings] of [
+      ['MiniLM', 'minilm', {}],
+      ['bilingual', 'routed', { russianSettings: { model: STUDENT } }],
+    ] as const) {
+      const hits = await corpusHits(name, settings, fixture.queries);
+      for (const lang of ['ru', 'en-ru', 'ru-en']) {
+        const total = fixture.queries.filter((q) => q.lang === lang).length;
+        const h = hits[lang];
+        console.log(`| ${label} | ${lang} (${total}) | ${h.dense} | ${h.sparse} | ${h.hybrid} |`);
+      }
+    }
+  }
+  if (ONLY.has('speed')) {
+    const texts = both(ruDev).concat(both(enDev));
+    const int8 = (await createEmbedder('minilm', { dtype: 'int8', threads: 2 })) as DenseEmbedder;
+    const time = async (e: DenseEmbedder, t: string[]) => {
+      await e.embed(t.slice(0, 64));
+      const t0 = performance.now();
+      await e.embed(t);
+      return t.length / ((performance.now() - t0) / 1000);
+    };
+    const ruTexts = both(ruDev);
+    const sStudent = await time(student, texts);
+    const sStudentRu = await time(student, ruTexts);
+    const sInt8 = await time(int8, texts);
+    const sFp32 = await time(minilm, texts);
+    console.log(
+      `\n## Encode throughput, ${texts.length} STSb dev sentences (Russian + English), one process (load ${load()})`,
+    );
+    console.log('| encoder | sentences/s | x MiniLM int8 |');
+    console.log('|---|---|---|');
+    console.log(`| student (one thread) | ${sStudent.toFixed(0)} | ${(sStudent / sInt8).toFixed(1)} |`);
+    console.log(
+      `| student, Russian half only | ${sStudentRu.toFixed(0)} | ${(sStudentRu / sInt8).toFixed(1)} |`,
+    );
+    console.log(`| MiniLM int8 (2 threads) | ${sInt8.toFixed(0)} | 1.0 |`);
+    console.log(`| MiniLM fp32 (2 threads) | ${sFp32.toFixed(0)} | ${(sFp32 / sInt8).toFixed(2)} |`);
+  }
+}
+
+await main();

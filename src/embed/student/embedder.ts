@@ -1,0 +1,253 @@
+/**
+ * A trained static student as an Embedder: `embed` sums table rows (see model.ts), `save`
+ * writes manifest.json + vocab.txt + table.bin (+ projection.f32), `load` reads them back.
+ * Built-in students live in the package's `models/` directory and are saved into collections
+ * by name only (like the built-in MiniLM), not copied.
+ */
+import { existsSync, promises as fsp, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SmyslError } from '../../errors.js';
+import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
+import type { LongRunning } from '../../util/progress.js';
+import type { DenseMatrix } from '../../vectors/types.js';
+import type { DenseEmbedder } from '../types.js';
+import { DEFAULT_FEATURES, type FeatureSettings, FeatureVocabulary } from './features.js';
+import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable } from './model.js';
+import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
+
+export const STUDENT_FORMAT = 1;
+
+/** What a model says about itself (the model card's machine-readable part). */
+export interface StudentInfo {
+  /** Short name, e.g. "minilm-ru". */
+  name: string;
+  /** The teacher whose space the vectors live in (its embedder name, e.g. transformer:minilm:fp32). */
+  teacher?: string;
+  description?: string;
+  /** Anything else worth keeping: sources, scores, the training command. */
+  [key: string]: unknown;
+}
+
+interface StudentManifest {
+  format: number;
+  method: 'student';
+  /** A built-in model referenced by name (then nothing else is needed). */
+  model?: string;
+  name?: string;
+  dim?: number;
+  shape?: StudentShape;
+  storage?: TableStorage;
+  features?: FeatureSettings;
+  info?: StudentInfo;
+}
+
+const MANIFEST = 'manifest.json';
+
+/** The package's directory of built-in models (models/ next to dist/ and src/). */
+export function builtinModelsDir(): string {
+  return fileURLToPath(new URL('../../../../models/', import.meta.url));
+}
+
+/** Names of the built-in student models. */
+export function builtinStudents(): string[] {
+  const dir = builtinModelsDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => existsSync(path.join(dir, n, MANIFEST)))
+    .sort();
+}
+
+/** What `model list` shows for a built-in student. */
+export interface StudentListing {
+  name: string;
+  dir: string;
+  builtin: true;
+  modelType: 'student';
+  dim: number;
+  rows: number;
+  storage: TableStorage;
+  teacher?: string;
+}
+
+/** The built-in students, from their manifests (the weights are not read). */
+export async function listStudents(): Promise<StudentListing[]> {
+  const out: StudentListing[] = [];
+  for (const name of builtinStudents()) {
+    const dir = path.join(builtinModelsDir(), name);
+    const m = await readJsonFile<StudentManifest>(path.join(dir, MANIFEST));
+    if (m.method !== 'student' || !m.shape || !m.storage) continue;
+    out.push({
+      name,
+      dir,
+      builtin: true,
+      modelType: 'student',
+      dim: m.shape.outDim,
+      rows: m.shape.rows,
+      storage: m.storage,
+      teacher: m.info?.teacher,
+    });
+  }
+  return out;
+}
+
+export class StudentEmbedder implements DenseEmbedder {
+  readonly kind = 'dense' as const;
+  readonly name: string;
+  readonly dim: number;
+  /** Set when this is a built-in model: saving then writes a reference, not the weights. */
+  builtin?: string;
+
+  private constructor(
+    readonly vocab: FeatureVocabulary,
+    readonly shape: StudentShape,
+    /** Weighted rows (exp(logit) folded in), as decoded from `tableBytes`. */
+    private readonly table: Float32Array,
+    private readonly tableBytes: Uint8Array,
+    readonly storage: TableStorage,
+    private readonly projection: Float32Array | null,
+    readonly info: StudentInfo,
+  ) {
+    this.dim = shape.outDim;
+    this.name = `student:${info.name}:${storage}`;
+  }
+
+  /** Freezes trained parameters into an embedder, stored as `storage` (default f16). */
+  static fromParameters(
+    params: StudentParameters,
+    vocab: FeatureVocabulary,
+    info: StudentInfo,
+    storage: TableStorage = 'f16',
+  ): StudentEmbedder {
+    if (vocab.size !== params.shape.rows)
+      throw new SmyslError('E_USAGE', `vocabulary has ${vocab.size} rows, the table ${params.shape.rows}`);
+    const stored = quantizeTable(weightedTable(params), params.shape.rows, params.shape.dim, storage);
+    const projection = params.projection ? params.projection.slice() : null;
+    return new StudentEmbedder(vocab, params.shape, stored.decoded, stored.bytes, storage, projection, info);
+  }
+
+  /** The parameters this embedder computes with (weights folded into the table, logits 0): a start for more training. */
+  toParameters(): StudentParameters {
+    return new StudentParameters(this.shape, {
+      table: this.table.slice(),
+      logits: new Float32Array(this.shape.rows),
+      projection: this.projection ? this.projection.slice() : null,
+    });
+  }
+
+  /** A built-in model by name, a saved model directory, or a collection's reference to either. */
+  static async create(settings: { model?: string } = {}): Promise<StudentEmbedder> {
+    const model = settings.model ?? DEFAULT_STUDENT;
+    const builtin = path.join(builtinModelsDir(), model);
+    if (/^[\w.-]+$/.test(model) && existsSync(path.join(builtin, MANIFEST))) {
+      const e = await StudentEmbedder.load(builtin);
+      e.builtin = model;
+      return e;
+    }
+    if (existsSync(path.join(model, MANIFEST))) return StudentEmbedder.load(model);
+    throw new SmyslError(
+      'E_USAGE',
+      `unknown student model "${model}" (built-in: ${builtinStudents().join(', ') || 'none'}; or a directory saved by smysl train encoder)`,
+    );
+  }
+
+  static async load(dir: string): Promise<StudentEmbedder> {
+    const file = path.join(dir, MANIFEST);
+    const m = await readJsonFile<StudentManifest>(file);
+    if (m.method !== 'student' || m.format !== STUDENT_FORMAT)
+      throw new SmyslError(
+        'E_FORMAT',
+        `not a student model manifest (method ${m.method}, format ${m.format})`,
+        {
+          location: { source: file },
+        },
+      );
+    if (m.model) return StudentEmbedder.create({ model: m.model });
+    if (!m.shape || !m.storage || !m.info)
+      throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
+        location: { source: file },
+      });
+    const read = async (name: string) => {
+      try {
+        return await fsp.readFile(path.join(dir, name));
+      } catch (e) {
+        throw new SmyslError('E_IO', `cannot read ${path.join(dir, name)}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+    };
+    const keys = (await read('vocab.txt')).toString('utf8').split('\n');
+    if (keys[keys.length - 1] === '') keys.pop();
+    if (keys.length !== m.shape.rows)
+      throw new SmyslError(
+        'E_FORMAT',
+        `vocab.txt has ${keys.length} keys, the manifest says ${m.shape.rows} rows`,
+        {
+          location: { source: path.join(dir, 'vocab.txt') },
+        },
+      );
+    const vocab = new FeatureVocabulary(keys, { ...DEFAULT_FEATURES, ...m.features });
+    const bytes = new Uint8Array(await read('table.bin'));
+    const table = decodeTable(bytes, m.shape.rows, m.shape.dim, m.storage);
+    let projection: Float32Array | null = null;
+    if (m.shape.projection) {
+      const p = await read('projection.f32');
+      if (p.byteLength !== m.shape.dim * m.shape.outDim * 4)
+        throw new SmyslError('E_FORMAT', 'projection.f32 does not match the shape', {
+          location: { source: dir },
+        });
+      projection = new Float32Array(m.shape.dim * m.shape.outDim);
+      new Uint8Array(projection.buffer).set(p);
+    }
+    return new StudentEmbedder(vocab, m.shape, table, bytes, m.storage, projection, m.info);
+  }
+
+  async save(dir: string): Promise<void> {
+    if (this.builtin) {
+      const ref: StudentManifest = {
+        format: STUDENT_FORMAT,
+        method: 'student',
+        model: this.builtin,
+        name: this.name,
+        dim: this.dim,
+      };
+      await writeFileAtomic(path.join(dir, MANIFEST), JSON.stringify(ref, null, 2));
+      return;
+    }
+    await writeFileAtomic(path.join(dir, 'vocab.txt'), `${this.vocab.keys.join('\n')}\n`);
+    await writeFileAtomic(path.join(dir, 'table.bin'), this.tableBytes);
+    if (this.projection)
+      await writeFileAtomic(path.join(dir, 'projection.f32'), new Uint8Array(this.projection.slice().buffer));
+    const manifest: StudentManifest = {
+      format: STUDENT_FORMAT,
+      method: 'student',
+      name: this.name,
+      dim: this.dim,
+      shape: this.shape,
+      storage: this.storage,
+      features: this.vocab.settings,
+      info: this.info,
+    };
+    // the manifest last: a directory with a manifest is a complete model
+    await writeFileAtomic(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2));
+  }
+
+  /** Unit sentence vectors, one row per text (all zeros for a text with no known word or n-gram). */
+  async embed(texts: string[], opts: LongRunning = {}): Promise<DenseMatrix> {
+    const out = new Float32Array(texts.length * this.dim);
+    const chunk = 4096;
+    for (let start = 0; start < texts.length; start += chunk) {
+      const part = texts.slice(start, start + chunk);
+      const feats = this.vocab.featurize(part);
+      out.set(
+        encodeFeaturized(this.table, this.shape.dim, feats, this.projection, this.dim),
+        start * this.dim,
+      );
+      opts.onProgress?.({ phase: 'encoding', done: start + part.length, total: texts.length, unit: 'texts' });
+    }
+    return { rows: texts.length, dim: this.dim, data: out };
+  }
+}
+
+/** The built-in student used when none is named. */
+export const DEFAULT_STUDENT = 'minilm-ru';

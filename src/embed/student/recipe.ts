@@ -1,0 +1,132 @@
+/**
+ * The recipe of the built-in bilingual student `minilm-ru`: which offline sources it learns
+ * from and how they become distillation data. `smysl train encoder --recipe minilm-ru` runs it.
+ *
+ * Sources (all read from disk, nothing downloaded):
+ * - stsb_multi_mt ru/en train (PhilipMay/stsb-multi-mt, DeepL translations of STSb): parallel
+ *   sentences, both sides distilled to MiniLM's vector of the English sentence;
+ * - English sentences from ag_news_test and the Brown corpus, translated word by word with
+ *   English-Russian dictd dictionaries (only when dictionaries are given: mueller7 and
+ *   freedict-eng-rus are GPL-2+, so they are opt-in) and WordNet's exception lists for
+ *   English base forms; the Russian word salad learns the English sentence's vector;
+ * - stsb_multi_mt ru dev: only to choose the epoch (never trained on).
+ */
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { englishRussianPairs, readDictd, type TranslationPair } from '../../corpus/dictd.js';
+import { readPairFile, type TextPairs } from '../../corpus/pairs.js';
+import { SmyslError } from '../../errors.js';
+import { seededRandom } from '../../vectors/random.js';
+import type { DistillationData } from './distill.js';
+import { Lexicon, parseExceptions, pseudoTranslate } from './pseudo.js';
+
+export interface RecipeSources {
+  /** The shared data directory (stsb_multi_mt_ru, brown_corpus, ag_news_test, wordnet30). */
+  dataDir: string;
+  /** dictd dictionaries (.dict.dz) for pseudo-translations; none = no pseudo-translations. */
+  dictionaries?: string[];
+  /** English sentences to translate word by word (default 24,000). */
+  pseudoSentences?: number;
+  /** Also distill the English corpus sentences themselves (student(en) → teacher(en)). */
+  englishSentences?: boolean;
+  seed?: number;
+}
+
+export interface RecipeData {
+  data: DistillationData;
+  /** Russian STS dev pairs, for choosing the epoch. */
+  dev: TextPairs & { scores: number[] };
+  /** What was read, for the model card. */
+  sources: Record<string, string | number>;
+}
+
+async function need(file: string): Promise<string> {
+  if (!existsSync(file))
+    throw new SmyslError(
+      'E_IO',
+      `recipe source not found: ${file} (pass --data with the shared data directory)`,
+    );
+  return file;
+}
+
+/** The English corpus pool: ag_news sentences, then Brown sentences, 5-30 words each. */
+async function englishPool(dataDir: string): Promise<string[]> {
+  const words = (l: string) => l.split(' ').length;
+  const news = (await fsp.readFile(await need(path.join(dataDir, 'ag_news_test', 'test.csv')), 'utf8'))
+    .split('\n')
+    .slice(1)
+    .map((l) => l.replace(/^\d,/, '').replace(/"/g, '').replace(/\\/g, ' '))
+    .filter((l) => l.length > 20)
+    .flatMap((l) => l.split(/(?<=[.!?])\s+/))
+    .filter((l) => words(l) >= 5 && words(l) <= 30);
+  const brown = (
+    await fsp.readFile(await need(path.join(dataDir, 'brown_corpus', 'brown_sentences.txt')), 'utf8')
+  )
+    .split('\n')
+    .filter((l) => words(l) >= 5 && words(l) <= 30)
+    // the file is tokenized: glue punctuation back, `` '' → "
+    .map((l) => l.replace(/ ([.,;:!?'])/g, '$1').replace(/`` | ''/g, '"'));
+  return [...news, ...brown];
+}
+
+export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
+  const mt = path.join(src.dataDir, 'stsb_multi_mt_ru');
+  const en = await readPairFile(await need(path.join(mt, 'stsb-en-train.csv')));
+  const ru = await readPairFile(await need(path.join(mt, 'stsb-ru-train.csv')));
+  const dev = await readPairFile(await need(path.join(mt, 'stsb-ru-dev.csv')));
+  if (en.a.length !== ru.a.length || !dev.scores)
+    throw new SmyslError('E_INPUT', `${mt}: the English and Russian train files must align line by line`);
+  // each English sentence once, with its Russian translation
+  const source: string[] = [];
+  const target: string[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < en.a.length; i++)
+    for (const [e, r] of [
+      [en.a[i], ru.a[i]],
+      [en.b[i], ru.b[i]],
+    ]) {
+      if (seen.has(e)) continue;
+      seen.add(e);
+      source.push(e);
+      target.push(r);
+    }
+  const data: DistillationData = { translations: [{ name: 'stsb-mt', source, target }] };
+  const sources: Record<string, string | number> = { 'stsb-mt train sentence pairs': source.length };
+
+  const dictionaries = src.dictionaries ?? [];
+  if (dictionaries.length > 0) {
+    const pairs: TranslationPair[] = [];
+    for (const file of dictionaries) {
+      const before = pairs.length;
+      for (const entry of await readDictd(file)) pairs.push(...englishRussianPairs(entry));
+      sources[`${path.basename(file)} pairs`] = pairs.length - before;
+    }
+    const wordnet = path.join(src.dataDir, 'wordnet30', 'dict');
+    const excFiles = ['noun', 'verb', 'adj', 'adv']
+      .map((k) => path.join(wordnet, `${k}.exc`))
+      .filter(existsSync);
+    const exceptions = parseExceptions(await Promise.all(excFiles.map((f) => fsp.readFile(f, 'utf8'))));
+    sources['WordNet exception forms'] = exceptions.size;
+    const lexicon = new Lexicon(pairs, exceptions);
+    const pool = await englishPool(src.dataDir);
+    const wanted = Math.min(src.pseudoSentences ?? 24_000, pool.length);
+    // an even spread over the pool (news first, then Brown): the same sentences every run
+    const chosen = Array.from({ length: wanted }, (_, k) => pool[Math.floor((k * pool.length) / wanted)]);
+    const random = seededRandom(src.seed ?? 9);
+    const texts: string[] = [];
+    const teacherTexts: string[] = [];
+    for (const sentence of chosen) {
+      const translated = pseudoTranslate(sentence, lexicon, random);
+      if (translated === undefined) continue;
+      texts.push(translated);
+      teacherTexts.push(sentence);
+    }
+    data.targets = [{ name: 'pseudo', texts, teacherTexts }];
+    sources['English sentences translated word by word'] = texts.length;
+    if (src.englishSentences) {
+      data.monolingual = [{ name: 'english', texts: chosen }];
+      sources['English sentences distilled as they are'] = chosen.length;
+    }
+  }
+  return { data, dev: { ...dev, scores: dev.scores }, sources };
+}
