@@ -1,5 +1,18 @@
 export { type BeirCollection, type BeirDocument, type BeirQuery, type Qrels, readBeir } from './beir.js';
 export {
+  BENCH_MAIN_METRIC,
+  type BenchData,
+  type BenchOptions,
+  type BenchTask,
+  benchEmbedder,
+  type LabelledTexts,
+  machineDescription,
+  rankByCosine,
+  runBench,
+  type ScoredPair,
+  stratifiedHoldOut,
+} from './bench.js';
+export {
   accuracy,
   type ClassificationReport,
   type ClassScores,

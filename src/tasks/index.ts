@@ -6,6 +6,8 @@ export {
   selectFeatureRows,
   stratifiedKFold,
 } from './classify.js';
+export { type KMeansOptions, type KMeansResult, kmeans, kmeansBestK } from './cluster.js';
+export { NgramLanguageModel, type NgramLmOptions, type Smoothing } from './ngram-lm.js';
 export {
   type ClassifierSettings,
   type CrossValidationOptions,
@@ -16,8 +18,6 @@ export {
   TextClassifier,
   type VectorClassifier,
 } from './text-classifier.js';
-export { type KMeansOptions, type KMeansResult, kmeans, kmeansBestK } from './cluster.js';
-export { NgramLanguageModel, type NgramLmOptions, type Smoothing } from './ngram-lm.js';
 export {
   findRaganatoFiles,
   readGoldKeys,
