@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Document } from '../../corpus/index.js';
@@ -10,7 +8,7 @@ import { HashingVectorizer } from '../../embed/sparse/hashing.js';
 import { TransformerEmbedder, type TransformerEmbedderOptions } from '../../embed/transformer/index.js';
 import type { Embedder } from '../../embed/types.js';
 import { SmyslError } from '../../errors.js';
-import { npyHeader } from '../../util/npy.js';
+import { type DenseRowsFormat, writeDenseRows } from '../../vectors/io.js';
 import { densify } from '../../vectors/rows.js';
 import { nnz, writeMatrixMarket } from '../../vectors/sparse.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
@@ -293,7 +291,7 @@ export function register(program: Command): void {
         if (o.json) printJson({ embedder: embedder.name, dim, rows });
         else for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
       } else {
-        await writeDense(o.out, format, ids, dim, chunks);
+        await writeDenseRows(o.out, format.slice(1) as DenseRowsFormat, ids, dim, chunks);
         bar.done();
         if (o.outModel) await embedder.save(o.outModel);
         report(o, { rows: texts.length, dim });
@@ -338,43 +336,6 @@ async function readInputs(inputs: string[], o: EmbedFlags): Promise<Document[]> 
   if (docs.length === 0)
     throw new SmyslError('E_USAGE', 'nothing to embed: give an input (a file, a folder or "-") or --text');
   return docs;
-}
-
-/** Streams dense rows to .jsonl / .npy / .f32 through a temporary file renamed at the end. */
-async function writeDense(
-  out: string,
-  format: string,
-  ids: string[],
-  dim: number,
-  chunks: AsyncIterable<DenseMatrix> | DenseMatrix[],
-): Promise<void> {
-  const dir = path.dirname(path.resolve(out));
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fsp.open(tmp, 'w');
-  try {
-    if (format === '.npy') await handle.write(npyHeader([ids.length, dim]));
-    let row = 0;
-    for await (const chunk of chunks) {
-      if (format === '.jsonl') {
-        const lines: string[] = [];
-        for (let r = 0; r < chunk.rows; r++, row++) {
-          const vector = Array.from(chunk.data.subarray(r * chunk.dim, (r + 1) * chunk.dim));
-          lines.push(JSON.stringify({ id: ids[row], vector }));
-        }
-        await handle.write(`${lines.join('\n')}\n`);
-      } else {
-        await handle.write(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
-        row += chunk.rows;
-      }
-    }
-    await handle.close();
-    await fsp.rename(tmp, out);
-  } catch (e) {
-    await handle.close().catch(() => {});
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** bow / tfidf / hashing with the full scikit-learn analyzer flags, written as Matrix Market. */
