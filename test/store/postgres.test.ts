@@ -415,7 +415,7 @@ test('the CLI: --store and SMYSL_STORE on index, search, compact, repair, export
   assert.match(r.stderr, /indexed with embedder trigram/);
   r = await run(['compact', '--store', url, '--collection', 'notes', '--json']);
   assert.equal(JSON.parse(r.stdout).removedRows, 0, r.stderr);
-  r = await run(['collections', 'repair', 'notes', '--store', url, '--json']);
+  r = await run(['collections', 'repair', '--collection', 'notes', '--store', url, '--json']);
   assert.equal(JSON.parse(r.stdout).integrity, 'ok', r.stderr);
   // to the embedded store (.smysl/notes) and back into PostgreSQL under another name
   r = await run(['collections', 'import', 'notes', '--from', url, '--json']);

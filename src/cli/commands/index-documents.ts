@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { detectFormat, ProblemLog, readDocuments } from '../../corpus/index.js';
+import { embedderByName } from '../../embed/by-name.js';
 import { listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
@@ -7,6 +8,7 @@ import { storeBackend } from '../../store/backends.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
 import { Collection, type CollectionLexical, DEFAULT_PRECISION } from '../../store/collection.js';
+import { NEW_COLLECTION_EMBEDDER_SETTINGS } from '../../store/defaults.js';
 import {
   addCorpusOptions,
   CORPUS_INPUT,
@@ -18,7 +20,7 @@ import {
 import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../options.js';
 import { printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { makeEmbedder, parseSettings } from '../task-support.js';
+import { parseSettings } from '../task-support.js';
 import { collectionLocation, storeOf, storeOption } from './collection-paths.js';
 
 /** How long `index` waits for another writer (e.g. a server's upsert) before giving up. */
@@ -117,7 +119,8 @@ export function register(program: Command): void {
       const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
-        : await makeEmbedder(method, {
+        : await embedderByName(method, {
+            ...NEW_COLLECTION_EMBEDDER_SETTINGS[method],
             ...parseSettings(o.set),
             ...(o.dim === undefined ? {} : { dim: o.dim }),
           });

@@ -8,9 +8,10 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SmyslError } from '../../errors.js';
 import { ExactIndex } from '../../index/exact.js';
 import type { RowHits, RowIndex } from '../../index/types.js';
@@ -35,6 +36,10 @@ import type {
 import { GraphFiles, TieredIndex, tailLimit } from './graph.js';
 import { WriterLock } from './lock.js';
 import { VectorFile } from './vectors.js';
+
+// required rather than imported: Node scans a CommonJS package imported as an ES module for
+// its export names, time every command that opens a collection would pay
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 export const MANIFEST = 'manifest.json';
 const DATABASE = 'store.sqlite';
@@ -621,6 +626,33 @@ export class EmbeddedStore implements CollectionStore {
     return chunks;
   }
 
+  async liveChunksAfter(row: number): Promise<ChunkText[]> {
+    const text = this.statement('SELECT text FROM docs WHERE doc = ?').pluck();
+    const texts = new Map<number, string>();
+    const chunks: ChunkText[] = [];
+    for (const c of this.statement(
+      'SELECT row, doc, start, end FROM chunks WHERE row > ? ORDER BY row',
+    ).iterate(row) as Iterable<StoredChunk>) {
+      let t = texts.get(c.doc);
+      if (t === undefined) {
+        t = text.get(c.doc) as string | undefined;
+        if (t === undefined) continue;
+        texts.set(c.doc, t);
+      }
+      chunks.push({ row: c.row, doc: c.doc, text: t.slice(c.start, c.end) });
+    }
+    return chunks;
+  }
+
+  isLiveRow(row: number): boolean {
+    // rows this session has not seen yet are live: they were committed after its last refresh
+    return row >= this.committedRows || this.rowToDoc[row] >= 0;
+  }
+
+  rowEpoch(): string {
+    return String(this.generation);
+  }
+
   async matchingDocs(where: Where): Promise<Set<number>> {
     const clauses: string[] = [];
     const values: (string | number)[] = [];
@@ -1077,7 +1109,7 @@ function openDatabase(dir: string, readonly: boolean): Database.Database {
   let db: Database.Database | undefined;
   try {
     try {
-      db = new Database(file, { readonly, fileMustExist: readonly });
+      db = new Sqlite(file, { readonly, fileMustExist: readonly });
       // a WAL database on a read-only file system opens, then fails on the first read
       if (readonly) db.prepare('SELECT 1 FROM state LIMIT 1').get();
     } catch (e) {
@@ -1085,7 +1117,7 @@ function openDatabase(dir: string, readonly: boolean): Database.Database {
       db = undefined;
       if (!readonly || (e as { code?: string }).code !== 'SQLITE_CANTOPEN' || !existsSync(file)) throw e;
       file = readonlyCopy(dir);
-      db = new Database(file, { readonly: true, fileMustExist: true });
+      db = new Sqlite(file, { readonly: true, fileMustExist: true });
     }
     if (readonly) {
       // a reader must not need write access: WAL files may be absent in a read-only directory
