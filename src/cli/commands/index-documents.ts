@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { listEmbedders } from '../../embed/registry.js';
+import { documentsHoldRussian, routedCounts } from '../../embed/student/routing.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
@@ -98,7 +99,17 @@ export function register(program: Command): void {
         command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined || o.set.length > 0;
       // an existing collection keeps its own embedder unless one is asked for explicitly
       const existing = !explicit && existsSync(path.join(dir, 'manifest.json'));
-      const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
+      const choice = embedderChoice(o.embedder, o.lexical);
+      const { lexical, defaultMethod } = choice;
+      let method = choice.method;
+      // a new collection holding Russian text goes through the bilingual routing embedder by
+      // default: English chunks to MiniLM, Russian and mixed ones to the minilm-ru student
+      if (
+        !explicit &&
+        !existsSync(path.join(dir, 'manifest.json')) &&
+        (await documentsHoldRussian(readDocuments(corpus, corpusReadOptions(o as CorpusFlags))))
+      )
+        method = 'bilingual';
       const embedder = existing
         ? undefined
         : await makeEmbedder(method, {
@@ -134,6 +145,8 @@ export function register(program: Command): void {
               },
             });
       const bar = new ProgressBar({ quiet: o.quiet });
+      // counted from here: opening a collection embeds a probe
+      (collection.embedder as { resetCounts?: () => void }).resetCounts?.();
       try {
         const problems = new ProblemLog();
         const summary = await collection.add(
@@ -151,12 +164,14 @@ export function register(program: Command): void {
         printProblemSummary(skipped, o.quiet);
         const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
+        const encoders = routedCounts(collection.embedder);
         if (o.json)
           printJson({
             collection: dir,
             ...summary,
             documents: stats.documents,
             totalChunks: stats.chunks,
+            ...(encoders ? { encoders } : {}),
             skipped: { total: skipped.skippedTotal, byKind: skipped.skipped },
             seconds,
           });
@@ -164,7 +179,15 @@ export function register(program: Command): void {
           process.stdout.write(
             `${dir}: ${summary.added} added, ${summary.replaced} replaced, ${summary.unchanged} unchanged ` +
               `(${summary.chunks} new chunks) in ${seconds.toFixed(1)} s; now ${stats.documents} documents, ` +
-              `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}\n`,
+              `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}` +
+              (encoders
+                ? ` (new chunks by encoder: ${
+                    Object.entries(encoders)
+                      .map(([name, n]) => `${name} ${n}`)
+                      .join(', ') || 'none'
+                  })`
+                : '') +
+              '\n',
           );
       } finally {
         bar.done();
