@@ -55,7 +55,7 @@ async function init() {
     api('/v1/explore/sources').catch(() => ({ collections: [], vectors: [] })),
   ]);
   $('search-collection').innerHTML = collections.data
-    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.count})</option>`)
+    .map((c) => `<option value="${escapeHtml(c.name)}">${escapeHtml(c.name)} (${c.documents})</option>`)
     .join('');
   $('map-source').innerHTML = [
     ...sources.collections.map(
@@ -83,7 +83,7 @@ $('search-form').addEventListener('submit', async (e) => {
       ? r.data
           .map(
             (h) => `<li class="hit"><div class="hit-title">${escapeHtml(h.title || h.id)}</div>
-<div class="hit-meta">${escapeHtml(h.id)} · score ${h.score.toFixed(4)}</div>
+<div class="hit-meta">${escapeHtml(where(h))} · score ${h.score.toFixed(3)}${sides(h)}</div>
 <div class="hit-snippet">${highlight(h.snippet ?? '', h.highlights)}</div></li>`,
           )
           .join('')
@@ -92,6 +92,22 @@ $('search-form').addEventListener('submit', async (e) => {
     showError(out, err);
   }
 });
+
+/** file:line of the hit's passage (the id when the source file is unknown). */
+function where(h) {
+  const p = h.passage;
+  if (!p?.line) return h.id;
+  const file = p.path ? p.path.split('/').slice(-2).join('/') : h.id;
+  return p.endLine && p.endLine !== p.line ? `${file}:${p.line}-${p.endLine}` : `${file}:${p.line}`;
+}
+
+/** Which side found the hit, and its rank there. */
+function sides(h) {
+  const s = [];
+  if (h.dense) s.push(`dense ${h.dense.rank}`);
+  if (h.sparse) s.push(`lexical ${h.sparse.rank}`);
+  return s.length ? ` · ${s.join(' · ')}` : '';
+}
 
 $('map-form').addEventListener('submit', async (e) => {
   e.preventDefault();

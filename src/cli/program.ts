@@ -49,7 +49,8 @@ export async function run(input: string[]): Promise<number> {
     if (isSmyslError(e)) {
       process.stderr.write(`smysl: ${e.message}\n`);
       if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
-      return e.code === 'E_USAGE' || e.code === 'E_INPUT' ? 2 : 1;
+      // 130: interrupted by Ctrl-C, as shells report it
+      return e.code === 'E_USAGE' || e.code === 'E_INPUT' ? 2 : e.code === 'E_CANCELLED' ? 130 : 1;
     }
     const err = e as Error;
     process.stderr.write(`smysl: internal error: ${err?.message ?? String(e)}\n`);

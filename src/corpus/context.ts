@@ -11,6 +11,8 @@ export interface SourcedDocument {
   source: string;
   line?: number;
   offset?: number;
+  /** The text is the file's own characters from `line` on (see DocumentSource). */
+  verbatim?: boolean;
 }
 
 /** What every format reader gets from `readDocuments`. */

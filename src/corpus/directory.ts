@@ -71,6 +71,7 @@ export async function* readDirectory(
       text,
       meta: { path: f.relative, dir: slash < 0 ? '' : f.relative.slice(0, slash) },
       source: f.absolute,
+      verbatim: true,
     };
     if (ctx.accept(doc)) yield [doc];
   }

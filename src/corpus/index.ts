@@ -14,4 +14,4 @@ export {
   TEXT_SPLITS,
 } from './read.js';
 export { type CorpusStats, computeCorpusStats, type StatsOptions, type WordCount } from './stats.js';
-export type { Document, InputProblem, ProblemKind } from './types.js';
+export type { Document, DocumentSource, InputProblem, ProblemKind } from './types.js';

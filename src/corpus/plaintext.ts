@@ -4,7 +4,10 @@ import { readLineBatches } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
 
 /** How one plain text file is cut into documents. */
-export type TextSplit = 'line' | 'paragraph' | 'sentence';
+export type TextSplit = 'line' | 'paragraph' | 'section' | 'sentence';
+
+/** A Markdown ATX heading line ("# Title" … "###### Title") starts a section. */
+const HEADING = /^ {0,3}#{1,6}(\s|$)/;
 
 /**
  * Beyond this many characters a "paragraph" is cut at a line boundary before sentence
@@ -24,7 +27,8 @@ interface Paragraph {
 
 /**
  * A plain text file as many documents: one per non-blank line, per blank-line-separated
- * paragraph, or per sentence. Ids are `<file>:<line>` (sentences: `<file>:<line>:<n>`, the n-th
+ * paragraph, per section (a Markdown heading and what follows it up to the next heading; blank
+ * lines kept, so the text is the file's own), or per sentence. Ids are `<file>:<line>` (sentences: `<file>:<line>:<n>`, the n-th
  * sentence starting on that line); meta holds the file name, line and byte offset.
  */
 export async function* readPlainText(
@@ -37,8 +41,9 @@ export async function* readPlainText(
   let para: Paragraph | undefined;
   const emit = (p: Paragraph, out: SourcedDocument[]): void => {
     if (p.broken) return;
-    if (split === 'paragraph') {
+    if (split === 'paragraph' || split === 'section') {
       const line = p.lineNumbers[0];
+      while (p.lines.length > 0 && !/\S/.test(p.lines[p.lines.length - 1])) p.lines.pop();
       const doc: SourcedDocument = {
         id: `${file}:${line}`,
         text: p.lines.join('\n'),
@@ -46,6 +51,7 @@ export async function* readPlainText(
         source: path,
         line,
         offset: p.offset,
+        verbatim: true,
       };
       if (ctx.accept(doc)) out.push(doc);
     } else sentencesOf(p, file, path, ctx, out);
@@ -55,7 +61,9 @@ export async function* readPlainText(
       ? 'line skipped'
       : split === 'paragraph'
         ? 'paragraph skipped'
-        : "paragraph's sentences skipped";
+        : split === 'section'
+          ? 'section skipped'
+          : "paragraph's sentences skipped";
   for await (const batch of readLineBatches(path, { signal: ctx.signal, onBytes: (n) => ctx.progress(n) })) {
     const out: SourcedDocument[] = [];
     try {
@@ -71,7 +79,14 @@ export async function* readPlainText(
         }
         if (!/\S/.test(text)) {
           if (split === 'line') blank++;
-          else if (para) {
+          else if (split === 'section') {
+            // blank lines stay inside a section (its text is verbatim); leading ones are dropped
+            if (para) {
+              para.lines.push(text);
+              para.lineNumbers.push(line);
+              para.chars += text.length + 1;
+            }
+          } else if (para) {
             emit(para, out);
             para = undefined;
           }
@@ -85,9 +100,15 @@ export async function* readPlainText(
             source: path,
             line,
             offset,
+            verbatim: true,
           };
           if (ctx.accept(doc)) out.push(doc);
           continue;
+        }
+        // a heading starts a new section; so does a section grown past the window (bounded memory)
+        if (split === 'section' && para && (HEADING.test(text) || para.chars > SENTENCE_WINDOW)) {
+          emit(para, out);
+          para = undefined;
         }
         para ??= { lines: [], lineNumbers: [], offset, chars: 0, broken: false };
         para.lines.push(text);

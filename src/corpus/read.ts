@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { SmyslError } from '../errors.js';
 import type { LongRunning } from '../util/progress.js';
 import type { ReaderContext, RecordFields, SourcedDocument } from './context.js';
@@ -16,7 +16,7 @@ import type { Document, InputProblem } from './types.js';
 
 export type CorpusFormat = 'dir' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
 export const CORPUS_FORMATS: readonly CorpusFormat[] = ['dir', 'jsonl', 'json', 'csv', 'tsv', 'text'];
-export const TEXT_SPLITS: readonly TextSplit[] = ['line', 'paragraph', 'sentence'];
+export const TEXT_SPLITS: readonly TextSplit[] = ['line', 'paragraph', 'section', 'sentence'];
 
 export interface ReadOptions extends LongRunning {
   /** Default "auto": a directory → dir; otherwise by extension. */
@@ -175,5 +175,12 @@ export async function* readDocuments(path: string, options: ReadOptions = {}): A
       break;
   }
   // readers hand over batches: one await per chunk read, not one per line
-  for await (const batch of source) for (const d of batch) yield { id: d.id, text: d.text, meta: d.meta };
+  for await (const batch of source)
+    for (const d of batch)
+      yield {
+        id: d.id,
+        text: d.text,
+        meta: d.meta,
+        source: { path: resolve(d.source), line: d.line ?? 1, verbatim: d.verbatim ?? false },
+      };
 }

@@ -119,8 +119,9 @@ export function createApp(options: AppOptions): {
     if (err instanceof ServerBusyError) {
       c.header('Retry-After', String(err.retryAfter));
       return openAiError(c, err.status, err.message, {
-        type: err.status === 429 ? 'rate_limit_error' : 'server_error',
-        code: err.status === 429 ? 'server_busy' : 'timeout',
+        type:
+          err.status === 429 ? 'rate_limit_error' : err.status === 409 ? 'conflict_error' : 'server_error',
+        code: err.status === 429 ? 'server_busy' : err.status === 409 ? 'collection_busy' : 'timeout',
       });
     }
     if (isSmyslError(err)) {
@@ -306,6 +307,52 @@ export function createApp(options: AppOptions): {
     // a write is bounded by the limit above; once accepted it runs to the end, client or not
     const result = await track(
       withWork({ admission: 'always' }, () => collections.upsert(name, parsed.data.documents)),
+    );
+    return c.json(result);
+  });
+
+  app.get('/v1/collections/:name', async (c) => {
+    if (!collections) return needCollections(c);
+    const name = c.req.param('name');
+    if (!checkName(name)) return openAiError(c, 400, 'invalid collection name', { param: 'name' });
+    return c.json(await collections.info(name));
+  });
+
+  app.delete('/v1/collections/:name', async (c) => {
+    if (!collections) return needCollections(c);
+    const name = c.req.param('name');
+    if (!checkName(name)) return openAiError(c, 400, 'invalid collection name', { param: 'name' });
+    // dropping a whole collection is never implied: the client says so
+    if (c.req.query('confirm') !== name)
+      return openAiError(
+        c,
+        400,
+        `to drop the collection, repeat its name: DELETE /v1/collections/${name}?confirm=${name}`,
+        {
+          param: 'confirm',
+        },
+      );
+    return c.json({
+      name,
+      ...(await track(withWork({ admission: 'always' }, () => collections.drop(name)))),
+    });
+  });
+
+  app.post('/v1/collections/:name/delete', async (c) => {
+    if (!collections) return needCollections(c);
+    const name = c.req.param('name');
+    if (!checkName(name)) return openAiError(c, 400, 'invalid collection name', { param: 'name' });
+    const body = await readJson(c);
+    if (!body.ok) return openAiError(c, 400, 'request body is not valid JSON');
+    const parsed = s.deleteDocuments.safeParse(body.value);
+    if (!parsed.success) {
+      const { message, param } = zodMessage(parsed.error);
+      return openAiError(c, 400, message, { param });
+    }
+    const result = await track(
+      withWork({ admission: 'always' }, () =>
+        collections.deleteDocuments(name, { ids: parsed.data.ids, where: parsed.data.where }),
+      ),
     );
     return c.json(result);
   });

@@ -2,11 +2,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyedVectors } from '../embed/static/keyed-vectors.js';
 import type { TransformerEmbedder } from '../embed/transformer/embedder.js';
-import { SmyslError } from '../errors.js';
-import { Collection } from '../store/collection.js';
+import { isSmyslError, SmyslError } from '../errors.js';
+import { Collection, type CollectionInfo, type Where } from '../store/collection.js';
 import { DEFAULT_LEXICAL_ANALYZER, lexicalHighlighter } from '../store/lexical.js';
 import type { DenseMatrix } from '../vectors/types.js';
-import { batchedEmbedder, currentWork, type DynamicBatcher } from './batcher.js';
+import { batchedEmbedder, currentWork, type DynamicBatcher, ServerBusyError } from './batcher.js';
 import { type DirectoryLock, lockDirectory } from './dir-lock.js';
 import { MapJobs } from './jobs.js';
 import { ModelPool, tokenCounter } from './models.js';
@@ -63,13 +63,24 @@ export interface StoreCollectionsOptions {
 }
 
 /**
- * Collections under one directory (`.smysl`), addressed by name only. Each is opened once, on
- * first use, as the single writer; writes to a collection run one at a time. With a batcher,
- * a collection's embedder is loaded through the model pool (shared with any model of the same
- * settings) and every embedding it computes queues in the batcher.
+ * The writer closes as soon as no write is queued (writes queued together share it), so the lock
+ * is free between requests for `smysl index`, which waits for it; holding it while idle would
+ * starve other writers under a steady stream of small upserts.
+ */
+const WRITER_IDLE_MS = 0;
+
+/**
+ * Collections under one directory (`.smysl`), addressed by name only. Searches go to a read-only
+ * session opened once, on first use, which catches up with every commit before it answers — so
+ * `smysl index` can write while the server serves, and the server sees each batch as it lands.
+ * Writes (upsert, delete) open the collection's single writer on demand, run one at a time, and
+ * close it when idle, leaving the lock free for other writers; a write that finds another process
+ * writing gets 409 with Retry-After. With a batcher, a collection's embedder is loaded through the
+ * model pool (shared with any model of the same settings) and every embedding queues in the batcher.
  */
 export class StoreCollections implements CollectionsBackend {
   private readonly open = new Map<string, Promise<Collection>>();
+  private readonly writers = new Map<string, { collection: Promise<Collection>; idle?: NodeJS.Timeout }>();
   private readonly writeQueue = new Map<string, Promise<unknown>>();
   private readonly models: ModelPool;
   private dirLock: DirectoryLock | undefined;
@@ -104,34 +115,37 @@ export class StoreCollections implements CollectionsBackend {
     return (this.only ?? onDisk).filter((n) => onDisk.includes(n)).sort();
   }
 
+  /** The read-only session of a collection (searches, listing). */
   collection(name: string): Promise<Collection> {
     if (!NAME.test(name) || !this.names().includes(name))
       return Promise.reject(new SmyslError('E_COLLECTION', `no collection named "${name}"`));
     let c = this.open.get(name);
     if (!c) {
-      c = this.openCollection(path.join(this.dir, name));
+      c = this.openCollection(path.join(this.dir, name), true);
       c.catch(() => this.open.delete(name));
       this.open.set(name, c);
     }
     return c;
   }
 
-  private async openCollection(dir: string): Promise<Collection> {
+  private async openCollection(dir: string, readonly: boolean): Promise<Collection> {
     const batcher = this.options.batcher;
-    if (!batcher) return Collection.open(dir);
+    if (!batcher) return Collection.open(dir, { readonly });
     const embedder = await this.models.collectionEmbedder(dir);
     return Collection.open(dir, {
+      readonly,
       sharedEmbedder: batchedEmbedder(embedder, batcher, tokenCounter(embedder)),
     });
   }
 
-  async list(): Promise<{ name: string; count: number; embedder: string }[]> {
-    const out = [];
-    for (const name of this.names()) {
-      const c = await this.collection(name);
-      out.push({ name, count: await c.count(), embedder: c.manifest.embedder.name });
-    }
+  async list(): Promise<CollectionInfo[]> {
+    const out: CollectionInfo[] = [];
+    for (const name of this.names()) out.push(await this.info(name));
     return out;
+  }
+
+  async info(name: string): Promise<CollectionInfo> {
+    return (await this.collection(name)).info();
   }
 
   async search(name: string, request: SearchRequest): Promise<SearchHit[]> {
@@ -141,6 +155,7 @@ export class StoreCollections implements CollectionsBackend {
       k: request.k,
       where: request.filter,
       method: request.method,
+      granularity: request.passages ? 'passage' : 'document',
     });
     // marked by the collection's own analyzer, so the UI shows what the index matched
     const marker = c.highlighter();
@@ -149,9 +164,18 @@ export class StoreCollections implements CollectionsBackend {
     return hits;
   }
 
-  private serialize<T>(name: string, write: () => Promise<T>): Promise<T> {
+  /** Runs `write` with the collection's writer, after the writes queued before it. */
+  private write<T>(name: string, write: (c: Collection) => Promise<T>): Promise<T> {
+    const run = async () => {
+      const writer = this.writer(name);
+      try {
+        return await write(await writer);
+      } finally {
+        this.closeWhenIdle(name);
+      }
+    };
     const previous = this.writeQueue.get(name) ?? Promise.resolve();
-    const next = previous.then(write, write);
+    const next = previous.then(run, run);
     this.writeQueue.set(
       name,
       next.catch(() => {}),
@@ -159,28 +183,91 @@ export class StoreCollections implements CollectionsBackend {
     return next;
   }
 
+  private writer(name: string): Promise<Collection> {
+    if (!NAME.test(name) || !this.names().includes(name))
+      return Promise.reject(new SmyslError('E_COLLECTION', `no collection named "${name}"`));
+    const held = this.writers.get(name);
+    if (held) {
+      clearTimeout(held.idle);
+      held.idle = undefined;
+      return held.collection;
+    }
+    const collection = this.openCollection(path.join(this.dir, name), false).catch((e) => {
+      this.writers.delete(name);
+      if (isSmyslError(e) && /being written by/.test(e.message))
+        throw new ServerBusyError(
+          `${e.message.replace(/; wait for it.*$/, '')}; retry when it is done`,
+          409,
+          5,
+        );
+      throw e;
+    });
+    this.writers.set(name, { collection });
+    return collection;
+  }
+
+  private closeWhenIdle(name: string): void {
+    const held = this.writers.get(name);
+    if (!held) return;
+    clearTimeout(held.idle);
+    held.idle = setTimeout(() => {
+      this.writers.delete(name);
+      held.collection.then((c) => c.close()).catch(() => {});
+    }, WRITER_IDLE_MS);
+    held.idle.unref();
+  }
+
   async upsert(
     name: string,
     documents: { id: string; text: string; meta?: Record<string, unknown> }[],
   ): Promise<{ upserted: number }> {
-    const c = await this.collection(name);
-    const summary = await this.serialize(name, () =>
+    // the lexical index is not saved per write (that would cost the whole collection each time):
+    // the reading session rebuilds it in memory on its next search
+    const summary = await this.write(name, (c) =>
       c.upsert(documents.map((d) => ({ id: d.id, text: d.text, meta: d.meta ?? {} }))),
     );
     return { upserted: summary.added + summary.replaced + summary.unchanged };
   }
 
   async remove(name: string, id: string): Promise<boolean> {
-    const c = await this.collection(name);
-    return (await this.serialize(name, async () => c.delete([id]))) > 0;
+    return (await this.deleteDocuments(name, { ids: [id] })).deleted > 0;
+  }
+
+  async deleteDocuments(
+    name: string,
+    request: { ids?: string[]; where?: Where },
+  ): Promise<{ deleted: number }> {
+    const deleted = await this.write(name, async (c) => {
+      let n = request.ids && request.ids.length > 0 ? await c.delete(request.ids) : 0;
+      if (request.where && Object.keys(request.where).length > 0) n += await c.deleteWhere(request.where);
+      return n;
+    });
+    return { deleted };
+  }
+
+  /** Deletes a whole collection: its sessions are closed first; refused while another process writes it. */
+  async drop(name: string): Promise<{ dropped: boolean }> {
+    return this.write(name, async (c) => {
+      const held = this.writers.get(name);
+      if (held) clearTimeout(held.idle);
+      this.writers.delete(name);
+      await c.close();
+      const reader = this.open.get(name);
+      this.open.delete(name);
+      if (reader) await (await reader.catch(() => undefined))?.close();
+      await Collection.drop(path.join(this.dir, name));
+      return { dropped: true };
+    });
   }
 
   /** Waits for queued writes, then closes every open collection (saving its index) and releases the directory. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.writeQueue.values()]);
-    for (const c of await Promise.allSettled([...this.open.values()]))
-      if (c.status === 'fulfilled') await c.value.close();
+    for (const [, w] of this.writers) clearTimeout(w.idle);
+    const sessions = [...this.writers.values()].map((w) => w.collection).concat([...this.open.values()]);
+    this.writers.clear();
     this.open.clear();
+    for (const c of await Promise.allSettled(sessions)) if (c.status === 'fulfilled') await c.value.close();
     if (!this.options.models) await this.models.dispose();
     this.dirLock?.release();
     this.dirLock = undefined;

@@ -4,13 +4,14 @@ import { SmyslError } from '../errors.js';
 import type { DenseMatrix } from '../vectors/types.js';
 
 /**
- * Too much work is queued (status 429) or a request's time budget ran out (503). `retryAfter`
+ * Too much work is queued (status 429), a request's time budget ran out (503), or a collection
+ * is being written by another process (409). `retryAfter`
  * is the server's estimate, in seconds, of when the queue will have room again.
  */
 export class ServerBusyError extends SmyslError {
   constructor(
     message: string,
-    readonly status: 429 | 503,
+    readonly status: 409 | 429 | 503,
     readonly retryAfter: number,
   ) {
     super('E_STATE', message);

@@ -47,6 +47,11 @@ export function buildOpenApi(s: Schemas, version: string): object {
     429: described('The model queue is full; retry after the Retry-After header (seconds)'),
     503: described("The request's time budget ran out; retry after Retry-After"),
   };
+  // writes and drops meet another process writing the collection (e.g. `smysl index`)
+  const writeBusy = {
+    ...busy,
+    409: described('Another process is writing the collection; retry after Retry-After'),
+  };
   const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
   return {
     openapi: '3.1.0',
@@ -70,6 +75,27 @@ export function buildOpenApi(s: Schemas, version: string): object {
       '/v1/collections': {
         get: { summary: 'List collections', responses: { 200: ok('Collections'), ...errors } },
       },
+      '/v1/collections/{name}': {
+        get: {
+          summary:
+            'What a collection holds: documents, chunks, embedder, precision, languages, size, last update',
+          parameters: [name],
+          responses: { 200: ok('Collection info'), ...errors },
+        },
+        delete: {
+          summary: 'Drop a whole collection (confirm=<name> required)',
+          parameters: [name, { name: 'confirm', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: { 200: ok('{name, dropped}'), ...errors, ...writeBusy },
+        },
+      },
+      '/v1/collections/{name}/delete': {
+        post: {
+          summary: 'Delete documents by id or by metadata',
+          parameters: [name],
+          requestBody: body(s.deleteDocuments),
+          responses: { 200: ok('{deleted}'), ...errors, ...writeBusy },
+        },
+      },
       '/v1/collections/{name}/search': {
         post: {
           summary: 'Search a collection',
@@ -83,14 +109,14 @@ export function buildOpenApi(s: Schemas, version: string): object {
           summary: 'Add or replace documents',
           parameters: [name],
           requestBody: body(s.documents),
-          responses: { 200: ok('{upserted}'), ...errors },
+          responses: { 200: ok('{upserted}'), ...errors, ...writeBusy },
         },
       },
       '/v1/collections/{name}/documents/{id}': {
         delete: {
           summary: 'Delete a document',
           parameters: [name, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: ok('{id, deleted}'), ...errors },
+          responses: { 200: ok('{id, deleted}'), ...errors, ...writeBusy },
         },
       },
       '/v1/explore/map': {

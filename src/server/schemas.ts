@@ -64,11 +64,25 @@ export function schemas(limits: ServerLimits) {
       user: z.string().max(256).optional(),
     }),
     search: z.object({
-      query: text.min(1, 'query must not be empty'),
+      query: text
+        .min(1, 'query must not be empty')
+        .refine((q) => q.trim() !== '', 'query is only spaces: give words to search for'),
       k: z.number().int().min(1).max(limits.maxK).default(10),
       filter: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
       method: z.enum(['dense', 'sparse', 'hybrid']).optional(),
+      passages: z.boolean().optional().describe('every matching passage instead of one result per document'),
     }),
+    deleteDocuments: z
+      .object({
+        ids: z
+          .array(z.string().min(1))
+          .max(limits.maxK * 100)
+          .optional(),
+        where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .refine((d) => (d.ids?.length ?? 0) > 0 || Object.keys(d.where ?? {}).length > 0, {
+        message: 'say what to delete: ids, or where (field: value)',
+      }),
     map: z
       .object({
         source: z.union([

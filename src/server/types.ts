@@ -1,3 +1,4 @@
+import type { CollectionInfo, Passage, Where } from '../store/collection.js';
 import type { DenseMatrix } from '../vectors/types.js';
 
 /** A model the server can embed with (e.g. the transformer `minilm`). */
@@ -19,6 +20,8 @@ export interface SearchRequest {
   k: number;
   filter?: Record<string, string | number | boolean>;
   method?: 'dense' | 'sparse' | 'hybrid';
+  /** Every matching passage instead of one result per document. */
+  passages?: boolean;
 }
 
 export interface SearchHit {
@@ -30,6 +33,11 @@ export interface SearchHit {
   /** Words of the snippet the query matches under the collection's analyzer: [start, end) offsets. */
   highlights?: { start: number; end: number }[];
   meta?: Record<string, unknown>;
+  /** Each side's rank and raw score (hybrid shows both when both found it). */
+  dense?: { rank: number; score: number };
+  sparse?: { rank: number; score: number };
+  /** Where the passage is: file, lines, character offsets, sentences with marked words. */
+  passage?: Passage;
 }
 
 /** Contextual vectors of a word, and the sentences that were left out (no form of the word in them). */
@@ -40,13 +48,16 @@ export interface ContextResult {
 
 /** What the collection routes need from the store; collections are addressed by name only. */
 export interface CollectionsBackend {
-  list(): Promise<{ name: string; count: number; embedder: string }[]>;
+  list(): Promise<CollectionInfo[]>;
+  info(name: string): Promise<CollectionInfo>;
   search(name: string, request: SearchRequest): Promise<SearchHit[]>;
   upsert(
     name: string,
     documents: { id: string; text: string; meta?: Record<string, unknown> }[],
   ): Promise<{ upserted: number }>;
   remove(name: string, id: string): Promise<boolean>;
+  deleteDocuments(name: string, request: { ids?: string[]; where?: Where }): Promise<{ deleted: number }>;
+  drop(name: string): Promise<{ dropped: boolean }>;
 }
 
 export interface MapPoint {

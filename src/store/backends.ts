@@ -31,6 +31,10 @@ export interface StoreBackend {
   open(location: string, opts: StoreOpenOptions): Promise<CollectionStore>;
   /** Restores a lost or unreadable manifest from the backend's own copy; whether it wrote one. */
   restoreManifest?(location: string): Promise<boolean>;
+  /** Removes the collection for good (refused while a writer holds it). */
+  drop(location: string): Promise<void>;
+  /** Collections directly under `parent` (a directory of collections; a database). */
+  list?(parent: string): Promise<string[]>;
 }
 
 const embedded: StoreBackend = {
@@ -40,6 +44,8 @@ const embedded: StoreBackend = {
   create: (dir, prepare, opts) => EmbeddedStore.create(dir, prepare, opts),
   open: (dir, opts) => EmbeddedStore.open(dir, opts),
   restoreManifest: (dir) => EmbeddedStore.restoreManifest(dir),
+  drop: (dir) => EmbeddedStore.drop(dir),
+  list: async (parent) => EmbeddedStore.list(parent),
 };
 
 const backends: StoreBackend[] = [];

@@ -4,10 +4,17 @@ import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
 import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
-import { SmyslError, throwIfAborted } from '../errors.js';
-import { DEFAULT_FUSION, defaultFusionWeights, type FusionMethod, fuse } from '../index/fusion.js';
+import { isSmyslError, SmyslError, throwIfAborted } from '../errors.js';
+import {
+  DEFAULT_FUSION,
+  defaultFusionWeights,
+  type FusionMethod,
+  fuse,
+  type SideHit,
+} from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
 import { type GraphPrecision, HNSW_DEFAULTS } from '../index/usearch.js';
+import { guessLanguage } from '../text/language.js';
 import { readJsonFile } from '../util/fs.js';
 import { jsonDepth, MAX_META_DEPTH } from '../util/json.js';
 import type { LongRunning } from '../util/progress.js';
@@ -24,6 +31,7 @@ import {
   type LexicalMethod,
   lexicalHighlighter,
 } from './lexical.js';
+import { lineAt, type PassageSentence, passageSentences, snippetAround, titleOf } from './snippets.js';
 import type {
   ChunkHit,
   CollectionManifest,
@@ -69,6 +77,11 @@ export interface OpenCollectionOptions {
   expansionSearch?: number;
   /** Read-only sessions never write (and need no write access to the directory). */
   readonly?: boolean;
+  /**
+   * A writer that finds another process writing waits up to this long for it (default 0: refused
+   * at once). Brief writes (a server's upsert) then queue behind each other instead of failing.
+   */
+  waitForWriterMs?: number;
   /** Told when derived files (the search graph, the lexical index) had to be rebuilt, and why. */
   onWarning?: (message: string) => void;
 }
@@ -78,12 +91,23 @@ export interface AddOptions extends LongRunning {
   batchSize?: number;
   /** Called after each batch is durably committed. */
   onCommit?: (c: { documents: number; ids: string[]; totalDocuments: number }) => void;
+  /**
+   * The input these documents come from (a folder, a file), recorded with each document; with
+   * `prune`, documents recorded under the same root that this run did not see are deleted
+   * (files removed from a folder leave the collection).
+   */
+  root?: string;
+  prune?: boolean;
+  /** Total documents, when the caller knows it (progress shows %, and ETA). */
+  total?: number;
 }
 
 export interface AddSummary {
   added: number;
   replaced: number;
   unchanged: number;
+  /** Documents deleted by `prune`. */
+  removed: number;
   chunks: number;
   batches: number;
 }
@@ -99,20 +123,73 @@ export interface SearchOptions {
   /** Hybrid: weights of the dense and lexical lists (default: by query language, see DEFAULT_FUSION). */
   denseWeight?: number;
   lexicalWeight?: number;
+  /**
+   * 'document' (default): one result per document, with its best passage; 'passage': every
+   * matching chunk is a result of its own (several may come from one document).
+   */
+  granularity?: 'document' | 'passage';
+}
+
+/** Where a result's passage is: its file, lines and characters, and its sentences. */
+export interface Passage {
+  /** The chunk's vector row. */
+  row: number;
+  /** Character offsets of the chunk in the document's text (in the file too, when `verbatim`). */
+  start: number;
+  end: number;
+  /** The file the document was read from, when known. */
+  path?: string;
+  /** First and last line of the passage in that file (a record's line for JSON Lines, CSV, JSON). */
+  line?: number;
+  endLine?: number;
+  /** The passage's sentences, Markdown stripped, with the query's words marked. */
+  sentences: PassageSentence[];
+  /** Index in `sentences` of the one that matches the query best. */
+  best: number;
 }
 
 export interface SearchResult {
   rank: number;
   id: string;
+  /**
+   * dense: the cosine of the best chunk; sparse: its BM25 (or TF-IDF) score; hybrid: the fused
+   * score in [0, 1] (DBSF: each side's score mapped from [mean − 3σ, mean + 3σ] of its top 50 to
+   * [0, 1], then averaged with the fusion weights; RRF when asked for is not in [0, 1]).
+   */
   score: number;
+  /** What each side said about this result: its rank (from 1) and raw score; absent: not found. */
+  dense?: SideHit;
+  sparse?: SideHit;
   title?: string;
+  /** About 240 characters of plain text centred on the passage's best sentence. */
   snippet?: string;
   meta?: Record<string, unknown>;
+  /** The best passage (with details). */
+  passage?: Passage;
 }
 
 /** A lexical retriever (e.g. BM25 over the same documents) for hybrid search; ids are document ids. */
 export interface LexicalRetriever {
   search(query: string, k: number, filter?: (id: string) => boolean): Hit[] | Promise<Hit[]>;
+}
+
+/** What `Collection.info` tells about a collection. */
+export interface CollectionInfo {
+  name: string;
+  location: string;
+  documents: number;
+  chunks: number;
+  /** Rows of replaced or deleted documents that `compact` would reclaim. */
+  deadRows: number;
+  embedder: { name: string; method: string; dim: number };
+  index: { type: 'hnsw' | 'exact'; precision?: GraphPrecision };
+  lexical: { method: LexicalMethod; analyzer: LexicalAnalyzer };
+  defaultMethod: SearchMethod;
+  /** Chunks by the language of their text ('ru', 'en', 'mixed', 'unknown'). */
+  languages: Record<string, number>;
+  diskBytes?: number;
+  created: string;
+  updated?: string;
 }
 
 /** What `Collection.repair` found and did. */
@@ -125,7 +202,27 @@ export interface RepairReport {
 }
 
 const LEXICAL_DIR = 'lexical';
-const SNIPPET_CHARS = 240;
+/** Chunks embedded per call while adding (progress is reported after each). */
+const EMBED_SLICE = 32;
+
+/** A hit on its way to a result: its chunk, its score, and what each side said. */
+interface RankedHit extends ChunkHit {
+  dense?: SideHit;
+  sparse?: SideHit;
+}
+
+/** Stacks row blocks of one width into one matrix (one block is returned as it is). */
+function concatRows(parts: DenseMatrix[], dim: number): DenseMatrix {
+  if (parts.length === 1) return parts[0];
+  const rows = parts.reduce((n, p) => n + p.rows, 0);
+  const data = new Float32Array(rows * dim);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data.subarray(0, p.rows * dim), at);
+    at += p.rows * dim;
+  }
+  return { rows, dim, data };
+}
 
 function contentHash(doc: Document): string {
   return createHash('sha256')
@@ -134,13 +231,17 @@ function contentHash(doc: Document): string {
     .slice(0, 32);
 }
 
-/** The document's `title` field, else its first line when that reads like a heading (short). */
-function titleOf(doc: Document): string {
-  const t = doc.meta?.title;
+/**
+ * The title embedded with each chunk: the `title` field, else the first line when it reads like a
+ * heading (short). Kept as it was when collections began, so that documents embedded before and
+ * after a change of the displayed title (snippets.ts titleOf) get the same vectors.
+ */
+function embeddingTitle(text: string, meta: Record<string, unknown> | undefined): string {
+  const t = meta?.title;
   if (typeof t === 'string') return t;
-  const first = doc.text.split('\n').find((l) => l.trim() !== '') ?? '';
+  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
   const heading = first.replace(/^#+\s*/, '').trim();
-  return heading.length <= 120 && heading !== doc.text.trim() ? heading : '';
+  return heading.length <= 120 && heading !== text.trim() ? heading : '';
 }
 
 /**
@@ -151,7 +252,6 @@ function titleOf(doc: Document): string {
  */
 export class Collection {
   readonly manifest: CollectionManifest;
-  readonly embedder: Embedder;
   readonly postprocess: Pipeline;
   readonly store: CollectionStore;
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
@@ -160,18 +260,49 @@ export class Collection {
   /** Vectors a writer re-made when it opened (they were missing or damaged). */
   private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
+  private embedder_?: Embedder;
+  private embedderLoading?: Promise<Embedder>;
 
   private constructor(
     store: CollectionStore,
-    embedder: Embedder,
+    embedder: Embedder | (() => Promise<Embedder>),
     postprocess: Pipeline,
     onWarning: (message: string) => void,
   ) {
     this.store = store;
     this.manifest = store.manifest;
-    this.embedder = embedder;
+    if (typeof embedder === 'function') this.loadOwnEmbedder = embedder;
+    else this.embedder_ = embedder;
     this.postprocess = postprocess;
     this.onWarning = onWarning;
+  }
+
+  private loadOwnEmbedder: () => Promise<Embedder> = async () => this.embedder_!;
+
+  /**
+   * The collection's embedder. An opened collection loads it on first use (`loadEmbedder`, or any
+   * embedding), so that a keyword search never loads a model.
+   */
+  get embedder(): Embedder {
+    if (!this.embedder_)
+      throw new SmyslError(
+        'E_STATE',
+        `the embedder of ${this.name} is not loaded yet: await loadEmbedder() first`,
+      );
+    return this.embedder_;
+  }
+
+  /** Loads the collection's embedder (once) and returns it. */
+  async loadEmbedder(): Promise<Embedder> {
+    if (this.embedder_) return this.embedder_;
+    this.embedderLoading ??= this.loadOwnEmbedder();
+    try {
+      this.embedder_ = await this.embedderLoading;
+    } catch (e) {
+      this.embedderLoading = undefined;
+      throw e;
+    }
+    return this.embedder_;
   }
 
   get name(): string {
@@ -247,7 +378,7 @@ export class Collection {
 
   /** Opens an existing collection, repairing what a crash left behind (writers). */
   static async open(dir: string, opts: OpenCollectionOptions = {}): Promise<Collection> {
-    const store = await storeBackend(dir).open(dir, opts);
+    const store = await Collection.openStore(dir, opts);
     try {
       const manifest = store.manifest;
       const given = opts.sharedEmbedder ?? opts.embedder;
@@ -257,7 +388,7 @@ export class Collection {
           `collection "${manifest.name}" was indexed with embedder ${manifest.embedder.name} (method ${manifest.embedder.method}); ` +
             `it cannot be searched or extended with ${given.name}. Omit the embedder to use the collection's own, or index into a new collection.`,
         );
-      const embedder = opts.sharedEmbedder ?? (await loadEmbedder(path.join(store.filesDir, 'embedder')));
+      const embedder = opts.sharedEmbedder ?? (() => loadEmbedder(path.join(store.filesDir, 'embedder')));
       const postprocess =
         manifest.postprocess.length > 0
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
@@ -273,6 +404,23 @@ export class Collection {
     } catch (e) {
       await store.close().catch(() => {});
       throw e;
+    }
+  }
+
+  /** A writer that finds the lock held retries (asynchronously) for `waitForWriterMs`. */
+  private static async openStore(dir: string, opts: OpenCollectionOptions): Promise<CollectionStore> {
+    const until = Date.now() + (opts.readonly ? 0 : (opts.waitForWriterMs ?? 0));
+    let told = false;
+    for (;;) {
+      try {
+        return await storeBackend(dir).open(dir, opts);
+      } catch (e) {
+        if (!isSmyslError(e) || !/being written by/.test(e.message) || Date.now() >= until) throw e;
+        if (!told)
+          opts.onWarning?.(`${e.message.replace(/; wait for it.*$/, '')}: waiting for it to finish…`);
+        told = true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
   }
 
@@ -322,6 +470,53 @@ export class Collection {
     }
   }
 
+  /** Collections under `parent` (default `.smysl`), by name. */
+  static async list(parent = '.smysl'): Promise<string[]> {
+    return (await storeBackend(parent).list?.(parent)) ?? [];
+  }
+
+  /** Deletes the collection at `location` for good; refused while a writer is at work on it. */
+  static async drop(location: string): Promise<void> {
+    await storeBackend(location).drop(location);
+  }
+
+  /** What the collection holds and how it was made. */
+  async info(): Promise<CollectionInfo> {
+    const stats = await this.stats();
+    const languages: Record<string, number> = {};
+    for (const c of await this.store.liveChunks()) {
+      const lang = guessLanguage(c.text.slice(0, 2000));
+      languages[lang] = (languages[lang] ?? 0) + 1;
+    }
+    const m = this.manifest;
+    return {
+      name: m.name,
+      location: this.store.location,
+      documents: stats.documents,
+      chunks: stats.chunks,
+      deadRows: stats.deadRows,
+      embedder: { name: m.embedder.name, method: m.embedder.method, dim: m.embedder.dim },
+      index: {
+        type: m.index.type,
+        precision: m.index.type === 'hnsw' ? (m.index.precision ?? 'f32') : undefined,
+      },
+      lexical: { method: m.lexical ?? 'bm25', analyzer: this.lexicalAnalyzer },
+      defaultMethod: m.defaultMethod ?? 'hybrid',
+      languages,
+      diskBytes: await this.store.diskBytes?.(),
+      created: m.created,
+      updated: await this.store.updated(),
+    };
+  }
+
+  /** Deletes the documents whose metadata matches `where`; returns how many. */
+  async deleteWhere(where: Where): Promise<number> {
+    if (Object.keys(where).length === 0)
+      throw new SmyslError('E_USAGE', 'deleting by metadata needs at least one field=value');
+    const docs = await this.store.matchingDocs(where);
+    return this.store.delete(await this.store.ids([...docs]));
+  }
+
   /** Re-embeds the chunks whose vectors are missing or damaged; returns how many. */
   private async reembedDamaged(store: CollectionStore): Promise<number> {
     const rows = (await store.damagedVectorRows?.()) ?? [];
@@ -331,7 +526,7 @@ export class Collection {
     const texts = rows.map((r) => {
       const c = chunks.get(r)!;
       const d = docs.get(c.doc)!;
-      return chunkInput(d.title, d.text.slice(c.start, c.end));
+      return chunkInput(embeddingTitle(d.text, d.meta), d.text.slice(c.start, c.end));
     });
     await store.restoreVectors(rows, await this.embed(texts));
     return rows.length;
@@ -342,7 +537,7 @@ export class Collection {
    * (role 'query': a model's query prompt, e.g. e5's "query: ") are: embedder, post-processing, L2.
    */
   async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
-    const raw = (await embedFor(this.embedder, texts, role)) as DenseMatrix;
+    const raw = (await embedFor(await this.loadEmbedder(), texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
       processed === raw
@@ -353,16 +548,20 @@ export class Collection {
 
   /**
    * Adds documents; an id already present with the same content is skipped, with changed content
-   * it is replaced (upsert). Each batch is one transaction; `onCommit` reports it.
+   * it is replaced (upsert). Each batch is one transaction; `onCommit` reports it. Progress is
+   * reported at least every 32 chunks, so a long document shows movement too.
    */
   async add(docs: Iterable<Document> | AsyncIterable<Document>, opts: AddOptions = {}): Promise<AddSummary> {
     const batchSize = Math.max(1, opts.batchSize ?? 64);
-    const summary: AddSummary = { added: 0, replaced: 0, unchanged: 0, chunks: 0, batches: 0 };
-    let seen = 0;
+    const summary: AddSummary = { added: 0, replaced: 0, unchanged: 0, removed: 0, chunks: 0, batches: 0 };
+    const root = opts.root === undefined ? undefined : path.resolve(opts.root);
+    // ids this run saw, for pruning what it did not
+    const seenIds = opts.prune && root !== undefined ? new Set<string>() : undefined;
+    const run = { seen: 0, started: Date.now() };
     let batch: Document[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      await this.commitBatch(batch, summary, opts);
+      await this.commitBatch(batch, summary, opts, root, run);
       batch = [];
     };
     for await (const doc of docs as AsyncIterable<Document>) {
@@ -375,16 +574,40 @@ export class Collection {
           `document "${doc.id}": its metadata is nested more than ${MAX_META_DEPTH} levels deep`,
         );
       batch.push(doc);
-      seen++;
-      if (batch.length >= batchSize) {
-        await flush();
-        opts.onProgress?.({ phase: 'indexing', done: seen, unit: 'docs', extra: { chunks: summary.chunks } });
-      }
+      seenIds?.add(doc.id);
+      run.seen++;
+      if (batch.length >= batchSize) await flush();
     }
     await flush();
-    opts.onProgress?.({ phase: 'indexing', done: seen, unit: 'docs', extra: { chunks: summary.chunks } });
+    if (seenIds && root !== undefined) {
+      const gone = (await this.store.idsUnder(root)).filter((id) => !seenIds.has(id));
+      if (gone.length > 0) summary.removed = await this.store.delete(gone);
+    }
+    this.progress(opts, run, summary, 0);
     await this.store.flush();
     return summary;
+  }
+
+  private progress(
+    opts: AddOptions,
+    run: { seen: number; started: number },
+    summary: AddSummary,
+    pendingChunks: number,
+  ): void {
+    if (!opts.onProgress) return;
+    const seconds = Math.max(1e-3, (Date.now() - run.started) / 1000);
+    const chunks = summary.chunks + pendingChunks;
+    opts.onProgress({
+      phase: 'indexing',
+      done: run.seen,
+      total: opts.total,
+      unit: 'docs',
+      extra: {
+        chunks,
+        'docs/s': Number((run.seen / seconds).toFixed(1)),
+        'chunks/s': Number((chunks / seconds).toFixed(1)),
+      },
+    });
   }
 
   /** Same as add: insert new ids, replace changed ones, skip unchanged ones. */
@@ -392,8 +615,15 @@ export class Collection {
     return this.add(docs, opts);
   }
 
-  private async commitBatch(input: Document[], summary: AddSummary, opts: AddOptions): Promise<void> {
+  private async commitBatch(
+    input: Document[],
+    summary: AddSummary,
+    opts: AddOptions,
+    root: string | undefined,
+    run: { seen: number; started: number },
+  ): Promise<void> {
     if (this.store.readonly) throw new SmyslError('E_STATE', `collection ${this.name} was opened read-only`);
+    await this.loadEmbedder();
     // the last version of an id within a batch wins
     const byId = new Map<string, Document>();
     for (const d of input) byId.set(d.id, d);
@@ -407,21 +637,38 @@ export class Collection {
         continue;
       }
       const spans = chunkText(doc.text, this.chunkOptions());
-      const title = titleOf(doc);
-      for (const s of spans) texts.push(chunkInput(title, doc.text.slice(s.start, s.end)));
-      pending.push({ id: doc.id, hash, title, text: doc.text, meta: doc.meta ?? {}, spans });
+      const embedded = embeddingTitle(doc.text, doc.meta);
+      for (const s of spans) texts.push(chunkInput(embedded, doc.text.slice(s.start, s.end)));
+      pending.push({
+        id: doc.id,
+        hash,
+        title: titleOf(doc.text, doc.meta),
+        text: doc.text,
+        meta: doc.meta ?? {},
+        spans,
+        source: doc.source,
+        root,
+      });
     }
     if (pending.length === 0) {
+      this.progress(opts, run, summary, 0);
       opts.onCommit?.({ documents: 0, ids: [], totalDocuments: await this.store.count() });
       return;
     }
-    const vectors = await this.embed(texts);
-    throwIfAborted(opts.signal);
+    // embedded in slices, with progress after each: one long document is many chunks
+    const parts: DenseMatrix[] = [];
+    for (let start = 0; start < texts.length; start += EMBED_SLICE) {
+      parts.push(await this.embed(texts.slice(start, start + EMBED_SLICE)));
+      throwIfAborted(opts.signal);
+      this.progress(opts, run, summary, Math.min(texts.length, start + EMBED_SLICE));
+    }
+    const vectors = concatRows(parts, this.dim);
     const written = await this.store.write(pending, vectors);
     summary.added += written.added;
     summary.replaced += written.replaced;
     summary.chunks += vectors.rows;
     summary.batches++;
+    this.progress(opts, run, summary, 0);
     opts.onCommit?.({
       documents: pending.length,
       ids: pending.map((p) => p.id),
@@ -457,29 +704,58 @@ export class Collection {
     return this.store.matchingDocs(where);
   }
 
-  /** Dense search for a query vector (embedded like the documents), per document. */
+  /** Dense search for a query vector (embedded like the documents). */
   async searchVector(query: Float32Array, opts: SearchOptions = {}): Promise<SearchResult[]> {
-    const hits = await this.store.searchDense(query, opts.k ?? 10, await this.allowedDocs(opts.where));
-    return this.describe(hits, opts.details ?? true);
+    await this.store.refresh();
+    const k = opts.k ?? 10;
+    const allowed = await this.allowedDocs(opts.where);
+    const hits =
+      opts.granularity === 'passage'
+        ? await this.store.searchChunks(query, k, allowed)
+        : await this.store.searchDense(query, k, allowed);
+    return this.describe(
+      hits.map((h, i) => ({ ...h, dense: { rank: i + 1, score: h.score } })),
+      opts.details ?? true,
+    );
   }
 
-  private async describe(hits: ChunkHit[], details: boolean): Promise<SearchResult[]> {
-    if (!details) {
-      const ids = await this.store.ids(hits.map((h) => h.doc));
-      return hits.map((h, i) => ({ rank: i + 1, id: ids[i], score: h.score }));
-    }
+  /** Results with their documents' details: title, snippet, metadata, passage and file:line. */
+  private async describe(hits: RankedHit[], details: boolean, query = ''): Promise<SearchResult[]> {
+    const ids = await this.store.ids(hits.map((h) => h.doc));
+    const bare = hits.map((h, i) => {
+      const r: SearchResult = { rank: i + 1, id: ids[i], score: h.score };
+      if (h.dense) r.dense = h.dense;
+      if (h.sparse) r.sparse = h.sparse;
+      return r;
+    });
+    if (!details) return bare;
     const docs = await this.store.documents(hits.map((h) => h.doc));
     const chunks = await this.store.chunks(hits.map((h) => h.row));
+    const highlighter = this.highlighter();
     return hits.map((h, i) => {
       const d = docs.get(h.doc) as StoredDocument;
-      const c = chunks.get(h.row);
+      const c = chunks.get(h.row) ?? { row: h.row, doc: h.doc, start: 0, end: d.text.length };
+      const { sentences, best } = passageSentences(
+        d.text.slice(c.start, c.end),
+        c.start,
+        query,
+        highlighter,
+        d.title,
+      );
+      const passage: Passage = { row: c.row, start: c.start, end: c.end, sentences, best };
+      if (d.source) {
+        passage.path = d.source.path;
+        passage.line = d.source.verbatim ? lineAt(d.text, c.start, d.source.line) : d.source.line;
+        passage.endLine = d.source.verbatim
+          ? lineAt(d.text, Math.max(c.start, c.end - 1), d.source.line)
+          : d.source.line;
+      }
       return {
-        rank: i + 1,
-        id: d.id,
-        score: h.score,
+        ...bare[i],
         title: d.title,
-        snippet: snippet(c ? d.text.slice(c.start, c.end) : d.text),
+        snippet: snippetAround(sentences, best, undefined, d.title),
         meta: d.meta,
+        passage,
       };
     });
   }
@@ -553,65 +829,97 @@ export class Collection {
 
   /**
    * Searches by `method`: dense (the query embedded like the documents), sparse (the built-in
-   * BM25/TF-IDF chunk index) or hybrid (both, fused as `DEFAULT_FUSION` says unless asked otherwise).
+   * BM25/TF-IDF chunk index) or hybrid (both, fused as `DEFAULT_FUSION` says unless asked
+   * otherwise). A reader sees what writers committed since it opened.
    */
   async search(query: string, opts: SearchOptions & { method?: SearchMethod } = {}): Promise<SearchResult[]> {
+    if (query.trim() === '')
+      throw new SmyslError('E_USAGE', 'the query is empty (only spaces): give words to search for');
+    await this.store.refresh();
     const method = opts.method ?? this.manifest.defaultMethod ?? 'hybrid';
     const k = opts.k ?? 10;
+    const passages = opts.granularity === 'passage';
+    const details = opts.details ?? true;
     const allowed = await this.allowedDocs(opts.where);
+    const allowDoc = allowed && ((d: number) => allowed.has(d));
+    const lexicalHits = async (depth: number) => {
+      const index = await this.lexicalIndex();
+      return passages ? index.searchChunks(query, depth, allowDoc) : index.search(query, depth, allowDoc);
+    };
     if (method === 'sparse') {
-      const hits = (await this.lexicalIndex()).search(query, k, allowed && ((d) => allowed.has(d)));
-      return this.describe(hits, opts.details ?? true);
+      const hits = await lexicalHits(k);
+      return this.describe(
+        hits.map((h, i) => ({ ...h, sparse: { rank: i + 1, score: h.score } })),
+        details,
+        query,
+      );
     }
     const vector = (await this.embed([query], 'query')).data;
-    if (method === 'dense') return this.searchVector(vector, opts);
+    if (method === 'dense') {
+      const hits = passages
+        ? await this.store.searchChunks(vector, k, allowed)
+        : await this.store.searchDense(vector, k, allowed);
+      return this.describe(
+        hits.map((h, i) => ({ ...h, dense: { rank: i + 1, score: h.score } })),
+        details,
+        query,
+      );
+    }
     const depth = Math.max(50, k * 5);
-    const dense = await this.store.searchDense(vector, depth, allowed);
-    const denseIds = await this.store.ids(dense.map((h) => h.doc));
-    const rowsById = new Map<string, ChunkHit>();
-    dense.forEach((h, i) => rowsById.set(denseIds[i], h));
+    const dense = passages
+      ? await this.store.searchChunks(vector, depth, allowed)
+      : await this.store.searchDense(vector, depth, allowed);
+    // fused by key: the chunk row for passages, the document otherwise
+    const keyOf = (h: ChunkHit) => String(passages ? h.row : h.doc);
+    const byKey = new Map<string, ChunkHit>();
+    for (const h of dense) byKey.set(keyOf(h), h);
+    // a document found by both sides shows the passage of the side that ranked it higher
+    const lexicalChunk = new Map<string, ChunkHit>();
     let lexical: Hit[];
-    const lexicalRows = new Map<string, ChunkHit>();
-    if (this.lexical) {
+    if (this.lexical && !passages) {
       let filter: ((id: string) => boolean) | undefined;
       if (allowed) {
         const allowedIds = new Set(await this.store.ids([...allowed]));
         filter = (id) => allowedIds.has(id);
       }
-      lexical = await this.lexical.search(query, depth, filter);
+      // an external retriever names documents by id: its hits stand for their first chunk
+      lexical = [];
+      for (const hit of await this.lexical.search(query, depth, filter)) {
+        const doc = await this.store.docNumber(hit.id);
+        if (doc === undefined) continue;
+        const key = String(doc);
+        if (!byKey.has(key))
+          byKey.set(key, { doc, row: (await this.store.chunksOf(doc))[0]?.row ?? -1, score: 0 });
+        lexical.push({ id: key, score: hit.score });
+      }
     } else {
-      const hits = (await this.lexicalIndex()).search(query, depth, allowed && ((d) => allowed.has(d)));
-      const ids = await this.store.ids(hits.map((h) => h.doc));
-      lexical = hits.map((h, i) => {
-        lexicalRows.set(ids[i], h);
-        return { id: ids[i], score: h.score };
+      lexical = (await lexicalHits(depth)).map((h) => {
+        const key = keyOf(h);
+        if (!byKey.has(key)) byKey.set(key, h);
+        else lexicalChunk.set(key, h);
+        return { id: key, score: h.score };
       });
     }
     const weights = defaultFusionWeights(query, this.embedder.languages);
+    const denseWeight = opts.denseWeight ?? weights.dense;
+    const lexicalWeight = opts.lexicalWeight ?? weights.lexical;
     const fused = fuse(
       [
-        {
-          hits: dense.map((h, i) => ({ id: denseIds[i], score: h.score })),
-          weight: opts.denseWeight ?? weights.dense,
-        },
-        { hits: lexical, weight: opts.lexicalWeight ?? weights.lexical },
+        { hits: dense.map((h) => ({ id: keyOf(h), score: h.score })), weight: denseWeight },
+        { hits: lexical, weight: lexicalWeight },
       ],
       { method: opts.fusion ?? DEFAULT_FUSION.method, k },
     );
-    const chosen: ChunkHit[] = [];
-    for (const hit of fused) {
-      const found = rowsById.get(hit.id) ?? lexicalRows.get(hit.id);
-      if (found) chosen.push({ ...found, score: hit.score });
-      else {
-        // found only by an external retriever: its first chunk stands for it
-        const doc = await this.store.docNumber(hit.id);
-        if (doc === undefined) continue;
-        const first = (await this.store.chunksOf(doc))[0];
-        chosen.push({ doc, row: first?.row ?? -1, score: hit.score });
-      }
-    }
-    const described = await this.describe(chosen, opts.details ?? true);
-    return described.map((r, i) => ({ ...r, rank: i + 1 }));
+    const ranked: RankedHit[] = fused.map((f) => {
+      const [d, l] = f.sides;
+      const lexicalWins = d && l && (l.rank < d.rank || (l.rank === d.rank && lexicalWeight > denseWeight));
+      const h = (lexicalWins && lexicalChunk.get(f.id)) || byKey.get(f.id)!;
+      const r: RankedHit = { doc: h.doc, row: h.row, score: f.score };
+      if (f.sides[0]) r.dense = f.sides[0];
+      if (f.sides[1]) r.sparse = f.sides[1];
+      return r;
+    });
+    return this.describe(ranked, details, query);
   }
 
   /**
@@ -665,9 +973,4 @@ export class Collection {
 /** The text embedded for a chunk: the document's title leads unless the chunk starts with it. */
 function chunkInput(title: string, body: string): string {
   return title && !body.startsWith(title) ? `${title}. ${body}` : body;
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= SNIPPET_CHARS ? flat : `${flat.slice(0, SNIPPET_CHARS - 1).trimEnd()}…`;
 }

@@ -191,6 +191,21 @@ export class LexicalChunkIndex {
     }
   }
 
+  /** Best `k` chunks for the query (several may belong to one document), best first. */
+  searchChunks(query: string, k: number, allowDoc?: (doc: number) => boolean): LexicalDocHit[] {
+    for (let depth = allowDoc ? k * 4 : k; ; depth *= 4) {
+      const hits = this.search_.index.search(this.queryVector(query), depth)[0];
+      const out: LexicalDocHit[] = [];
+      for (const h of hits) {
+        const doc = this.docs[h.row];
+        if (allowDoc && !allowDoc(doc)) continue;
+        out.push({ doc, row: this.rows[h.row], score: h.score });
+        if (out.length === k) return out;
+      }
+      if (hits.length < depth) return out;
+    }
+  }
+
   private queryVector(query: string) {
     const e = this.search_.encoder;
     return e.transformQueries ? e.transformQueries([query]) : e.transform([query]);

@@ -1,3 +1,4 @@
+import type { DocumentSource } from '../corpus/types.js';
 import type { GraphPrecision } from '../index/usearch.js';
 import type { LongRunning } from '../util/progress.js';
 import type { DenseMatrix } from '../vectors/types.js';
@@ -46,6 +47,8 @@ export interface StoredDocument {
   title: string;
   text: string;
   meta: Record<string, unknown>;
+  /** The file it was read from, when known. */
+  source?: DocumentSource;
 }
 
 /** A chunk: its vector row, its document, and its character span in the document's text. */
@@ -64,6 +67,9 @@ export interface DocumentToWrite {
   text: string;
   meta: Record<string, unknown>;
   spans: Span[];
+  source?: DocumentSource;
+  /** The input the document was read from (a folder, a file): what `pruneUnder` prunes by. */
+  root?: string;
 }
 
 /** A document found by dense search, with the chunk row that scored best. */
@@ -128,6 +134,19 @@ export interface CollectionStore {
    * with `allowed`, only those documents.
    */
   searchDense(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]>;
+  /** The `k` chunks nearest to `query`, best first (several may belong to one document). */
+  searchChunks(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]>;
+  /** Ids of the documents written with this `root` (see DocumentToWrite.root). */
+  idsUnder(root: string): Promise<string[]>;
+  /** When the collection last changed (ISO 8601), if recorded. */
+  updated(): Promise<string | undefined>;
+  /** Bytes the collection takes in its store, when the store can tell. */
+  diskBytes?(): Promise<number>;
+  /**
+   * Brings a reader up to date with what writers committed since it opened (or last refreshed);
+   * returns whether anything changed. Writers are always up to date.
+   */
+  refresh(): Promise<boolean>;
   /** Stored vectors of these rows, in order. */
   vectors(rows: number[]): Promise<DenseMatrix>;
   /** Up to `limit` documents (oldest first) with the row of their first chunk. */

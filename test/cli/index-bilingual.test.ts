@@ -37,9 +37,16 @@ test('index: a new collection holding Russian goes through the bilingual encoder
     );
     assert.equal(s.status, 0, s.stderr);
     assert.equal(JSON.parse(s.stdout)[0].id, 'vulkan.md');
+    // re-indexing unchanged documents loads no encoder and counts nothing
+    const again = smysl(dir, 'index', 'mixed', '--collection', 'm', '--json');
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).unchanged, 3);
     const text = smysl(dir, 'index', 'mixed', '--collection', 'm2');
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /new chunks by encoder: transformer:minilm:fp32 2, student:minilm-ru:int8 1/);
+    assert.match(
+      text.stdout,
+      /chunks embedded by encoder: transformer:minilm:fp32 2, student:minilm-ru:int8 1/,
+    );
 
     const english = path.join(dir, 'english');
     await fsp.mkdir(english);

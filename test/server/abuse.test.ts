@@ -112,8 +112,8 @@ const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
   });
 
 const count = async () =>
-  ((await (await fetch(`${server.url}/v1/collections`)).json()) as { data: { count: number }[] }).data[0]
-    .count;
+  ((await (await fetch(`${server.url}/v1/collections`)).json()) as { data: { documents: number }[] }).data[0]
+    .documents;
 
 /** A raw HTTP/1.1 request with any Host header (fetch would not let us set it). */
 function rawGet(p: string, host: string): Promise<{ status: number; body: string }> {

@@ -31,7 +31,31 @@ const docs = new Map<string, { id: string; text: string }>();
 let writeStarted: (() => void) | undefined;
 const backend: CollectionsBackend = {
   async list() {
-    return [{ name: 'notes', count: docs.size, embedder: 'toy' }];
+    return [await this.info('notes')];
+  },
+  async info(name) {
+    return {
+      name,
+      location: name,
+      documents: docs.size,
+      chunks: docs.size,
+      deadRows: 0,
+      embedder: { name: 'toy', method: 'toy', dim: 4 },
+      index: { type: 'exact' },
+      lexical: { method: 'bm25', analyzer: 'snowball' },
+      defaultMethod: 'dense',
+      languages: {},
+      created: '2026-01-01T00:00:00.000Z',
+    };
+  },
+  async deleteDocuments(_name, req) {
+    let n = 0;
+    for (const id of req.ids ?? []) if (docs.delete(id)) n++;
+    return { deleted: n };
+  },
+  async drop() {
+    docs.clear();
+    return { dropped: true };
   },
   async search(name, req) {
     if (name !== 'notes') throw Object.assign(new Error('x'), {});

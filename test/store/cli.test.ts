@@ -31,7 +31,9 @@ test('index, search (table, JSON, --where), re-index skips, compact, wrong embed
   assert.equal(JSON.parse(r.stdout).added, 3);
   r = smysl('search', 'erupting volcano', '--collection', 'demo', '-k', '2');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout.split('\n')[2], /^\s*1\s+\S+\s+v\s+Volcanoes/);
+  // rank, score, the side(s) that found it, file:line, title; then the snippet
+  assert.match(r.stdout.split('\n')[0], /^1 {2}\d\.\d{3} {2}dense 1.* {2}docs\.jsonl:1 {2}Volcanoes$/);
+  assert.match(r.stdout.split('\n')[1], /^ {3}Lava flows from the erupting volcano\.$/);
   r = smysl('search', 'кошка', '--collection', 'demo', '--json', '--where', 'lang=ru');
   const hits = JSON.parse(r.stdout);
   assert.deepEqual(

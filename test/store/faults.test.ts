@@ -239,7 +239,7 @@ test('six writers started together: one holds the lock at a time, the others are
     for (let j = 0; j < stored.data.length; j++)
       assert.ok(Math.abs(stored.data[j] - fresh.data[j]) < 1e-6, `d${id}`);
   }
-  assert.equal(embedder.name, c.embedder.name);
+  assert.equal(embedder.name, c.manifest.embedder.name);
   await c.close();
 });
 
@@ -448,7 +448,10 @@ test('a collection on a read-only file system can be searched (dense, sparse, hy
       t.skip(`cannot make a read-only mount here (${String(ro.stderr).trim()})`);
       return;
     }
-    undo = () => spawnSync('umount', [view]);
+    undo = () => {
+      const u = spawnSync('umount', [view]);
+      assert.equal(u.status, 0, `umount: ${u.stderr}`);
+    };
   } else {
     spawnSync('chmod', ['-R', 'a-w', dir]);
     undo = () => spawnSync('chmod', ['-R', 'u+w', dir]);
@@ -459,7 +462,10 @@ test('a collection on a read-only file system can be searched (dense, sparse, hy
     for (const method of ['dense', 'sparse', 'hybrid'] as const)
       assert.equal((await c.search(faultText(100, 1), { method, k: 1 }))[0]?.id, 'd100', method);
     await c.close();
-    await assert.rejects(Collection.open(view), (e) => isSmyslError(e));
+    await assert.rejects(
+      Collection.open(view),
+      (e) => isSmyslError(e, 'E_COLLECTION') && /read-only/.test(e.message),
+    );
   } finally {
     undo();
   }

@@ -116,8 +116,10 @@ test('web UI in Chromium: search shows hits, the map draws points', async (t) =>
       })),
     );
     assert.match(borscht[0].id, /^cooking\/borscht-ru\.md/);
-    // the heading and the first sentence; the old client-side stem of «борща» ("бор…") marked nothing
-    assert.deepEqual(borscht[0].marks, ['Борщ', 'Борщ']);
+    // in the first sentence (the heading is the title, not repeated in the snippet); the old
+    // client-side stem of «борща» ("бор…") marked nothing
+    assert.deepEqual(borscht[0].marks, ['Борщ']);
+    assert.match(borscht[0].id, /^cooking\/borscht-ru\.md:\d+(-\d+)? · score \d\.\d{3} · lexical 1$/);
 
     // the Context tab finds every form of «замок» and says which sentence had none
     await page.click('nav button[data-tab="context"]');

@@ -1,11 +1,168 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { Collection } from '../../store/collection.js';
-import { printJson, warn } from '../output.js';
+import { SmyslError } from '../../errors.js';
+import { Collection, type CollectionInfo } from '../../store/collection.js';
+import { collect } from '../options.js';
+import { formatTable, printJson, warn } from '../output.js';
+import { formatBytes } from '../progress.js';
 import { collectionDir } from './collection-paths.js';
+import { WRITER_WAIT_MS } from './index-documents.js';
+import { whereOf } from './search.js';
 
-/** `smysl collections …`: looking after collections as a whole. */
+/** The collection a `collections` sub-command acts on: the positional name or `--collection` (not two different ones). */
+function target(name: string | undefined, o: { collection: string }, command: Command): string {
+  if (name !== undefined && command.getOptionValueSource('collection') === 'cli' && name !== o.collection)
+    throw new SmyslError('E_USAGE', `two collections given: "${name}" and --collection "${o.collection}"`);
+  return collectionDir(name ?? o.collection);
+}
+
+/** `smysl collections …`: the lifecycle of collections as a whole (the library's Collection.list/info/deleteWhere/drop/repair). */
 export function register(program: Command): void {
-  const collections = program.command('collections').description('look after collections (repair)');
+  const collections = program
+    .command('collections')
+    .description('list, inspect, delete from, drop and repair collections');
+  const collectionOption = [
+    '--collection <name>',
+    'collection name (.smysl/<name>) or directory',
+    'default',
+  ] as const;
+
+  collections
+    .command('list')
+    .description('the collections under .smysl (or --dir): documents, chunks, embedder, last update')
+    .option('--dir <path>', 'where collections live', '.smysl')
+    .option('--json', 'print JSON', false)
+    .option('--quiet', 'no warnings', false)
+    .action(async (o) => {
+      const infos: CollectionInfo[] = [];
+      for (const name of await Collection.list(o.dir)) {
+        try {
+          infos.push(await infoOf(collectionDir(`${o.dir}/${name}`)));
+        } catch (e) {
+          if (!o.quiet) warn(`${name}: ${(e as Error).message}`);
+        }
+      }
+      if (o.json) printJson(infos);
+      else if (infos.length === 0) process.stdout.write(`no collections in ${o.dir}\n`);
+      else
+        process.stdout.write(
+          `${formatTable(
+            ['name', 'documents', 'chunks', 'embedder', 'size', 'updated'],
+            infos.map((i) => [
+              i.name,
+              i.documents,
+              i.chunks,
+              i.embedder.name,
+              i.diskBytes === undefined ? '' : formatBytes(i.diskBytes),
+              i.updated ?? i.created,
+            ]),
+          )}\n`,
+        );
+    });
+
+  collections
+    .command('info')
+    .description(
+      'what a collection holds and how it was made: documents, chunks, embedder, precision, languages, size, last update',
+    )
+    .argument('[name]', 'collection (same as --collection)')
+    .option(...collectionOption)
+    .option('--json', 'print JSON', false)
+    .option('--quiet', 'no warnings', false)
+    .action(async (name: string | undefined, o, command: Command) => {
+      const i = await infoOf(target(name, o, command));
+      if (o.json) {
+        printJson(i);
+        return;
+      }
+      const languages = Object.entries(i.languages)
+        .sort((a, b) => b[1] - a[1])
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ');
+      const lines: [string, string | number][] = [
+        ['collection', `${i.name} (${i.location})`],
+        ['documents', i.documents],
+        [
+          'chunks',
+          `${i.chunks}${i.deadRows > 0 ? ` (+${i.deadRows} dead rows; smysl compact reclaims them)` : ''}`,
+        ],
+        ['embedder', `${i.embedder.name} (${i.embedder.dim} dimensions)`],
+        ['index', i.index.type === 'hnsw' ? `hnsw, ${i.index.precision}` : i.index.type],
+        ['lexical', `${i.lexical.method}, ${i.lexical.analyzer}`],
+        ['search', `${i.defaultMethod} by default`],
+        ['languages', languages || 'none'],
+        ['size on disk', i.diskBytes === undefined ? 'unknown' : formatBytes(i.diskBytes)],
+        ['created', i.created],
+        ['updated', i.updated ?? i.created],
+      ];
+      const w = Math.max(...lines.map(([k]) => k.length));
+      process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`);
+    });
+
+  collections
+    .command('delete')
+    .description('delete documents from a collection by id or by metadata')
+    .argument('[name]', 'collection (same as --collection)')
+    .option(...collectionOption)
+    .option('--id <id>', 'document id (repeatable)', collect, [])
+    .option(
+      '--where <field=value>',
+      'delete documents whose metadata matches (repeatable; all must match)',
+      collect,
+      [],
+    )
+    .option('--json', 'print JSON', false)
+    .option('--quiet', 'no warnings', false)
+    .action(async (name: string | undefined, o, command: Command) => {
+      if (o.id.length === 0 && o.where.length === 0)
+        throw new SmyslError('E_USAGE', 'say what to delete: --id <id> or --where field=value');
+      const dir = target(name, o, command);
+      const c = await Collection.open(dir, {
+        waitForWriterMs: WRITER_WAIT_MS,
+        onWarning: o.quiet ? undefined : warn,
+      });
+      try {
+        let deleted = o.id.length > 0 ? await c.delete(o.id) : 0;
+        if (o.where.length > 0) deleted += await c.deleteWhere(whereOf(o.where));
+        await c.saveLexicalIndex();
+        const left = await c.count();
+        if (o.json) printJson({ collection: dir, deleted, documents: left });
+        else process.stdout.write(`${dir}: ${deleted} document(s) deleted; ${left} left\n`);
+      } finally {
+        await c.close();
+      }
+    });
+
+  collections
+    .command('drop')
+    .description('delete a whole collection for good (asks first unless --yes)')
+    .argument('[name]', 'collection (same as --collection)')
+    .option(...collectionOption)
+    .option('--yes', 'do not ask', false)
+    .option('--json', 'print JSON', false)
+    .option('--quiet', 'no warnings', false)
+    .action(async (name: string | undefined, o, command: Command) => {
+      const dir = target(name, o, command);
+      const i = await infoOf(dir);
+      if (!o.yes) {
+        if (!process.stdin.isTTY)
+          throw new SmyslError(
+            'E_USAGE',
+            `dropping ${dir} (${i.documents} documents) needs --yes when not asked on a terminal`,
+          );
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        const answer = await rl.question(`drop ${dir} with ${i.documents} documents for good? [y/N] `);
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          process.stderr.write('not dropped\n');
+          return;
+        }
+      }
+      await Collection.drop(dir);
+      if (o.json) printJson({ collection: dir, dropped: true, documents: i.documents });
+      else process.stdout.write(`${dir}: dropped (${i.documents} documents)\n`);
+    });
+
   collections
     .command('repair')
     .description(
@@ -24,4 +181,13 @@ export function register(program: Command): void {
             `${report.graphRebuilt ? 'search graph rebuilt; ' : ''}lexical index rebuilt; database ${report.integrity}\n`,
         );
     });
+}
+
+async function infoOf(dir: string): Promise<CollectionInfo> {
+  const c = await Collection.open(dir, { readonly: true });
+  try {
+    return await c.info();
+  } finally {
+    await c.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ProblemLog, readDocuments } from '../../corpus/index.js';
+import { detectFormat, ProblemLog, readDocuments } from '../../corpus/index.js';
 import { listEmbedders } from '../../embed/registry.js';
 import { documentsHoldRussian, routedCounts } from '../../embed/student/routing.js';
 import { SmyslError } from '../../errors.js';
@@ -19,17 +19,23 @@ import {
   withInput,
 } from '../corpus-input.js';
 import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../options.js';
-import { printJson } from '../output.js';
+import { printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { makeEmbedder, parseSettings } from '../task-support.js';
 import { collectionDir } from './collection-paths.js';
+
+/** How long `index` waits for another writer (e.g. a server's upsert) before giving up. */
+export const WRITER_WAIT_MS = 10_000;
 
 export function register(program: Command): void {
   const cmd = addCorpusOptions(
     program
       .command('index')
-      .description('index documents into a collection (resumable: unchanged documents are skipped)')
+      .description(
+        'index documents into a collection: unchanged documents are skipped, changed ones re-embedded, and (folders, text files) documents whose files are gone removed; resumable',
+      )
       .argument('<input>', CORPUS_INPUT),
+    { split: 'paragraph' },
   )
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
     .addOption(
@@ -61,6 +67,8 @@ export function register(program: Command): void {
       parseIntOption('--chunk-overlap', 0),
       CHUNK_DEFAULTS.overlapTokens,
     )
+    .option('--prune', 'remove documents whose source is gone (default for folders and text files)')
+    .option('--no-prune', 'keep documents whose files are gone')
     .option('--batch-size <n>', 'documents per committed batch', parseIntOption('--batch-size', 1), 64)
     .option('--index <type>', 'hnsw or exact', 'hnsw')
     .option(
@@ -87,8 +95,12 @@ export function register(program: Command): void {
       DEFAULT_PRECISION,
     );
   addOutputFlags(cmd).action(async (input: string, o, command: Command) =>
-    withInput(input, o, async (corpus, format) => {
+    withInput(input, o, async (corpus, given) => {
+      const format = given === 'auto' ? await detectFormat(corpus) : given;
       o.format = format;
+      // one Markdown file is cut at its headings, other text at blank lines (not per line)
+      if (format === 'text' && command.getOptionValueSource('split') === 'default')
+        o.split = /\.(md|markdown)$/i.test(corpus) ? 'section' : 'paragraph';
       if (o.index !== 'hnsw' && o.index !== 'exact')
         throw new SmyslError('E_USAGE', `--index must be hnsw or exact, got "${o.index}"`);
       if (!['f32', 'f16', 'i8'].includes(o.precision))
@@ -127,35 +139,89 @@ export function register(program: Command): void {
           fitBar.done();
         }
       }
+      // a server's brief write may hold the lock: wait for it rather than fail
+      const openOptions = { waitForWriterMs: WRITER_WAIT_MS, onWarning: o.quiet ? undefined : warn };
       const collection =
         embedder === undefined
-          ? await Collection.open(dir)
-          : await Collection.openOrCreate(dir, {
-              embedder,
-              chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
-              lexical,
-              lexicalAnalyzer: o.lemmas === false ? 'snowball' : 'lemmas',
-              defaultMethod,
-              index: {
-                type: o.index,
-                connectivity: o.connectivity,
-                expansionAdd: o.efConstruction,
-                expansionSearch: o.efSearch,
-                precision: o.precision,
+          ? await Collection.open(dir, openOptions)
+          : await Collection.openOrCreate(
+              dir,
+              {
+                embedder,
+                chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
+                lexical,
+                lexicalAnalyzer: o.lemmas === false ? 'snowball' : 'lemmas',
+                defaultMethod,
+                index: {
+                  type: o.index,
+                  connectivity: o.connectivity,
+                  expansionAdd: o.efConstruction,
+                  expansionSearch: o.efSearch,
+                  precision: o.precision,
+                },
               },
-            });
+              openOptions,
+            );
+      // a folder (and a plain text file, whose ids are its line numbers) is the truth about what
+      // the collection holds from it: documents of files that are gone leave; JSONL/CSV only if asked
+      const isFolderOrText = format === 'dir' || format === 'text';
+      const prune: boolean = o.prune ?? (isFolderOrText && input !== '-');
       const bar = new ProgressBar({ quiet: o.quiet });
-      // counted from here: opening a collection embeds a probe
-      (collection.embedder as { resetCounts?: () => void }).resetCounts?.();
+      // the embedder once loaded (an unchanged re-index never loads it); counts from here on,
+      // since creating a collection embeds a probe
+      const loadedEmbedder = (): object | undefined => {
+        try {
+          return collection.embedder;
+        } catch {
+          return undefined;
+        }
+      };
+      (loadedEmbedder() as { resetCounts?: () => void } | undefined)?.resetCounts?.();
+      const controller = new AbortController();
+      let committed = 0;
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        controller.abort();
+        bar.done();
+        if (!o.quiet)
+          process.stderr.write('stopping after the current batch (Ctrl-C again to quit at once)…\n');
+      };
+      process.on('SIGINT', onSigint);
+      // the reader's byte count gives the percentage and ETA while documents are counted
+      const read = { done: 0, total: 0 };
       try {
         const problems = new ProblemLog();
-        const summary = await collection.add(
-          readDocuments(corpus, corpusReadOptions(o as CorpusFlags, problems)),
-          {
-            batchSize: o.batchSize,
-            onProgress: bar.update,
-          },
-        );
+        const summary = await collection
+          .add(
+            readDocuments(corpus, {
+              ...corpusReadOptions(o as CorpusFlags, problems),
+              signal: controller.signal,
+              onProgress: (p) => {
+                read.done = p.done;
+                read.total = p.total ?? 0;
+              },
+            }),
+            {
+              batchSize: o.batchSize,
+              root: input === '-' ? undefined : input,
+              prune,
+              signal: controller.signal,
+              onCommit: (c) => {
+                committed += c.documents;
+              },
+              onProgress: (p) =>
+                bar.update(
+                  read.total > 0 && p.total === undefined ? { ...p, fraction: read.done / read.total } : p,
+                ),
+            },
+          )
+          .catch((e) => {
+            if ((e as SmyslError).code !== 'E_CANCELLED') throw e;
+            throw new SmyslError(
+              'E_CANCELLED',
+              `interrupted: ${committed} document(s) of this run were committed and stay in ${dir}; run the same command again to resume (committed documents are skipped)`,
+            );
+          });
         bar.done();
         // searches load the lexical (BM25/TF-IDF) index from disk instead of analyzing every chunk
         if (!o.quiet) process.stderr.write('saving the lexical index…\n');
@@ -164,7 +230,8 @@ export function register(program: Command): void {
         printProblemSummary(skipped, o.quiet);
         const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
-        const encoders = routedCounts(collection.embedder);
+        const embedderNow = loadedEmbedder();
+        const encoders = embedderNow ? routedCounts(embedderNow) : undefined;
         if (o.json)
           printJson({
             collection: dir,
@@ -177,11 +244,11 @@ export function register(program: Command): void {
           });
         else
           process.stdout.write(
-            `${dir}: ${summary.added} added, ${summary.replaced} replaced, ${summary.unchanged} unchanged ` +
-              `(${summary.chunks} new chunks) in ${seconds.toFixed(1)} s; now ${stats.documents} documents, ` +
+            `${dir}: ${summary.added} added, ${summary.replaced} changed, ${summary.removed} removed, ${summary.unchanged} unchanged ` +
+              `(${summary.chunks} chunks embedded) in ${seconds.toFixed(1)} s; now ${stats.documents} documents, ` +
               `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}` +
               (encoders
-                ? ` (new chunks by encoder: ${
+                ? ` (chunks embedded by encoder: ${
                     Object.entries(encoders)
                       .map(([name, n]) => `${name} ${n}`)
                       .join(', ') || 'none'
@@ -190,6 +257,7 @@ export function register(program: Command): void {
               '\n',
           );
       } finally {
+        process.off('SIGINT', onSigint);
         bar.done();
         await collection.close();
       }

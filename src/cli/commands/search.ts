@@ -2,12 +2,13 @@ import { type Command, Option } from 'commander';
 import { parseWhere } from '../../corpus/filter.js';
 import { SmyslError } from '../../errors.js';
 import { Collection, type Where } from '../../store/collection.js';
+import { renderHits } from '../hits.js';
 import { addOutputFlags, collect, parseIntOption, topOption } from '../options.js';
-import { formatTable, printJson } from '../output.js';
+import { printJson } from '../output.js';
 import { collectionDir } from './collection-paths.js';
 
 /** `--where` parsed by the corpus stage's filter syntax (one spelling everywhere); collections filter on equality. */
-function whereOf(expressions: string[]): Where {
+export function whereOf(expressions: string[]): Where {
   const where: Where = {};
   for (const e of expressions) {
     const f = parseWhere(e);
@@ -21,10 +22,13 @@ function whereOf(expressions: string[]): Where {
 export function register(program: Command): void {
   const search = program
     .command('search')
-    .description('search a collection; results per document with the best-matching passage')
+    .description(
+      'search a collection: one result per document with its best passage (file:line), or every matching passage with --passages',
+    )
     .argument('<query>', 'query text')
     .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
     .addOption(topOption('number of results', 10))
+    .option('--passages', 'one result per matching passage (several may come from one document)', false)
     .option('--where <field=value>', 'metadata filter (repeatable; all must match)', collect, [])
     .option(
       '--ef-search <n>',
@@ -47,22 +51,23 @@ export function register(program: Command): void {
         k: o.top,
         where: whereOf(o.where),
         method: o.method,
+        granularity: o.passages ? 'passage' : 'document',
       });
       if (o.json) printJson(results);
       else if (results.length === 0) process.stdout.write('no results\n');
-      else
+      else {
+        // matched words are marked only on a terminal (and never with NO_COLOR), as ripgrep does
+        const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+        const highlighter = color ? collection.highlighter() : undefined;
+        const terms = highlighter?.queryTerms(query);
         process.stdout.write(
-          `${formatTable(
-            ['rank', 'score', 'id', 'title', 'snippet'],
-            results.map((r) => [
-              r.rank,
-              Number(r.score.toFixed(4)),
-              r.id,
-              (r.title ?? '').slice(0, 40),
-              (r.snippet ?? '').slice(0, 100),
-            ]),
-          )}\n`,
+          renderHits(results, {
+            color,
+            lexicalName: collection.manifest.lexical ?? 'bm25',
+            mark: highlighter && terms ? (text) => highlighter.spans(text, terms) : undefined,
+          }),
         );
+      }
     } finally {
       await collection.close();
     }

@@ -28,7 +28,10 @@ export class WriterLock {
     try {
       db = new Database(file, { timeout: 0 });
     } catch (e) {
-      throw new SmyslError('E_COLLECTION', `cannot open the writer lock ${file}: ${(e as Error).message}`);
+      throw new SmyslError(
+        'E_COLLECTION',
+        `cannot open the writer lock ${file} (${(e as Error).message}: a read-only file system, or no permission); searching it read-only works`,
+      );
     }
     try {
       db.exec('BEGIN EXCLUSIVE');

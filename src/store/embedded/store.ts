@@ -86,6 +86,9 @@ export class EmbeddedStore implements CollectionStore {
   private savedGraph = { rows: -1, deletes: -1 };
   private readonly statements = new Map<string, Database.Statement>();
   private closed = false;
+  /** Tables that collections made by smysl 0.1.0 lack (a reader cannot add them). */
+  private readonly hasSources: boolean;
+  private readonly hasMeta: boolean;
 
   private constructor(
     dir: string,
@@ -106,6 +109,11 @@ export class EmbeddedStore implements CollectionStore {
     this.generation = this.state('generation');
     this.committedRows = this.state('rows');
     this.deletes = this.state('deletes');
+    const tables = new Set(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+    );
+    this.hasSources = tables.has('sources');
+    this.hasMeta = tables.has('meta');
   }
 
   get dim(): number {
@@ -218,6 +226,23 @@ export class EmbeddedStore implements CollectionStore {
     } finally {
       lock.release();
     }
+  }
+
+  /** Deletes the collection in `dir` (a writer must not be at work on it). */
+  static async drop(dir: string): Promise<void> {
+    if (!EmbeddedStore.exists(dir)) throw new SmyslError('E_COLLECTION', `no collection in ${dir}`);
+    const lock = WriterLock.acquire(dir);
+    lock.release();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Names of the collections in the subdirectories of `parent`, sorted. */
+  static list(parent: string): string[] {
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && EmbeddedStore.exists(path.join(parent, e.name)))
+      .map((e) => e.name)
+      .sort();
   }
 
   private state(key: string): number {
@@ -411,6 +436,9 @@ export class EmbeddedStore implements CollectionStore {
     const rowsOf = this.statement('SELECT row FROM chunks WHERE doc = ?').pluck();
     const insertDoc = this.statement('INSERT INTO docs (id, hash, title, text, meta) VALUES (?, ?, ?, ?, ?)');
     const insertChunk = this.statement('INSERT INTO chunks (row, doc, start, end) VALUES (?, ?, ?, ?)');
+    const insertSource = this.statement(
+      'INSERT INTO sources (doc, path, line, verbatim, root) VALUES (?, ?, ?, ?, ?)',
+    );
     const deadRows: number[] = [];
     const oldDocs: number[] = [];
     const newRows: [number, number][] = [];
@@ -429,6 +457,8 @@ export class EmbeddedStore implements CollectionStore {
           }
           const info = insertDoc.run(d.id, d.hash, d.title, d.text, JSON.stringify(d.meta));
           const doc = Number(info.lastInsertRowid);
+          if (d.source)
+            insertSource.run(doc, d.source.path, d.source.line, d.source.verbatim ? 1 : 0, d.root ?? null);
           newDocs.push([doc, d.id]);
           for (const s of d.spans) {
             insertChunk.run(row, doc, s.start, s.end);
@@ -438,6 +468,7 @@ export class EmbeddedStore implements CollectionStore {
         }
         this.setState('rows', row);
         if (replaced > 0) this.setState('deletes', this.deletes + 1);
+        this.touch();
       })();
     } catch (e) {
       this.vectorsFile.truncate(first);
@@ -459,11 +490,19 @@ export class EmbeddedStore implements CollectionStore {
     this.statement('UPDATE state SET value = ? WHERE key = ?').run(value, key);
   }
 
+  /** Inside a transaction: records when the collection last changed. */
+  private touch(): void {
+    this.statement("INSERT OR REPLACE INTO meta (key, value) VALUES ('updated', ?)").run(
+      new Date().toISOString(),
+    );
+  }
+
   /** Inside a transaction: moves a document's rows to `dead` and deletes the document. */
   private removeDocRows(doc: number): void {
     this.statement('INSERT OR IGNORE INTO dead (row) SELECT row FROM chunks WHERE doc = ?').run(doc);
     this.statement('DELETE FROM chunks WHERE doc = ?').run(doc);
     this.statement('DELETE FROM docs WHERE doc = ?').run(doc);
+    this.statement('DELETE FROM sources WHERE doc = ?').run(doc);
   }
 
   private growRowMap(rows: number): void {
@@ -488,7 +527,10 @@ export class EmbeddedStore implements CollectionStore {
           this.removeDocRows(doc);
           removedDocs.push(doc);
         }
-        if (removedDocs.length > 0) this.setState('deletes', this.deletes + 1);
+        if (removedDocs.length > 0) {
+          this.setState('deletes', this.deletes + 1);
+          this.touch();
+        }
       })();
     } catch (e) {
       throw databaseError(this.location, e);
@@ -504,23 +546,38 @@ export class EmbeddedStore implements CollectionStore {
     return removedDocs.length;
   }
 
+  private get documentSql(): string {
+    return this.hasSources
+      ? 'SELECT d.doc, d.id, d.title, d.text, d.meta, s.path, s.line, s.verbatim FROM docs d LEFT JOIN sources s ON s.doc = d.doc'
+      : 'SELECT doc, id, title, text, meta, NULL AS path, NULL AS line, NULL AS verbatim FROM docs d';
+  }
+
   async document(id: string): Promise<StoredDocument | undefined> {
-    const r = this.statement('SELECT doc, id, title, text, meta FROM docs WHERE id = ?').get(id) as
-      | { doc: number; id: string; title: string; text: string; meta: string }
-      | undefined;
-    return r ? { ...r, meta: JSON.parse(r.meta) } : undefined;
+    const r = this.statement(`${this.documentSql} WHERE d.id = ?`).get(id) as DocumentRow | undefined;
+    return r ? storedDocument(r) : undefined;
   }
 
   async documents(docs: number[]): Promise<Map<number, StoredDocument>> {
-    const get = this.statement('SELECT doc, id, title, text, meta FROM docs WHERE doc = ?');
+    const get = this.statement(`${this.documentSql} WHERE d.doc = ?`);
     const out = new Map<number, StoredDocument>();
-    for (const d of docs) {
-      const r = get.get(d) as
-        | { doc: number; id: string; title: string; text: string; meta: string }
-        | undefined;
-      if (r) out.set(d, { ...r, meta: JSON.parse(r.meta) });
+    // passages of one long document share its row: read it once
+    for (const d of new Set(docs)) {
+      const r = get.get(d) as DocumentRow | undefined;
+      if (r) out.set(d, storedDocument(r));
     }
     return out;
+  }
+
+  async idsUnder(root: string): Promise<string[]> {
+    if (!this.hasSources) return [];
+    return this.statement('SELECT d.id FROM sources s JOIN docs d ON d.doc = s.doc WHERE s.root = ?')
+      .pluck()
+      .all(root) as string[];
+  }
+
+  async updated(): Promise<string | undefined> {
+    if (!this.hasMeta) return undefined;
+    return this.statement("SELECT value FROM meta WHERE key = 'updated'").pluck().get() as string | undefined;
   }
 
   async docNumber(id: string): Promise<number | undefined> {
@@ -642,6 +699,85 @@ export class EmbeddedStore implements CollectionStore {
       .map(([doc, { score, row }]) => ({ doc, row, score }));
   }
 
+  async searchChunks(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
+    this.open();
+    k = Math.max(1, k);
+    const index = this.rowIndex();
+    const live = this.committedRows;
+    let rowFilter: ((row: number) => boolean) | undefined;
+    let allowedRows = live;
+    if (allowed !== undefined) {
+      if (allowed.size === 0) return [];
+      rowFilter = (row: number) => allowed.has(this.rowToDoc[row]);
+      allowedRows = 0;
+      for (let r = 0; r < live; r++) if (this.rowToDoc[r] >= 0 && rowFilter(r)) allowedRows++;
+    }
+    const toChunks = (hits: RowHits) => {
+      const out: ChunkHit[] = [];
+      for (let i = 0; i < hits.rows.length && out.length < k; i++) {
+        const doc = this.rowToDoc[hits.rows[i]];
+        if (doc >= 0) out.push({ doc, row: hits.rows[i], score: hits.scores[i] });
+      }
+      return out;
+    };
+    // a narrow filter is answered exactly (cheap, and HNSW degrades under narrow filters)
+    if (rowFilter && allowedRows <= Math.max(2000, live * 0.05))
+      return toChunks(this.exactRows(query, Math.min(k, allowedRows), rowFilter));
+    for (let want = k; ; want *= 2) {
+      const hits = index.searchRows(query, Math.min(want, live), rowFilter);
+      const out = toChunks(hits);
+      // dead rows the graph still returns are skipped: ask for more until k live ones come back
+      if (out.length >= Math.min(k, allowedRows) || hits.rows.length < Math.min(want, live) || want >= live)
+        return out;
+    }
+  }
+
+  async refresh(): Promise<boolean> {
+    this.open();
+    if (!this.readonly) return false;
+    let changed = false;
+    this.db.transaction(() => {
+      const generation = this.state('generation');
+      const rows = this.state('rows');
+      const deletes = this.state('deletes');
+      if (generation === this.generation && rows === this.committedRows && deletes === this.deletes) return;
+      changed = true;
+      if (generation !== this.generation) {
+        // compacted: a new vectors file and renumbered rows — start over
+        this.vectorsFile.close();
+        this.dropIndex();
+        this.generation = generation;
+        this.committedRows = rows;
+        this.deletes = deletes;
+        this.recover();
+        return;
+      }
+      const from = this.committedRows;
+      this.growRowMap(rows);
+      const docs = new Set<number>();
+      for (const [row, doc] of this.statement('SELECT row, doc FROM chunks WHERE row >= ? AND row < ?')
+        .raw()
+        .iterate(from, rows) as Iterable<[number, number]>) {
+        this.rowToDoc[row] = doc;
+        docs.add(doc);
+      }
+      const idOf = this.statement('SELECT id FROM docs WHERE doc = ?').pluck();
+      for (const doc of docs) this.docIds.set(doc, idOf.get(doc) as string);
+      if (deletes !== this.deletes)
+        for (const row of this.statement('SELECT row FROM dead').pluck().iterate() as Iterable<number>) {
+          const doc = this.rowToDoc[row];
+          if (doc < 0) continue;
+          this.docIds.delete(doc);
+          this.rowToDoc[row] = -1;
+          this.index?.remove(row);
+        }
+      if (this.index && rows > from) this.index.addRows(this.readForIndex(from, rows - from));
+      this.committedRows = rows;
+      this.deletes = deletes;
+    })();
+    return changed;
+  }
+
   private searchGrouped(
     index: RowIndex,
     query: Float32Array,
@@ -751,6 +887,7 @@ export class EmbeddedStore implements CollectionStore {
         this.setState('rows', live.length);
         this.setState('generation', next);
         this.setState('deletes', this.deletes + 1);
+        this.touch();
       })();
     } catch (e) {
       throw databaseError(this.location, e);
@@ -811,7 +948,7 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   /** Bytes the collection takes on disk. */
-  diskBytes(): number {
+  async diskBytes(): Promise<number> {
     let total = 0;
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -846,6 +983,29 @@ export class EmbeddedStore implements CollectionStore {
     if (this.readonly)
       throw new SmyslError('E_STATE', `collection ${this.manifest.name} was opened read-only`);
   }
+}
+
+interface DocumentRow {
+  doc: number;
+  id: string;
+  title: string;
+  text: string;
+  meta: string;
+  path: string | null;
+  line: number | null;
+  verbatim: number | null;
+}
+
+function storedDocument(r: DocumentRow): StoredDocument {
+  const doc: StoredDocument = {
+    doc: r.doc,
+    id: r.id,
+    title: r.title,
+    text: r.text,
+    meta: JSON.parse(r.meta),
+  };
+  if (r.path !== null) doc.source = { path: r.path, line: r.line ?? 1, verbatim: r.verbatim === 1 };
+  return doc;
 }
 
 /** Rows of a block of stored vectors that cannot be what was written (not unit length, not zero). */
@@ -883,6 +1043,12 @@ function databaseError(dir: string, e: unknown): SmyslError {
   const code = (e as { code?: string }).code ?? '';
   const file = path.join(dir, DATABASE);
   if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) return writeError(file, e);
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN')
+    return new SmyslError(
+      'E_COLLECTION',
+      `${file} cannot be opened for writing (${(e as Error).message}: a read-only file system, or no permission); searching it read-only works`,
+      { cause: e },
+    );
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
     return new SmyslError(
       'E_COLLECTION',
@@ -908,13 +1074,15 @@ function readonlyCopy(dir: string): string {
 
 function openDatabase(dir: string, readonly: boolean): Database.Database {
   let file = path.join(dir, DATABASE);
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     try {
       db = new Database(file, { readonly, fileMustExist: readonly });
       // a WAL database on a read-only file system opens, then fails on the first read
       if (readonly) db.prepare('SELECT 1 FROM state LIMIT 1').get();
     } catch (e) {
+      db?.close();
+      db = undefined;
       if (!readonly || (e as { code?: string }).code !== 'SQLITE_CANTOPEN' || !existsSync(file)) throw e;
       file = readonlyCopy(dir);
       db = new Database(file, { readonly: true, fileMustExist: true });
@@ -947,10 +1115,20 @@ function openDatabase(dir: string, readonly: boolean): Database.Database {
         CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT OR IGNORE INTO state VALUES ('rows', 0), ('generation', 0), ('deletes', 0);
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sources (
+          doc INTEGER PRIMARY KEY,
+          path TEXT NOT NULL,
+          line INTEGER NOT NULL,
+          verbatim INTEGER NOT NULL,
+          root TEXT
+        );
+        CREATE INDEX IF NOT EXISTS sources_by_root ON sources(root);
       `);
     }
     db.prepare("SELECT value FROM state WHERE key = 'rows'").get();
   } catch (e) {
+    // a writer on a read-only file system gets this far with SQLite's read-only fallback
+    db?.close();
     throw databaseError(dir, e);
   }
   return db;
