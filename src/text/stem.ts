@@ -1,5 +1,10 @@
-import snowball from 'snowball-stemmers';
+import { createRequire } from 'node:module';
+import type snowball from 'snowball-stemmers';
 import type { Language } from './stopwords.js';
+
+// Loaded on the first stem, and with require: importing this CommonJS package as ESM makes Node
+// scan all its stemmers for export names (~0.1-1 s), a cost every CLI command used to pay.
+const require = createRequire(import.meta.url);
 
 const names: Record<Language, string> = { ru: 'russian', en: 'english' };
 const stemmers = new Map<Language, snowball.Stemmer>();
@@ -7,7 +12,7 @@ const stemmers = new Map<Language, snowball.Stemmer>();
 function stemmer(lang: Language): snowball.Stemmer {
   let s = stemmers.get(lang);
   if (!s) {
-    s = snowball.newStemmer(names[lang]);
+    s = (require('snowball-stemmers') as typeof snowball).newStemmer(names[lang]);
     stemmers.set(lang, s);
   }
   return s;

@@ -9,6 +9,7 @@ import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
 import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
+import { NEW_COLLECTION_EMBEDDER_SETTINGS } from '../../store/defaults.js';
 import type { LexicalMethod } from '../../store/lexical.js';
 import {
   addCorpusOptions,
@@ -125,6 +126,7 @@ export function register(program: Command): void {
       const embedder = existing
         ? undefined
         : await makeEmbedder(method, {
+            ...NEW_COLLECTION_EMBEDDER_SETTINGS[method],
             ...parseSettings(o.set),
             ...(o.dim === undefined ? {} : { dim: o.dim }),
           });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { InferenceSession } from 'onnxruntime-node';
 import { SmyslError } from '../../errors.js';
@@ -31,11 +32,13 @@ function loadOrt(): Promise<LoadedOrt> {
     let reason = 'SMYSL_ONNXRUNTIME=wasm';
     if (process.env.SMYSL_ONNXRUNTIME !== 'wasm') {
       try {
-        const m = await import('onnxruntime-node');
-        return { ort: (m as { default?: Ort }).default ?? m, kind: 'native' };
+        // require, not import(): as an ES module import Node would scan the CommonJS package
+        // for export names first, a visible share of a one-query CLI search
+        const m = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+        return { ort: m, kind: 'native' };
       } catch (e) {
         reason =
-          (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND'
+          (e as { code?: string }).code === 'MODULE_NOT_FOUND'
             ? 'onnxruntime-node is not installed'
             : `onnxruntime-node cannot load (${(e as Error).message.split('\n')[0]})`;
       }

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 
 /**
  * The part of onnx.proto (ONNX IR) that a model writer needs, as a protobufjs descriptor.
@@ -93,8 +94,16 @@ const ONNX_SCHEMA = {
   },
 };
 
-const root = protobuf.Root.fromJSON(ONNX_SCHEMA);
-const ModelProto = root.lookupType('onnx.ModelProto');
+// protobufjs is needed only to write a graph (once per model build), so it is required on first
+// use: every search used to pay for loading it, and for Node scanning it as an ES module.
+let modelProto: protobuf.Type | undefined;
+function ModelProtoType(): protobuf.Type {
+  if (!modelProto) {
+    const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
+    modelProto = pb.Root.fromJSON(ONNX_SCHEMA).lookupType('onnx.ModelProto');
+  }
+  return modelProto;
+}
 
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
@@ -198,6 +207,7 @@ export class OnnxGraphBuilder {
     producerVersion: string;
     metadata?: Record<string, string>;
   }): Uint8Array {
+    const ModelProto = ModelProtoType();
     const message = ModelProto.fromObject({
       irVersion: 8,
       opsetImport: Object.entries(opts.opsets).map(([domain, version]) => ({ domain, version })),

@@ -1,8 +1,13 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SmyslError } from '../../errors.js';
+
+// required rather than imported: Node scans a CommonJS package imported as an ES module for
+// its export names, time every command that opens a collection would pay
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 const LOCK_DATABASE = 'writer.lock.sqlite';
 const HOLDER = 'writer.lock.json';
@@ -26,7 +31,7 @@ export class WriterLock {
     const file = path.join(dir, LOCK_DATABASE);
     let db: Database.Database;
     try {
-      db = new Database(file, { timeout: 0 });
+      db = new Sqlite(file, { timeout: 0 });
     } catch (e) {
       throw new SmyslError(
         'E_COLLECTION',

@@ -8,9 +8,10 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SmyslError } from '../../errors.js';
 import { ExactIndex } from '../../index/exact.js';
 import type { RowHits, RowIndex } from '../../index/types.js';
@@ -35,6 +36,10 @@ import type {
 import { GraphFiles, TieredIndex, tailLimit } from './graph.js';
 import { WriterLock } from './lock.js';
 import { VectorFile } from './vectors.js';
+
+// required rather than imported: Node scans a CommonJS package imported as an ES module for
+// its export names, time every command that opens a collection would pay
+const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 export const MANIFEST = 'manifest.json';
 const DATABASE = 'store.sqlite';
@@ -1077,7 +1082,7 @@ function openDatabase(dir: string, readonly: boolean): Database.Database {
   let db: Database.Database | undefined;
   try {
     try {
-      db = new Database(file, { readonly, fileMustExist: readonly });
+      db = new Sqlite(file, { readonly, fileMustExist: readonly });
       // a WAL database on a read-only file system opens, then fails on the first read
       if (readonly) db.prepare('SELECT 1 FROM state LIMIT 1').get();
     } catch (e) {
@@ -1085,7 +1090,7 @@ function openDatabase(dir: string, readonly: boolean): Database.Database {
       db = undefined;
       if (!readonly || (e as { code?: string }).code !== 'SQLITE_CANTOPEN' || !existsSync(file)) throw e;
       file = readonlyCopy(dir);
-      db = new Database(file, { readonly: true, fileMustExist: true });
+      db = new Sqlite(file, { readonly: true, fileMustExist: true });
     }
     if (readonly) {
       // a reader must not need write access: WAL files may be absent in a read-only directory

@@ -18,6 +18,8 @@ export interface SubwordModel {
 }
 
 const CACHE_LIMIT = 200_000;
+/** Words tokenized by substring lookups before WordPiece builds its tries (see WordPieceModel). */
+const TRIE_AFTER = 256;
 
 /**
  * A word → pieces cache with two generations: when the young one fills up it becomes the old
@@ -150,8 +152,11 @@ export class WordPieceModel implements SubwordModel {
   private readonly vocab: Vocabulary;
   private readonly cache = new WordCache();
   private readonly unkId: number;
-  private readonly initial = new PrefixTrie();
-  private readonly continuation = new PrefixTrie();
+  // The tries are built on first need: for 30k pieces they cost ~0.1 s, most of loading a
+  // tokenizer, and a search query's few words go faster through substring lookups (same rule,
+  // same pieces). Once TRIE_AFTER words missed the cache, the tries pay for themselves.
+  private tries?: { initial: PrefixTrie; continuation: PrefixTrie };
+  private uncached = 0;
 
   constructor(vocab: Iterable<[string, number]>, options: Partial<WordPieceOptions> = {}) {
     this.vocab = new Vocabulary(vocab);
@@ -167,13 +172,18 @@ export class WordPieceModel implements SubwordModel {
         `WordPiece vocabulary lacks its unknown token ${this.options.unkToken}`,
       );
     this.unkId = unk;
+  }
+  private buildTries(): { initial: PrefixTrie; continuation: PrefixTrie } {
+    this.tries = { initial: new PrefixTrie(), continuation: new PrefixTrie() };
     for (const [token, id] of this.vocab.ids) this.index(token, id);
+    return this.tries;
   }
   private index(token: string, id: number): void {
-    this.initial.insert(token, 0, id);
+    if (!this.tries) return;
+    this.tries.initial.insert(token, 0, id);
     const prefix = this.options.continuingSubwordPrefix;
     if (token.startsWith(prefix) && token.length > prefix.length)
-      this.continuation.insert(token, prefix.length, id);
+      this.tries.continuation.insert(token, prefix.length, id);
   }
   get vocabSize(): number {
     return this.vocab.size;
@@ -193,20 +203,25 @@ export class WordPieceModel implements SubwordModel {
   tokenizeWord(word: string): WordPieces {
     const cached = this.cache.get(word);
     if (cached) return cached;
-    const pieces = this.tokenizeUncached(word);
+    const pieces =
+      this.tries || ++this.uncached > TRIE_AFTER
+        ? this.tokenizeByTrie(word)
+        : this.tokenizeBySubstrings(word);
     this.cache.set(word, pieces);
     return pieces;
   }
-  private tokenizeUncached(word: string): WordPieces {
+  /** Greedy longest match through the tries (built on first use). */
+  tokenizeByTrie(word: string): WordPieces {
     if (
       word.length > this.options.maxInputCharsPerWord &&
       codePointCount(word) > this.options.maxInputCharsPerWord
     )
       return Int32Array.of(this.unkId, word.length);
+    const tries = this.tries ?? this.buildTries();
     const out: number[] = [];
     let start = 0;
     while (start < word.length) {
-      const trie = start === 0 ? this.initial : this.continuation;
+      const trie = start === 0 ? tries.initial : tries.continuation;
       const id = trie.longest(word, start);
       if (id < 0) return Int32Array.of(this.unkId, word.length);
       out.push(id, trie.matchEnd);

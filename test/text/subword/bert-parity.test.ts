@@ -127,5 +127,11 @@ test('WordPiece trie lookup agrees with the substring statement of greedy longes
   );
   words.add('𠀋𠀋x');
   words.add('a\ud800');
-  for (const w of words) assert.deepEqual(model.tokenizeWord(w), model.tokenizeBySubstrings(w), w);
+  for (const w of words) {
+    const bySubstrings = model.tokenizeBySubstrings(w);
+    assert.deepEqual(model.tokenizeByTrie(w), bySubstrings, w);
+    // the first words go by substrings, later ones (and cache hits) by the tries
+    assert.deepEqual(model.tokenizeWord(w), bySubstrings, w);
+  }
+  assert.ok(words.size > 256, 'enough words to reach the tries through tokenizeWord');
 });
