@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,7 @@ test('npm i smysl from the tarball, offline, default settings; then npx smysl in
     const modules = path.join(project, 'node_modules');
     const native = existsSync(path.join(modules, 'onnxruntime-node', 'package.json'));
     console.log(
-      `npm install: ${install.seconds.toFixed(0)} s, node_modules ${((await du(modules)) / 2 ** 20).toFixed(0)} MB, onnxruntime-node ${native ? 'installed' : 'dropped (encoders run on onnxruntime-web)'}`,
+      `npm install: ${install.seconds.toFixed(0)} s, node_modules ${((await du(modules)) / 2 ** 20).toFixed(0)} MB, onnxruntime-node ${native ? 'installed' : 'dropped (encoders run on onnxruntime-web)'}, load average ${loadavg()[0].toFixed(1)}`,
     );
 
     const docs = path.join(project, 'docs');

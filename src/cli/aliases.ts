@@ -135,6 +135,20 @@ export const ALIASES: readonly Alias[] = [
   { path: 'wsd train', rules: [toPositional('--data'), rename('--model', '--embedder')] },
   { path: 'wsd eval', rules: [toPositional('--data'), rename('--senses', '--model')] },
   { path: 'serve', rules: [rename('--model', '--embedder')] },
+  {
+    // the collection was briefly a positional argument; everywhere else it is --collection
+    path: 'collections repair',
+    rules: [
+      {
+        custom: (args, ctx) => {
+          const i = args.findIndex((a, j) => !a.startsWith('-') && args[j - 1] !== '--collection');
+          if (i < 0 || args.includes('--collection')) return args;
+          ctx.note('smysl collections repair <collection>', 'smysl collections repair --collection <name>');
+          return [...args.slice(0, i), '--collection', args[i], ...args.slice(i + 1)];
+        },
+      },
+    ],
+  },
   { path: 'plot', rules: [toPositional('--vectors'), rename('--method', '--projection')] },
 ];
 

@@ -3,7 +3,7 @@ export type { CsvColumns } from './csv.js';
 export { DEFAULT_EXTENSIONS } from './directory.js';
 export { type MetaFilter, matchesFilters, parseWhere } from './filter.js';
 export { IdSet } from './ids.js';
-export type { TextSplit } from './plaintext.js';
+export { readTextLines, type TextSplit } from './plaintext.js';
 export { formatProblem, ProblemLog, type ProblemSummary } from './problems.js';
 export {
   CORPUS_FORMATS,

@@ -1,4 +1,6 @@
+import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
+import { SmyslError } from '../errors.js';
 import { splitSentences } from '../text/sentences.js';
 import { readLineBatches } from './bytes.js';
 import type { ReaderContext, SourcedDocument } from './context.js';
@@ -177,4 +179,15 @@ function sentencesOf(
     const doc = { id: `${file}:${line}:${nth}`, text: s.text, meta: { file, line }, source: path, line };
     if (ctx.accept(doc)) out.push(doc);
   }
+}
+
+/** The non-blank lines of a UTF-8 text file (one sentence or document a line), e.g. to fit an embedder on. */
+export async function readTextLines(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (e) {
+    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '');
 }

@@ -4,6 +4,7 @@
  * Training kernels, samplers and file-format internals stay in their modules.
  */
 
+export { embedderByName, fitOnTexts } from './by-name.js';
 // the contract and the registry
 export {
   createEmbedder,
@@ -26,6 +27,8 @@ export {
   type HashingVectorizerOptions,
   loadSparseVectorizer,
   type SparseVectorizer,
+  type SparseVectorizerSettings,
+  sparseVectorizer,
   TfidfVectorizer,
   type TfidfVectorizerOptions,
 } from './sparse/index.js';

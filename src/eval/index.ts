@@ -1,5 +1,18 @@
 export { type BeirCollection, type BeirDocument, type BeirQuery, type Qrels, readBeir } from './beir.js';
 export {
+  BENCH_MAIN_METRIC,
+  type BenchData,
+  type BenchOptions,
+  type BenchTask,
+  benchEmbedder,
+  type LabelledTexts,
+  machineDescription,
+  rankByCosine,
+  runBench,
+  type ScoredPair,
+  stratifiedHoldOut,
+} from './bench.js';
+export {
   accuracy,
   type ClassificationReport,
   type ClassScores,
@@ -40,7 +53,7 @@ export {
   type SparseRetrievalMethod,
   type SparseRetrievalOptions,
 } from './sparse-retrieval.js';
-export { readStsPairs, type StsFormat, type StsPair } from './sts.js';
+export { readStsPairs, type StsFormat, type StsPair, stsCosines } from './sts.js';
 export {
   type BleuOptions,
   type BleuSmoothing,

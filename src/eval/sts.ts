@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import { parse } from 'csv-parse/sync';
+import type { Embedder } from '../embed/types.js';
 import { SmyslError } from '../errors.js';
+import { rowCosines } from '../vectors/rows.js';
 
 /** One sentence pair with a gold similarity score. */
 export interface StsPair {
@@ -82,4 +84,14 @@ export async function readStsPairs(
   if (pairs.length === 0)
     throw new SmyslError('E_INPUT', 'no sentence pairs found', { location: { source: file } });
   return pairs;
+}
+
+/** Cosine of each pair's two sentences under the embedder (fit it beforehand if it has a fit step). */
+export async function stsCosines(
+  embedder: Embedder,
+  pairs: readonly { a: string; b: string }[],
+): Promise<Float64Array> {
+  const a = await embedder.embed(pairs.map((p) => p.a));
+  const b = await embedder.embed(pairs.map((p) => p.b));
+  return rowCosines(a, b);
 }

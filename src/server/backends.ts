@@ -221,8 +221,8 @@ export class StoreCollections implements CollectionsBackend {
     name: string,
     documents: { id: string; text: string; meta?: Record<string, unknown> }[],
   ): Promise<{ upserted: number }> {
-    // the lexical index is not saved per write (that would cost the whole collection each time):
-    // the reading session rebuilds it in memory on its next search
+    // the lexical index is not saved per write (that would write the whole index each time): the
+    // reading session's BM25 index follows the commit on its next search
     const summary = await this.write(name, (c) =>
       c.upsert(documents.map((d) => ({ id: d.id, text: d.text, meta: d.meta ?? {} }))),
     );

@@ -22,6 +22,7 @@ import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
 import { storeBackend } from './backends.js';
+import { Bm25ChunkIndex } from './bm25-chunks.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { EmbeddedStore } from './embedded/store.js';
 import {
@@ -248,7 +249,7 @@ export class Collection {
   readonly store: CollectionStore;
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
-  private lexicalCache?: { key: string; index: LexicalChunkIndex };
+  private lexicalCache?: { key: string; index: LexicalChunkIndex | Bm25ChunkIndex; epoch?: string };
   /** Vectors a writer re-made when it opened (they were missing or damaged). */
   private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
@@ -797,9 +798,10 @@ export class Collection {
    * The built-in lexical index over live chunks: the one `saveLexicalIndex` left on disk while it
    * matches the collection, else built from the chunk texts (and kept until the collection changes).
    */
-  async lexicalIndex(): Promise<LexicalChunkIndex> {
+  async lexicalIndex(): Promise<LexicalChunkIndex | Bm25ChunkIndex> {
     const key = await this.lexicalKey();
     if (this.lexicalCache?.key === key) return this.lexicalCache.index;
+    if ((this.manifest.lexical ?? 'bm25') === 'bm25') return this.bm25Index(key);
     const saved = this.store.cacheDir
       ? await LexicalChunkIndex.load(path.join(this.store.cacheDir, LEXICAL_DIR), key)
       : null;
@@ -815,6 +817,41 @@ export class Collection {
   }
 
   /**
+   * BM25 follows the collection: the index in memory (or the one last saved) catches up with what
+   * was committed since — removed chunks out, new chunks in — instead of being rebuilt, as long as
+   * rows were not renumbered (compaction) and at most half of what it holds was removed.
+   */
+  private async bm25Index(key: string): Promise<Bm25ChunkIndex> {
+    const store = this.store;
+    const epoch = store.rowEpoch?.();
+    const follows =
+      epoch !== undefined && store.liveChunksAfter !== undefined && store.isLiveRow !== undefined;
+    const cached = this.lexicalCache;
+    let index: Bm25ChunkIndex | undefined =
+      follows && cached?.index instanceof Bm25ChunkIndex && cached.epoch === epoch ? cached.index : undefined;
+    if (!index && store.cacheDir) {
+      const dir = path.join(store.cacheDir, LEXICAL_DIR);
+      const saved = Bm25ChunkIndex.saved(dir);
+      if (saved && (saved.key === key || (follows && saved.epoch === epoch)))
+        index = Bm25ChunkIndex.load(dir, this.lexicalAnalyzer) ?? undefined;
+      if (index && saved?.key === key) {
+        this.lexicalCache = { key, index, epoch };
+        return index;
+      }
+    }
+    if (index && follows) {
+      const isLive = store.isLiveRow!.bind(store);
+      index.removeWhere((row) => !isLive(row));
+      index.add(await store.liveChunksAfter!(index.maxRow));
+      // mostly removed chunks: their postings cost more than a rebuild
+      if (index.deadShare > 0.5) index = undefined;
+    } else index = undefined;
+    index ??= Bm25ChunkIndex.build(await store.liveChunks(), this.lexicalAnalyzer);
+    this.lexicalCache = { key, index, epoch };
+    return index;
+  }
+
+  /**
    * Saves the lexical index for later searches (writers only; `smysl index` calls it at the end),
    * so that a search process loads it instead of analyzing every chunk again.
    */
@@ -822,9 +859,15 @@ export class Collection {
     if (this.store.readonly || !this.store.cacheDir) return;
     const key = await this.lexicalKey();
     const dir = path.join(this.store.cacheDir, LEXICAL_DIR);
+    if ((this.manifest.lexical ?? 'bm25') === 'bm25') {
+      if (!force && Bm25ChunkIndex.saved(dir)?.key === key) return;
+      const index = (await this.lexicalIndex()) as Bm25ChunkIndex;
+      await index.save(dir, key, this.store.rowEpoch?.());
+      return;
+    }
     // already saved for this state (and readable): nothing to do
     if (!force && LexicalChunkIndex.savedKey(dir) === key && (await LexicalChunkIndex.load(dir, key))) return;
-    const index = await this.lexicalIndex();
+    const index = (await this.lexicalIndex()) as LexicalChunkIndex;
     await index.save(dir, key);
   }
 

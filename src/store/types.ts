@@ -125,6 +125,14 @@ export interface CollectionStore {
   chunksOf(doc: number): Promise<StoredChunk[]>;
   /** Every live chunk with its text, in row order (what the lexical index is built from). */
   liveChunks(): Promise<ChunkText[]>;
+  /**
+   * Optional, for a lexical index that follows changes instead of being rebuilt: live chunks with
+   * a row above `row` (row order), whether a row is still live, and a label that changes whenever
+   * rows are renumbered (compaction). Without them every change rebuilds the lexical index.
+   */
+  liveChunksAfter?(row: number): Promise<ChunkText[]>;
+  isLiveRow?(row: number): boolean;
+  rowEpoch?(): string;
   /** Documents whose metadata satisfies every field of `where`. */
   matchingDocs(where: Where): Promise<Set<number>>;
   count(): Promise<number>;

@@ -284,6 +284,11 @@ export class KnnClassifier {
   private norms: Float64Array = new Float64Array(0);
   constructor(readonly k = 5) {}
 
+  /** The rows and labels it was fitted on (kNN keeps them to vote), or null before `fit`. */
+  get trainingData(): { x: DenseMatrix; y: readonly Label[] } | null {
+    return this.x ? { x: this.x, y: this.y } : null;
+  }
+
   fit(x: DenseMatrix, y: readonly Label[]): this {
     if (x.rows !== y.length) throw new SmyslError('E_USAGE', `fit: ${x.rows} rows but ${y.length} labels`);
     this.x = x;

@@ -1,8 +1,9 @@
+import { TfidfVectorizer } from '../embed/sparse/vectorizers.js';
 import { SmyslError } from '../errors.js';
 import { silhouetteScore } from '../eval/clustering.js';
 import { selectRows } from '../vectors/dense.js';
 import { seededRandom } from '../vectors/random.js';
-import type { DenseMatrix } from '../vectors/types.js';
+import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
 
 export interface KMeansOptions {
   k: number;
@@ -202,4 +203,62 @@ export function kmeansBestK(
   }
   if (!best) throw new SmyslError('E_USAGE', `no k in [${minK}, ${maxK}] is possible for ${x.rows} samples`);
   return { ...best, tried };
+}
+
+/**
+ * Terms that set a cluster apart: mean TF-IDF weight of each term over the cluster's documents
+ * minus its mean over the other documents, highest first.
+ */
+export function distinctiveTerms(
+  tfidf: SparseMatrix,
+  vocabulary: readonly string[],
+  labels: ArrayLike<number>,
+  k: number,
+  top: number,
+): string[][] {
+  const sums = Array.from({ length: k }, () => new Float64Array(tfidf.cols));
+  const total = new Float64Array(tfidf.cols);
+  const sizes = new Float64Array(k);
+  for (let r = 0; r < tfidf.rows; r++) {
+    const c = labels[r];
+    sizes[c]++;
+    for (let j = tfidf.indptr[r]; j < tfidf.indptr[r + 1]; j++) {
+      sums[c][tfidf.indices[j]] += tfidf.data[j];
+      total[tfidf.indices[j]] += tfidf.data[j];
+    }
+  }
+  return sums.map((s, c) => {
+    const inside = Math.max(1, sizes[c]);
+    const outside = Math.max(1, tfidf.rows - sizes[c]);
+    const scored: [number, number][] = [];
+    for (let t = 0; t < s.length; t++) {
+      if (s[t] === 0) continue;
+      scored.push([t, s[t] / inside - (total[t] - s[t]) / outside]);
+    }
+    scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return scored.slice(0, top).map(([t]) => vocabulary[t]);
+  });
+}
+
+/**
+ * The `top` most distinctive words of each of `k` clusters (see `distinctiveTerms`), on TF-IDF
+ * with stop words removed and terms in at least two documents. A corpus too small to have such
+ * terms gives empty lists rather than an error.
+ */
+export function clusterTerms(
+  texts: readonly string[],
+  labels: ArrayLike<number>,
+  k: number,
+  top: number,
+): string[][] {
+  if (top > 0) {
+    const tfidf = new TfidfVectorizer({ stopWords: 'auto', minDf: 2 });
+    try {
+      const m = tfidf.fitTransform(texts);
+      return distinctiveTerms(m, tfidf.vocabulary, labels, k, top);
+    } catch {
+      // too few repeated terms for a vocabulary (tiny corpora)
+    }
+  }
+  return Array.from({ length: k }, () => []);
 }

@@ -6,8 +6,25 @@ export {
   selectFeatureRows,
   stratifiedKFold,
 } from './classify.js';
-export { type KMeansOptions, type KMeansResult, kmeans, kmeansBestK } from './cluster.js';
-export { NgramLanguageModel, type NgramLmOptions, type Smoothing } from './ngram-lm.js';
+export {
+  clusterTerms,
+  distinctiveTerms,
+  type KMeansOptions,
+  type KMeansResult,
+  kmeans,
+  kmeansBestK,
+} from './cluster.js';
+export { NgramLanguageModel, type NgramLmOptions, type Smoothing, sentenceWords } from './ngram-lm.js';
+export {
+  type ClassifierSettings,
+  type CrossValidationOptions,
+  createClassifier,
+  crossValidateTexts,
+  fitClassifier,
+  predictLabels,
+  TextClassifier,
+  type VectorClassifier,
+} from './text-classifier.js';
 export {
   findRaganatoFiles,
   readGoldKeys,
@@ -16,6 +33,7 @@ export {
   type WsdToken,
 } from './wsd/raganato.js';
 export {
+  findWordNet,
   normalizeLemma,
   type Sense,
   type Synset,

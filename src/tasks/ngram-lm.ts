@@ -1,4 +1,7 @@
+import { promises as fsp } from 'node:fs';
 import { SmyslError } from '../errors.js';
+import { splitSentences } from '../text/sentences.js';
+import { words } from '../text/tokenize.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export type Smoothing = 'kneser-ney' | 'add-k';
@@ -187,6 +190,17 @@ export class NgramLanguageModel {
   }
 
   /**
+   * Suggestions for typed text, as a keyboard makes them: after a space, the next word; in the
+   * middle of a word, completions of it (the words before it are the history).
+   */
+  suggestFor(text: string, k = 5): { word: string; p: number }[] {
+    const typed = words(text.toLowerCase());
+    const completing = text.length > 0 && !/\s$/.test(text) && typed.length > 0;
+    const prefix = completing ? typed.pop() : undefined;
+    return this.suggest(typed, { k, prefix });
+  }
+
+  /**
    * Next-word suggestions for a history, most probable first. With `prefix`, only words starting
    * with it (completing a partly typed word, as T9 does).
    */
@@ -224,6 +238,23 @@ export class NgramLanguageModel {
 
   async save(file: string): Promise<void> {
     await writeFileAtomic(file, JSON.stringify(this.toJSON()));
+  }
+
+  /** Reads a model written by `save` (or `smysl lm train`). */
+  static async load(file: string): Promise<NgramLanguageModel> {
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (e) {
+      throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new SmyslError('E_FORMAT', 'not JSON', { location: { source: file } });
+    }
+    return NgramLanguageModel.fromJSON(json, file);
   }
 
   static fromJSON(json: unknown, source = 'model'): NgramLanguageModel {
@@ -266,4 +297,14 @@ export class NgramLanguageModel {
       return c;
     });
   }
+}
+
+/** The units the model counts: each sentence of a text as lowercased words (sentences without words left out). */
+export function sentenceWords(text: string): string[][] {
+  const out: string[][] = [];
+  for (const s of splitSentences(text)) {
+    const w = words(s.text.toLowerCase());
+    if (w.length > 0) out.push(w);
+  }
+  return out;
 }

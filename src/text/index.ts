@@ -1,3 +1,4 @@
+export { type FormToken, languagesOf, type TokenFormOptions, tokenForms } from './forms.js';
 export {
   countScripts,
   guessFromCounts,

@@ -8,6 +8,7 @@ export * from './postprocess.js';
 export { type TsneOptions, tsne, type UmapOptions, umap } from './projection.js';
 export * from './quantize.js';
 export { sampleRows, seededRandom } from './random.js';
+export { densify, isSparse, rowCosines, unitRows } from './rows.js';
 export * from './sparse.js';
 export * from './steps.js';
 export type { DenseMatrix, SparseMatrix } from './types.js';

@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { SmyslError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { npyHeader } from '../util/npy.js';
 import type { DenseMatrix } from './types.js';
 
 /** Reads a 2-D little-endian float32/float64 C-order .npy file (float64 is converted). */
@@ -133,4 +136,49 @@ export async function readVectorsFile(
     return readF32(file, opts.dim);
   }
   return (await readWordVectorText(file, opts.limit)).matrix;
+}
+
+/** Where `writeDenseRows` puts vectors: by the output file's extension. */
+export type DenseRowsFormat = 'npy' | 'f32' | 'jsonl';
+
+/**
+ * Streams dense rows into one file as they arrive (e.g. from `TransformerEmbedder.embedStream`),
+ * so no more than a chunk is in memory: `.npy` (float32, shape `[ids.length, dim]`), `.f32`
+ * (raw little-endian float32) or `.jsonl` (`{"id", "vector"}` a line). Written to a temporary
+ * file renamed at the end: a failed run leaves no partial file.
+ */
+export async function writeDenseRows(
+  file: string,
+  format: DenseRowsFormat,
+  ids: readonly string[],
+  dim: number,
+  chunks: AsyncIterable<DenseMatrix> | Iterable<DenseMatrix>,
+): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    if (format === 'npy') await handle.write(npyHeader([ids.length, dim]));
+    let row = 0;
+    for await (const chunk of chunks) {
+      if (format === 'jsonl') {
+        const lines: string[] = [];
+        for (let r = 0; r < chunk.rows; r++, row++) {
+          const vector = Array.from(chunk.data.subarray(r * chunk.dim, (r + 1) * chunk.dim));
+          lines.push(JSON.stringify({ id: ids[row], vector }));
+        }
+        await handle.write(`${lines.join('\n')}\n`);
+      } else {
+        await handle.write(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
+        row += chunk.rows;
+      }
+    }
+    await handle.close();
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
 }

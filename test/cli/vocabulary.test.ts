@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, Option } from 'commander';
 import { ALIASES, rewriteDeprecated } from '../../src/cli/aliases.js';
 import { CORPUS_FLAGS } from '../../src/cli/corpus-input.js';
+import { commandTable } from '../../src/cli/help-table.js';
 import { buildProgram } from '../../src/cli/program.js';
 
 // The shared CLI vocabulary (docs/cli.md): one spelling per concept, checked on every command.
@@ -183,6 +184,13 @@ test('value-dependent old spellings', () => {
     'hybrid',
   ]);
   assert.deepEqual(rw('--debug', '-V'), ['--debug', '-v']);
+  assert.deepEqual(rw('collections', 'repair', 'notes', '--json'), [
+    'collections',
+    'repair',
+    '--collection',
+    'notes',
+    '--json',
+  ]);
   // numbered columns of a headerless table become named corpus columns, counted from the file
   assert.deepEqual(
     rw('classify', 'eval', '--data', fixture('labelled.tsv'), '--label-column', '1', '--text-column', '2'),
@@ -270,4 +278,17 @@ test('standard input is "-" for corpora too', () => {
   const j = JSON.parse(r.stdout);
   assert.equal(j.documents, 2);
   assert.equal(j.format, 'text');
+});
+
+test('docs/cli.md lists exactly the commands and descriptions of smysl --help', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/cli.md', import.meta.url)), 'utf8');
+  const start = doc.indexOf('<!-- commands:start -->\n');
+  const end = doc.indexOf('<!-- commands:end -->');
+  assert.ok(start >= 0 && end > start, 'docs/cli.md has no commands section');
+  assert.equal(
+    doc.slice(start + '<!-- commands:start -->\n'.length, end),
+    commandTable(buildProgram()),
+    'docs/cli.md is out of date: run `npm run build && node scripts/cli-commands.mjs --write`',
+  );
+  for (const [name] of commands) if (name !== 'help') assert.ok(doc.includes(`smysl ${name}`), name);
 });

@@ -379,9 +379,13 @@ test('a damaged database or manifest is named; a lost manifest is restored by re
       '--quiet',
     ]);
     assert.notEqual(index.status, 0);
-    const repair = spawnSync(process.execPath, [cli, 'collections', 'repair', dir, '--json'], {
-      encoding: 'utf8',
-    });
+    const repair = spawnSync(
+      process.execPath,
+      [cli, 'collections', 'repair', '--collection', dir, '--json'],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(repair.status, 0, repair.stderr);
     assert.equal(JSON.parse(repair.stdout).manifestRestored, true);
     await verify(dir, cloneModel(base.model));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { NgramLanguageModel } from '../../src/tasks/ngram-lm.js';
+import { NgramLanguageModel, sentenceWords } from '../../src/tasks/ngram-lm.js';
 
 const corpus = [
   'the cat sat on the mat',
@@ -84,4 +84,28 @@ test('save/load round trip gives identical probabilities; bad files are rejected
     assert.equal(back.probability(w, h), lm.probability(w, h));
   assert.throws(() => NgramLanguageModel.fromJSON({ kind: 'other' }), /not a smysl n-gram language model/);
   assert.throws(() => new NgramLanguageModel().probability('a'), /not trained/);
+});
+
+test('load reads what save wrote and names a file that is not JSON; suggestFor and sentenceWords', async () => {
+  const lm = new NgramLanguageModel({ order: 3 }).fit(corpus);
+  const dir = mkdtempSync(path.join(tmpdir(), 'smysl-lm-'));
+  await lm.save(path.join(dir, 'lm.json'));
+  const back = await NgramLanguageModel.load(path.join(dir, 'lm.json'));
+  assert.equal(back.probability('ковре', ['на']), lm.probability('ковре', ['на']));
+  writeFileSync(path.join(dir, 'bad.json'), '{ not json');
+  await assert.rejects(NgramLanguageModel.load(path.join(dir, 'bad.json')), { code: 'E_FORMAT' });
+  await assert.rejects(NgramLanguageModel.load(path.join(dir, 'missing.json')), { code: 'E_IO' });
+  // after a space: the next word; inside a word: its completions, the words before as history
+  assert.deepEqual(
+    lm.suggestFor('Кошка сидит на ', 1).map((s) => s.word),
+    ['ковре'],
+  );
+  assert.deepEqual(
+    lm.suggestFor('the d', 3).map((s) => s.word),
+    ['dog'],
+  );
+  assert.deepEqual(sentenceWords('Кошка сидит. The Cat sat!  …'), [
+    ['кошка', 'сидит'],
+    ['the', 'cat', 'sat'],
+  ]);
 });

@@ -1,24 +1,20 @@
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { type Command, Option } from 'commander';
+import { readTextLines } from '../../corpus/plaintext.js';
 import { SmyslError } from '../../errors.js';
 import { readBeir } from '../../eval/beir.js';
-import { classificationReport } from '../../eval/classification.js';
-import { pearson, spearman } from '../../eval/correlation.js';
 import {
-  type BenchReport,
-  type BenchRow,
-  renderHtmlReport,
-  renderMarkdownReport,
-} from '../../eval/report.js';
-import { evaluateRetrieval } from '../../eval/retrieval.js';
+  BENCH_MAIN_METRIC,
+  type BenchData,
+  machineDescription,
+  runBench,
+  stratifiedHoldOut,
+} from '../../eval/bench.js';
+import { type BenchReport, renderHtmlReport, renderMarkdownReport } from '../../eval/report.js';
 import { readStsPairs, type StsFormat } from '../../eval/sts.js';
 import { readWordPairs } from '../../eval/word-pairs.js';
-import { LogisticRegression, stratifiedKFold } from '../../tasks/classify.js';
 import { writeFileAtomic } from '../../util/fs.js';
-import { cosine, norm, row } from '../../vectors/dense.js';
-import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
 import { addCorpusOptions } from '../corpus-input.js';
 import {
   addOutputFlags,
@@ -29,17 +25,7 @@ import {
   topOption,
 } from '../options.js';
 import { formatTable, printJson } from '../output.js';
-import {
-  densify,
-  fitEmbedder,
-  isSparse,
-  type LabelledFlags,
-  makeEmbedder,
-  parseSettings,
-  readLabelledCorpus,
-  readLines,
-  stsCosines,
-} from '../task-support.js';
+import { type LabelledFlags, parseSettings, readLabelledCorpus } from '../task-support.js';
 
 type Task = 'retrieval' | 'sts' | 'classification' | 'words';
 
@@ -58,9 +44,6 @@ interface BenchFlags extends LabelledFlags {
   json: boolean;
 }
 
-/** One method's run: returns its metrics (throws on failure; the caller turns that into an error row). */
-type Runner = (name: string) => Promise<Record<string, number>>;
-
 /** Settings every trained embedder gets in a comparison, so all finish in minutes. */
 function benchSettings(flags: BenchFlags): Record<string, unknown> {
   const s: Record<string, unknown> = { epochs: flags.epochs, ...parseSettings(flags.set) };
@@ -68,140 +51,38 @@ function benchSettings(flags: BenchFlags): Record<string, unknown> {
   return s;
 }
 
-function unitRows(m: DenseMatrix | SparseMatrix): DenseMatrix | SparseMatrix {
-  if (isSparse(m)) {
-    const data = Float32Array.from(m.data);
-    for (let r = 0; r < m.rows; r++) {
-      let n = 0;
-      for (let j = m.indptr[r]; j < m.indptr[r + 1]; j++) n += data[j] * data[j];
-      n = Math.sqrt(n);
-      if (n > 0) for (let j = m.indptr[r]; j < m.indptr[r + 1]; j++) data[j] /= n;
-    }
-    return { ...m, data };
-  }
-  const data = Float32Array.from(m.data);
-  for (let r = 0; r < m.rows; r++) {
-    let n = 0;
-    for (let k = 0; k < m.dim; k++) n += data[r * m.dim + k] ** 2;
-    n = Math.sqrt(n);
-    if (n > 0) for (let k = 0; k < m.dim; k++) data[r * m.dim + k] /= n;
-  }
-  return { ...m, data };
-}
-
-/** Exact cosine top-k of every query against every document. */
-function rankAll(
-  queries: DenseMatrix | SparseMatrix,
-  docs: DenseMatrix | SparseMatrix,
-  top: number,
-): Int32Array[] {
-  const q = unitRows(queries);
-  const d = unitRows(docs);
-  const nDocs = d.rows;
-  const scores = new Float64Array(nDocs);
-  const out: Int32Array[] = [];
-  // Documents as a term → (doc, weight) inverted list when sparse, so a query touches only its terms.
-  let inverted: Map<number, [number, number][]> | undefined;
-  if (isSparse(d)) {
-    inverted = new Map();
-    for (let r = 0; r < d.rows; r++)
-      for (let j = d.indptr[r]; j < d.indptr[r + 1]; j++) {
-        const list = inverted.get(d.indices[j]) ?? [];
-        list.push([r, d.data[j]]);
-        inverted.set(d.indices[j], list);
-      }
-  }
-  for (let i = 0; i < q.rows; i++) {
-    scores.fill(0);
-    if (isSparse(q) && inverted) {
-      for (let j = q.indptr[i]; j < q.indptr[i + 1]; j++)
-        for (const [r, w] of inverted.get(q.indices[j]) ?? []) scores[r] += w * q.data[j];
-    } else if (!isSparse(q) && !isSparse(d)) {
-      const dim = q.dim;
-      for (let r = 0; r < nDocs; r++) {
-        let s = 0;
-        for (let k = 0; k < dim; k++) s += q.data[i * dim + k] * d.data[r * dim + k];
-        scores[r] = s;
-      }
-    } else throw new SmyslError('E_STATE', 'queries and documents must both be dense or both sparse');
-    const order = Int32Array.from({ length: nDocs }, (_, r) => r);
-    order.sort((a, b) => scores[b] - scores[a] || a - b);
-    out.push(order.slice(0, top));
-  }
-  return out;
-}
-
-async function makeRunner(
+/** Reads the task's data as `bench` is told to (the classification split is the library's). */
+async function readBenchData(
   flags: BenchFlags,
-): Promise<{ runner: Runner; mainMetric: string; settings: BenchReport['settings'] }> {
-  const settings = benchSettings(flags);
-  const fitLines = flags.fitData ? await readLines(flags.fitData) : undefined;
+): Promise<{ data: BenchData; settings: BenchReport['settings'] }> {
   const common = { epochs: flags.epochs, ...(flags.fitData ? { fitData: flags.fitData } : {}) };
   if (flags.task === 'sts' || flags.task === 'words') {
     const pairs =
       flags.task === 'sts'
         ? await readStsPairs(flags.data, stsFormat(flags.format), { split: flags.subset })
         : (await readWordPairs(flags.data)).pairs.map((p) => ({ a: p.word1, b: p.word2, score: p.score }));
-    if (flags.task === 'words' && !fitLines)
+    if (flags.task === 'words' && !flags.fitData)
       throw new SmyslError(
         'E_USAGE',
         'bench --task words needs --fit-data <corpus> to train word vectors on',
       );
-    const fitTexts = fitLines ?? pairs.flatMap((p) => [p.a, p.b]);
     return {
-      mainMetric: 'spearman',
+      data: flags.task === 'sts' ? { task: 'sts', pairs } : { task: 'words', pairs },
       settings: {
         ...common,
         pairs: pairs.length,
         fit: flags.fitData ?? "the pairs' own sentences",
         ...(flags.subset ? { subset: flags.subset } : {}),
       },
-      runner: async (name): Promise<Record<string, number>> => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitTexts);
-        const gold = pairs.map((p) => p.score);
-        if (flags.task === 'sts') {
-          const cos = await stsCosines(e, pairs);
-          return { spearman: spearman(cos, gold) * 100, pearson: pearson(cos, gold) * 100 };
-        }
-        // words: each distinct word is embedded once. As gensim's evaluate_word_pairs, a pair
-        // with a word the method has no vector for (a zero vector) is left out of the
-        // correlation and counted in the coverage instead
-        const words = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-        const vectors = densify(await e.embed(words));
-        const rowOf = new Map(words.map((w, r) => [w, r]));
-        const vectorOf = (w: string) => row(vectors, rowOf.get(w)!);
-        const kept = pairs.filter((p) => norm(vectorOf(p.a)) > 0 && norm(vectorOf(p.b)) > 0);
-        const keptCos = kept.map((p) => cosine(vectorOf(p.a), vectorOf(p.b)));
-        const keptGold = kept.map((p) => p.score);
-        return {
-          spearman: kept.length > 1 ? spearman(keptCos, keptGold) * 100 : Number.NaN,
-          pearson: kept.length > 1 ? pearson(keptCos, keptGold) * 100 : Number.NaN,
-          coverage: kept.length / pairs.length,
-        };
-      },
     };
   }
   if (flags.task === 'classification') {
-    const read = (file: string) => readLabelledCorpus(file, flags);
-    const data = await read(flags.data);
-    let train: { texts: string[]; labels: string[] };
-    let test: { texts: string[]; labels: string[] };
-    if (flags.test) {
-      train = data;
-      test = await read(flags.test);
-    } else {
-      // One stratified 80/20 split, the same for every method.
-      const heldOut = new Set(stratifiedKFold(data.labels, 5, 1)[0]);
-      const pick = (keep: boolean) => {
-        const idx = data.labels.map((_, i) => i).filter((i) => heldOut.has(i) !== keep);
-        return { texts: idx.map((i) => data.texts[i]), labels: idx.map((i) => data.labels[i]) };
-      };
-      train = pick(true);
-      test = pick(false);
-    }
+    const all = await readLabelledCorpus(flags.data, flags);
+    const { train, test } = flags.test
+      ? { train: all, test: await readLabelledCorpus(flags.test, flags) }
+      : stratifiedHoldOut(all);
     return {
-      mainMetric: 'macroF1',
+      data: { task: 'classification', train, test },
       settings: {
         ...common,
         train: train.texts.length,
@@ -209,31 +90,14 @@ async function makeRunner(
         classifier: 'logreg',
         split: flags.test ? flags.test : 'stratified 80/20, seed 1',
       },
-      runner: async (name) => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitLines ?? train.texts);
-        const clf = new LogisticRegression({ seed: 1 }).fit(await e.embed(train.texts), train.labels);
-        const pred = clf.predict(await e.embed(test.texts)).map(String);
-        const r = classificationReport(test.labels, pred);
-        return { accuracy: r.accuracy, macroF1: r.macro.f1, weightedF1: r.weighted.f1 };
-      },
     };
   }
   if (flags.task === 'retrieval') {
-    const c = await readBeir(flags.data, flags.subset ?? 'test');
-    const docTexts = c.corpus.map((d) => (d.title ? `${d.title}. ${d.text}` : d.text));
-    const queries = c.queries.filter((q) => c.qrels.has(q.id));
+    const collection = await readBeir(flags.data, flags.subset ?? 'test');
+    const queries = collection.queries.filter((q) => collection.qrels.has(q.id)).length;
     return {
-      mainMetric: 'ndcg@10',
-      settings: { ...common, documents: docTexts.length, queries: queries.length, ranking: 'exact cosine' },
-      runner: async (name) => {
-        const e = await makeEmbedder(name, settings);
-        await fitEmbedder(e, fitLines ?? docTexts);
-        const ranked = rankAll(await e.embed(queries.map((q) => q.text)), await e.embed(docTexts), flags.top);
-        const runs = new Map(queries.map((q, i) => [q.id, Array.from(ranked[i], (r) => c.corpus[r].id)]));
-        const m = evaluateRetrieval(runs, c.qrels).metrics;
-        return { 'ndcg@10': m['ndcg@10'] ?? 0, map: m.map ?? 0, 'recall@100': m['recall@100'] ?? 0 };
-      },
+      data: { task: 'retrieval', collection },
+      settings: { ...common, documents: collection.corpus.length, queries, ranking: 'exact cosine' },
     };
   }
   throw new SmyslError('E_USAGE', `unknown task "${flags.task}"`);
@@ -299,27 +163,19 @@ export function register(program: Command): void {
       flags.embedder && flags.embedder.length > 0
         ? flags.embedder
         : ['bow', 'tfidf', 'bm25', 'word2vec', 'fasttext', 'glove', 'minilm'];
-    const { runner, mainMetric, settings } = await makeRunner(flags);
-    const rows: BenchRow[] = [];
-    for (const name of embedders) {
-      const started = Date.now();
-      try {
-        const metrics = await runner(name);
-        rows.push({ embedder: name, metrics, seconds: (Date.now() - started) / 1000 });
-      } catch (e) {
-        rows.push({
-          embedder: name,
-          metrics: {},
-          seconds: (Date.now() - started) / 1000,
-          error: (e as Error).message,
-        });
-      }
-      const last = rows[rows.length - 1];
-      if (!flags.quiet)
-        process.stderr.write(
-          `${name}: ${last.error ? `error: ${last.error}` : `${mainMetric} ${last.metrics[mainMetric]?.toFixed(4)}`} (${last.seconds.toFixed(1)} s)\n`,
-        );
-    }
+    const { data: benchData, settings } = await readBenchData(flags);
+    const mainMetric = BENCH_MAIN_METRIC[benchData.task];
+    const rows = await runBench(embedders, benchData, {
+      settings: benchSettings(flags),
+      fitTexts: flags.fitData ? await readTextLines(flags.fitData) : undefined,
+      top: flags.top,
+      onRow: (last) => {
+        if (!flags.quiet)
+          process.stderr.write(
+            `${last.embedder}: ${last.error ? `error: ${last.error}` : `${mainMetric} ${last.metrics[mainMetric]?.toFixed(4)}`} (${last.seconds.toFixed(1)} s)\n`,
+          );
+      },
+    });
     const report: BenchReport = {
       task: flags.task,
       data: flags.data,
@@ -327,7 +183,7 @@ export function register(program: Command): void {
       settings,
       rows,
       date: new Date().toISOString().slice(0, 10),
-      machine: `${os.cpus().length}-core ${os.arch()}, Node ${process.versions.node.split('.')[0]}`,
+      machine: machineDescription(),
     };
     if (flags.out) {
       let base = flags.out;

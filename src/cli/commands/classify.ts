@@ -1,7 +1,5 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { type Command, Option } from 'commander';
-import type { Embedder } from '../../embed/types.js';
+import { embedderByName } from '../../embed/by-name.js';
 import { SmyslError } from '../../errors.js';
 import {
   type ClassificationReport,
@@ -9,15 +7,7 @@ import {
   confusionMatrix,
   uniqueLabels,
 } from '../../eval/classification.js';
-import {
-  type Features,
-  KnnClassifier,
-  LogisticRegression,
-  selectFeatureRows,
-  stratifiedKFold,
-} from '../../tasks/classify.js';
-import { writeFileAtomic } from '../../util/fs.js';
-import type { DenseMatrix } from '../../vectors/types.js';
+import { createClassifier, crossValidateTexts, TextClassifier } from '../../tasks/text-classifier.js';
 import {
   addCorpusOptions,
   CORPUS_INPUT,
@@ -28,16 +18,7 @@ import {
 import { addOutputFlags, collect, embedderOption, parseIntOption, setOption } from '../options.js';
 import { formatTable, printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import {
-  densify,
-  embedderNames,
-  fitEmbedder,
-  type LabelledFlags,
-  loadSavedEmbedder,
-  makeEmbedder,
-  parseSettings,
-  readLabelledCorpus,
-} from '../task-support.js';
+import { embedderNames, type LabelledFlags, parseSettings, readLabelledCorpus } from '../task-support.js';
 
 type DataFlags = LabelledFlags;
 
@@ -50,8 +31,6 @@ interface ClassifierFlags {
   epochs: number;
   seed: number;
 }
-
-type Classifier = LogisticRegression | KnnClassifier;
 
 const LABEL_FIELD = 'metadata field holding the label (CSV/TSV: a column; JSON/JSONL: a field)';
 
@@ -89,48 +68,6 @@ function addClassifierOptions(cmd: Command): Command {
     .option('--seed <n>', 'random seed', parseIntOption('--seed'), 1);
 }
 
-function newClassifier(flags: ClassifierFlags): Classifier {
-  return flags.classifier === 'knn'
-    ? new KnnClassifier(flags.neighbors)
-    : new LogisticRegression({ classWeight: flags.classWeight, epochs: flags.epochs, seed: flags.seed });
-}
-
-function train(c: Classifier, x: Features, y: string[]): void {
-  if (c instanceof KnnClassifier) c.fit(densify(x), y);
-  else c.fit(x, y);
-}
-
-function predict(c: Classifier, x: Features): string[] {
-  return (c instanceof KnnClassifier ? c.predict(densify(x)) : c.predict(x)).map(String);
-}
-
-/** Fits a fresh embedder on the training texts, embeds train and test, trains, predicts. */
-export async function trainAndPredict(
-  flags: ClassifierFlags,
-  trainTexts: string[],
-  trainLabels: string[],
-  testTexts: string[],
-  quiet = true,
-): Promise<string[]> {
-  const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-  const bar = new ProgressBar({ quiet });
-  await fitEmbedder(embedder, trainTexts, { onProgress: bar.update });
-  bar.done();
-  const x = await embedder.embed(trainTexts);
-  const classifier = newClassifier(flags);
-  train(classifier, x, trainLabels);
-  return predict(classifier, await embedder.embed(testTexts));
-}
-
-function report(yTrue: string[], yPred: string[]) {
-  const labels = uniqueLabels(yTrue, yPred).map(String).sort();
-  return {
-    labels,
-    report: classificationReport(yTrue, yPred, labels),
-    confusion: confusionMatrix(yTrue, yPred, labels),
-  };
-}
-
 function printReport(
   r: { labels: string[]; report: ClassificationReport; confusion: number[][] },
   header: string,
@@ -157,47 +94,6 @@ function printReport(
   );
 }
 
-async function saveModel(dir: string, embedder: Embedder, classifier: Classifier, x: Features, y: string[]) {
-  await fsp.mkdir(dir, { recursive: true });
-  await embedder.save(path.join(dir, 'embedder'));
-  if (classifier instanceof LogisticRegression) {
-    await writeFileAtomic(path.join(dir, 'classifier.json'), JSON.stringify(classifier.toJSON()));
-    return;
-  }
-  // kNN keeps its training vectors: store them beside the labels.
-  const dense = densify(x);
-  await writeFileAtomic(
-    path.join(dir, 'knn-vectors.f32'),
-    Buffer.from(dense.data.buffer, dense.data.byteOffset, dense.data.byteLength),
-  );
-  await writeFileAtomic(
-    path.join(dir, 'classifier.json'),
-    JSON.stringify({ kind: 'knn', format: 1, k: classifier.k, rows: dense.rows, dim: dense.dim, labels: y }),
-  );
-}
-
-async function loadModel(dir: string): Promise<{ embedder: Embedder; classifier: Classifier }> {
-  let json: { kind?: string; k: number; rows: number; dim: number; labels: string[] };
-  try {
-    json = JSON.parse(await fsp.readFile(path.join(dir, 'classifier.json'), 'utf8'));
-  } catch (e) {
-    throw new SmyslError(
-      'E_IO',
-      `${dir} is not a model written by "smysl classify train": ${(e as Error).message}`,
-    );
-  }
-  const embedder = await loadSavedEmbedder(path.join(dir, 'embedder'));
-  if (json.kind === 'knn') {
-    const buf = await fsp.readFile(path.join(dir, 'knn-vectors.f32'));
-    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    if (data.length !== json.rows * json.dim)
-      throw new SmyslError('E_FORMAT', `${dir}/knn-vectors.f32 has the wrong size`);
-    const m: DenseMatrix = { rows: json.rows, dim: json.dim, data };
-    return { embedder, classifier: new KnnClassifier(json.k).fit(m, json.labels) };
-  }
-  return { embedder, classifier: LogisticRegression.fromJSON(json as never) };
-}
-
 export function register(program: Command): void {
   const classify = program
     .command('classify')
@@ -209,14 +105,13 @@ export function register(program: Command): void {
   addOutputFlags(trainCmd).action(
     async (input: string, flags: DataFlags & ClassifierFlags & { out: string; json: boolean }) => {
       const data = await readLabelledCorpus(input, flags);
-      const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
+      const embedder = await embedderByName(flags.embedder, parseSettings(flags.set));
       const bar = new ProgressBar({ quiet: flags.quiet });
-      await fitEmbedder(embedder, data.texts, { onProgress: bar.update });
+      const model = await new TextClassifier(embedder, createClassifier(flags)).fit(data.texts, data.labels, {
+        onProgress: bar.update,
+      });
       bar.done();
-      const x = await embedder.embed(data.texts);
-      const classifier = newClassifier(flags);
-      train(classifier, x, data.labels);
-      await saveModel(flags.out, embedder, classifier, x, data.labels);
+      await model.save(flags.out);
       const summary = {
         out: flags.out,
         embedder: flags.embedder,
@@ -255,8 +150,7 @@ export function register(program: Command): void {
           'E_USAGE',
           'nothing to classify: give an input (a file, a folder or "-") or --text',
         );
-      const { embedder, classifier } = await loadModel(flags.model);
-      const labels = predict(classifier, await embedder.embed(texts));
+      const labels = await (await TextClassifier.load(flags.model)).predict(texts);
       if (flags.json) printJson(labels);
       else for (const l of labels) console.log(l);
     },
@@ -274,53 +168,35 @@ export function register(program: Command): void {
       flags: DataFlags & ClassifierFlags & { test?: string; folds: number; json: boolean },
     ) => {
       const data = await readLabelledCorpus(input, flags);
+      const makeEmbedder = () => embedderByName(flags.embedder, parseSettings(flags.set));
+      const bar = new ProgressBar({ quiet: flags.quiet });
       let yTrue: string[];
       let yPred: string[];
       let how: string;
       if (flags.test) {
         const test = await readLabelledCorpus(flags.test, flags);
+        const model = await new TextClassifier(await makeEmbedder(), createClassifier(flags)).fit(
+          data.texts,
+          data.labels,
+          { onProgress: bar.update },
+        );
         yTrue = test.labels;
-        yPred = await trainAndPredict(flags, data.texts, data.labels, test.texts, flags.quiet);
+        yPred = await model.predict(test.texts);
         how = `train ${data.texts.length}, test ${test.texts.length} (${flags.test})`;
       } else {
-        const folds = stratifiedKFold(data.labels, flags.folds, flags.seed);
-        yTrue = [];
-        yPred = [];
-        // A method with nothing to fit (a pretrained encoder) embeds every text once, not per fold.
-        const fixed = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-        const all = fixed.fit ? undefined : await fixed.embed(data.texts);
-        for (let f = 0; f < folds.length; f++) {
-          const testRows = folds[f];
-          const trainRows = folds.filter((_, g) => g !== f).flat();
-          if (all) {
-            const classifier = newClassifier(flags);
-            train(
-              classifier,
-              selectFeatureRows(all, trainRows),
-              trainRows.map((i) => data.labels[i]),
-            );
-            const predicted = predict(classifier, selectFeatureRows(all, testRows));
-            testRows.forEach((row, i) => {
-              yTrue.push(data.labels[row]);
-              yPred.push(predicted[i]);
-            });
-            continue;
-          }
-          const pred = await trainAndPredict(
-            flags,
-            trainRows.map((i) => data.texts[i]),
-            trainRows.map((i) => data.labels[i]),
-            testRows.map((i) => data.texts[i]),
-            flags.quiet,
-          );
-          for (let i = 0; i < testRows.length; i++) {
-            yTrue.push(data.labels[testRows[i]]);
-            yPred.push(pred[i]);
-          }
-        }
+        ({ yTrue, yPred } = await crossValidateTexts(makeEmbedder, data.texts, data.labels, {
+          ...flags,
+          onProgress: bar.update,
+        }));
         how = `${flags.folds}-fold stratified cross-validation over ${data.texts.length} examples (pooled predictions)`;
       }
-      const r = report(yTrue, yPred);
+      bar.done();
+      const labels = uniqueLabels(yTrue, yPred).map(String).sort();
+      const r = {
+        labels,
+        report: classificationReport(yTrue, yPred, labels),
+        confusion: confusionMatrix(yTrue, yPred, labels),
+      };
       if (flags.json)
         printJson({
           embedder: flags.embedder,

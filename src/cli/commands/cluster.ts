@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { TfidfVectorizer } from '../../embed/sparse/index.js';
+import { embedderByName, fitOnTexts } from '../../embed/by-name.js';
 import { SmyslError } from '../../errors.js';
 import { adjustedRandIndex, normalizedMutualInformation } from '../../eval/clustering.js';
-import { kmeans, kmeansBestK } from '../../tasks/cluster.js';
-import type { SparseMatrix } from '../../vectors/types.js';
+import { clusterTerms, kmeans, kmeansBestK } from '../../tasks/cluster.js';
+import { densify } from '../../vectors/rows.js';
 import { addCorpusOptions, CORPUS_INPUT, type CorpusFlags, readCorpus } from '../corpus-input.js';
 import { addOutputFlags, embedderOption, parseIntOption, parseRange, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { densify, embedderNames, fitEmbedder, makeEmbedder, parseSettings } from '../task-support.js';
+import { embedderNames, parseSettings } from '../task-support.js';
 
 interface ClusterFlags extends CorpusFlags {
   embedder: string;
@@ -22,41 +22,6 @@ interface ClusterFlags extends CorpusFlags {
   topTerms: number;
   examples: number;
   json: boolean;
-}
-
-/**
- * Terms that set a cluster apart: mean TF-IDF weight of each term over the cluster's documents
- * minus its mean over the other documents, highest first.
- */
-export function distinctiveTerms(
-  tfidf: SparseMatrix,
-  vocabulary: readonly string[],
-  labels: ArrayLike<number>,
-  k: number,
-  top: number,
-): string[][] {
-  const sums = Array.from({ length: k }, () => new Float64Array(tfidf.cols));
-  const total = new Float64Array(tfidf.cols);
-  const sizes = new Float64Array(k);
-  for (let r = 0; r < tfidf.rows; r++) {
-    const c = labels[r];
-    sizes[c]++;
-    for (let j = tfidf.indptr[r]; j < tfidf.indptr[r + 1]; j++) {
-      sums[c][tfidf.indices[j]] += tfidf.data[j];
-      total[tfidf.indices[j]] += tfidf.data[j];
-    }
-  }
-  return sums.map((s, c) => {
-    const inside = Math.max(1, sizes[c]);
-    const outside = Math.max(1, tfidf.rows - sizes[c]);
-    const scored: [number, number][] = [];
-    for (let t = 0; t < s.length; t++) {
-      if (s[t] === 0) continue;
-      scored.push([t, s[t] / inside - (total[t] - s[t]) / outside]);
-    }
-    scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    return scored.slice(0, top).map(([t]) => vocabulary[t]);
-  });
 }
 
 export function register(program: Command): void {
@@ -108,8 +73,8 @@ export function register(program: Command): void {
     }
     if (texts.length < 2) throw new SmyslError('E_INPUT', `${corpus}: need at least 2 documents to cluster`);
     const bar = new ProgressBar({ quiet: flags.quiet });
-    const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-    await fitEmbedder(embedder, texts, { onProgress: bar.update });
+    const embedder = await embedderByName(flags.embedder, parseSettings(flags.set));
+    await fitOnTexts(embedder, texts, { onProgress: bar.update });
     bar.done();
     const x = densify(await embedder.embed(texts));
     const options = {
@@ -125,16 +90,7 @@ export function register(program: Command): void {
       result = best;
     } else result = kmeans(x, { ...options, k: Math.min(flags.clusters ?? 8, x.rows) });
     const k = result.k;
-    const tfidf = new TfidfVectorizer({ stopWords: 'auto', minDf: 2 });
-    let terms: string[][] = Array.from({ length: k }, () => []);
-    if (flags.topTerms > 0) {
-      try {
-        const m = tfidf.fitTransform(texts);
-        terms = distinctiveTerms(m, tfidf.vocabulary, result.labels, k, flags.topTerms);
-      } catch {
-        // Too few repeated terms for a vocabulary (tiny corpora): show no terms rather than fail.
-      }
-    }
+    const terms = clusterTerms(texts, result.labels, k, flags.topTerms);
     const members: number[][] = Array.from({ length: k }, () => []);
     result.labels.forEach((c, i) => {
       members[c].push(i);

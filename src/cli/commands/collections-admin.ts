@@ -168,11 +168,11 @@ export function register(program: Command): void {
     .description(
       "rebuild what can be derived from the collection database: the manifest, missing or damaged vectors (re-embedded with the collection's own embedder), the search graph and the lexical index",
     )
-    .argument('<collection>', 'collection name (.smysl/<name>) or directory')
+    .option('--collection <name>', 'collection name (.smysl/<name>) or directory', 'default')
     .option('--json', 'print the report as JSON', false)
     .option('--quiet', 'no warnings', false)
-    .action(async (name: string, o) => {
-      const dir = collectionDir(name);
+    .action(async (o) => {
+      const dir = collectionDir(o.collection);
       const report = await Collection.repair(dir, { onWarning: o.quiet ? undefined : warn });
       if (o.json) printJson({ collection: dir, ...report });
       else

@@ -1,15 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Document } from '../../corpus/index.js';
+import { fitOnTexts } from '../../embed/by-name.js';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
+import { sparseVectorizer } from '../../embed/sparse/create.js';
 import { HashingVectorizer } from '../../embed/sparse/hashing.js';
-import { CountVectorizer, TfidfVectorizer } from '../../embed/sparse/vectorizers.js';
 import { TransformerEmbedder, type TransformerEmbedderOptions } from '../../embed/transformer/index.js';
 import type { Embedder } from '../../embed/types.js';
 import { SmyslError } from '../../errors.js';
-import { npyHeader } from '../../util/npy.js';
+import { type DenseRowsFormat, writeDenseRows } from '../../vectors/io.js';
+import { densify } from '../../vectors/rows.js';
 import { nnz, writeMatrixMarket } from '../../vectors/sparse.js';
 import type { DenseMatrix, SparseMatrix } from '../../vectors/types.js';
 import {
@@ -23,7 +23,7 @@ import { addOutputFlags, collect, embedderOption, parseIntOption, setOption } fr
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { type AnalyzerFlags, addAnalyzerOptions, analyzerOptionsFrom } from '../sparse-options.js';
-import { densify, fitEmbedder, parseSettings } from '../task-support.js';
+import { parseSettings } from '../task-support.js';
 
 const TRANSFORMER_GROUP = 'Transformer options (minilm, imported models, checkpoint directories):';
 const SPARSE_GROUP = 'Sparse options (bow, tfidf, hashing):';
@@ -257,7 +257,7 @@ export function register(program: Command): void {
     const bar = new ProgressBar({ quiet: o.quiet });
     try {
       if (embedder.fit) {
-        await fitEmbedder(embedder, texts, { onProgress: bar.update });
+        await fitOnTexts(embedder, texts, { onProgress: bar.update });
         bar.done();
       }
       if (!dense) {
@@ -291,7 +291,7 @@ export function register(program: Command): void {
         if (o.json) printJson({ embedder: embedder.name, dim, rows });
         else for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
       } else {
-        await writeDense(o.out, format, ids, dim, chunks);
+        await writeDenseRows(o.out, format.slice(1) as DenseRowsFormat, ids, dim, chunks);
         bar.done();
         if (o.outModel) await embedder.save(o.outModel);
         report(o, { rows: texts.length, dim });
@@ -338,43 +338,6 @@ async function readInputs(inputs: string[], o: EmbedFlags): Promise<Document[]> 
   return docs;
 }
 
-/** Streams dense rows to .jsonl / .npy / .f32 through a temporary file renamed at the end. */
-async function writeDense(
-  out: string,
-  format: string,
-  ids: string[],
-  dim: number,
-  chunks: AsyncIterable<DenseMatrix> | DenseMatrix[],
-): Promise<void> {
-  const dir = path.dirname(path.resolve(out));
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fsp.open(tmp, 'w');
-  try {
-    if (format === '.npy') await handle.write(npyHeader([ids.length, dim]));
-    let row = 0;
-    for await (const chunk of chunks) {
-      if (format === '.jsonl') {
-        const lines: string[] = [];
-        for (let r = 0; r < chunk.rows; r++, row++) {
-          const vector = Array.from(chunk.data.subarray(r * chunk.dim, (r + 1) * chunk.dim));
-          lines.push(JSON.stringify({ id: ids[row], vector }));
-        }
-        await handle.write(`${lines.join('\n')}\n`);
-      } else {
-        await handle.write(new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength));
-        row += chunk.rows;
-      }
-    }
-    await handle.close();
-    await fsp.rename(tmp, out);
-  } catch (e) {
-    await handle.close().catch(() => {});
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** bow / tfidf / hashing with the full scikit-learn analyzer flags, written as Matrix Market. */
 async function embedSparse(texts: string[], flags: EmbedFlags, inputs: string[]): Promise<void> {
   if (!flags.out || path.extname(flags.out).toLowerCase() !== '.mtx')
@@ -384,32 +347,22 @@ async function embedSparse(texts: string[], flags: EmbedFlags, inputs: string[])
   const analyzer = analyzerOptionsFrom(flags);
   const t0 = performance.now();
   let vocabulary: readonly string[] | undefined;
-  let save: (dir: string) => Promise<void>;
   let matrix: SparseMatrix;
-  if (flags.embedder === 'hashing') {
-    const v = new HashingVectorizer({
-      ...analyzer,
-      nFeatures: flags.nFeatures,
-      alternateSign: flags.alternateSign,
-      norm: flags.norm,
-    });
-    matrix = v.transform(texts);
-    save = (d) => v.save(d);
-  } else {
-    const v =
-      flags.embedder === 'bow'
-        ? new CountVectorizer(analyzer)
-        : new TfidfVectorizer({
-            ...analyzer,
-            norm: flags.norm,
-            useIdf: flags.idf,
-            smoothIdf: flags.smoothIdf,
-            sublinearTf: flags.sublinearTf,
-          });
+  const v = sparseVectorizer(flags.embedder as 'bow' | 'tfidf' | 'hashing', {
+    ...analyzer,
+    norm: flags.norm,
+    useIdf: flags.idf,
+    smoothIdf: flags.smoothIdf,
+    sublinearTf: flags.sublinearTf,
+    nFeatures: flags.nFeatures,
+    alternateSign: flags.alternateSign,
+  });
+  if (v instanceof HashingVectorizer) matrix = v.transform(texts);
+  else {
     matrix = v.fitTransform(texts);
     vocabulary = v.vocabulary;
-    save = (d) => v.save(d);
   }
+  const save = (d: string) => v.save(d);
   const seconds = (performance.now() - t0) / 1000;
   await writeMatrixMarket(flags.out, matrix, {
     vocabulary,

@@ -1,17 +1,12 @@
 import { type Command, Option } from 'commander';
+import { readTextLines } from '../../corpus/plaintext.js';
+import { embedderByName, fitOnTexts } from '../../embed/by-name.js';
 import { pearson, spearman } from '../../eval/correlation.js';
-import { readStsPairs, type StsFormat } from '../../eval/sts.js';
+import { readStsPairs, type StsFormat, stsCosines } from '../../eval/sts.js';
 import { addOutputFlags, embedderOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import {
-  embedderNames,
-  fitEmbedder,
-  makeEmbedder,
-  parseSettings,
-  readLines,
-  stsCosines,
-} from '../task-support.js';
+import { embedderNames, parseSettings } from '../task-support.js';
 import { evalCommand } from './eval.js';
 
 interface StsFlags {
@@ -48,10 +43,10 @@ export function register(program: Command): void {
     flags.data = data;
     const pairs = await readStsPairs(flags.data, flags.format, { split: flags.subset });
     const started = Date.now();
-    const embedder = await makeEmbedder(flags.embedder, parseSettings(flags.set));
-    const fitTexts = flags.fitData ? await readLines(flags.fitData) : pairs.flatMap((p) => [p.a, p.b]);
+    const embedder = await embedderByName(flags.embedder, parseSettings(flags.set));
+    const fitTexts = flags.fitData ? await readTextLines(flags.fitData) : pairs.flatMap((p) => [p.a, p.b]);
     const bar = new ProgressBar({ quiet: flags.quiet });
-    await fitEmbedder(embedder, fitTexts, { onProgress: bar.update });
+    await fitOnTexts(embedder, fitTexts, { onProgress: bar.update });
     bar.done();
     const cos = await stsCosines(embedder, pairs);
     const gold = pairs.map((p) => p.score);

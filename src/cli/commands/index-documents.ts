@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { detectFormat, ProblemLog, readDocuments } from '../../corpus/index.js';
+import { embedderByName } from '../../embed/by-name.js';
 import { listEmbedders } from '../../embed/registry.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
@@ -21,7 +22,7 @@ import {
 import { addOutputFlags, embedderOption, parseIntOption, setOption } from '../options.js';
 import { printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { makeEmbedder, parseSettings } from '../task-support.js';
+import { parseSettings } from '../task-support.js';
 import { collectionDir } from './collection-paths.js';
 
 /** How long `index` waits for another writer (e.g. a server's upsert) before giving up. */
@@ -119,7 +120,7 @@ export function register(program: Command): void {
       const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
       const embedder = existing
         ? undefined
-        : await makeEmbedder(method, {
+        : await embedderByName(method, {
             ...NEW_COLLECTION_EMBEDDER_SETTINGS[method],
             ...parseSettings(o.set),
             ...(o.dim === undefined ? {} : { dim: o.dim }),

@@ -1,9 +1,7 @@
-import { promises as fsp } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ProblemLog, readDocuments } from '../../corpus/index.js';
 import { SmyslError } from '../../errors.js';
-import { NgramLanguageModel } from '../../tasks/ngram-lm.js';
-import { splitSentences, words } from '../../text/index.js';
+import { NgramLanguageModel, sentenceWords } from '../../tasks/ngram-lm.js';
 import {
   addCorpusOptions,
   CORPUS_INPUT,
@@ -27,10 +25,7 @@ async function sentencesOf(path: string, flags: CorpusFlags, bar: ProgressBar): 
         format,
         onProgress: bar.update,
       }))
-        for (const s of splitSentences(doc.text)) {
-          const w = words(s.text.toLowerCase());
-          if (w.length > 0) out.push(w);
-        }
+        out.push(...sentenceWords(doc.text));
     });
   } finally {
     bar.done();
@@ -38,22 +33,6 @@ async function sentencesOf(path: string, flags: CorpusFlags, bar: ProgressBar): 
   if (!flags.quiet) printProblemSummary(problems.summary());
   if (out.length === 0) throw new SmyslError('E_INPUT', `no sentences with words in ${path}`);
   return out;
-}
-
-async function loadModel(file: string): Promise<NgramLanguageModel> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    throw new SmyslError('E_IO', `cannot read ${file}: ${(e as Error).message}`);
-  }
-  try {
-    return NgramLanguageModel.fromJSON(JSON.parse(text), file);
-  } catch (e) {
-    if (e instanceof SyntaxError)
-      throw new SmyslError('E_FORMAT', 'not JSON', { location: { source: file } });
-    throw e;
-  }
 }
 
 interface TrainFlags extends CorpusFlags {
@@ -122,7 +101,7 @@ export function register(program: Command): void {
   ).requiredOption('--model <file>', 'model written by `smysl lm train`');
   addOutputFlags(perplexity).action(
     async (path: string, flags: CorpusFlags & { model: string; json: boolean }) => {
-      const model = await loadModel(flags.model);
+      const model = await NgramLanguageModel.load(flags.model);
       const sentences = await sentencesOf(path, flags, new ProgressBar({ quiet: flags.quiet }));
       const r = model.perplexity(sentences);
       if (flags.json) printJson({ model: flags.model, ...r, sentences: sentences.length });
@@ -141,11 +120,8 @@ export function register(program: Command): void {
     .addOption(topOption('how many suggestions', 5));
   addOutputFlags(suggest, 'print one JSON array').action(
     async (text: string, flags: { model: string; top: number; json: boolean }) => {
-      const model = await loadModel(flags.model);
-      const typed = words(text.toLowerCase());
-      const completing = text.length > 0 && !/\s$/.test(text) && typed.length > 0;
-      const prefix = completing ? typed.pop() : undefined;
-      const out = model.suggest(typed, { k: flags.top, prefix });
+      const model = await NgramLanguageModel.load(flags.model);
+      const out = model.suggestFor(text, flags.top);
       if (flags.json) printJson(out);
       else
         process.stdout.write(

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { fitOnTexts } from '../../embed/by-name.js';
 import { listEmbedders } from '../../embed/registry.js';
+import { rowCosines } from '../../vectors/rows.js';
 import { addOutputFlags, embedderOption, setOption } from '../options.js';
 import { printJson } from '../output.js';
-import { fitEmbedder, rowCosines } from '../task-support.js';
 import { addEncoderOptions, disposeEmbedder, type EncoderCliOptions, openEmbedder } from './embed.js';
 
 export function register(program: Command): void {
@@ -25,7 +26,7 @@ export function register(program: Command): void {
     async (a: string, b: string, o: EncoderCliOptions, command: Command) => {
       const embedder = await openEmbedder(o, command);
       try {
-        await fitEmbedder(embedder, [a, b]);
+        await fitOnTexts(embedder, [a, b]);
         const ma = await embedder.embed([a]);
         const mb = await embedder.embed([b]);
         const cosine = rowCosines(ma, mb)[0];

@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { SmyslError } from '../../errors.js';
-import {
-  guessLanguage,
-  type Language,
-  splitSentences,
-  stem,
-  stopwordsFor,
-  type Token,
-  tokenize,
-  wordNgrams,
-} from '../../text/index.js';
+import { languagesOf, type TokenFormOptions, tokenForms } from '../../text/forms.js';
+import { splitSentences, wordNgrams } from '../../text/index.js';
 import { addOutputFlags, parseRange } from '../options.js';
 import { printJson } from '../output.js';
 
@@ -23,11 +15,6 @@ interface TokenizeCommandOptions {
   ngram?: [number, number];
   json: boolean;
   quiet: boolean;
-}
-
-interface OutputToken extends Token {
-  /** The token as counted: lowercased and/or stemmed when asked. */
-  form: string;
 }
 
 /** `smysl text tokenize|sentences`: the text stage's commands. */
@@ -75,25 +62,8 @@ function readStdin(): string {
   }
 }
 
-function languagesOf(text: string, lang: TokenizeCommandOptions['lang']): Language[] {
-  if (lang !== 'auto') return [lang];
-  const guess = guessLanguage(text);
-  if (guess === 'ru' || guess === 'en') return [guess];
-  return ['ru', 'en'];
-}
-
-function processTokens(text: string, opts: TokenizeCommandOptions, languages: Language[]): OutputToken[] {
-  const stop = opts.stopwords ? stopwordsFor(languages) : undefined;
-  const stemLang = languages.length === 1 ? languages[0] : 'auto';
-  const out: OutputToken[] = [];
-  for (const t of tokenize(text, { punctuation: opts.punct })) {
-    const lower = t.text.toLowerCase();
-    if (stop && t.type === 'word' && stop.has(lower)) continue;
-    let form = opts.lowercase || opts.stem ? lower : t.text;
-    if (opts.stem && t.type === 'word') form = stem(lower, stemLang);
-    out.push({ ...t, form });
-  }
-  return out;
+function formOptions(opts: TokenizeCommandOptions): TokenFormOptions {
+  return { lowercase: opts.lowercase, stem: opts.stem, stopwords: opts.stopwords, punctuation: opts.punct };
 }
 
 function runTokenize(text: string, opts: TokenizeCommandOptions, sentencesOnly: boolean): void {
@@ -106,7 +76,7 @@ function runTokenize(text: string, opts: TokenizeCommandOptions, sentencesOnly: 
         language,
         sentences: sentences.map((s) => ({
           ...s,
-          tokens: processTokens(s.text, opts, languages).map((t) => ({
+          tokens: tokenForms(s.text, formOptions(opts), languages).map((t) => ({
             ...t,
             start: t.start + s.start,
             end: t.end + s.start,
@@ -118,7 +88,7 @@ function runTokenize(text: string, opts: TokenizeCommandOptions, sentencesOnly: 
     }
     return;
   }
-  const tokens = processTokens(text, opts, languages);
+  const tokens = tokenForms(text, formOptions(opts), languages);
   const ngrams = opts.ngram
     ? wordNgrams(
         tokens.map((t) => t.form),

@@ -1,26 +1,13 @@
-import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { TransformerEmbedder } from '../../embed/transformer/index.js';
 import { SmyslError } from '../../errors.js';
 import { transformerTokenEmbedder } from '../../tasks/wsd/contextual.js';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/wsd/raganato.js';
-import { WordNet } from '../../tasks/wsd/wordnet.js';
+import { findWordNet, WordNet } from '../../tasks/wsd/wordnet.js';
 import { evaluateWsd, SenseVectors, type WsdScores } from '../../tasks/wsd/wsd.js';
 import { addOutputFlags, embedderOption, parseFloatOption, parseIntOption } from '../options.js';
 import { formatTable, printJson, warn } from '../output.js';
 import { ProgressBar } from '../progress.js';
-
-/** WordNet's dict/ directory: --wordnet, $WNSEARCHDIR, or Debian's wordnet-base location. */
-function wordnetDir(flag?: string): string {
-  const candidates = [flag, process.env.WNSEARCHDIR, '/usr/share/wordnet'].filter(Boolean) as string[];
-  for (const d of candidates) if (existsSync(`${d}/index.sense`)) return d;
-  throw new SmyslError(
-    'E_USAGE',
-    flag
-      ? `${flag} has no index.sense (expected WordNet 3.0's dict/ directory)`
-      : 'WordNet 3.0 not found: pass --wordnet <dict dir> (Debian: apt install wordnet-base wordnet-sense-index)',
-  );
-}
 
 interface TrainFlags {
   out: string;
@@ -91,7 +78,7 @@ export function register(program: Command): void {
       false,
     );
   addOutputFlags(train).action(async (data: string, flags: TrainFlags) => {
-    const wn = await WordNet.load(wordnetDir(flags.wordnet));
+    const wn = await WordNet.load(findWordNet(flags.wordnet));
     const { xml, keys } = await findRaganatoFiles(data);
     const gold = await readGoldKeys(keys);
     // with neighbouring sentences a text can pass the model's length: read it in windows
@@ -180,7 +167,7 @@ export function register(program: Command): void {
     const senses = await SenseVectors.load(flags.model);
     if (flags.topic !== 0 && !senses.topicData && !flags.quiet)
       warn(`${flags.model} has no topic vectors: --topic is ignored; train with --topic-vectors to use it`);
-    const wn = await WordNet.load(wordnetDir(flags.wordnet));
+    const wn = await WordNet.load(findWordNet(flags.wordnet));
     const { xml, keys } = await findRaganatoFiles(data);
     const gold = await readGoldKeys(keys);
     const model = String(senses.meta.model ?? 'minilm');

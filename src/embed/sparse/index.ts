@@ -13,6 +13,7 @@ export {
   SKLEARN_TOKEN_PATTERN,
   termsOfWord,
 } from './analyzer.js';
+export { type SparseVectorizerSettings, sparseVectorizer } from './create.js';
 export { HashingVectorizer, type HashingVectorizerOptions } from './hashing.js';
 export { Highlighter, type TextSpan } from './highlight.js';
 export { murmurhash3 } from './murmurhash.js';

@@ -626,6 +626,33 @@ export class EmbeddedStore implements CollectionStore {
     return chunks;
   }
 
+  async liveChunksAfter(row: number): Promise<ChunkText[]> {
+    const text = this.statement('SELECT text FROM docs WHERE doc = ?').pluck();
+    const texts = new Map<number, string>();
+    const chunks: ChunkText[] = [];
+    for (const c of this.statement(
+      'SELECT row, doc, start, end FROM chunks WHERE row > ? ORDER BY row',
+    ).iterate(row) as Iterable<StoredChunk>) {
+      let t = texts.get(c.doc);
+      if (t === undefined) {
+        t = text.get(c.doc) as string | undefined;
+        if (t === undefined) continue;
+        texts.set(c.doc, t);
+      }
+      chunks.push({ row: c.row, doc: c.doc, text: t.slice(c.start, c.end) });
+    }
+    return chunks;
+  }
+
+  isLiveRow(row: number): boolean {
+    // rows this session has not seen yet are live: they were committed after its last refresh
+    return row >= this.committedRows || this.rowToDoc[row] >= 0;
+  }
+
+  rowEpoch(): string {
+    return String(this.generation);
+  }
+
   async matchingDocs(where: Where): Promise<Set<number>> {
     const clauses: string[] = [];
     const values: (string | number)[] = [];

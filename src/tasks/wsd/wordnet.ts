@@ -1,4 +1,4 @@
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { SmyslError } from '../../errors.js';
@@ -55,6 +55,21 @@ export function normalizeLemma(lemma: string): string {
  * its synset and frequency rank) and, on demand, synset glosses from `data.*` (whose synset
  * offsets are byte offsets into the file).
  */
+/**
+ * WordNet 3.0's dict/ directory: `dir` when given, else $WNSEARCHDIR, else Debian's
+ * wordnet-base location (/usr/share/wordnet). The error says how to get it.
+ */
+export function findWordNet(dir?: string): string {
+  const candidates = [dir, process.env.WNSEARCHDIR, '/usr/share/wordnet'].filter(Boolean) as string[];
+  for (const d of candidates) if (existsSync(`${d}/index.sense`)) return d;
+  throw new SmyslError(
+    'E_USAGE',
+    dir
+      ? `${dir} has no index.sense (expected WordNet 3.0's dict/ directory)`
+      : 'WordNet 3.0 not found: pass --wordnet <dict dir> (Debian: apt install wordnet-base wordnet-sense-index)',
+  );
+}
+
 export class WordNet {
   private byLemma = new Map<string, Sense[]>();
   private byKey = new Map<string, Sense>();

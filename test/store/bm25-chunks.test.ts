@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { TrigramEmbedder } from '../../src/embed/trigram.js';
+import { Bm25ChunkIndex } from '../../src/store/bm25-chunks.js';
+import { Collection } from '../../src/store/collection.js';
+import { type ChunkText, LexicalChunkIndex } from '../../src/store/lexical.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-bm25-chunks-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+// seeded chunks in English and Russian, with repeated words so tf, df and lengths all vary
+function corpus(n: number, seed: number): ChunkText[] {
+  const words = [
+    'кошка',
+    'кошки',
+    'кошку',
+    'собака',
+    'собаки',
+    'лес',
+    'леса',
+    'река',
+    'реки',
+    'идёт',
+    'шёл',
+    'cat',
+    'cats',
+    'dog',
+    'dogs',
+    'forest',
+    'river',
+    'rivers',
+    'running',
+    'runs',
+    'the',
+    'a',
+    'of',
+  ];
+  let s = seed;
+  const rnd = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+  return Array.from({ length: n }, (_, i) => ({
+    row: i,
+    doc: Math.floor(i / 2),
+    text: Array.from(
+      { length: 3 + Math.floor(rnd() * 12) },
+      () => words[Math.floor(rnd() * words.length)],
+    ).join(' '),
+  }));
+}
+
+const queries = [
+  'кошка в лесу',
+  'dogs running',
+  'реки и леса',
+  'the cat of the forest',
+  'шла собака',
+  'zebra',
+];
+
+/** Hits of the incremental index equal those of the vectorizer-based index built over the same chunks. */
+function assertSame(a: Bm25ChunkIndex, chunks: ChunkText[], words: 'snowball' | 'lemmas') {
+  const b = LexicalChunkIndex.build(chunks, 'bm25', words);
+  for (const q of queries) {
+    const x = a.searchChunks(q, 15);
+    const y = b.searchChunks(q, 15);
+    assert.deepEqual(
+      x.map((h) => h.row),
+      y.map((h) => h.row),
+      q,
+    );
+    for (let i = 0; i < x.length; i++)
+      assert.ok(Math.abs(x[i].score - y[i].score) < 1e-5 * Math.max(1, y[i].score), q);
+    assert.deepEqual(
+      a.search(q, 5).map((h) => [h.doc, h.row]),
+      b.search(q, 5).map((h) => [h.doc, h.row]),
+      q,
+    );
+  }
+}
+
+for (const words of ['snowball', 'lemmas'] as const) {
+  test(`incremental BM25 scores equal a from-scratch index over the live chunks (${words})`, () => {
+    const chunks = corpus(300, 7);
+    const index = Bm25ChunkIndex.build(chunks.slice(0, 200), words);
+    assertSame(index, chunks.slice(0, 200), words);
+    // remove every third chunk of the first 200, add the last 100: statistics follow
+    const dead = new Set(chunks.filter((c) => c.row < 200 && c.row % 3 === 0).map((c) => c.row));
+    assert.equal(
+      index.removeWhere((row) => dead.has(row)),
+      dead.size,
+    );
+    index.add(chunks.slice(200));
+    const live = chunks.filter((c) => !dead.has(c.row));
+    assert.equal(index.size, live.length);
+    assertSame(index, live, words);
+    // saved and loaded: the same answers, without the dead postings
+    const dir = path.join(root, `saved-${words}`);
+    return index.save(dir, 'k1', '0').then(() => {
+      const loaded = Bm25ChunkIndex.load(dir, words)!;
+      assert.equal(loaded.deadShare, 0);
+      assert.equal(loaded.maxRow, 299);
+      assertSame(loaded, live, words);
+      assert.deepEqual(Bm25ChunkIndex.saved(dir), { key: 'k1', epoch: '0' });
+    });
+  });
+}
+
+test('hand-computed BM25: two chunks, one query word', () => {
+  const index = Bm25ChunkIndex.build(
+    [
+      { row: 0, doc: 0, text: 'river river bank' },
+      { row: 1, doc: 1, text: 'forest path' },
+    ],
+    'snowball',
+  );
+  // N = 2, df(river) = 1: idf = ln(1 + 1.5/1.5) = ln 2; tf = 2, length 3, average 2.5
+  const norm = 1 - 0.75 + (0.75 * 3) / 2.5;
+  const expected = Math.log(2) * ((2 * 2.2) / (2 + 1.2 * norm));
+  const [hit] = index.search('river', 1);
+  assert.equal(hit.doc, 0);
+  assert.ok(Math.abs(hit.score - expected) < 1e-6, `${hit.score} vs ${expected}`);
+});
+
+test('a reading session catches up with commits instead of rebuilding BM25; upserts and deletes are followed', async () => {
+  const dir = path.join(root, 'collection');
+  const writer = await Collection.create(dir, { embedder: new TrigramEmbedder({ dim: 32 }) });
+  await writer.add(
+    Array.from({ length: 50 }, (_, i) => ({
+      id: `d${i}`,
+      text: `note ${i} about rivers and forests number${i}`,
+      meta: {},
+    })),
+  );
+  await writer.saveLexicalIndex();
+  const reader = await Collection.open(dir, { readonly: true });
+  const builds: number[] = [];
+  const build = Bm25ChunkIndex.build;
+  Bm25ChunkIndex.build = (chunks, words) => {
+    builds.push(chunks.length);
+    return build(chunks, words);
+  };
+  try {
+    assert.equal((await reader.search('number7', { method: 'sparse', k: 1 }))[0].id, 'd7');
+    await writer.add([{ id: 'new', text: 'a brand new glacier note', meta: {} }]);
+    await writer.add([{ id: 'd7', text: 'replaced text about deserts', meta: {} }]);
+    await writer.delete(['d8']);
+    assert.equal((await reader.search('glacier', { method: 'sparse', k: 1 }))[0].id, 'new');
+    assert.deepEqual(await reader.search('number7', { method: 'sparse', k: 1 }), []);
+    assert.deepEqual(await reader.search('number8', { method: 'sparse', k: 1 }), []);
+    assert.equal((await reader.search('deserts', { method: 'sparse', k: 1 }))[0].id, 'd7');
+    // the writer's session follows its own writes too
+    assert.equal((await writer.search('glacier', { method: 'sparse', k: 1 }))[0].id, 'new');
+    assert.deepEqual(builds, [], 'no session rebuilt the index from scratch');
+    // and the answers equal a fresh index over the live chunks (no saved index to start from)
+    rmSync(path.join(dir, 'lexical'), { recursive: true, force: true });
+    const fresh = await Collection.open(dir, { readonly: true });
+    for (const q of ['rivers and forests', 'note 3', 'glacier'])
+      assert.deepEqual(
+        await reader.search(q, { method: 'sparse', k: 10 }),
+        await fresh.search(q, { method: 'sparse', k: 10 }),
+      );
+    await fresh.close();
+    assert.equal(builds.length, 1, 'the fresh session built its own');
+    // compaction renumbers rows: the next search rebuilds
+    await writer.compact();
+    assert.equal((await reader.search('glacier', { method: 'sparse', k: 1 }))[0].id, 'new');
+    assert.equal(builds.length, 2);
+  } finally {
+    Bm25ChunkIndex.build = build;
+    await reader.close();
+    await writer.close();
+  }
+});
