@@ -6,9 +6,10 @@
  *    finds its Russian translation (student) first, and back;
  * 3. Russian paraphrase retrieval: dev pairs scored >= 4, s1 finds its s2 among all s2;
  * 4. examples/corpus: Russian and cross-language queries, top-1 with dense, BM25 and hybrid;
- * 5. encode throughput: the student vs MiniLM int8 (and fp32), same texts.
+ * 5. encode throughput: the student vs MiniLM int8 (and fp32), same texts;
+ * 6. the student's training run: time and peak memory, as its manifest recorded them.
  *
- *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,corpus,speed]
+ *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,corpus,speed,train]
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -25,7 +26,7 @@ const arg = (name: string, def: string) => {
 };
 const DATA = path.resolve(arg('data', process.env.SMYSL_DATA ?? '../shared/data'));
 const STUDENT = arg('student', 'minilm-ru');
-const ONLY = new Set(arg('only', 'sts,cross,para,corpus,speed').split(','));
+const ONLY = new Set(arg('only', 'sts,cross,para,corpus,speed,train').split(','));
 const load = () =>
   os
     .loadavg()
@@ -215,6 +216,24 @@ async function main() {
         console.log(`| ${label} | ${lang} (${total}) | ${h.dense} | ${h.sparse} | ${h.hybrid} |`);
       }
     }
+  }
+  if (ONLY.has('train')) {
+    // what the model's own training run recorded (smysl train encoder writes it to the manifest)
+    const { builtinModelsDir } = await import('../src/embed/student/embedder.js');
+    const { readFileSync } = await import('node:fs');
+    const dir = existsSync(path.join(STUDENT, 'manifest.json'))
+      ? STUDENT
+      : path.join(builtinModelsDir(), STUDENT);
+    const m = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const t = m.info?.training;
+    console.log(`\n## Training run of ${m.name} (as recorded in its manifest)`);
+    console.log(
+      '| command | teacher texts | rows | best epoch / epochs | dev Spearman | seconds (teacher / training / total) | peak RSS MB |',
+    );
+    console.log('|---|---|---|---|---|---|---|');
+    console.log(
+      `| \`${m.info?.command}\` | ${t?.teacherTexts} | ${t?.vocabulary} | ${t?.bestEpoch} / ${t?.epochs} | ${t?.devSpearman?.toFixed(2)} | ${t?.seconds?.teacher?.toFixed(0)} / ${t?.seconds?.training?.toFixed(0)} / ${t?.seconds?.total?.toFixed(0)} | ${t?.peakRssMB} |`,
+    );
   }
   if (ONLY.has('speed')) {
     const texts = both(ruDev).concat(both(enDev));

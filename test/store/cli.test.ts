@@ -46,7 +46,8 @@ test('index, search (table, JSON, --where), re-index skips, compact, wrong embed
   assert.equal(JSON.parse(r.stdout).removedRows, 0);
   r = smysl('index', corpus, '--collection', 'demo', '--embedder', 'trigram');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /indexed with embedder transformer:minilm:int8/);
+  // a collection holding Russian is indexed through the bilingual encoder (MiniLM + minilm-ru)
+  assert.match(r.stderr, /indexed with embedder routed:transformer:minilm:fp32\+student:minilm-ru:int8/);
   // every collection also answers lexically (BM25 over its chunks)
   r = smysl('search', 'volcano', '--collection', 'demo', '--json', '--method', 'sparse');
   assert.deepEqual(

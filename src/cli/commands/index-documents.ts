@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { detectFormat, ProblemLog, readDocuments } from '../../corpus/index.js';
 import { embedderByName } from '../../embed/by-name.js';
 import { listEmbedders } from '../../embed/registry.js';
+import { documentsHoldRussian, routedCounts } from '../../embed/student/routing.js';
 import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
@@ -117,7 +118,17 @@ export function register(program: Command): void {
         command.getOptionValueSource('embedder') !== 'default' || o.dim !== undefined || o.set.length > 0;
       // an existing collection keeps its own embedder unless one is asked for explicitly
       const existing = !explicit && existsSync(path.join(dir, 'manifest.json'));
-      const { method, lexical, defaultMethod } = embedderChoice(o.embedder, o.lexical);
+      const choice = embedderChoice(o.embedder, o.lexical);
+      const { lexical, defaultMethod } = choice;
+      let method = choice.method;
+      // a new collection holding Russian text goes through the bilingual routing embedder by
+      // default: English chunks to MiniLM, Russian and mixed ones to the minilm-ru student
+      if (
+        !explicit &&
+        !existsSync(path.join(dir, 'manifest.json')) &&
+        (await documentsHoldRussian(readDocuments(corpus, corpusReadOptions(o as CorpusFlags))))
+      )
+        method = 'bilingual';
       const embedder = existing
         ? undefined
         : await embedderByName(method, {
@@ -164,6 +175,16 @@ export function register(program: Command): void {
       const isFolderOrText = format === 'dir' || format === 'text';
       const prune: boolean = o.prune ?? (isFolderOrText && input !== '-');
       const bar = new ProgressBar({ quiet: o.quiet });
+      // the embedder once loaded (an unchanged re-index never loads it); counts from here on,
+      // since creating a collection embeds a probe
+      const loadedEmbedder = (): object | undefined => {
+        try {
+          return collection.embedder;
+        } catch {
+          return undefined;
+        }
+      };
+      (loadedEmbedder() as { resetCounts?: () => void } | undefined)?.resetCounts?.();
       const controller = new AbortController();
       let committed = 0;
       const onSigint = () => {
@@ -217,12 +238,15 @@ export function register(program: Command): void {
         printProblemSummary(skipped, o.quiet);
         const stats = await collection.stats();
         const seconds = (Date.now() - started) / 1000;
+        const embedderNow = loadedEmbedder();
+        const encoders = embedderNow ? routedCounts(embedderNow) : undefined;
         if (o.json)
           printJson({
             collection: dir,
             ...summary,
             documents: stats.documents,
             totalChunks: stats.chunks,
+            ...(encoders ? { encoders } : {}),
             skipped: { total: skipped.skippedTotal, byKind: skipped.skipped },
             seconds,
           });
@@ -230,7 +254,15 @@ export function register(program: Command): void {
           process.stdout.write(
             `${dir}: ${summary.added} added, ${summary.replaced} changed, ${summary.removed} removed, ${summary.unchanged} unchanged ` +
               `(${summary.chunks} chunks embedded) in ${seconds.toFixed(1)} s; now ${stats.documents} documents, ` +
-              `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}\n`,
+              `${stats.chunks} chunks, embedder ${collection.manifest.embedder.name}` +
+              (encoders
+                ? ` (chunks embedded by encoder: ${
+                    Object.entries(encoders)
+                      .map(([name, n]) => `${name} ${n}`)
+                      .join(', ') || 'none'
+                  })`
+                : '') +
+              '\n',
           );
       } finally {
         process.off('SIGINT', onSigint);

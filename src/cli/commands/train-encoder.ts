@@ -99,9 +99,12 @@ export function registerTrainEncoder(train: Command): void {
         0,
       )
       .addOption(
-        new Option('--storage <type>', 'how the table is saved')
+        new Option(
+          '--storage <type>',
+          'how the table is saved (int8: a quarter of f32, the same dev Spearman to 0.01 on minilm-ru)',
+        )
           .choices(['f32', 'f16', 'int8'])
-          .default('f16'),
+          .default('int8'),
       )
       .option(
         '--checkpoint <dir>',
@@ -143,6 +146,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
   const data = await readInputs(inputs, flags.loss);
   let dev: { a: string[]; b: string[]; scores: number[] } | undefined;
   let sources: Record<string, string | number> = {};
+  let vocabulary: { minGramCount: number } | undefined;
   if (flags.recipe) {
     const recipe = await minilmRuRecipe({
       dataDir: path.resolve(dataDir),
@@ -155,6 +159,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
       ];
     dev = recipe.dev;
     sources = recipe.sources;
+    vocabulary = recipe.vocabulary;
   }
   if (flags.dev) {
     const pairs = await readStsPairs(flags.dev, /\.tsv$/i.test(flags.dev) ? 'stsb' : 'csv');
@@ -203,12 +208,19 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
       dim: flags.dim,
       storage: flags.storage,
       features: { minn: 3, maxn: 5, stems: true, identity: flags.identity || undefined },
+      vocabulary,
       teacherCache: flags.teacherCache,
       checkpointDir,
       score,
       signal: controller.signal,
       onProgress,
-      info: { command, sources, recipe: flags.recipe },
+      info: {
+        command,
+        sources,
+        recipe: flags.recipe,
+        // the recipe's student reads Russian and English (both sides of its translations)
+        ...(flags.recipe ? { languages: ['en', 'ru'] } : {}),
+      },
     });
   } finally {
     process.removeListener('SIGINT', onSigint);

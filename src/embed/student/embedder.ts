@@ -22,6 +22,8 @@ export const STUDENT_FORMAT = 1;
 export interface StudentInfo {
   /** Short name, e.g. "minilm-ru". */
   name: string;
+  /** Languages it was trained to read, e.g. ['en', 'ru'] (hybrid search lets dense lead for them). */
+  languages?: string[];
   /** The teacher whose space the vectors live in (its embedder name, e.g. transformer:minilm:fp32). */
   teacher?: string;
   description?: string;
@@ -110,6 +112,10 @@ export class StudentEmbedder implements DenseEmbedder {
   ) {
     this.dim = shape.outDim;
     this.name = `student:${info.name}:${storage}`;
+  }
+
+  get languages(): readonly string[] | undefined {
+    return this.info.languages;
   }
 
   /** Freezes trained parameters into an embedder, stored as `storage` (default f16). */

@@ -38,6 +38,11 @@ export interface RecipeData {
   dev: TextPairs & { scores: number[] };
   /** What was read, for the model card. */
   sources: Record<string, string | number>;
+  /**
+   * Vocabulary thresholds: n-grams shared by at least 4 distinct words keep the int8 table
+   * under the 30 MB budget of a committed model.
+   */
+  vocabulary: { minGramCount: number };
 }
 
 async function need(file: string): Promise<string> {
@@ -128,5 +133,5 @@ export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
       sources['English sentences distilled as they are'] = chosen.length;
     }
   }
-  return { data, dev: { ...dev, scores: dev.scores }, sources };
+  return { data, dev: { ...dev, scores: dev.scores }, sources, vocabulary: { minGramCount: 4 } };
 }

@@ -22,6 +22,34 @@ export interface RoutingSettings {
   russianSettings?: Record<string, unknown>;
 }
 
+/**
+ * Whether texts hold Russian: true when any of them would go to the Russian side. New
+ * collections whose first documents hold Russian are indexed through the routing embedder
+ * (English text still goes to the teacher, so an English majority loses nothing).
+ */
+export function holdsRussian(texts: Iterable<string>): boolean {
+  for (const t of texts) if (routeOf(t) === 'russian') return true;
+  return false;
+}
+
+/** Reads up to `limit` documents (default 500) and says whether any holds Russian. */
+export async function documentsHoldRussian(
+  docs: AsyncIterable<{ text: string }> | Iterable<{ text: string }>,
+  limit = 500,
+): Promise<boolean> {
+  let seen = 0;
+  for await (const d of docs) {
+    if (routeOf(d.text) === 'russian') return true;
+    if (++seen >= limit) break;
+  }
+  return false;
+}
+
+/** Texts each encoder took since the counts were last reset, for routing embedders; else undefined. */
+export function routedCounts(embedder: object): Record<string, number> | undefined {
+  return embedder instanceof RoutingEmbedder ? Object.fromEntries(embedder.routed) : undefined;
+}
+
 /** Which side a text goes to: Russian and mixed text to the student, the rest to the teacher. */
 export function routeOf(text: string): 'english' | 'russian' {
   const lang: LanguageGuess = guessLanguage(text);
@@ -36,6 +64,11 @@ export class RoutingEmbedder implements DenseEmbedder {
   readonly dim: number;
   /** Texts sent to each encoder since creation (or the last reset), by encoder name. */
   readonly routed = new Map<string, number>();
+  /**
+   * What either side reads (English from the teacher, Russian from the student): hybrid search
+   * lets the dense side lead for queries in these languages (defaultFusionWeights).
+   */
+  readonly languages: readonly string[];
 
   constructor(
     readonly english: DenseEmbedder,
@@ -49,6 +82,7 @@ export class RoutingEmbedder implements DenseEmbedder {
       );
     this.dim = english.dim;
     this.name = `routed:${english.name}+${russian.name}`;
+    this.languages = [...new Set([...(english.languages ?? ['en']), ...(russian.languages ?? ['ru'])])];
   }
 
   /** Builds both sides from the registry (imported lazily: the registry imports this module). */

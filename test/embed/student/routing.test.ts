@@ -7,9 +7,15 @@ import { createEmbedder, loadEmbedder } from '../../../src/embed/registry.js';
 import { StudentEmbedder } from '../../../src/embed/student/embedder.js';
 import { buildFeatureVocabulary } from '../../../src/embed/student/features.js';
 import { StudentParameters } from '../../../src/embed/student/model.js';
-import { type RoutingEmbedder, routeOf } from '../../../src/embed/student/routing.js';
+import {
+  documentsHoldRussian,
+  type RoutingEmbedder,
+  routedCounts,
+  routeOf,
+} from '../../../src/embed/student/routing.js';
 import type { DenseEmbedder } from '../../../src/embed/types.js';
 import { isSmyslError } from '../../../src/errors.js';
+import { defaultFusionWeights } from '../../../src/index/fusion.js';
 
 test('routeOf: Russian and mixed text to the student, English and letterless text to the teacher', () => {
   assert.equal(routeOf('The cat sat on the mat.'), 'english');
@@ -52,6 +58,18 @@ test('a routed embedder sends each text to its side, keeps input order, counts, 
       assert.deepEqual(Array.from(m.data.subarray(i * 16, i * 16 + 16)), Array.from(single.data), texts[i]);
     }
     assert.deepEqual(Object.fromEntries(routed.routed), { [english.name]: 2, [student.name]: 3 });
+    assert.deepEqual(routedCounts(routed), { [english.name]: 2, [student.name]: 3 });
+    assert.equal(routedCounts(english), undefined);
+    // both languages are read, so hybrid search lets the dense side lead for Russian queries too
+    assert.deepEqual([...routed.languages].sort(), ['en', 'ru']);
+    assert.deepEqual(
+      defaultFusionWeights('кошка на ковре', routed.languages),
+      defaultFusionWeights('a cat on the mat', routed.languages),
+    );
+    assert.notDeepEqual(
+      defaultFusionWeights('кошка на ковре', routed.languages),
+      defaultFusionWeights('кошка на ковре', ['en']),
+    );
     routed.resetCounts();
     assert.equal(routed.routed.size, 0);
     await routed.save(path.join(dir, 'saved'));
@@ -66,4 +84,11 @@ test('a routed embedder sends each text to its side, keeps input order, counts, 
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }
+});
+
+test('documentsHoldRussian looks at the first documents only', async () => {
+  const docs = (texts: string[]) => texts.map((text) => ({ text }));
+  assert.equal(await documentsHoldRussian(docs(['The cat.', 'A dog.'])), false);
+  assert.equal(await documentsHoldRussian(docs(['The cat.', 'Кошка.'])), true);
+  assert.equal(await documentsHoldRussian(docs(['The cat.', 'A dog.', 'Кошка.']), 2), false);
 });
