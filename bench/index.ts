@@ -147,7 +147,10 @@ async function child(engine: string, name: string, limit: number, threads: numbe
         threads,
       });
       const collection = await Collection.create(path.join(work, 'c'), { embedder });
-      const summary = await collection.add(docs);
+      const summary = await collection.add(
+        docs,
+        process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {},
+      );
       await collection.saveLexicalIndex();
       await collection.close();
       result = {

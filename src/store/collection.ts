@@ -88,7 +88,7 @@ export interface OpenCollectionOptions {
 }
 
 export interface AddOptions extends LongRunning {
-  /** Documents per committed batch (default 64). */
+  /** Documents per committed batch (default DEFAULT_ADD_BATCH, 256). */
   batchSize?: number;
   /** Called after each batch is durably committed. */
   onCommit?: (c: { documents: number; ids: string[]; totalDocuments: number }) => void;
@@ -205,24 +205,16 @@ export interface RepairReport {
 const LEXICAL_DIR = 'lexical';
 /** Chunks embedded per call while adding (progress is reported after each). */
 const EMBED_SLICE = 32;
+/**
+ * Documents per committed batch when adding. The batch's chunks are embedded shortest first, so
+ * a larger batch pads less: 256 indexed AG News 15-30% faster than 64 (bench/index.ts).
+ */
+export const DEFAULT_ADD_BATCH = 256;
 
 /** A hit on its way to a result: its chunk, its score, and what each side said. */
 interface RankedHit extends ChunkHit {
   dense?: SideHit;
   sparse?: SideHit;
-}
-
-/** Stacks row blocks of one width into one matrix (one block is returned as it is). */
-function concatRows(parts: DenseMatrix[], dim: number): DenseMatrix {
-  if (parts.length === 1) return parts[0];
-  const rows = parts.reduce((n, p) => n + p.rows, 0);
-  const data = new Float32Array(rows * dim);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p.data.subarray(0, p.rows * dim), at);
-    at += p.rows * dim;
-  }
-  return { rows, dim, data };
 }
 
 function contentHash(doc: Document): string {
@@ -553,7 +545,7 @@ export class Collection {
    * reported at least every 32 chunks, so a long document shows movement too.
    */
   async add(docs: Iterable<Document> | AsyncIterable<Document>, opts: AddOptions = {}): Promise<AddSummary> {
-    const batchSize = Math.max(1, opts.batchSize ?? 64);
+    const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_ADD_BATCH);
     const summary: AddSummary = { added: 0, replaced: 0, unchanged: 0, removed: 0, chunks: 0, batches: 0 };
     const root = opts.root === undefined ? undefined : path.resolve(opts.root);
     // ids this run saw, for pruning what it did not
@@ -656,14 +648,23 @@ export class Collection {
       opts.onCommit?.({ documents: 0, ids: [], totalDocuments: await this.store.count() });
       return;
     }
-    // embedded in slices, with progress after each: one long document is many chunks
-    const parts: DenseMatrix[] = [];
+    // embedded in slices, with progress after each: one long document is many chunks. The slices
+    // take the batch's chunks shortest first (length-bucketed across documents): an encoder pads
+    // a slice to its longest text, so mixed lengths waste most of its work on padding.
+    const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length);
+    const vectors: DenseMatrix = {
+      rows: texts.length,
+      dim: this.dim,
+      data: new Float32Array(texts.length * this.dim),
+    };
     for (let start = 0; start < texts.length; start += EMBED_SLICE) {
-      parts.push(await this.embed(texts.slice(start, start + EMBED_SLICE)));
+      const slice = order.slice(start, start + EMBED_SLICE);
+      const part = await this.embed(slice.map((i) => texts[i]));
+      for (let j = 0; j < slice.length; j++)
+        vectors.data.set(part.data.subarray(j * this.dim, (j + 1) * this.dim), slice[j] * this.dim);
       throwIfAborted(opts.signal);
       this.progress(opts, run, summary, Math.min(texts.length, start + EMBED_SLICE));
     }
-    const vectors = concatRows(parts, this.dim);
     const written = await this.store.write(pending, vectors);
     summary.added += written.added;
     summary.replaced += written.replaced;

@@ -474,3 +474,26 @@ test('a collection on a read-only file system can be searched (dense, sparse, hy
     undo();
   }
 });
+
+test('a create killed before its manifest was saved is finished or started over, never "damaged"', async () => {
+  const { default: Sqlite } = await import('better-sqlite3');
+  // killed between the database's copy of the manifest and the file: the copy is restored
+  const created = fresh();
+  await (await Collection.create(created, { embedder: FAULT_EMBEDDER() })).close();
+  rmSync(path.join(created, 'manifest.json'));
+  const c = await Collection.openOrCreate(created, { embedder: FAULT_EMBEDDER() });
+  await c.add([{ id: 'a', text: faultText(1, 1), meta: {} }]);
+  await c.close();
+  assert.ok(existsSync(path.join(created, 'manifest.json')));
+  // killed before the copy: an empty database is not a collection, and a create starts over
+  const unfinished = fresh();
+  await (await Collection.create(unfinished, { embedder: FAULT_EMBEDDER() })).close();
+  rmSync(path.join(unfinished, 'manifest.json'));
+  const db = new Sqlite(path.join(unfinished, 'store.sqlite'));
+  db.prepare("DELETE FROM meta WHERE key = 'manifest'").run();
+  db.close();
+  await assert.rejects(Collection.open(unfinished), /no collection in/);
+  const again = await Collection.openOrCreate(unfinished, { embedder: FAULT_EMBEDDER() });
+  assert.equal(await again.count(), 0);
+  await again.close();
+});

@@ -9,7 +9,7 @@ import { SmyslError } from '../../errors.js';
 import { HNSW_DEFAULTS } from '../../index/usearch.js';
 import { CHUNK_DEFAULTS } from '../../store/chunk.js';
 import type { SearchMethod } from '../../store/collection.js';
-import { Collection, DEFAULT_PRECISION } from '../../store/collection.js';
+import { Collection, DEFAULT_ADD_BATCH, DEFAULT_PRECISION } from '../../store/collection.js';
 import { NEW_COLLECTION_EMBEDDER_SETTINGS } from '../../store/defaults.js';
 import type { LexicalMethod } from '../../store/lexical.js';
 import {
@@ -71,7 +71,12 @@ export function register(program: Command): void {
     )
     .option('--prune', 'remove documents whose source is gone (default for folders and text files)')
     .option('--no-prune', 'keep documents whose files are gone')
-    .option('--batch-size <n>', 'documents per committed batch', parseIntOption('--batch-size', 1), 64)
+    .option(
+      '--batch-size <n>',
+      'documents per committed batch',
+      parseIntOption('--batch-size', 1),
+      DEFAULT_ADD_BATCH,
+    )
     .option('--index <type>', 'hnsw or exact', 'hnsw')
     .option(
       '--connectivity <n>',

@@ -127,7 +127,8 @@ export class EmbeddedStore implements CollectionStore {
 
   /** Whether `dir` holds a collection, or the remains of one (a database without a manifest). */
   static exists(dir: string): boolean {
-    return existsSync(path.join(dir, MANIFEST)) || existsSync(path.join(dir, DATABASE));
+    if (existsSync(path.join(dir, MANIFEST))) return true;
+    return existsSync(path.join(dir, DATABASE)) && orphanDatabase(dir) !== 'unfinished';
   }
 
   /**
@@ -142,11 +143,16 @@ export class EmbeddedStore implements CollectionStore {
   ): Promise<EmbeddedStore> {
     if (existsSync(path.join(dir, MANIFEST)))
       throw new SmyslError('E_COLLECTION', `a collection already exists in ${dir}`);
-    if (existsSync(path.join(dir, DATABASE)))
-      throw new SmyslError(
-        'E_COLLECTION',
-        `${dir} holds a collection whose manifest.json is missing; run "smysl collections repair ${dir}" to restore it (creating a new one there would mix two embedders)`,
-      );
+    if (existsSync(path.join(dir, DATABASE))) {
+      // a create killed before its manifest was saved left an empty database: start over
+      if (orphanDatabase(dir) !== 'unfinished')
+        throw new SmyslError(
+          'E_COLLECTION',
+          `${dir} holds a collection whose manifest.json is missing; run "smysl collections repair ${dir}" to restore it (creating a new one there would mix two embedders)`,
+        );
+      for (const f of [DATABASE, `${DATABASE}-wal`, `${DATABASE}-shm`])
+        rmSync(path.join(dir, f), { force: true });
+    }
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
@@ -172,6 +178,13 @@ export class EmbeddedStore implements CollectionStore {
   /** Opens an existing collection; a writer repairs what a crash left behind. */
   static async open(dir: string, opts: EmbeddedOpenOptions = {}): Promise<EmbeddedStore> {
     const manifestFile = path.join(dir, MANIFEST);
+    if (!existsSync(manifestFile) && existsSync(path.join(dir, DATABASE))) {
+      const orphan = orphanDatabase(dir);
+      // the copy in an empty database is the manifest its create wrote just before the file
+      if (orphan === 'created' && !opts.readonly) await EmbeddedStore.restoreManifest(dir);
+      else if (orphan === 'unfinished')
+        throw new SmyslError('E_COLLECTION', `no collection in ${dir} (run "smysl index" to create one)`);
+    }
     if (!existsSync(manifestFile)) {
       if (existsSync(path.join(dir, DATABASE)))
         throw new SmyslError(
@@ -1102,6 +1115,31 @@ function readonlyCopy(dir: string): string {
       copyFileSync(path.join(dir, DATABASE + suffix), path.join(tmp, DATABASE + suffix));
   process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   return path.join(tmp, DATABASE);
+}
+
+/**
+ * What a database without a manifest file is: 'created' — it holds the manifest's copy and no
+ * documents (a create killed between writing the copy and the file); 'unfinished' — no copy and
+ * no documents (a create killed earlier); 'collection' — anything else (a lost manifest, which
+ * `repair` restores when the copy is there, or a collection made by smysl 0.1.0).
+ */
+function orphanDatabase(dir: string): 'created' | 'unfinished' | 'collection' {
+  let db: Database.Database | undefined;
+  try {
+    db = new Sqlite(path.join(dir, DATABASE), { readonly: true, fileMustExist: true });
+    const tables = new Set(
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+    );
+    const docs = tables.has('docs') ? (db.prepare('SELECT count(*) FROM docs').pluck().get() as number) : 0;
+    if (docs > 0) return 'collection';
+    const copy =
+      tables.has('meta') && db.prepare("SELECT 1 FROM meta WHERE key = 'manifest'").get() !== undefined;
+    return copy ? 'created' : 'unfinished';
+  } catch {
+    return 'collection';
+  } finally {
+    db?.close();
+  }
 }
 
 function openDatabase(dir: string, readonly: boolean): Database.Database {
