@@ -156,7 +156,9 @@ test('killed at 24 random points across upsert, delete and compact: nothing comm
   const pick = (n: number) => Math.floor(random() * n);
   let kills = 0;
   let cutInside = 0;
-  for (let round = 0; round < 24; round++) {
+  // on a quiet machine a script can finish before its kill point: such rounds count as clean
+  // runs (checked all the same) and the loop goes on until 24 rounds were killed
+  for (let round = 0; kills < 24 && round < 80; round++) {
     const ops: string[] = [];
     for (let i = 0, n = 2 + pick(3); i < n; i++) {
       const r = random();
@@ -173,7 +175,7 @@ test('killed at 24 random points across upsert, delete and compact: nothing comm
     if (!existsSync(path.join(dir, 'manifest.json'))) continue; // killed before the collection existed
     await verify(dir, model);
   }
-  assert.ok(kills >= 20, `${kills} of 24 rounds were killed`);
+  assert.equal(kills, 24, `only ${kills} rounds were killed`);
   assert.ok(cutInside >= 8, `only ${cutInside} kills landed inside an operation`);
   const last = await runChild(dir, 'upsert:0:300:99,compact');
   assert.equal(last.lines.at(-1), 'done');
