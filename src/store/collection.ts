@@ -850,7 +850,7 @@ export class Collection {
    * was committed since — removed chunks out, new chunks in — instead of being rebuilt, as long as
    * rows were not renumbered (compaction) and at most half of what it holds was removed.
    */
-  private async bm25Index(key: string): Promise<Bm25ChunkIndex> {
+  private async bm25Index(key: string): Promise<Bm25ChunkIndex | LexicalChunkIndex> {
     const store = this.store;
     const epoch = store.rowEpoch?.();
     const follows =
@@ -866,6 +866,14 @@ export class Collection {
       if (index && saved?.key === key) {
         this.lexicalCache = { key, index, epoch };
         return index;
+      }
+      // saved by an earlier version (a fitted vectorizer): still exact while the key matches
+      if (!index && !cached && LexicalChunkIndex.savedKey(dir) === key) {
+        const older = await LexicalChunkIndex.load(dir, key);
+        if (older) {
+          this.lexicalCache = { key, index: older };
+          return older;
+        }
       }
     }
     if (index && follows) {
@@ -890,7 +898,12 @@ export class Collection {
     const dir = path.join(this.store.cacheDir, LEXICAL_DIR);
     if ((this.manifest.lexical ?? 'bm25') === 'bm25') {
       if (!force && Bm25ChunkIndex.saved(dir)?.key === key) return;
-      const index = (await this.lexicalIndex()) as Bm25ChunkIndex;
+      let index = await this.lexicalIndex();
+      // an index of the earlier format is saved in the current one
+      if (!(index instanceof Bm25ChunkIndex)) {
+        index = Bm25ChunkIndex.build(await this.store.liveChunks(), this.lexicalAnalyzer);
+        this.lexicalCache = { key, index, epoch: this.store.rowEpoch?.() };
+      }
       await index.save(dir, key, this.store.rowEpoch?.());
       return;
     }

@@ -176,3 +176,39 @@ test('a reading session catches up with commits instead of rebuilding BM25; upse
     await writer.close();
   }
 });
+
+test('a lexical index saved by the earlier version is used while current, and saved anew by the next writer', async () => {
+  const dir = path.join(root, 'older');
+  const c = await Collection.create(dir, { embedder: new TrigramEmbedder({ dim: 32 }) });
+  await c.add(
+    Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, text: `note number${i} about lakes`, meta: {} })),
+  );
+  const key = `${await (c as unknown as { lexicalKey(): Promise<string> }).lexicalKey()}`;
+  await c.close();
+  const older = LexicalChunkIndex.build(
+    Array.from({ length: 20 }, (_, i) => ({ row: i, doc: i + 1, text: `note number${i} about lakes` })),
+    'bm25',
+    'lemmas',
+  );
+  rmSync(path.join(dir, 'lexical'), { recursive: true, force: true });
+  await older.save(path.join(dir, 'lexical'), key);
+  const builds: number[] = [];
+  const build = Bm25ChunkIndex.build;
+  Bm25ChunkIndex.build = (chunks, words) => {
+    builds.push(chunks.length);
+    return build(chunks, words);
+  };
+  try {
+    const reader = await Collection.open(dir, { readonly: true });
+    assert.ok((await reader.lexicalIndex()) instanceof LexicalChunkIndex, 'the saved index is loaded');
+    assert.equal((await reader.search('number7', { method: 'sparse', k: 1 }))[0].id, 'd7');
+    await reader.close();
+    assert.deepEqual(builds, []);
+    const writer = await Collection.open(dir);
+    await writer.saveLexicalIndex();
+    await writer.close();
+    assert.equal(Bm25ChunkIndex.saved(path.join(dir, 'lexical'))?.key, key);
+  } finally {
+    Bm25ChunkIndex.build = build;
+  }
+});
