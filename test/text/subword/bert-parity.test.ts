@@ -127,6 +127,14 @@ test('WordPiece trie lookup agrees with the substring statement of greedy longes
   );
   words.add('𠀋𠀋x');
   words.add('a\ud800');
+  // made-up compounds, so the tries are reached even without ../shared/data's sentences
+  const parts = [
+    ['pre', 'un', 're', 'over'],
+    ['play', 'form', 'count', 'light'],
+    ['ing', 'ed', 'able', 'ness'],
+  ];
+  for (let i = 0; i < 300; i++)
+    words.add(`${parts[0][i % 4]}${parts[1][(i >> 2) % 4]}${parts[2][(i >> 4) % 4]}${i}`);
   for (const w of words) {
     const bySubstrings = model.tokenizeBySubstrings(w);
     assert.deepEqual(model.tokenizeByTrie(w), bySubstrings, w);
