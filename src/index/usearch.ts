@@ -6,6 +6,7 @@ import { SmyslError } from '../errors.js';
 import { writeFully } from '../util/fs.js';
 import { assertSameDim, copyQuery, normalizeRowsInPlace } from '../vectors/dense.js';
 import type { DenseMatrix } from '../vectors/types.js';
+import { ExactIndex } from './exact.js';
 import type { IndexMetric, RowHits, RowIndex } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -208,6 +209,7 @@ export class UsearchIndex implements RowIndex {
         const crowded = keys.length === k && distances[keys.length - 1] <= SAME_VECTOR[this.precision];
         if (!hit && !crowded) this.orphans.set(row, block.slice(i * dim, (i + 1) * dim));
         else this.orphans.delete(row);
+        this.orphanScan = undefined;
       }
     }
   }
@@ -216,7 +218,7 @@ export class UsearchIndex implements RowIndex {
     // removal is idempotent: a row already removed (or never added) removes nothing
     const n = this.native.remove(BigInt(row)) as number;
     this.removed += n;
-    this.orphans.delete(row);
+    if (this.orphans.delete(row)) this.orphanScan = undefined;
   }
 
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
@@ -251,6 +253,18 @@ export class UsearchIndex implements RowIndex {
     filter?: (row: number) => boolean,
   ): RowHits {
     if (this.orphans.size === 0) return { rows, scores };
+    // many orphans (thousands on some sets): scored by the SIMD exact kernels, not one by one
+    if (this.orphans.size > ORPHANS_SCAN && this.metric !== 'euclidean') {
+      const scan = this.orphanIndex();
+      const found = scan.index.searchRows(q, k, filter && ((i) => filter(scan.rows[i])));
+      return mergeHits(
+        rows,
+        scores,
+        Array.from(found.rows, (i) => scan.rows[i]),
+        Array.from(found.scores),
+        k,
+      );
+    }
     for (const [row, v] of this.orphans) {
       if (filter && !filter(row)) continue;
       let s = 0;
@@ -270,6 +284,20 @@ export class UsearchIndex implements RowIndex {
     }
     return { rows, scores };
   }
+
+  /** The orphans as one exact index (rebuilt after they change). */
+  private orphanIndex(): { index: ExactIndex; rows: Int32Array } {
+    if (this.orphanScan) return this.orphanScan;
+    const rows = Int32Array.from(this.orphans.keys());
+    const data = new Float32Array(rows.length * this.dim);
+    let i = 0;
+    for (const v of this.orphans.values()) data.set(v, this.dim * i++);
+    const index = new ExactIndex(this.dim, { metric: 'dot', threads: 1 });
+    index.addRows({ rows: rows.length, dim: this.dim, data });
+    this.orphanScan = { index, rows };
+    return this.orphanScan;
+  }
+  private orphanScan?: { index: ExactIndex; rows: Int32Array };
 
   /** Writes the graph to `file` and the orphan rows beside it (see orphansFile). */
   saveTo(file: string): void {
@@ -309,6 +337,35 @@ export class UsearchIndex implements RowIndex {
       const o = 12 + n * 4 + i * dim * 4;
       for (let j = 0; j < dim; j++) v[j] = view.getFloat32(o + j * 4, true);
       this.orphans.set(row, v);
+      this.orphanScan = undefined;
     }
   }
+}
+
+/** Orphans above this many are scanned by an exact index rather than one by one. */
+const ORPHANS_SCAN = 256;
+
+/** Two best-first lists merged into the best k (a row the graph also found appears once). */
+function mergeHits(
+  rowsA: number[],
+  scoresA: number[],
+  rowsB: number[],
+  scoresB: number[],
+  k: number,
+): RowHits {
+  const rows: number[] = [];
+  const scores: number[] = [];
+  const taken = new Set<number>();
+  let a = 0;
+  let b = 0;
+  while (rows.length < k && (a < rowsA.length || b < rowsB.length)) {
+    const fromA = b >= rowsB.length || (a < rowsA.length && scoresA[a] >= scoresB[b]);
+    const row = fromA ? rowsA[a] : rowsB[b];
+    const score = fromA ? scoresA[a++] : scoresB[b++];
+    if (taken.has(row)) continue;
+    taken.add(row);
+    rows.push(row);
+    scores.push(score);
+  }
+  return { rows, scores };
 }

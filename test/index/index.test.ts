@@ -233,3 +233,30 @@ for (const precision of ['f32', 'f16', 'i8'] as const) {
     );
   });
 }
+
+test('thousands of orphans are scored by the exact kernels: every row still found by its own vector, none twice', () => {
+  const n = 4000;
+  const dim = 32;
+  const m = randomMatrix(n, dim, 5);
+  const rows = (from: number, count: number) => ({
+    rows: count,
+    dim,
+    data: m.data.slice(from * dim, (from + count) * dim),
+  });
+  const index = UsearchIndex.create(dim, {
+    metric: 'cosine',
+    precision: 'i8',
+    threads: 1,
+    expansionSearch: 2,
+    connectivity: 2,
+  });
+  for (let at = 0; at < n; at += 500) index.addRows(rows(at, 500));
+  index.recheck(rows);
+  assert.ok(index.orphanCount > 256, `${index.orphanCount} orphans: the exact-kernel path is taken`);
+  for (let r = 0; r < n; r++) {
+    const hits = index.searchRows(m.data.subarray(r * dim, (r + 1) * dim), 10);
+    assert.ok(hits.rows.includes(r), `row ${r}`);
+    assert.equal(new Set(hits.rows).size, hits.rows.length, 'no row twice');
+    for (let i = 1; i < hits.scores.length; i++) assert.ok(hits.scores[i] <= hits.scores[i - 1] + 1e-6);
+  }
+});
