@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyedVectors } from '../embed/static/keyed-vectors.js';
 import type { TransformerEmbedder } from '../embed/transformer/embedder.js';
-import { isSmyslError, SmyslError } from '../errors.js';
-import { storeBackend } from '../store/backends.js';
+import { SmyslError } from '../errors.js';
+import { isWriterBusy, storeBackend } from '../store/backends.js';
 import { Collection, type CollectionInfo, type Where } from '../store/collection.js';
 import { DEFAULT_LEXICAL_ANALYZER, lexicalHighlighter } from '../store/lexical.js';
 import { postgresCollection } from '../store/postgres/location.js';
@@ -238,7 +238,7 @@ export class StoreCollections implements CollectionsBackend {
     }
     const collection = this.openCollection(this.locationOf(name), false).catch((e) => {
       this.writers.delete(name);
-      if (isSmyslError(e) && /being written by/.test(e.message))
+      if (isWriterBusy(e))
         throw new ServerBusyError(
           `${e.message.replace(/; wait for it.*$/, '')}; retry when it is done`,
           409,

@@ -1,4 +1,4 @@
-import { SmyslError } from '../errors.js';
+import { isSmyslError, SmyslError } from '../errors.js';
 import { EmbeddedStore } from './embedded/store.js';
 import { isPostgresLocation } from './postgres/location.js';
 import type { CollectionManifest, CollectionStore } from './types.js';
@@ -81,4 +81,12 @@ export function storeBackend(location: string): StoreBackend {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
     throw new SmyslError('E_USAGE', `no collection store serves ${location.replace(/\/\/[^@/]*@/, '//…@')}`);
   return embedded;
+}
+
+/**
+ * Whether `e` says another process holds the collection's single writer (every backend words
+ * it "… is being written by …"): callers wait, retry or answer 409 instead of failing.
+ */
+export function isWriterBusy(e: unknown): e is SmyslError {
+  return isSmyslError(e) && /being written by/.test(e.message);
 }

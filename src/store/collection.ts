@@ -4,7 +4,7 @@ import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
 import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
-import { isSmyslError, SmyslError, throwIfAborted } from '../errors.js';
+import { SmyslError, throwIfAborted } from '../errors.js';
 import {
   DEFAULT_FUSION,
   defaultFusionWeights,
@@ -21,7 +21,7 @@ import type { LongRunning } from '../util/progress.js';
 import { normalizeRowsInPlace } from '../vectors/dense.js';
 import { Pipeline } from '../vectors/postprocess.js';
 import type { DenseMatrix } from '../vectors/types.js';
-import { storeBackend } from './backends.js';
+import { isWriterBusy, storeBackend } from './backends.js';
 import { Bm25ChunkIndex } from './bm25-chunks.js';
 import { CHUNK_DEFAULTS, type ChunkOptions, chunkText } from './chunk.js';
 import { EmbeddedStore } from './embedded/store.js';
@@ -435,7 +435,7 @@ export class Collection {
       try {
         return await storeBackend(dir).open(dir, opts);
       } catch (e) {
-        if (!isSmyslError(e) || !/being written by/.test(e.message) || Date.now() >= until) throw e;
+        if (!isWriterBusy(e) || Date.now() >= until) throw e;
         if (!told)
           opts.onWarning?.(`${e.message.replace(/; wait for it.*$/, '')}: waiting for it to finish…`);
         told = true;
