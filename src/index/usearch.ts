@@ -240,7 +240,11 @@ export class UsearchIndex implements RowIndex {
     const n = block.length / this.dim;
     const k = Math.min(CHECK_K, this.native.size());
     if (k === 0 || n === 0) return []; // every row was removed
-    const found = this.native.search(block, k, this.threads) as import('usearch').BatchMatches;
+    const result = this.native.search(block, k, this.threads) as
+      | import('usearch').Matches
+      | import('usearch').BatchMatches;
+    // one query comes back as plain Matches, several as BatchMatches
+    const found = 'get' in result ? result : { get: () => result };
     const missed: number[] = [];
     for (let i = 0; i < n; i++) {
       if (present && !present[i]) continue;

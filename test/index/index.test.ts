@@ -319,4 +319,8 @@ test('rows the graph misses are inserted again: fewer orphans than the same grap
   );
   for (let r = 0; r < n; r++)
     assert.ok(index.searchRows(m.data.subarray(r * dim, (r + 1) * dim), 10).rows.includes(r), `row ${r}`);
+  // one row at a time (usearch answers a single query with another result type)
+  const one = randomMatrix(1, dim, 12);
+  index.addRows(one);
+  assert.equal(index.searchRows(one.data, 1).rows[0], n);
 });
