@@ -31,6 +31,13 @@ export interface UsearchOptions {
   threads?: number;
 }
 
+/**
+ * Passes of recheck that insert missed rows again before the last one records orphans: each
+ * re-insertion can cut another row's last links, so one pass is not enough. Measured on the 341k
+ * wink vectors: 1,944 orphans after one repair pass, 803 after two (a pass costs one search per
+ * row; passes stop early once nothing was missed).
+ */
+const RECHECK_REPAIRS = 4;
 /** Rows checked for reachability per native batch search. */
 const CHECK_BATCH = 4096;
 /** A row counts as found when it is among this many nearest neighbours of its own vector. */
@@ -171,12 +178,14 @@ export class UsearchIndex implements RowIndex {
 
   /**
    * Checks every row again (inserting rows can cut the last links to an older one): `read` gives
-   * rows [from, from + count) as they were added. Removed rows are skipped. Re-inserting a missed
-   * row can itself cut links elsewhere, so after any re-insertion a second pass only records
-   * orphans.
+   * rows [from, from + count) as they were added. Removed rows are skipped. Missed rows are
+   * inserted again in up to `repairPasses` passes; a last pass only records orphans. Returns how
+   * many rows each repair pass inserted again.
    */
-  recheck(read: (from: number, count: number) => DenseMatrix): void {
-    for (const repair of [true, false]) {
+  recheck(read: (from: number, count: number) => DenseMatrix, repairPasses = RECHECK_REPAIRS): number[] {
+    const counts: number[] = [];
+    for (let pass = 0; pass <= repairPasses; pass++) {
+      const repair = pass < repairPasses;
       let reinserted = 0;
       for (let start = 0; start < this.rowCount; start += CHECK_BATCH) {
         const count = Math.min(CHECK_BATCH, this.rowCount - start);
@@ -188,8 +197,10 @@ export class UsearchIndex implements RowIndex {
           data = normalizeRowsInPlace({ rows: count, dim: this.dim, data: data.slice() }).data;
         reinserted += this.checkRows(start, data, present, repair);
       }
-      if (reinserted === 0) return;
+      if (!repair || reinserted === 0) break;
+      counts.push(reinserted);
     }
+    return counts;
   }
 
   /**
