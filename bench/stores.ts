@@ -459,7 +459,9 @@ async function scale(): Promise<void> {
       memory.push([
         store,
         rss.toFixed(1),
-        store === 'postgres' && pg.child ? serverRss.toFixed(1) : '–',
+        store === 'postgres' && pg.child
+          ? `${rssOf(pg.child.pid).toFixed(0)} (+${serverRss.toFixed(1)} searching)`
+          : '–',
         onDisk.toFixed(1),
         ((chunks * 100 * 4) / 2 ** 20).toFixed(1),
       ]);
@@ -477,7 +479,7 @@ async function scale(): Promise<void> {
     `${formatTable(['store', 'ef', 'recall@10', 'queries/s', 'p50 ms', 'p99 ms'], sweep)}\n\n`,
   );
   process.stdout.write(
-    `${formatTable(['store', 'client RSS MB (after searching)', 'server RSS MB (PGlite)', 'on disk MB (tables + indexes)', 'raw f32 vectors MB'], memory)}\n`,
+    `${formatTable(['store', 'client RSS MB (after searching)', 'server RSS MB (PGlite, whole process)', 'on disk MB (tables + indexes)', 'raw f32 vectors MB'], memory)}\n`,
   );
 }
 
