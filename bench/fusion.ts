@@ -24,9 +24,16 @@ import { Bm25Vectorizer } from '../src/embed/sparse/vectorizers.js';
 import type { Embedder } from '../src/embed/types.js';
 import { type BeirCollection, type Qrels, readBeir } from '../src/eval/beir.js';
 import { ndcgAtK } from '../src/eval/ranking.js';
-import { DEFAULT_FUSION, defaultFusionWeights, type FusionOptions, fuse } from '../src/index/fusion.js';
+import {
+  DEFAULT_FUSION,
+  defaultFusionWeights,
+  type FusionOptions,
+  fuse,
+  lexicalTier,
+} from '../src/index/fusion.js';
 import { SparseSearch } from '../src/index/inverted.js';
 import type { Hit } from '../src/index/types.js';
+import { splitSentences } from '../src/text/sentences.js';
 import { dotBatch, normalizeRowsInPlace } from '../src/vectors/dense.js';
 import type { DenseMatrix } from '../src/vectors/types.js';
 
@@ -41,15 +48,24 @@ function arg(name: string, fallback: string): string {
 }
 const EMBEDDER = arg('embedder', 'minilm');
 const DEPTH = Number(arg('depth', '50'));
-const SETS = arg('sets', 'cranfield,cisi,stsb-ru,stsb-en,fixture-ru,examples-ru').split(',');
+/** Test sets first, then the development sets the default fusion was chosen on. */
+const SETS = arg(
+  'sets',
+  'cranfield,cisi,stsb-en,stsb-ru,fixture-ru,examples-ru,stsb-en-train,stsb-ru-train,phrases-en,phrases-ru',
+).split(',');
+const DEV_SETS = new Set(['STSb-en-train', 'STSb-ru-train', 'phrases-en', 'phrases-ru']);
 
 interface RetrievalSet extends BeirCollection {
   name: string;
   russian: boolean;
 }
 
-/** STSb dev pairs scored >= 4: first sentence -> second; corpus = second sentences of dev + train. */
-function stsbSet(lang: 'ru' | 'en'): RetrievalSet | null {
+/**
+ * STSb pairs scored >= 4: first sentence -> second; corpus = second sentences of dev + train.
+ * The queries are the dev pairs, or with `split` 'train' 300 seeded train pairs (a development
+ * set for choosing the fusion: same corpus, other queries).
+ */
+function stsbSet(lang: 'ru' | 'en', split: 'dev' | 'train' = 'dev'): RetrievalSet | null {
   const dir = path.join(DATA, 'stsb_multi_mt_ru');
   if (!existsSync(dir)) return null;
   const read = (split: string) =>
@@ -70,7 +86,21 @@ function stsbSet(lang: 'ru' | 'en'): RetrievalSet | null {
   const queryId = new Map<string, string>();
   const queries: BeirCollection['queries'] = [];
   const qrels: Qrels = new Map();
-  for (const [s1, s2, score] of read('dev')) {
+  const dev = read('dev');
+  const train = read('train');
+  const pairs: string[][] = [];
+  for (const [s1, s2, score] of dev) {
+    doc(s2);
+    if (split === 'dev') pairs.push([s1, s2, score]);
+  }
+  for (const [, s2] of train) doc(s2);
+  if (split === 'train') {
+    const rnd = lcg(13);
+    const good = train.filter(([s1, s2, score]) => Number(score) >= 4 && s1 !== s2);
+    for (let i = 0; i < 300 && good.length > 0; i++)
+      pairs.push(good.splice(Math.floor(rnd() * good.length), 1)[0]);
+  }
+  for (const [s1, s2, score] of pairs) {
     const d = doc(s2);
     if (Number(score) < 4 || s1 === s2) continue;
     let q = queryId.get(s1);
@@ -82,8 +112,13 @@ function stsbSet(lang: 'ru' | 'en'): RetrievalSet | null {
     }
     qrels.get(q)!.set(d, 1);
   }
-  for (const [, s2] of read('train')) doc(s2);
-  return { name: `STSb-${lang}`, russian: lang === 'ru', corpus, queries, qrels };
+  return {
+    name: split === 'train' ? `STSb-${lang}-train` : `STSb-${lang}`,
+    russian: lang === 'ru',
+    corpus,
+    queries,
+    qrels,
+  };
 }
 
 /** examples/corpus (one document per file, id = path) with the judged Russian queries of the fixture. */
@@ -108,12 +143,92 @@ async function examplesSet(): Promise<RetrievalSet> {
   return { name: 'examples-ru', russian: true, corpus, queries, qrels };
 }
 
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * Phrase queries, the kind bench/passages.ts asks (its test text: Anna Karenina's first 2,000
+ * paragraphs): documents are runs of whole sentences of at most 256 words (what a collection
+ * chunks text into), queries the first six words of a seeded sentence of at least eight, the
+ * relevant document the one holding that sentence. A development set, on other text than the
+ * passages bench: Russian = Anna Karenina paragraphs 4,000-6,000; English = the first 150 Brown
+ * corpus documents (one tokenized sentence a line).
+ */
+function phraseSet(lang: 'ru' | 'en'): RetrievalSet | null {
+  const file =
+    lang === 'ru'
+      ? path.join(DATA, 'ru_classics', 'tolstoy_anna_karenina.txt')
+      : path.join(DATA, 'brown_corpus', 'brown_docs.jsonl');
+  if (!existsSync(file)) return null;
+  // sources: lists of sentences that a chunk does not cross (a Brown document; Anna: the whole run)
+  const sources: string[][] =
+    lang === 'ru'
+      ? [
+          readFileSync(file, 'utf8')
+            .split('\n')
+            .map((p) => p.trim())
+            .filter((p) => p !== '')
+            .slice(4000, 6000)
+            .flatMap((p) => splitSentences(p).map((x) => x.text)),
+        ]
+      : readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .slice(0, 150)
+          .map((l) => (JSON.parse(l) as { text: string }).text.split('\n').filter((x) => x.trim() !== ''));
+  const corpus: BeirCollection['corpus'] = [];
+  const sentences: { text: string; doc: string }[] = [];
+  for (const source of sources) {
+    let words = 0;
+    let parts: string[] = [];
+    const flush = () => {
+      if (parts.length === 0) return;
+      corpus.push({ id: `c${corpus.length}`, title: '', text: parts.join(' ') });
+      parts = [];
+      words = 0;
+    };
+    for (const sentence of source) {
+      const n = sentence.split(/\s+/).length;
+      if (words + n > 256) flush();
+      parts.push(sentence);
+      words += n;
+      sentences.push({ text: sentence, doc: `c${corpus.length}` });
+    }
+    flush();
+  }
+  const rnd = lcg(lang === 'ru' ? 11 : 12);
+  const queries: BeirCollection['queries'] = [];
+  const qrels: Qrels = new Map();
+  const seen = new Set<string>();
+  while (queries.length < 60) {
+    const s = sentences[Math.floor(rnd() * sentences.length)];
+    const words = s.text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
+    if (words.length < 8) continue;
+    const text = words.slice(0, 6).join(' ');
+    if (seen.has(text)) continue;
+    seen.add(text);
+    const id = `q${queries.length}`;
+    queries.push({ id, text });
+    qrels.set(id, new Map([[s.doc, 1]]));
+  }
+  return { name: `phrases-${lang}`, russian: lang === 'ru', corpus, queries, qrels };
+}
+
 async function loadSet(name: string): Promise<RetrievalSet | null> {
+  if (name === 'phrases-ru') return phraseSet('ru');
+  if (name === 'phrases-en') return phraseSet('en');
   if (name === 'cranfield' || name === 'cisi') {
     const dir = path.join(DATA, `ir_${name}/beir`);
     if (!existsSync(dir)) return null;
     return { name: name === 'cisi' ? 'CISI' : 'Cranfield', russian: false, ...(await readBeir(dir)) };
   }
+  if (name === 'stsb-ru-train') return stsbSet('ru', 'train');
+  if (name === 'stsb-en-train') return stsbSet('en', 'train');
   if (name === 'stsb-ru') return stsbSet('ru');
   if (name === 'stsb-en') return stsbSet('en');
   if (name === 'fixture-ru')
@@ -169,6 +284,27 @@ function denseRuns(docs: DenseMatrix, queries: DenseMatrix, ids: string[], depth
   return out;
 }
 
+/**
+ * Per query, the lexical-confidence tiers (`lexicalTier`, as collections compute them) of the
+ * first `DEFAULT_FUSION.lexicalConfidence.depth` lexical hits, under that list's analyzer.
+ */
+function tiersFor(set: RetrievalSet, hits: Hit[][], lemma: false | 'best'): Map<string, number>[] {
+  const v = new Bm25Vectorizer({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma });
+  const byId = new Map(set.corpus.map((d) => [d.id, d]));
+  const analyzed = new Map<string, string[]>();
+  return set.queries.map((q, i) => {
+    const terms = v.analyzeText(q.text);
+    const tiers = new Map<string, number>();
+    for (const h of hits[i].slice(0, DEFAULT_FUSION.lexicalConfidence.depth)) {
+      let passage = analyzed.get(h.id);
+      if (!passage) analyzed.set(h.id, (passage = v.analyzeText(docText(byId.get(h.id)!))));
+      const tier = lexicalTier(passage, terms);
+      if (tier > 0) tiers.set(h.id, tier);
+    }
+    return tiers;
+  });
+}
+
 function sparseRuns(set: RetrievalSet, lemma: false | 'best' | 'all', depth: number): Hit[][] {
   const v = new Bm25Vectorizer({ tokenizer: 'smysl', stopWords: 'auto', stem: 'auto', lemma });
   const search = new SparseSearch(
@@ -198,18 +334,17 @@ function ndcg(set: RetrievalSet, runs: (string[] | Hit[])[]): number {
 /** Fusions compared (label → options); each fuses dense (first) with BM25 (second). */
 type Weights = [number, number] | ((query: string) => [number, number]);
 let languages: readonly string[] | undefined;
-const FUSIONS: [string, FusionOptions & { weights?: Weights }][] = [
+const byLanguage: Weights = (q) => {
+  const w = defaultFusionWeights(q, languages);
+  return [w.dense, w.lexical];
+};
+const FUSIONS: [string, FusionOptions & { weights?: Weights; confident?: boolean }][] = [
   [
-    'default (dbsf, weights by query language)',
-    {
-      method: DEFAULT_FUSION.method,
-      weights: (q) => {
-        const w = defaultFusionWeights(q, languages);
-        return [w.dense, w.lexical];
-      },
-    },
+    'default (dbsf, weights by query language, lexical confidence)',
+    { method: DEFAULT_FUSION.method, weights: byLanguage, confident: true },
   ],
-  ['rrf 1:1 (the old default)', { method: 'rrf' }],
+  ['dbsf, weights by query language (the previous default)', { method: 'dbsf', weights: byLanguage }],
+  ['rrf 1:1 (the first default)', { method: 'rrf' }],
   ['dbsf 1:1', { method: 'dbsf' }],
   ['dbsf 1:0.15 (dense leads)', { method: 'dbsf', weights: [1, 0.15] }],
   ['dbsf 0.5:1 (BM25 leads)', { method: 'dbsf', weights: [0.5, 1] }],
@@ -277,6 +412,9 @@ async function main(): Promise<void> {
       ['lemmas', lemmas],
     ] as const)
       for (const [label, options] of FUSIONS) {
+        const tiers = options.confident
+          ? tiersFor(set, sparse, sparseName === 'lemmas' && 'best')
+          : undefined;
         const runs = set.queries.map((q, i) => {
           const w =
             typeof options.weights === 'function' ? options.weights(q.text) : (options.weights ?? [1, 1]);
@@ -285,7 +423,7 @@ async function main(): Promise<void> {
               { hits: dense[i], weight: w[0] },
               { hits: sparse[i], weight: w[1] },
             ],
-            { ...options, k: 10 },
+            { ...options, k: 10, tiers: tiers?.[i] },
           );
         });
         rows.push([`hybrid ${label} (${sparseName})`, ndcg(set, runs)]);
@@ -301,7 +439,14 @@ async function main(): Promise<void> {
   // the fusion target: hybrid >= max(dense, sparse) - 0.005 on every set
   const sets = Object.keys(summary);
   console.log('## hybrid − max(dense, BM25 of the same analyzer), nDCG@10\n');
-  console.log(`| fusion | ${sets.join(' | ')} | worst |\n|---|${sets.map(() => '---:|').join('')}---:|`);
+  const heads = sets.map((s) => (DEV_SETS.has(s) ? `${s} (dev)` : s));
+  const worst = (diffs: number[], dev: boolean) => {
+    const xs = diffs.filter((_, i) => DEV_SETS.has(sets[i]) === dev);
+    return xs.length > 0 ? Math.min(...xs).toFixed(4) : '–';
+  };
+  console.log(
+    `| fusion | ${heads.join(' | ')} | worst (test) | worst (dev) |\n|---|${sets.map(() => '---:|').join('')}---:|---:|`,
+  );
   for (const sparseName of ['Snowball', 'lemmas'])
     for (const [label] of FUSIONS) {
       const key = `hybrid ${label} (${sparseName})`;
@@ -310,9 +455,22 @@ async function main(): Promise<void> {
         return r[key] - Math.max(r[`dense (${EMBEDDER})`], r[`BM25 (${sparseName})`]);
       });
       console.log(
-        `| ${label} (${sparseName}) | ${diffs.map((d) => (d >= 0 ? '+' : '') + d.toFixed(4)).join(' | ')} | ${Math.min(...diffs).toFixed(4)} |`,
+        `| ${label} (${sparseName}) | ${diffs.map((d) => (d >= 0 ? '+' : '') + d.toFixed(4)).join(' | ')} | ${worst(diffs, false)} | ${worst(diffs, true)} |`,
       );
     }
+  // the short table of docs/collections.md
+  console.log(
+    `\n## nDCG@10 (lemmas)\n\n| method | ${heads.join(' | ')} |\n|---|${sets.map(() => '---:|').join('')}`,
+  );
+  for (const [label, key] of [
+    ['BM25 (Snowball)', 'BM25 (Snowball)'],
+    ['BM25 (lemmas)', 'BM25 (lemmas)'],
+    [`dense (${EMBEDDER})`, `dense (${EMBEDDER})`],
+    ['hybrid, default', `hybrid ${FUSIONS[0][0]} (lemmas)`],
+    ['hybrid, previous default', `hybrid ${FUSIONS[1][0]} (lemmas)`],
+    ['hybrid, RRF 1:1', `hybrid ${FUSIONS[2][0]} (lemmas)`],
+  ])
+    console.log(`| ${label} | ${sets.map((s) => summary[s][key].toFixed(4)).join(' | ')} |`);
   console.log(
     `\nload average at the end: ${os
       .loadavg()

@@ -21,6 +21,7 @@ export {
   createEmbedder,
   type DenseEmbedder,
   type Embedder,
+  embedFor,
   listEmbedders,
   loadEmbedder,
   type SparseEmbedder,

@@ -219,7 +219,8 @@ export function createApp(options: AppOptions): {
         param: 'model',
         code: 'model_not_found',
       });
-    const model = await getModel(req.model);
+    const loadedModel = await getModel(req.model);
+    const model = (req.role && loadedModel.withRole?.(req.role)) || loadedModel;
     if (req.dimensions !== undefined && req.dimensions > model.dim)
       return openAiError(c, 400, `dimensions must be <= ${model.dim} for ${model.name}`, {
         param: 'dimensions',

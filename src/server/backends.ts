@@ -8,7 +8,7 @@ import { Collection, type CollectionInfo, type Where } from '../store/collection
 import { DEFAULT_LEXICAL_ANALYZER, lexicalHighlighter } from '../store/lexical.js';
 import { postgresCollection } from '../store/postgres/location.js';
 import type { DenseMatrix } from '../vectors/types.js';
-import { batchedEmbedder, currentWork, type DynamicBatcher, ServerBusyError } from './batcher.js';
+import { batchedEmbedder, currentWork, type DynamicBatcher, roleKey, ServerBusyError } from './batcher.js';
 import { type DirectoryLock, lockDirectory } from './dir-lock.js';
 import { MapJobs } from './jobs.js';
 import { ModelPool, tokenCounter } from './models.js';
@@ -28,12 +28,21 @@ export { clusterGroups, mapPoints, type ProjectionMethod, project } from './proj
 
 /** A served model over a transformer: vectors from `embed`, token counts from its own tokenizer. */
 export function transformerModel(name: string, embedder: TransformerEmbedder): ServedModel {
+  const countTokens = tokenCounter(embedder);
   return {
     name,
     dim: embedder.dim,
     key: embedder,
     embed: (texts) => embedder.embed(texts),
-    countTokens: tokenCounter(embedder),
+    countTokens,
+    // texts of a role batch apart from the rest only when the role has a prompt of its own
+    withRole: (role) => ({
+      name,
+      dim: embedder.dim,
+      key: roleKey(embedder, role),
+      embed: (texts) => embedder.embed(texts, { role }),
+      countTokens: (text) => countTokens(embedder.promptFor(role) + text),
+    }),
   };
 }
 

@@ -400,7 +400,7 @@ const roleKeys = new WeakMap<object, Partial<Record<'query' | 'document', object
  * (minilm has no prompts: queries, documents and API inputs share model calls), else a key of
  * the role's own ("query: " and "passage: " texts cannot share an e5 call).
  */
-function roleKey(inner: object, role?: 'query' | 'document'): object {
+export function roleKey(inner: object, role?: 'query' | 'document'): object {
   if (role === undefined) return inner;
   const promptFor = (inner as { promptFor?: (role?: string) => string }).promptFor;
   if (typeof promptFor === 'function' && promptFor.call(inner, role) === promptFor.call(inner)) return inner;

@@ -61,6 +61,10 @@ export function schemas(limits: ServerLimits) {
       input: z.union([inputText, inputArray]),
       encoding_format: z.enum(['float', 'base64']).optional(),
       dimensions: z.number().int().min(1).optional(),
+      role: z
+        .enum(['query', 'document'])
+        .optional()
+        .describe('what the inputs are, for models with a prompt per role (e5: "query: " / "passage: ")'),
       user: z.string().max(256).optional(),
     }),
     search: z.object({

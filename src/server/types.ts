@@ -13,6 +13,11 @@ export interface ServedModel {
    * limit and batch sizes; whitespace-separated words are counted when absent.
    */
   countTokens?(text: string): number;
+  /**
+   * The model for texts of one role (`/v1/embeddings`' `role`): 'query' or 'document' put the
+   * model's prompt for it first (e5's "query: " / "passage: "); absent = roles change nothing.
+   */
+  withRole?(role: 'query' | 'document'): ServedModel;
 }
 
 export interface SearchRequest {

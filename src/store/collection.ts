@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
+import { analyzerConfig, analyzerFromConfig } from '../embed/sparse/analyzer.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
 import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
@@ -10,6 +11,7 @@ import {
   defaultFusionWeights,
   type FusionMethod,
   fuse,
+  lexicalTier,
   type SideHit,
 } from '../index/fusion.js';
 import type { Hit, RowIndex } from '../index/types.js';
@@ -30,6 +32,7 @@ import {
   type LexicalAnalyzer,
   LexicalChunkIndex,
   type LexicalMethod,
+  lexicalAnalyzerOptions,
   lexicalHighlighter,
 } from './lexical.js';
 import { lineAt, type PassageSentence, passageSentences, snippetAround, titleOf } from './snippets.js';
@@ -131,6 +134,11 @@ export interface SearchOptions {
   /** Hybrid: weights of the dense and lexical lists (default: by query language, see DEFAULT_FUSION). */
   denseWeight?: number;
   lexicalWeight?: number;
+  /**
+   * Hybrid: rank first the lexical hits whose passage holds the query as a phrase, then those
+   * holding every query term (default: on with the default fusion; see `LexicalConfidence`).
+   */
+  lexicalConfidence?: boolean;
   /**
    * 'document' (default): one result per document, with its best passage; 'passage': every
    * matching chunk is a result of its own (several may come from one document).
@@ -257,6 +265,8 @@ export class Collection {
   /** An external lexical retriever for hybrid search; without one the built-in chunk index is used. */
   lexical?: LexicalRetriever;
   private lexicalCache?: { key: string; index: LexicalChunkIndex | Bm25ChunkIndex; epoch?: string };
+  /** The lexical index's analysis of a text into terms, for lexical confidence (made on first use). */
+  private lexicalAnalyze?: (text: string) => string[];
   /** Vectors a writer re-made when it opened (they were missing or damaged). */
   private reembeddedOnOpen = 0;
   private readonly onWarning: (message: string) => void;
@@ -963,6 +973,7 @@ export class Collection {
     // a document found by both sides shows the passage of the side that ranked it higher
     const lexicalChunk = new Map<string, ChunkHit>();
     let lexical: Hit[];
+    let lexicalChunks: ChunkHit[] = [];
     if (this.lexical && !passages) {
       let filter: ((id: string) => boolean) | undefined;
       if (allowed) {
@@ -980,7 +991,8 @@ export class Collection {
         lexical.push({ id: key, score: hit.score });
       }
     } else {
-      lexical = (await lexicalHits(depth)).map((h) => {
+      lexicalChunks = await lexicalHits(depth);
+      lexical = lexicalChunks.map((h) => {
         const key = keyOf(h);
         if (!byKey.has(key)) byKey.set(key, h);
         else lexicalChunk.set(key, h);
@@ -990,16 +1002,22 @@ export class Collection {
     const weights = defaultFusionWeights(query, this.embedder.languages);
     const denseWeight = opts.denseWeight ?? weights.dense;
     const lexicalWeight = opts.lexicalWeight ?? weights.lexical;
+    const tiers =
+      (opts.lexicalConfidence ?? opts.fusion === undefined)
+        ? await this.lexicalTiers(query, lexicalChunks, keyOf)
+        : undefined;
     const fused = fuse(
       [
         { hits: dense.map((h) => ({ id: keyOf(h), score: h.score })), weight: denseWeight },
         { hits: lexical, weight: lexicalWeight },
       ],
-      { method: opts.fusion ?? DEFAULT_FUSION.method, k },
+      { method: opts.fusion ?? DEFAULT_FUSION.method, k, tiers },
     );
     const ranked: RankedHit[] = fused.map((f) => {
       const [d, l] = f.sides;
-      const lexicalWins = d && l && (l.rank < d.rank || (l.rank === d.rank && lexicalWeight > denseWeight));
+      // a phrase match shows the passage that holds the phrase
+      const lexicalWins =
+        d && l && (tiers?.has(f.id) || l.rank < d.rank || (l.rank === d.rank && lexicalWeight > denseWeight));
       const h = (lexicalWins && lexicalChunk.get(f.id)) || byKey.get(f.id)!;
       const r: RankedHit = { doc: h.doc, row: h.row, score: f.score };
       if (f.sides[0]) r.dense = f.sides[0];
@@ -1007,6 +1025,35 @@ export class Collection {
       return r;
     });
     return this.describe(ranked, details, query);
+  }
+
+  /**
+   * The lexical-confidence tiers (`lexicalTier`) of the first `DEFAULT_FUSION.lexicalConfidence.depth`
+   * lexical hits, their passages analyzed as the lexical index analyzes; undefined when all are 0.
+   */
+  private async lexicalTiers(
+    query: string,
+    hits: ChunkHit[],
+    keyOf: (h: ChunkHit) => string,
+  ): Promise<Map<string, number> | undefined> {
+    const c = DEFAULT_FUSION.lexicalConfidence;
+    if (hits.length === 0) return undefined;
+    this.lexicalAnalyze ??= analyzerFromConfig(analyzerConfig(lexicalAnalyzerOptions(this.lexicalAnalyzer)));
+    const analyze = this.lexicalAnalyze;
+    const terms = analyze(query);
+    if (terms.length < Math.min(c.phraseTerms, c.everyTerms)) return undefined;
+    const top = hits.slice(0, c.depth);
+    const docs = await this.store.documents(top.map((h) => h.doc));
+    const chunks = await this.store.chunks(top.map((h) => h.row));
+    const out = new Map<string, number>();
+    for (const h of top) {
+      const d = docs.get(h.doc);
+      if (!d) continue;
+      const chunk = chunks.get(h.row);
+      const tier = lexicalTier(analyze(chunk ? d.text.slice(chunk.start, chunk.end) : d.text), terms, c);
+      if (tier > 0) out.set(keyOf(h), tier);
+    }
+    return out.size > 0 ? out : undefined;
   }
 
   /** Chunks found by the store's own full-text search (`lexical: 'fts'`): the best of each document, or every one. */

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_FUSION, defaultFusionWeights, fuse, reciprocalRankFusion } from '../../src/index/fusion.js';
+import {
+  containsPhrase,
+  DEFAULT_FUSION,
+  defaultFusionWeights,
+  fuse,
+  lexicalTier,
+  reciprocalRankFusion,
+} from '../../src/index/fusion.js';
 
 const a = [
   { id: 'a', score: 3 },
@@ -79,4 +86,56 @@ test('statistics come from the first statsDepth hits; default weights follow the
   assert.deepEqual(defaultFusionWeights('how do bees talk', undefined), { dense: 0.5, lexical: 1 });
   assert.deepEqual(defaultFusionWeights('борщ recipe', ['en']), { dense: 0.5, lexical: 1 });
   assert.deepEqual(defaultFusionWeights('1703', ['en']), { dense: 0.5, lexical: 1 });
+});
+
+test('lexical confidence: a phrase of a long passage ranks first, then every term; near-copies and short queries do not count', () => {
+  assert.ok(containsPhrase(['a', 'b', 'c', 'd'], ['b', 'c']));
+  assert.ok(!containsPhrase(['a', 'b', 'x', 'c'], ['b', 'c']));
+  assert.ok(!containsPhrase(['a', 'b'], ['a', 'b', 'c']));
+  assert.ok(!containsPhrase(['a'], []));
+  assert.deepEqual(DEFAULT_FUSION.lexicalConfidence, {
+    depth: 20,
+    phraseTerms: 2,
+    everyTerms: 3,
+    passageRatio: 10,
+  });
+  const filler = Array.from({ length: 40 }, (_, i) => `w${i}`);
+  const passage = [...filler.slice(0, 20), 'moon', 'river', 'song', ...filler.slice(20)];
+  assert.equal(lexicalTier(passage, ['moon', 'river']), 2);
+  assert.equal(lexicalTier(passage, ['moon', 'river', 'song']), 2);
+  assert.equal(lexicalTier(passage, ['song', 'moon', 'river']), 1); // every term, not as a phrase
+  assert.equal(lexicalTier(passage, ['river', 'moon']), 0); // two terms out of order: not enough
+  assert.equal(lexicalTier(passage, ['moon']), 0); // one term says nothing
+  assert.equal(lexicalTier(passage, ['moon', 'river', 'song', 'sky']), 0);
+  // the passage must be at least 10x the query: a near-copy is the dense side's to find
+  assert.equal(lexicalTier(passage.slice(15, 30), ['moon', 'river']), 0);
+  assert.equal(lexicalTier(passage.slice(10, 30), ['moon', 'river']), 2);
+
+  // tiers outrank scores; the fused score orders hits inside a tier
+  const dense = [
+    { id: 'a', score: 0.9 },
+    { id: 'b', score: 0.5 },
+    { id: 'c', score: 0.4 },
+  ];
+  const lexical = [
+    { id: 'c', score: 2 },
+    { id: 'b', score: 1 },
+  ];
+  const plain = fuse([{ hits: dense }, { hits: lexical, weight: 0.15 }], { method: 'dbsf' });
+  assert.equal(plain[0].id, 'a');
+  const tiered = fuse([{ hits: dense }, { hits: lexical, weight: 0.15 }], {
+    method: 'dbsf',
+    tiers: new Map([
+      ['b', 1],
+      ['c', 2],
+    ]),
+  });
+  assert.deepEqual(
+    tiered.map((h) => h.id),
+    ['c', 'b', 'a'],
+  );
+  assert.deepEqual(
+    tiered.map((h) => h.score),
+    ['c', 'b', 'a'].map((id) => plain.find((h) => h.id === id)!.score),
+  );
 });

@@ -5,8 +5,12 @@ import { fitOnTexts } from '../../embed/by-name.js';
 import { createEmbedder, listEmbedders } from '../../embed/registry.js';
 import { sparseVectorizer } from '../../embed/sparse/create.js';
 import { HashingVectorizer } from '../../embed/sparse/hashing.js';
-import { TransformerEmbedder, type TransformerEmbedderOptions } from '../../embed/transformer/index.js';
-import type { Embedder } from '../../embed/types.js';
+import {
+  type TextRole,
+  TransformerEmbedder,
+  type TransformerEmbedderOptions,
+} from '../../embed/transformer/index.js';
+import { type Embedder, embedFor } from '../../embed/types.js';
 import { SmyslError } from '../../errors.js';
 import { type DenseRowsFormat, writeDenseRows } from '../../vectors/io.js';
 import { densify } from '../../vectors/rows.js';
@@ -183,6 +187,7 @@ export async function disposeEmbedder(e: Embedder): Promise<void> {
 
 interface EmbedFlags extends EncoderCliOptions, AnalyzerFlags, CorpusFlags {
   text?: string[];
+  role?: TextRole;
   out?: string;
   outVocab?: string;
   outModel?: string;
@@ -202,6 +207,12 @@ export function register(program: Command): void {
     )
     .argument('[input...]', CORPUS_INPUT)
     .option('--text <text>', 'a text to embed instead of an input (repeatable)', collect)
+    .addOption(
+      new Option(
+        '--role <role>',
+        'what the texts are, for models with a prompt per role (e5: "query: " / "passage: "); default: neither (the model\'s default prompt, usually none)',
+      ).choices(['query', 'document']),
+    )
     .addOption(
       embedderOption(
         `what makes the vectors: a transformer model (minilm, an imported name, a checkpoint directory) or a method (${listEmbedders()
@@ -244,7 +255,7 @@ export function register(program: Command): void {
     const kind = embedderKind(o.embedder);
     if (kind !== 'sparse-vectorizer') rejectFlags(command, SPARSE_FLAGS, o.embedder, SPARSE_GROUP);
     if (kind === 'sparse-vectorizer') {
-      rejectFlags(command, TRANSFORMER_FLAGS, o.embedder, TRANSFORMER_GROUP);
+      rejectFlags(command, [...TRANSFORMER_FLAGS, 'role'], o.embedder, TRANSFORMER_GROUP);
       return embedSparse(texts, o, inputs);
     }
     const format = o.out ? path.extname(o.out).toLowerCase() : '';
@@ -261,7 +272,9 @@ export function register(program: Command): void {
         bar.done();
       }
       if (!dense) {
-        const m = (await embedder.embed(texts)) as SparseMatrix;
+        const m = (await (o.role
+          ? embedFor(embedder, texts, o.role)
+          : embedder.embed(texts))) as SparseMatrix;
         await writeMatrixMarket(o.out as string, m, { comment: `smysl embed --embedder ${o.embedder}` });
         if (o.outModel) await embedder.save(o.outModel);
         return report(o, { rows: m.rows, dim: m.cols, nonzeros: nnz(m) });
@@ -269,10 +282,11 @@ export function register(program: Command): void {
       let chunks: AsyncIterable<DenseMatrix> | DenseMatrix[];
       let dim: number;
       if (embedder instanceof TransformerEmbedder) {
-        chunks = embedder.embedStream(texts, { onProgress: bar.update });
+        chunks = embedder.embedStream(texts, { onProgress: bar.update, role: o.role });
         dim = embedder.dim;
       } else {
-        const m = densify(await embedder.embed(texts));
+        // a role picks the embedder's query/document method when it has one (the bilingual router)
+        const m = densify(await (o.role ? embedFor(embedder, texts, o.role) : embedder.embed(texts)));
         chunks = [m];
         dim = m.dim;
       }
@@ -288,7 +302,7 @@ export function register(program: Command): void {
             });
         }
         bar.done();
-        if (o.json) printJson({ embedder: embedder.name, dim, rows });
+        if (o.json) printJson({ embedder: embedder.name, ...(o.role ? { role: o.role } : {}), dim, rows });
         else for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
       } else {
         await writeDenseRows(o.out, format.slice(1) as DenseRowsFormat, ids, dim, chunks);
@@ -309,6 +323,7 @@ function report(o: EmbedFlags, r: { rows: number; dim: number; nonzeros?: number
   const shape = r.nonzeros === undefined ? { rows, dim } : { documents: rows, features: dim };
   const summary = {
     embedder: o.embedder,
+    ...(o.role ? { role: o.role } : {}),
     ...shape,
     ...rest,
     out: o.out,

@@ -458,6 +458,103 @@ test('CLI: model import without --name, prompts from flags, list shows type and 
   assert.deepEqual((await resolveModel('minilm')).dense, []);
 });
 
+test('texts of a role: smysl embed --role, embedFor and POST /v1/embeddings {role} put the prompt first (tiny e5 equal to PyTorch)', async () => {
+  const model = golden.models.xlmr;
+  const texts = model.sentences.map((s) => s.text);
+  const bin = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+  const env = { ...process.env, XDG_CACHE_HOME: cache };
+  const vectorsOf = (role?: 'query' | 'document') => {
+    const args = [
+      'embed',
+      ...texts.flatMap((t) => ['--text', t]),
+      '--embedder',
+      folders.xlmr,
+      '--json',
+      '--quiet',
+    ];
+    if (role) args.push('--role', role);
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { role?: string; rows: { vector: number[] }[] };
+    assert.equal(out.role, role);
+    return out.rows.map((row) => row.vector);
+  };
+  for (const role of ['query', 'document', undefined] as const) {
+    const rows = vectorsOf(role);
+    model.sentences.forEach((s, i) => {
+      assertClose(rows[i], (s[role ?? 'plain'] as Vector).vector, 1e-4, `embed --role ${role} ${i}`);
+    });
+  }
+  const bad = spawnSync(process.execPath, [bin, 'embed', '--text', 'x', '--role', 'passage'], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--role.*query, document/);
+  const sparse = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'embed',
+      '--text',
+      'x',
+      '--embedder',
+      'tfidf',
+      '--role',
+      'query',
+      '--out',
+      path.join(root, 'x.mtx'),
+    ],
+    { encoding: 'utf8', env },
+  );
+  assert.equal(sparse.status, 2);
+  assert.match(sparse.stderr, /--role applies to transformer models only/);
+
+  const embedder = await TransformerEmbedder.create({ model: folders.xlmr, threads: 1, log: () => {} });
+  try {
+    const { embedFor: rootEmbedFor } = await import('../../../src/index.js');
+    const q = await rootEmbedFor(embedder, texts, 'query');
+    model.sentences.forEach((s, i) => {
+      assertClose(rowOf(q, i), (s.query as Vector).vector, 1e-4, `embedFor query ${i}`);
+    });
+    const { createApp } = await import('../../../src/server/app.js');
+    const { transformerModel } = await import('../../../src/server/backends.js');
+    const { app } = createApp({ models: { e5: async () => transformerModel('e5', embedder) } });
+    const post = async (body: object) => {
+      const r = await app.request('/v1/embeddings', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: r.status,
+        body: (await r.json()) as { data: { embedding: number[] }[]; error?: { message: string } },
+      };
+    };
+    // one request per role at once: the batcher must not mix "query: " and "passage: " texts
+    const [asDocuments, asQueries, plain] = await Promise.all([
+      post({ model: 'e5', input: texts, role: 'document' }),
+      post({ model: 'e5', input: texts, role: 'query' }),
+      post({ model: 'e5', input: texts }),
+    ]);
+    for (const [r, role] of [
+      [asDocuments, 'document'],
+      [asQueries, 'query'],
+      [plain, 'plain'],
+    ] as const) {
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      model.sentences.forEach((s, i) => {
+        assertClose(r.body.data[i].embedding, (s[role] as Vector).vector, 1e-4, `HTTP ${role} ${i}`);
+      });
+    }
+    const wrong = await post({ model: 'e5', input: 'x', role: 'passage' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.error?.message ?? '', /role/);
+  } finally {
+    await embedder.dispose();
+  }
+});
+
 test('a model too big for one ONNX file in fp32 is refused before its weights are read, pointing to int8', async () => {
   const dir = path.join(root, 'huge');
   await fsp.mkdir(dir);
