@@ -93,3 +93,63 @@ test('no import cycles in src (static imports, types included)', () => {
   assert.ok(graph.get('index/exact.ts')?.includes('index/exact-kernels.ts'));
   assert.deepEqual(cycles(graph), []);
 });
+
+/**
+ * The stages of src/ in the order they may import each other: a module imports from its own stage
+ * or one to its left. The foundations come first — vectors holds the matrix types every stage
+ * passes around, text the sentence splitter and language guess the corpus readers use — then the
+ * pipeline; eval measures tasks; the server and the CLI are shells over all of it.
+ */
+export const STAGES = [
+  'errors',
+  'util',
+  'vectors',
+  'text',
+  'corpus',
+  'embed',
+  'index',
+  'store',
+  'tasks',
+  'eval',
+  'server',
+  'cli',
+];
+
+/** The stage of a path relative to src ('tasks/cluster.ts' → tasks); undefined for the package root. */
+export function stageOf(file: string): string | undefined {
+  const parts = file.split(path.sep);
+  const stage = parts.length === 1 ? parts[0].replace(/\.ts$/, '') : parts[0];
+  return parts.length === 1 && stage !== 'errors' ? undefined : stage;
+}
+
+/** Imports that run from a stage to one right of it. */
+export function backImports(graph: Map<string, string[]>): string[] {
+  const wrong: string[] = [];
+  for (const [file, deps] of graph) {
+    const from = STAGES.indexOf(stageOf(file) ?? '');
+    if (from < 0) continue; // src/index.ts, version.ts: the package's front door
+    for (const dep of deps) {
+      const to = STAGES.indexOf(stageOf(dep) ?? '');
+      if (to > from) wrong.push(`${file} → ${dep}`);
+    }
+  }
+  return wrong;
+}
+
+test('the layering check finds an import that runs back up the pipeline', () => {
+  const graph = new Map([
+    ['tasks/cluster.ts', ['eval/clustering.ts', 'vectors/dense.ts', 'errors.ts']],
+    ['eval/bench.ts', ['tasks/classify.ts']],
+    ['index.ts', ['cli/main.ts']],
+  ]);
+  assert.deepEqual(backImports(graph), ['tasks/cluster.ts → eval/clustering.ts']);
+});
+
+test('no module imports from a stage right of its own (src/ layering)', () => {
+  const graph = sourceGraph();
+  assert.ok(
+    [...graph.keys()].every((f) => stageOf(f) === undefined || STAGES.includes(stageOf(f)!)),
+    'every folder of src/ is a stage',
+  );
+  assert.deepEqual(backImports(graph), []);
+});

@@ -1,7 +1,8 @@
 import { SmyslError } from '../errors.js';
 
-/** Class labels: any mix of strings and numbers, compared with ===. */
-export type Label = string | number;
+import type { Label } from '../tasks/classify.js';
+
+export type { Label };
 
 function checkSameLength(a: readonly unknown[], b: readonly unknown[], what: string): void {
   if (a.length !== b.length)

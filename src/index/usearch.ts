@@ -171,47 +171,95 @@ export class UsearchIndex implements RowIndex {
 
   /**
    * Checks every row again (inserting rows can cut the last links to an older one): `read` gives
-   * rows [from, from + count) as they were added. Removed rows are skipped.
+   * rows [from, from + count) as they were added. Removed rows are skipped. Re-inserting a missed
+   * row can itself cut links elsewhere, so after any re-insertion a second pass only records
+   * orphans.
    */
   recheck(read: (from: number, count: number) => DenseMatrix): void {
-    for (let start = 0; start < this.rowCount; start += CHECK_BATCH) {
-      const count = Math.min(CHECK_BATCH, this.rowCount - start);
-      const keys = new BigUint64Array(count);
-      for (let i = 0; i < count; i++) keys[i] = BigInt(start + i);
-      const present = this.native.contains(keys) as boolean[];
-      let data = read(start, count).data.subarray(0, count * this.dim);
-      if (this.metric === 'cosine')
-        data = normalizeRowsInPlace({ rows: count, dim: this.dim, data: data.slice() }).data;
-      this.checkRows(start, data, present);
+    for (const repair of [true, false]) {
+      let reinserted = 0;
+      for (let start = 0; start < this.rowCount; start += CHECK_BATCH) {
+        const count = Math.min(CHECK_BATCH, this.rowCount - start);
+        const keys = new BigUint64Array(count);
+        for (let i = 0; i < count; i++) keys[i] = BigInt(start + i);
+        const present = this.native.contains(keys) as boolean[];
+        let data = read(start, count).data.subarray(0, count * this.dim);
+        if (this.metric === 'cosine')
+          data = normalizeRowsInPlace({ rows: count, dim: this.dim, data: data.slice() }).data;
+        reinserted += this.checkRows(start, data, present, repair);
+      }
+      if (reinserted === 0) return;
     }
   }
 
   /**
    * Searches rows [first, …) with their own vectors (`data`, as stored) and keeps the ones the
-   * graph misses as orphans; `present[i]` false skips a removed row.
+   * graph misses as orphans; with `repair` a missed row is first inserted again on one thread and
+   * kept as an orphan only if still missed. `present[i]` false skips a removed row. Returns how
+   * many rows were inserted again.
    */
-  private checkRows(first: number, data: Float32Array, present?: boolean[]): void {
+  private checkRows(first: number, data: Float32Array, present?: boolean[], repair = true): number {
     const dim = this.dim;
     const rows = data.length / dim;
-    const k = Math.min(CHECK_K, this.native.size());
-    if (k === 0) return; // every row was removed
+    let reinserted = 0;
     for (let start = 0; start < rows; start += CHECK_BATCH) {
       const n = Math.min(CHECK_BATCH, rows - start);
       const block = data.subarray(start * dim, (start + n) * dim);
-      const found = this.native.search(block, k, this.threads) as import('usearch').BatchMatches;
-      for (let i = 0; i < n; i++) {
-        const row = first + start + i;
-        if (present && !present[start + i]) continue;
-        const { keys, distances } = found.get(i);
-        let hit = false;
-        for (let j = 0; j < keys.length && !hit; j++) hit = Number(keys[j]) === row;
-        // k neighbours at distance ~0 are copies of this vector: any of them is as good a find
-        const crowded = keys.length === k && distances[keys.length - 1] <= SAME_VECTOR[this.precision];
-        if (!hit && !crowded) this.orphans.set(row, block.slice(i * dim, (i + 1) * dim));
-        else this.orphans.delete(row);
-        this.orphanScan = undefined;
+      let missed = this.missedRows(first + start, block, present?.slice(start, start + n));
+      if (missed.length > 0 && repair) {
+        // usearch's parallel add can leave a node no search reaches (unum-cloud/USearch#735:
+        // thousands of 341k rows on two threads); inserted alone, it is linked properly
+        const keys = new BigUint64Array(missed.length);
+        const again = new Float32Array(missed.length * dim);
+        missed.forEach((i, j) => {
+          keys[j] = BigInt(first + start + i);
+          again.set(block.subarray(i * dim, (i + 1) * dim), j * dim);
+        });
+        for (const key of keys) this.native.remove(key);
+        this.native.add(keys, again, 1);
+        reinserted += missed.length;
+        const still = this.missedRows(0, again, undefined, keys);
+        missed = still.map((j) => missed[j]);
       }
+      for (const i of missed) this.orphans.set(first + start + i, block.slice(i * dim, (i + 1) * dim));
+      if (missed.length > 0) this.orphanScan = undefined;
     }
+    return reinserted;
+  }
+
+  /**
+   * Positions in `block` (rows labelled `first + i`, or `keys[i]`) that a search with their own
+   * vector does not find among the CHECK_K nearest; found rows stop being orphans.
+   */
+  private missedRows(
+    first: number,
+    block: Float32Array,
+    present?: boolean[],
+    keys?: BigUint64Array,
+  ): number[] {
+    const n = block.length / this.dim;
+    const k = Math.min(CHECK_K, this.native.size());
+    if (k === 0 || n === 0) return []; // every row was removed
+    const result = this.native.search(block, k, this.threads) as
+      | import('usearch').Matches
+      | import('usearch').BatchMatches;
+    // one query comes back as plain Matches, several as BatchMatches
+    const found = 'get' in result ? result : { get: () => result };
+    const missed: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (present && !present[i]) continue;
+      const row = keys ? Number(keys[i]) : first + i;
+      const hits = found.get(i);
+      let hit = false;
+      for (let j = 0; j < hits.keys.length && !hit; j++) hit = Number(hits.keys[j]) === row;
+      // k neighbours at distance ~0 are copies of this vector: any of them is as good a find
+      const crowded =
+        hits.keys.length === k && hits.distances[hits.keys.length - 1] <= SAME_VECTOR[this.precision];
+      if (hit || crowded) {
+        if (this.orphans.delete(row)) this.orphanScan = undefined;
+      } else missed.push(i);
+    }
+    return missed;
   }
 
   remove(row: number): void {
@@ -253,46 +301,27 @@ export class UsearchIndex implements RowIndex {
     filter?: (row: number) => boolean,
   ): RowHits {
     if (this.orphans.size === 0) return { rows, scores };
-    // many orphans (thousands on some sets): scored by the SIMD exact kernels, not one by one
-    if (this.orphans.size > ORPHANS_SCAN && this.metric !== 'euclidean') {
-      const scan = this.orphanIndex();
-      const found = scan.index.searchRows(q, k, filter && ((i) => filter(scan.rows[i])));
-      return mergeHits(
-        rows,
-        scores,
-        Array.from(found.rows, (i) => scan.rows[i]),
-        Array.from(found.scores),
-        k,
-      );
-    }
-    for (const [row, v] of this.orphans) {
-      if (filter && !filter(row)) continue;
-      let s = 0;
-      if (this.metric === 'euclidean') {
-        for (let j = 0; j < this.dim; j++) s += (q[j] - v[j]) ** 2;
-        s = -Math.sqrt(s);
-      } else for (let j = 0; j < this.dim; j++) s += q[j] * v[j];
-      if (rows.length >= k && s <= scores[rows.length - 1]) continue;
-      let at = rows.length;
-      while (at > 0 && scores[at - 1] < s) at--;
-      rows.splice(at, 0, row);
-      scores.splice(at, 0, s);
-      if (rows.length > k) {
-        rows.pop();
-        scores.pop();
-      }
-    }
-    return { rows, scores };
+    // scored by the SIMD exact kernels: some sets leave thousands of orphans
+    const scan = this.orphanIndex();
+    const found = scan.index.searchRows(q, k, filter && ((i) => filter(scan.rows[i])));
+    return mergeHits(
+      rows,
+      scores,
+      Array.from(found.rows, (i) => scan.rows[i]),
+      Array.from(found.scores),
+      k,
+    );
   }
 
-  /** The orphans as one exact index (rebuilt after they change). */
+  /** The orphans as one exact index (rebuilt after they change); `q` is already normalized. */
   private orphanIndex(): { index: ExactIndex; rows: Int32Array } {
     if (this.orphanScan) return this.orphanScan;
     const rows = Int32Array.from(this.orphans.keys());
     const data = new Float32Array(rows.length * this.dim);
     let i = 0;
     for (const v of this.orphans.values()) data.set(v, this.dim * i++);
-    const index = new ExactIndex(this.dim, { metric: 'dot', threads: 1 });
+    const metric = this.metric === 'euclidean' ? 'euclidean' : 'dot';
+    const index = new ExactIndex(this.dim, { metric, threads: 1 });
     index.addRows({ rows: rows.length, dim: this.dim, data });
     this.orphanScan = { index, rows };
     return this.orphanScan;
@@ -341,9 +370,6 @@ export class UsearchIndex implements RowIndex {
     }
   }
 }
-
-/** Orphans above this many are scanned by an exact index rather than one by one. */
-const ORPHANS_SCAN = 256;
 
 /** Two best-first lists merged into the best k (a row the graph also found appears once). */
 function mergeHits(

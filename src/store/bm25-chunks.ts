@@ -8,6 +8,7 @@ import {
   type LexicalAnalyzer,
   type LexicalDocHit,
   lexicalAnalyzerOptions,
+  rankedHits,
 } from './lexical.js';
 
 const FORMAT = 2;
@@ -170,37 +171,12 @@ export class Bm25ChunkIndex {
 
   /** Best `k` documents for the query (each with its best chunk); `allowDoc` filters documents. */
   search(query: string, k: number, allowDoc?: (doc: number) => boolean): LexicalDocHit[] {
-    const out: LexicalDocHit[] = [];
-    const seen = new Set<number>();
-    // chunks of one document compete: ask for more chunks than documents until k are found
-    for (let depth = k * 4; ; depth *= 4) {
-      const { items, scores } = this.top(query, depth);
-      out.length = 0;
-      seen.clear();
-      for (let i = 0; i < items.length; i++) {
-        const doc = this.docs[items[i]];
-        if (seen.has(doc) || (allowDoc && !allowDoc(doc))) continue;
-        seen.add(doc);
-        out.push({ doc, row: this.rows[items[i]], score: scores[i] });
-        if (out.length === k) return out;
-      }
-      if (items.length < depth) return out;
-    }
+    return rankedHits((depth) => this.top(query, depth), this.docs, this.rows, k, true, allowDoc);
   }
 
   /** Best `k` chunks for the query (several may belong to one document), best first. */
   searchChunks(query: string, k: number, allowDoc?: (doc: number) => boolean): LexicalDocHit[] {
-    for (let depth = allowDoc ? k * 4 : k; ; depth *= 4) {
-      const { items, scores } = this.top(query, depth);
-      const out: LexicalDocHit[] = [];
-      for (let i = 0; i < items.length; i++) {
-        const doc = this.docs[items[i]];
-        if (allowDoc && !allowDoc(doc)) continue;
-        out.push({ doc, row: this.rows[items[i]], score: scores[i] });
-        if (out.length === k) return out;
-      }
-      if (items.length < depth) return out;
-    }
+    return rankedHits((depth) => this.top(query, depth), this.docs, this.rows, k, false, allowDoc);
   }
 
   /**

@@ -55,6 +55,43 @@ export interface LexicalDocHit {
   score: number;
 }
 
+/** The best chunks of a query (internal chunk numbers and their scores), best first. */
+export interface RankedChunks {
+  items: ArrayLike<number>;
+  scores: ArrayLike<number>;
+}
+
+/**
+ * The best `k` documents (`perDocument`: each with its best chunk) or chunks from a ranking of
+ * chunks that `top(depth)` gives: chunks of one document, and chunks a filter drops, take places,
+ * so it asks for deeper rankings until `k` pass or the ranking runs out. `docs`/`rows` map a
+ * chunk number to its document and vector row.
+ */
+export function rankedHits(
+  top: (depth: number) => RankedChunks,
+  docs: ArrayLike<number>,
+  rows: ArrayLike<number>,
+  k: number,
+  perDocument: boolean,
+  allowDoc?: (doc: number) => boolean,
+): LexicalDocHit[] {
+  if (k <= 0) return [];
+  const seen = new Set<number>();
+  for (let depth = perDocument || allowDoc ? k * 4 : k; ; depth *= 4) {
+    const { items, scores } = top(depth);
+    const out: LexicalDocHit[] = [];
+    seen.clear();
+    for (let i = 0; i < items.length; i++) {
+      const doc = docs[items[i]];
+      if ((perDocument && seen.has(doc)) || (allowDoc && !allowDoc(doc))) continue;
+      seen.add(doc);
+      out.push({ doc, row: rows[items[i]], score: scores[i] });
+      if (out.length === k) return out;
+    }
+    if (items.length < depth) return out;
+  }
+}
+
 /**
  * Lexical (sparse) search over a collection's chunks, derived from the texts in SQLite: BM25
  * (or TF-IDF cosine) with Snowball stemming and stop words for Russian and English, scored per
@@ -170,40 +207,19 @@ export class LexicalChunkIndex {
     }
   }
 
-  /** Best `k` documents for the query; `allowDoc` restricts to documents passing a filter. */
+  /** Best `k` documents for the query (each with its best chunk); `allowDoc` filters documents. */
   search(query: string, k: number, allowDoc?: (doc: number) => boolean): LexicalDocHit[] {
-    const out: LexicalDocHit[] = [];
-    const seen = new Set<number>();
-    // chunks of one document compete: ask for more chunks than documents until k documents are found
-    for (let depth = k * 4; ; depth *= 4) {
-      const hits = this.search_.index.search(this.queryVector(query), depth)[0];
-      out.length = 0;
-      seen.clear();
-      for (const h of hits) {
-        const i = h.row;
-        const doc = this.docs[i];
-        if (seen.has(doc) || (allowDoc && !allowDoc(doc))) continue;
-        seen.add(doc);
-        out.push({ doc, row: this.rows[i], score: h.score });
-        if (out.length === k) return out;
-      }
-      if (hits.length < depth) return out;
-    }
+    return rankedHits((depth) => this.top(query, depth), this.docs, this.rows, k, true, allowDoc);
   }
 
   /** Best `k` chunks for the query (several may belong to one document), best first. */
   searchChunks(query: string, k: number, allowDoc?: (doc: number) => boolean): LexicalDocHit[] {
-    for (let depth = allowDoc ? k * 4 : k; ; depth *= 4) {
-      const hits = this.search_.index.search(this.queryVector(query), depth)[0];
-      const out: LexicalDocHit[] = [];
-      for (const h of hits) {
-        const doc = this.docs[h.row];
-        if (allowDoc && !allowDoc(doc)) continue;
-        out.push({ doc, row: this.rows[h.row], score: h.score });
-        if (out.length === k) return out;
-      }
-      if (hits.length < depth) return out;
-    }
+    return rankedHits((depth) => this.top(query, depth), this.docs, this.rows, k, false, allowDoc);
+  }
+
+  private top(query: string, depth: number): RankedChunks {
+    const hits = this.search_.index.search(this.queryVector(query), depth)[0];
+    return { items: hits.map((h) => h.row), scores: hits.map((h) => h.score) };
   }
 
   private queryVector(query: string) {

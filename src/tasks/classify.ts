@@ -1,8 +1,10 @@
 import { SmyslError } from '../errors.js';
-import type { Label } from '../eval/classification.js';
 import { selectRows } from '../vectors/dense.js';
 import { seededRandom } from '../vectors/random.js';
 import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
+
+/** Class labels: any mix of strings and numbers, compared with ===. */
+export type Label = string | number;
 
 /** Features for a classifier: dense rows or CSR rows (e.g. TF-IDF). */
 export type Features = DenseMatrix | SparseMatrix;

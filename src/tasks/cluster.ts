@@ -1,9 +1,9 @@
 import { TfidfVectorizer } from '../embed/sparse/vectorizers.js';
 import { SmyslError } from '../errors.js';
-import { silhouetteScore } from '../eval/clustering.js';
 import { selectRows } from '../vectors/dense.js';
 import { seededRandom } from '../vectors/random.js';
 import type { DenseMatrix, SparseMatrix } from '../vectors/types.js';
+import type { Label } from './classify.js';
 
 export interface KMeansOptions {
   k: number;
@@ -261,4 +261,70 @@ export function clusterTerms(
     }
   }
   return Array.from({ length: k }, () => []);
+}
+
+/**
+ * Mean silhouette coefficient over all samples, Euclidean distance (or 1 - cosine). A sample
+ * alone in its cluster scores 0, as in scikit-learn.
+ */
+export function silhouetteScore(
+  x: DenseMatrix,
+  labels: readonly Label[],
+  metric: 'euclidean' | 'cosine' = 'euclidean',
+): number {
+  const { rows: n, dim, data } = x;
+  if (labels.length !== n) throw new SmyslError('E_USAGE', 'silhouette: labels length differs from rows');
+  const ids = new Map<Label, number>();
+  const cluster = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let c = ids.get(labels[i]);
+    if (c === undefined) ids.set(labels[i], (c = ids.size));
+    cluster[i] = c;
+  }
+  const k = ids.size;
+  if (k < 2 || k > n - 1)
+    throw new SmyslError(
+      'E_USAGE',
+      `silhouette: number of clusters is ${k}; valid values are 2 to n_samples - 1`,
+    );
+  const sizes = new Float64Array(k);
+  for (let i = 0; i < n; i++) sizes[cluster[i]]++;
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += data[i * dim + d] ** 2;
+    norms[i] = Math.sqrt(s);
+  }
+  const sums = new Float64Array(k);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    sums.fill(0);
+    const oi = i * dim;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const oj = j * dim;
+      let dist: number;
+      if (metric === 'euclidean') {
+        let s = 0;
+        for (let d = 0; d < dim; d++) {
+          const diff = data[oi + d] - data[oj + d];
+          s += diff * diff;
+        }
+        dist = Math.sqrt(s);
+      } else {
+        let dot = 0;
+        for (let d = 0; d < dim; d++) dot += data[oi + d] * data[oj + d];
+        const den = norms[i] * norms[j];
+        dist = 1 - (den === 0 ? 0 : dot / den);
+      }
+      sums[cluster[j]] += dist;
+    }
+    const own = cluster[i];
+    if (sizes[own] <= 1) continue; // s(i) = 0
+    const a = sums[own] / (sizes[own] - 1);
+    let b = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < k; c++) if (c !== own) b = Math.min(b, sums[c] / sizes[c]);
+    total += (b - a) / Math.max(a, b);
+  }
+  return total / n;
 }

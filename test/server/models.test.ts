@@ -47,7 +47,7 @@ test('a collection served with a batcher embeds its queries through it', async (
     { id: 'cat', text: 'кошка спит на диване', meta: {} },
     { id: 'car', text: 'машина едет по дороге', meta: {} },
   ]);
-  c.close();
+  await c.close();
   const batcher = new DynamicBatcher({ waitMs: 1 });
   const collections = new StoreCollections(dir, undefined, { batcher });
   try {

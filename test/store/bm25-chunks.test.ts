@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import { Bm25ChunkIndex } from '../../src/store/bm25-chunks.js';
 import { Collection } from '../../src/store/collection.js';
-import { type ChunkText, LexicalChunkIndex } from '../../src/store/lexical.js';
+import { type ChunkText, LexicalChunkIndex, rankedHits } from '../../src/store/lexical.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-bm25-chunks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -211,4 +211,41 @@ test('a lexical index saved by the earlier version is used while current, and sa
   } finally {
     Bm25ChunkIndex.build = build;
   }
+});
+
+test('rankedHits: documents or chunks from a chunk ranking, asking deeper until k pass', () => {
+  // chunks 0..5 ranked 0,1,2,3,4,5; documents 7,7,7,8,9,9 (vector rows 10+chunk)
+  const docs = [7, 7, 7, 8, 9, 9];
+  const rows = [10, 11, 12, 13, 14, 15];
+  const depths: number[] = [];
+  const top = (depth: number) => {
+    depths.push(depth);
+    const n = Math.min(depth, 6);
+    return {
+      items: Array.from({ length: n }, (_, i) => i),
+      scores: Array.from({ length: n }, (_, i) => 6 - i),
+    };
+  };
+  assert.deepEqual(rankedHits(top, docs, rows, 2, true), [
+    { doc: 7, row: 10, score: 6 },
+    { doc: 8, row: 13, score: 3 },
+  ]);
+  assert.deepEqual(depths, [8]);
+  depths.length = 0;
+  // one chunk per asked place; a filter makes it ask deeper (1 → 4 → 16)
+  assert.deepEqual(
+    rankedHits(top, docs, rows, 1, false, (d) => d === 9),
+    [{ doc: 9, row: 14, score: 2 }],
+  );
+  assert.deepEqual(depths, [4, 16]);
+  assert.deepEqual(rankedHits(top, docs, rows, 2, false), [
+    { doc: 7, row: 10, score: 6 },
+    { doc: 7, row: 11, score: 5 },
+  ]);
+  assert.deepEqual(
+    rankedHits(top, docs, rows, 5, true).map((h) => h.doc),
+    [7, 8, 9],
+    'the ranking ran out',
+  );
+  assert.deepEqual(rankedHits(top, docs, rows, 0, true), []);
 });

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadWordVectors } from '../../embed/static/pretrained.js';
@@ -7,6 +6,7 @@ import type { MapPoint } from '../../server/app.js';
 import { mapPoints, metaGroup, type ProjectionMethod, topWords } from '../../server/backends.js';
 import { mapHtml, pngRenderer, renderPng } from '../../server/plot.js';
 import { Collection } from '../../store/collection.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { readNpy } from '../../vectors/io.js';
 import { checkProjectionMethod } from '../../vectors/projection.js';
 import { addOutputFlags, parseIntOption } from '../options.js';
@@ -82,8 +82,8 @@ export function register(program: Command): void {
     if (points.length < 2) throw new SmyslError('E_INPUT', 'a map needs at least 2 points');
     const title = o.title ?? `${source} · ${method} · ${points.length} points`;
     const html = mapHtml(points, title);
-    if (ext === '.html') writeFileSync(o.out, html);
-    else writeFileSync(o.out, await renderPng(html));
+    // atomic: an interrupted render never leaves a half-written map where an old one was
+    await writeFileAtomic(o.out, ext === '.html' ? html : await renderPng(html));
     const summary = {
       out: o.out,
       points: points.length,

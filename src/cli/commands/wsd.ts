@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import { TransformerEmbedder } from '../../embed/transformer/index.js';
-import { SmyslError } from '../../errors.js';
 import { transformerTokenEmbedder } from '../../tasks/wsd/contextual.js';
 import { findRaganatoFiles, readGoldKeys, readRaganatoXml } from '../../tasks/wsd/raganato.js';
 import { findWordNet, WordNet } from '../../tasks/wsd/wordnet.js';

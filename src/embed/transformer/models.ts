@@ -190,12 +190,25 @@ async function inspectCheckpoint(
   return { source, layout };
 }
 
-/** Identity of a build: source files (path, size, mtime), dtype and graph builder version. */
+/**
+ * Identity of a build: the config's bytes, the weights' size and three 1 MiB samples of them
+ * (start, middle, end), dtype and graph builder version. Not the path or mtime: every clone or
+ * copy of the same model shares one cached build (they used to build one each).
+ */
 async function buildKey(source: ModelSource, dtype: EncoderDtype): Promise<string> {
   const hash = createHash('sha256');
-  for (const f of [source.configFile, source.weightsFile]) {
-    const st = await fsp.stat(f);
-    hash.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
+  hash.update(await fsp.readFile(source.configFile));
+  const fh = await fsp.open(source.weightsFile, 'r');
+  try {
+    const { size } = await fh.stat();
+    hash.update(`\0${size}\0`);
+    const sample = Buffer.alloc(Math.min(size, 1 << 20));
+    for (const at of new Set([0, Math.floor((size - sample.length) / 2), size - sample.length])) {
+      const { bytesRead } = await fh.read(sample, 0, sample.length, at);
+      hash.update(sample.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
   }
   hash.update(`${dtype}\0${GRAPH_BUILDER_VERSION}`);
   const safeName = path.basename(source.name).replace(/[^\w.-]/g, '_');

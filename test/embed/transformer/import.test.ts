@@ -584,3 +584,20 @@ test('a model too big for one ONNX file in fp32 is refused before its weights ar
     /not a valid safetensors file/,
   );
 });
+
+test('the built ONNX encoder is cached by content: a copy of the model elsewhere reuses it, changed weights do not', async () => {
+  const copy = path.join(root, 'elsewhere', 'tiny-labse');
+  await fsp.cp(folders.labse, copy, { recursive: true });
+  const first = await ensureEncoderFile(await resolveModel(folders.labse), 'int8', () => {});
+  const again = await ensureEncoderFile(await resolveModel(copy), 'int8', () => {});
+  assert.equal(again.file, first.file, 'same model, other folder: same build');
+  assert.equal(again.built, false);
+  // one byte of the last tensor changed, size unchanged
+  const weights = path.join(copy, 'model.safetensors');
+  const bytes = await fsp.readFile(weights);
+  bytes[bytes.length - 1] ^= 1;
+  await fsp.writeFile(weights, bytes);
+  const changed = await ensureEncoderFile(await resolveModel(copy), 'int8', () => {});
+  assert.notEqual(changed.file, first.file);
+  assert.equal(changed.built, true);
+});
