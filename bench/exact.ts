@@ -116,7 +116,16 @@ index.search(q[:1], k)
 t = time.perf_counter()
 for i in range(single): index.search(q[i:i+1], k)
 one = (time.perf_counter() - t) / single
-print(json.dumps({"batch": len(q) / batch, "batchCpu": len(q) / cpu, "single": 1 / one, "ids": I.tolist()}))
+blas = ""
+try:
+    import ctypes
+    for line in open("/proc/self/maps"):
+        if "libopenblas" in line:
+            lib = ctypes.CDLL(line.split()[-1]); lib.openblas_get_config.restype = ctypes.c_char_p
+            blas = "%s, %d BLAS thread(s)" % (lib.openblas_get_config().decode(), lib.openblas_get_num_threads()); break
+except Exception as e:
+    blas = "BLAS unknown (%s)" % e
+print(json.dumps({"batch": len(q) / batch, "batchCpu": len(q) / cpu, "single": 1 / one, "ids": I.tolist(), "threads": faiss.omp_get_max_threads(), "blas": blas}))
 `,
 );
 
@@ -126,13 +135,21 @@ interface Run {
   batchCpu: number;
   single: number;
   ids: number[][];
+  /** faiss's OpenMP threads and its BLAS (config and threads), as the faiss process saw them. */
+  threads?: number;
+  blas?: string;
 }
 
 function faiss(set: Set, queriesFile: string, threads: number): Run {
   const r = spawnSync(
     '/usr/bin/python3',
     [faissScript, set.file, String(set.dim), queriesFile, String(K), String(SINGLE), String(threads)],
-    { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: String(threads) } },
+    // faiss.omp_set_num_threads does not reach OpenBLAS's own (pthread) threads: the variables do
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    },
   );
   if (r.status !== 0) throw new Error(`faiss failed (apt install python3-faiss):\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout);
@@ -178,6 +195,7 @@ for (const name of SETS) {
   const table: (string | number)[][] = [];
   for (const threads of THREADS) {
     const reference = faiss(set, queriesFile, threads);
+    console.log(`faiss with ${threads} thread(s): ${reference.threads} OpenMP thread(s), ${reference.blas}`);
     table.push([
       `faiss IndexFlatIP`,
       threads,

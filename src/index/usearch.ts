@@ -10,7 +10,13 @@ import { ExactIndex } from './exact.js';
 import type { IndexMetric, RowHits, RowIndex } from './types.js';
 
 const require = createRequire(import.meta.url);
-const usearch = require('usearch') as typeof import('usearch');
+// Loaded on the first graph made: importing this module (for its types and defaults) must not
+// cost a command that never builds one — a sparse search — the native addon's load.
+let usearchModule: typeof import('usearch') | undefined;
+const usearchAddon = (): typeof import('usearch') => {
+  usearchModule ??= require('usearch') as typeof import('usearch');
+  return usearchModule;
+};
 type Native = import('usearch').Index;
 
 /** How the graph stores vectors: f16 halves and i8 quarters their memory. */
@@ -78,6 +84,7 @@ export class UsearchIndex implements RowIndex {
   }
 
   private newNative(expansionSearch: number): Native {
+    const usearch = usearchAddon();
     return new usearch.Index({
       dimensions: this.dim,
       // i8 inner products come back in quantized units (~127^2) and rank poorly; usearch's

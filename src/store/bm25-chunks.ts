@@ -30,9 +30,17 @@ export class Bm25ChunkIndex {
   private readonly termIds = new Map<string, number>();
   private terms: string[] = [];
   private df = new Int32Array(256);
-  private postChunks: Int32Array[] = [];
-  private postTfs: Float32Array[] = [];
+  /** Each term's postings (chunks, counts; the first postLen[t]); undefined until first used. */
+  private postChunks: (Int32Array | undefined)[] = [];
+  private postTfs: (Float32Array | undefined)[] = [];
   private postLen = new Int32Array(256);
+  /**
+   * A loaded index's postings, all terms in one pair of arrays (term t's at start[t] to
+   * start[t + 1]): a term gets views of its part when first searched or added to. Making two
+   * small arrays for each of tens of thousands of terms, and growing them entry by entry, was
+   * most of loading one (and of a command-line sparse search).
+   */
+  private packed: { start: Int32Array; chunks: Int32Array; tfs: Float32Array } | undefined;
   /** Chunks by internal number: vector row, document, length in terms, alive. */
   private n = 0;
   private rows = new Int32Array(256);
@@ -145,8 +153,9 @@ export class Bm25ChunkIndex {
       const df = this.df[t];
       if (df <= 0) continue;
       const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-      const chunks = this.postChunks[t];
-      const tfs = this.postTfs[t];
+      this.postings(t);
+      const chunks = this.postChunks[t]!;
+      const tfs = this.postTfs[t]!;
       for (let p = 0, end = this.postLen[t]; p < end; p++) {
         const c = chunks[p];
         if (!live[c]) continue;
@@ -276,16 +285,31 @@ export class Bm25ChunkIndex {
       index.chunkTerms.set(chunkTerms);
       index.chunkTfs.set(chunkTfs);
       index.liveCount = n;
+      if (start[0] !== 0 || start[n] !== nnz) return null;
+      // postings by counting: each term's chunks in increasing order, as post() appends them
+      const T = terms.length;
+      const df = index.df;
+      for (let k = 0; k < nnz; k++) {
+        const t = chunkTerms[k];
+        if (t < 0 || t >= T) return null;
+        df[t]++;
+      }
+      const postStart = new Int32Array(T + 1);
+      for (let t = 0; t < T; t++) postStart[t + 1] = postStart[t] + df[t];
+      const fill = postStart.slice(0, T);
+      const postChunks = new Int32Array(nnz);
+      const postTfs = new Float32Array(nnz);
       for (let i = 0; i < n; i++) {
         index.totalLength += lengths[i];
         if (rows[i] > index.maxRow) index.maxRow = rows[i];
         for (let k = start[i]; k < start[i + 1]; k++) {
-          const t = chunkTerms[k];
-          if (t < 0 || t >= terms.length) return null;
-          index.df[t]++;
-          index.post(t, i, chunkTfs[k]);
+          const at = fill[chunkTerms[k]]++;
+          postChunks[at] = i;
+          postTfs[at] = chunkTfs[k];
         }
       }
+      index.postLen.set(df.subarray(0, T));
+      index.packed = { start: postStart, chunks: postChunks, tfs: postTfs };
       return index;
     } catch {
       return null;
@@ -303,26 +327,42 @@ export class Bm25ChunkIndex {
     return t;
   }
 
+  /** Makes term t's postings arrays if it has none yet: views of the loaded ones, or empty. */
+  private postings(t: number): void {
+    if (this.postChunks[t] !== undefined) return;
+    const packed = this.packed;
+    if (packed && t + 1 < packed.start.length) {
+      // exactly as long as the loaded postings: post() grows them by copying, never into `packed`
+      this.postChunks[t] = packed.chunks.subarray(packed.start[t], packed.start[t + 1]);
+      this.postTfs[t] = packed.tfs.subarray(packed.start[t], packed.start[t + 1]);
+    } else {
+      this.postChunks[t] = new Int32Array(2);
+      this.postTfs[t] = new Float32Array(2);
+    }
+  }
+
   private post(t: number, chunk: number, tf: number): void {
+    this.postings(t);
     const len = this.postLen[t];
-    let chunks = this.postChunks[t];
-    if (len === chunks.length) {
-      const c = new Int32Array(len * 2);
-      c.set(chunks);
+    let chunks = this.postChunks[t]!;
+    if (len >= chunks.length) {
+      const c = new Int32Array(Math.max(2, len * 2));
+      c.set(chunks.subarray(0, len));
       this.postChunks[t] = chunks = c;
-      const f = new Float32Array(len * 2);
-      f.set(this.postTfs[t]);
+      const f = new Float32Array(c.length);
+      f.set(this.postTfs[t]!.subarray(0, len));
       this.postTfs[t] = f;
     }
     chunks[len] = chunk;
-    this.postTfs[t][len] = tf;
+    this.postTfs[t]![len] = tf;
     this.postLen[t] = len + 1;
   }
 
   private ensureTerms(n: number): void {
-    while (this.postChunks.length < n) {
-      this.postChunks.push(new Int32Array(2));
-      this.postTfs.push(new Float32Array(2));
+    // postings arrays are made on first use (postings())
+    if (this.postChunks.length < n) {
+      this.postChunks.length = n;
+      this.postTfs.length = n;
     }
     if (n <= this.df.length) return;
     const size = Math.max(n, this.df.length * 2);

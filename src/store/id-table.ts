@@ -46,6 +46,34 @@ export class IdTable {
     this.recent.clear();
   }
 
+  /**
+   * Rebuilds from pages of (document numbers, their ids' UTF-8 lengths, the ids concatenated):
+   * one string per page instead of one per id, so loading costs integer work per document.
+   */
+  loadPacked(pages: Iterable<{ docs: number[]; lengths: number[]; ids: string }>, maxDoc: number): void {
+    const parts: Buffer[] = [];
+    const start = new Int32Array(maxDoc + 1).fill(-1);
+    const end = new Int32Array(start.length);
+    let used = 0;
+    for (const page of pages) {
+      const bytes = Buffer.from(page.ids, 'utf8');
+      parts.push(bytes);
+      let at = used;
+      for (let i = 0; i < page.docs.length; i++) {
+        const doc = page.docs[i];
+        start[doc] = at;
+        at += page.lengths[i];
+        end[doc] = at;
+      }
+      if (at !== used + bytes.length) throw new Error('document id lengths do not add up');
+      used = at;
+    }
+    this.bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts, used);
+    this.start = start;
+    this.end = end;
+    this.recent.clear();
+  }
+
   get(doc: number): string | undefined {
     const r = this.recent.get(doc);
     if (r !== undefined) return r;

@@ -53,11 +53,8 @@ const UNICODE_CLASSES: CharacterClasses = {
   M: '\\p{M}\\u00AD\\u200C\\u200D',
 };
 
-interface Grammar {
-  /** Indexed by "the text contains an @" (0 or 1). */
-  words: RegExp[];
-  tokensPunct: RegExp[];
-}
+/** One of the four expressions: with or without e-mails, with or without punctuation. */
+type Grammar = (email: boolean, punctuation: boolean) => RegExp;
 
 function buildGrammar({ L, D, M }: CharacterClasses, flags: string): Grammar {
   const W = `${L}${D}${M}`;
@@ -88,20 +85,29 @@ function buildGrammar({ L, D, M }: CharacterClasses, flags: string): Grammar {
   const WORD_SOURCE = `(?:[${COMMON}]|(?![\\0-\\x7F])[${L}${D}])${RUN}(?:${JOINER}${RUN})*`;
   const PUNCT_SOURCE = `(?<repeated>[^\\s\\u200B${W}#@])\\k<repeated>*|[^\\s\\u200B]`;
 
-  const grammar = (email: boolean, punctuation: boolean) => {
+  return (email, punctuation) => {
     const parts = [URL_SOURCE, ...(email ? [EMAIL_SOURCE] : []), HASHTAG_SOURCE, MENTION_SOURCE, WORD_SOURCE];
     if (punctuation) parts.push(PUNCT_SOURCE);
     return new RegExp(parts.map((p) => `(?:${p})`).join('|'), flags);
   };
-  // Without an "@" in the text no e-mail can match, and leaving the alternative out saves a
-  // second pass over every word.
-  return {
-    words: [grammar(false, false), grammar(true, false)],
-    tokensPunct: [grammar(false, true), grammar(true, true)],
-  };
 }
 
-const GRAMMAR = buildGrammar(UNICODE_CLASSES, 'gu');
+const build = buildGrammar(UNICODE_CLASSES, 'gu');
+// Indexed by "the text contains an @" (0 or 1): without an "@" no e-mail can match, and leaving
+// the alternative out saves a second pass over every word. Each expression is built on first use:
+// V8 spends milliseconds on each one's Unicode classes, which a short command (a search of a few
+// words) would otherwise pay four times at start-up.
+const wordsOnly: (RegExp | undefined)[] = [undefined, undefined];
+const tokensPunct: (RegExp | undefined)[] = [undefined, undefined];
+function grammar(punctuation: boolean, hasAt: number): RegExp {
+  const cache = punctuation ? tokensPunct : wordsOnly;
+  let re = cache[hasAt];
+  if (re === undefined) {
+    re = build(hasAt === 1, punctuation);
+    cache[hasAt] = re;
+  }
+  return re;
+}
 
 const { L, D, M } = UNICODE_CLASSES;
 const NUMBER = new RegExp(`^[${D}][${D}${M}.,]*$`, 'u');
@@ -132,7 +138,7 @@ function typeOf(s: string, textHasAt: boolean): TokenType {
 export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
   const hasAt = text.includes('@') ? 1 : 0;
   const textHasAt = hasAt === 1;
-  const re = opts.punctuation === true ? GRAMMAR.tokensPunct[hasAt] : GRAMMAR.words[hasAt];
+  const re = grammar(opts.punctuation === true, hasAt);
   const strings = text.match(re);
   if (strings === null) return [];
   // Offsets without per-match objects: each token is the first occurrence of its text after
@@ -156,7 +162,7 @@ export function tokenize(text: string, opts: TokenizeOptions = {}): Token[] {
  * vectorizing. Exactly the non-punctuation tokens of `tokenize`, in order.
  */
 export function words(text: string): string[] {
-  return text.match(GRAMMAR.words[text.includes('@') ? 1 : 0]) ?? [];
+  return text.match(grammar(false, text.includes('@') ? 1 : 0)) ?? [];
 }
 
 const IS_SPACE = /\s/u;

@@ -287,19 +287,17 @@ export class EmbeddedStore implements CollectionStore {
     if (rows > this.committedRows) this.vectorsFile.truncate(this.committedRows);
     if (!this.readonly) this.removeStaleFiles();
     this.rowToDoc = new Int32Array(Math.max(16, this.committedRows)).fill(-1);
-    for (const r of this.db.prepare('SELECT row, doc FROM chunks').raw().iterate() as Iterable<
-      [number, number]
-    >)
-      this.rowToDoc[r[0]] = r[1];
-    const idSize = this.db
-      .prepare(
-        'SELECT coalesce(max(doc), -1) AS maxDoc, coalesce(sum(length(CAST(id AS BLOB))), 0) AS idBytes FROM docs',
-      )
-      .get() as { maxDoc: number; idBytes: number };
-    this.docIds.load(
-      this.db.prepare('SELECT doc, id FROM docs').raw().iterate() as Iterable<[number, string]>,
-      idSize,
-    );
+    for (const [row, doc] of pagedPairs<number, number>(this.db, 'row', 'doc', 'chunks', 'row', -1))
+      this.rowToDoc[row] = doc;
+    const { maxDoc } = this.db.prepare('SELECT coalesce(max(doc), -1) AS maxDoc FROM docs').get() as {
+      maxDoc: number;
+    };
+    try {
+      this.docIds.loadPacked(idPages(this.db), maxDoc);
+    } catch {
+      // an id whose UTF-8 SQLite and Node count differently (a lone surrogate): one by one
+      this.docIds.load(pagedPairs<number, string>(this.db, 'doc', 'id', 'docs', 'id', null));
+    }
   }
 
   /**
@@ -1039,6 +1037,78 @@ interface DocumentRow {
   path: string | null;
   line: number | null;
   verbatim: number | null;
+}
+
+/** Rows per page of pagedPairs. */
+const PAGE_ROWS = 65536;
+
+/**
+ * Every (a, b) of `table`, in pages of PAGE_ROWS ordered by `key` (`a` or `b`, unique; `after`
+ * is below every key, or null to start with no bound). Each page comes as two JSON arrays from
+ * SQLite's json_group_array: better-sqlite3 hands rows over one by one at microseconds each (a
+ * 10,000-document collection's ids and chunk table took 25-45 ms, most of opening it for a
+ * search), one string per page costs a tenth of that, and pages keep the strings small.
+ */
+function* pagedPairs<A, B>(
+  db: Database.Database,
+  a: string,
+  b: string,
+  table: string,
+  key: string,
+  after: A | B | null,
+): Generator<[A, B]> {
+  const page = (bounded: boolean) =>
+    db.prepare(
+      `SELECT json_group_array(${a}) AS a, json_group_array(${b}) AS b, max(${key}) AS last, count(*) AS n ` +
+        `FROM (SELECT ${a}, ${b} FROM ${table}${bounded ? ` WHERE ${key} > ?` : ''} ORDER BY ${key} LIMIT ${PAGE_ROWS})`,
+    );
+  const first = page(false);
+  const next = page(true);
+  let last = after;
+  for (;;) {
+    const r = (last === null ? first.get() : next.get(last)) as {
+      a: string;
+      b: string;
+      last: A | B;
+      n: number;
+    };
+    if (r.n === 0) return;
+    const as = JSON.parse(r.a) as A[];
+    const bs = JSON.parse(r.b) as B[];
+    for (let i = 0; i < as.length; i++) yield [as[i], bs[i]];
+    if (r.n < PAGE_ROWS) return;
+    last = r.last;
+  }
+}
+
+/**
+ * Every document's number and id, in pages of PAGE_ROWS ordered by id (the (id, doc) index covers
+ * the query, so the documents' texts are never read): numbers and UTF-8 lengths as JSON arrays,
+ * the ids concatenated (see pagedPairs and IdTable.loadPacked).
+ */
+function* idPages(db: Database.Database): Generator<{ docs: number[]; lengths: number[]; ids: string }> {
+  const page = (bounded: boolean) =>
+    db.prepare(
+      'SELECT json_group_array(doc) AS docs, json_group_array(length(CAST(id AS BLOB))) AS lengths, ' +
+        "group_concat(id, '') AS ids, max(id) AS last, count(*) AS n " +
+        `FROM (SELECT doc, id FROM docs${bounded ? ' WHERE id > ?' : ''} ORDER BY id LIMIT ${PAGE_ROWS})`,
+    );
+  const first = page(false);
+  const next = page(true);
+  let last: string | null = null;
+  for (;;) {
+    const r = (last === null ? first.get() : next.get(last)) as {
+      docs: string;
+      lengths: string;
+      ids: string | null;
+      last: string;
+      n: number;
+    };
+    if (r.n === 0) return;
+    yield { docs: JSON.parse(r.docs), lengths: JSON.parse(r.lengths), ids: r.ids ?? '' };
+    if (r.n < PAGE_ROWS) return;
+    last = r.last;
+  }
 }
 
 function storedDocument(r: DocumentRow): StoredDocument {
