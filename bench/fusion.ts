@@ -243,10 +243,19 @@ async function loadSet(name: string): Promise<RetrievalSet | null> {
 
 const docText = (d: { title: string; text: string }) => (d.title ? `${d.title} ${d.text}` : d.text);
 
+/** What the embedder makes of two probe texts: a retrained model under the same name gets new cache keys. */
+let fingerprint: string | undefined;
 async function embedCached(embedder: Embedder, texts: string[]): Promise<DenseMatrix> {
   mkdirSync(CACHE, { recursive: true });
+  if (fingerprint === undefined) {
+    const probe = (await embedder.embed(['Кошка спит на диване.', 'A dog runs in the park.'])) as DenseMatrix;
+    fingerprint = createHash('sha256')
+      .update(new Uint8Array(probe.data.buffer, probe.data.byteOffset, probe.data.byteLength))
+      .digest('hex');
+  }
   const key = createHash('sha256')
     .update(embedder.name)
+    .update(fingerprint)
     .update(JSON.stringify(texts))
     .digest('hex')
     .slice(0, 24);

@@ -1,6 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 import { SmyslError } from '../../errors.js';
 import { ATTENTION_MASK, hiddenStateName, INPUT_IDS, LAST_HIDDEN_STATE, TOKEN_TYPE_IDS } from './graph.js';
@@ -114,6 +116,18 @@ export class EncoderSession {
     if (kind === 'wasm') {
       // one thread pool for every session of the process, sized by the first
       ort.env.wasm.numThreads = opts.threads ?? availableParallelism();
+    }
+    if (typeof model === 'string' && kind === 'wasm' && existsSync(`${model}.data`)) {
+      // the WebAssembly build reads external data from memory too: a few GiB do not fit there
+      const data = `${model}.data`;
+      if (statSync(data).size >= 2 ** 31)
+        throw new SmyslError(
+          'E_MODEL',
+          `${data}: an encoder over 2 GiB needs onnxruntime-node (onnxruntime-web, the fallback in use, cannot load it); install onnxruntime-node or use --dtype int8`,
+        );
+      sessionOptions.externalData = [
+        { path: path.basename(data), data: new Uint8Array(await readFile(data)) },
+      ];
     }
     try {
       // the WebAssembly build reads a model from bytes, not from a path

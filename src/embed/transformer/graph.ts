@@ -1,5 +1,5 @@
 import type { BertConfig, BertWeights, Linear } from './config.js';
-import { DataType, OnnxGraphBuilder } from './onnx.js';
+import { DataType, OnnxGraphBuilder, type SerializeOptions } from './onnx.js';
 
 /** Bumped whenever the emitted graph changes, so cached builds are rebuilt. */
 export const GRAPH_BUILDER_VERSION = 4;
@@ -55,6 +55,30 @@ export function buildEncoderGraph(
   weights: BertWeights,
   opts: BuildEncoderOptions = {},
 ): Uint8Array {
+  const { g, meta } = encoderGraph(config, weights, opts);
+  return g.serialize(meta);
+}
+
+/**
+ * The encoder as a model file plus an external data file (named `location`, to sit beside the
+ * model) holding every tensor of at least `minBytes` bytes (default 1 KiB): how encoders above the
+ * 2 GiB a single ONNX file can hold are stored.
+ */
+export function buildEncoderGraphFiles(
+  config: BertConfig,
+  weights: BertWeights,
+  external: { location: string; minBytes?: number },
+  opts: BuildEncoderOptions = {},
+): { model: Uint8Array; data: Uint8Array[] } {
+  const { g, meta } = encoderGraph(config, weights, opts);
+  return g.serializeExternal(meta, { location: external.location, minBytes: external.minBytes ?? 1024 });
+}
+
+function encoderGraph(
+  config: BertConfig,
+  weights: BertWeights,
+  opts: BuildEncoderOptions,
+): { g: OnnxGraphBuilder; meta: SerializeOptions } {
   const dtype = opts.dtype ?? 'fp32';
   const attentionKind = opts.attention ?? (dtype === 'fp32' ? 'attention' : 'multihead');
   const allHidden = opts.allHiddenStates ?? true;
@@ -233,11 +257,14 @@ export function buildEncoderGraph(
   }
   g.output(LAST_HIDDEN_STATE, DataType.FLOAT, ['batch', 'sequence', h]);
 
-  return g.serialize({
-    opsets: { '': 17, [MS]: 1 },
-    producerVersion: String(GRAPH_BUILDER_VERSION),
-    metadata: { dtype, ...opts.metadata },
-  });
+  return {
+    g,
+    meta: {
+      opsets: { '': 17, [MS]: 1 },
+      producerVersion: String(GRAPH_BUILDER_VERSION),
+      metadata: { dtype, ...opts.metadata },
+    },
+  };
 }
 
 /** Self-attention from a projected [batch, sequence, 3·hidden] tensor with standard ops only. */

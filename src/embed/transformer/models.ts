@@ -5,7 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { SmyslError } from '../../errors.js';
 import { cacheDir, readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import { type BertConfig, bertWeights, maxSequenceLength, readBertConfig } from './config.js';
-import { buildEncoderGraph, type EncoderDtype, GRAPH_BUILDER_VERSION } from './graph.js';
+import {
+  buildEncoderGraph,
+  buildEncoderGraphFiles,
+  type EncoderDtype,
+  GRAPH_BUILDER_VERSION,
+} from './graph.js';
 import {
   checkHead,
   type DenseLayerSpec,
@@ -135,6 +140,14 @@ export async function resolveModel(nameOrDir: string = DEFAULT_MODEL): Promise<M
   );
 }
 
+/** The ONNX files of an export folder (model.onnx, its external data, onnx/…), or '' when none. */
+function onnxOnly(entries: string[]): string {
+  const onnx = entries.filter(
+    (e) => e === 'onnx' || /\.onnx(_data|\.data)?$/.test(e) || e.endsWith('.onnx_data'),
+  );
+  return onnx.length > 0 ? onnx.sort().join(', ') : '';
+}
+
 /** Locates config.json, the weights and the tokenizer in a checkpoint directory. */
 export async function describeCheckpoint(dir: string, name: string): Promise<ModelSource> {
   return (await inspectCheckpoint(dir, name)).source;
@@ -167,7 +180,13 @@ async function inspectCheckpoint(
     name,
     dir: modelDir,
     configFile: need(['config.json'], 'config.json'),
-    weightsFile: need(['model.safetensors', ...safetensors, 'pytorch_model.bin'], 'weights'),
+    weightsFile: need(
+      ['model.safetensors', ...safetensors, 'pytorch_model.bin'],
+      'weights',
+      onnxOnly(entries)
+        ? `; ${onnxOnly(entries)} is not read: smysl builds its own ONNX graph (external data above 2 GiB included) from the PyTorch weights, so give the folder with model.safetensors or pytorch_model.bin`
+        : '',
+    ),
     tokenizerFile: need(
       ['tokenizer.json', 'vocab.txt'],
       'tokenizer',
@@ -229,28 +248,56 @@ export async function ensureEncoderFile(
   source: ModelSource,
   dtype: EncoderDtype,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** Encoders of more bytes go to an external data file (tests lower it; default: what protobuf holds). */
+  oneFileBytes = ONNX_LIMIT,
 ): Promise<BuiltEncoder> {
   const config = await readBertConfig(source.configFile);
-  const file = path.join(cacheDir(), 'onnx', `${await buildKey(source, dtype)}.onnx`);
-  if (existsSync(file)) return { file, config, built: false };
-  const size = encoderBytes(config, dtype);
-  if (!fitsOneOnnxFile(config, dtype))
-    throw new SmyslError(
-      'E_MODEL',
-      `the ${dtype} encoder of model "${path.basename(source.name)}" would be ${(size / 2 ** 30).toFixed(2)} GiB, above the 2 GiB an ONNX file can hold without external data${dtype === 'fp32' ? '; use --dtype int8' : ''}`,
-      { location: { source: source.configFile } },
-    );
-  log(`smysl: building ${dtype} ONNX encoder for model "${path.basename(source.name)}" (once) → ${file}`);
+  // above 2 GiB (fp32 models over ~530 M parameters) the weights sit in <file>.data beside the graph
+  const external = encoderBytes(config, dtype) > oneFileBytes;
+  const file = path.join(
+    cacheDir(),
+    'onnx',
+    `${await buildKey(source, dtype)}${external ? '-external' : ''}.onnx`,
+  );
+  const dataFile = `${file}.data`;
+  // the data file is written first, so a model file means a complete pair
+  if (existsSync(file) && (!external || existsSync(dataFile))) return { file, config, built: false };
+  log(
+    `smysl: building ${dtype} ONNX encoder for model "${path.basename(source.name)}" (once) → ${file}${external ? ` + ${path.basename(dataFile)} (external data: ${(encoderBytes(config, dtype) / 2 ** 30).toFixed(2)} GiB)` : ''}`,
+  );
   const weights = bertWeights(await readCheckpointTensors(source.weightsFile), config, source.weightsFile);
-  const bytes = buildEncoderGraph(config, weights, { dtype, metadata: { source: source.name } });
-  await writeFileAtomic(file, bytes);
+  const opts = { dtype, metadata: { source: source.name } };
+  if (!external) {
+    await writeFileAtomic(file, buildEncoderGraph(config, weights, opts));
+    return { file, config, built: true };
+  }
+  const { model, data } = buildEncoderGraphFiles(
+    config,
+    weights,
+    { location: path.basename(dataFile) },
+    opts,
+  );
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${dataFile}.${process.pid}.tmp`;
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    for (const piece of data) await handle.write(piece);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, dataFile);
+  await writeFileAtomic(file, model);
   return { file, config, built: true };
 }
 
 /** protobuf (and so ONNX without external data) caps a message at 2 GiB. */
 const ONNX_LIMIT = 2 ** 31 - 2 ** 24;
 
-/** Whether the encoder of this dtype fits an ONNX file (fp32 models over ~530 M parameters do not). */
+/**
+ * Whether the encoder of this dtype fits one ONNX file (fp32 models over ~530 M parameters do not:
+ * they are built with their weights in an external data file).
+ */
 export function fitsOneOnnxFile(config: BertConfig, dtype: EncoderDtype): boolean {
   return encoderBytes(config, dtype) <= ONNX_LIMIT;
 }

@@ -63,6 +63,8 @@ const ONNX_SCHEMA = {
             dataType: { type: 'int32', id: 2 },
             name: { type: 'string', id: 8 },
             rawData: { type: 'bytes', id: 9 },
+            externalData: { rule: 'repeated', type: 'StringStringEntryProto', id: 13 },
+            dataLocation: { type: 'int32', id: 14 },
           },
         },
         TensorShapeProto: {
@@ -127,6 +129,12 @@ interface Initializer {
   dims: number[];
   dataType: number;
   rawData: Uint8Array;
+}
+
+export interface SerializeOptions {
+  opsets: Record<string, number>;
+  producerVersion: string;
+  metadata?: Record<string, string>;
 }
 
 /** A symbolic ("batch") or fixed dimension. */
@@ -202,11 +210,46 @@ export class OnnxGraphBuilder {
     return this.node(opType, input, 1, attributes, domain)[0];
   }
 
-  serialize(opts: {
-    opsets: Record<string, number>;
-    producerVersion: string;
-    metadata?: Record<string, string>;
-  }): Uint8Array {
+  serialize(opts: SerializeOptions): Uint8Array {
+    return this.encode(opts, this.initializers);
+  }
+
+  /**
+   * The model with every initializer of at least `minBytes` bytes moved to an external data
+   * file (ONNX's external data: `location` is the file's name beside the model, each tensor at
+   * an offset aligned to 4 KiB). A protobuf message cannot exceed 2 GiB, so bigger models are
+   * stored this way; `data` is the file's content in pieces (it may exceed what one buffer holds).
+   */
+  serializeExternal(
+    opts: SerializeOptions,
+    external: { location: string; minBytes: number },
+  ): { model: Uint8Array; data: Uint8Array[] } {
+    const data: Uint8Array[] = [];
+    let offset = 0;
+    const initializers = this.initializers.map((t) => {
+      if (t.rawData.byteLength < external.minBytes) return t;
+      const pad = (4096 - (offset % 4096)) % 4096;
+      if (pad > 0) data.push(new Uint8Array(pad));
+      offset += pad;
+      data.push(t.rawData);
+      const entry = {
+        name: t.name,
+        dims: t.dims,
+        dataType: t.dataType,
+        dataLocation: 1, // EXTERNAL
+        externalData: [
+          { key: 'location', value: external.location },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(t.rawData.byteLength) },
+        ],
+      };
+      offset += t.rawData.byteLength;
+      return entry;
+    });
+    return { model: this.encode(opts, initializers), data };
+  }
+
+  private encode(opts: SerializeOptions, initializers: object[]): Uint8Array {
     const ModelProto = ModelProtoType();
     const message = ModelProto.fromObject({
       irVersion: 8,
@@ -216,7 +259,7 @@ export class OnnxGraphBuilder {
       graph: {
         name: 'encoder',
         node: this.nodes,
-        initializer: this.initializers,
+        initializer: initializers,
         input: this.inputs,
         output: this.outputs,
       },

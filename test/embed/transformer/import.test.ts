@@ -555,7 +555,66 @@ test('texts of a role: smysl embed --role, embedFor and POST /v1/embeddings {rol
   }
 });
 
-test('a model too big for one ONNX file in fp32 is refused before its weights are read, pointing to int8', async () => {
+test('an encoder above the one-file limit is built with external data: the same hidden states, and a folder of ONNX files alone is refused by name', async () => {
+  const source = await resolveModel(folders.xlmr);
+  const single = await ensureEncoderFile(source, 'fp32', () => {});
+  const lines: string[] = [];
+  const split = await ensureEncoderFile(source, 'fp32', (l) => lines.push(l), 0);
+  assert.equal(split.built, true);
+  assert.notEqual(split.file, single.file);
+  assert.match(lines.join('\n'), /external data/);
+  const dataFile = `${split.file}.data`;
+  const [singleSize, modelSize, dataSize] = await Promise.all(
+    [single.file, split.file, dataFile].map(async (f) => (await fsp.stat(f)).size),
+  );
+  // the weights moved out: the graph file keeps only small tensors, the data file the rest
+  assert.ok(modelSize < singleSize / 4, `model ${modelSize} of ${singleSize} bytes`);
+  assert.ok(modelSize + dataSize >= singleSize * 0.9, `data ${dataSize}, model ${modelSize}`);
+  assert.equal((await ensureEncoderFile(source, 'fp32', () => {}, 0)).built, false);
+  const { EncoderSession } = await import('../../../src/embed/transformer/encoder.js');
+  const h = split.config.hiddenSize;
+  const layers = split.config.numHiddenLayers;
+  const ids = BigInt64Array.from([0n, 5n, 9n, 17n, 2n, 0n, 11n, 2n, 1n, 1n]);
+  const mask = BigInt64Array.from([1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 0n, 0n]);
+  const batch = { rows: 2, length: 5, ids, mask };
+  const a = await EncoderSession.create(single.file, h, layers, { threads: 1 });
+  const b = await EncoderSession.create(split.file, h, layers, { threads: 1 });
+  const [x] = await a.run(batch);
+  const [y] = await b.run(batch);
+  assert.equal(x.length, 2 * 5 * h);
+  assert.deepEqual(Array.from(y), Array.from(x));
+  await a.release();
+  await b.release();
+  // the WebAssembly fallback is given the data file's bytes: the same states
+  const encoderModule = fileURLToPath(new URL('../../../src/embed/transformer/encoder.js', import.meta.url));
+  const script = `
+    const { EncoderSession } = await import(${JSON.stringify(encoderModule)});
+    const s = await EncoderSession.create(${JSON.stringify(split.file)}, ${h}, ${layers}, { threads: 1, log: () => {} });
+    const [z] = await s.run({ rows: 2, length: 5, ids: BigInt64Array.from(${JSON.stringify(Array.from(ids, Number))}, BigInt), mask: BigInt64Array.from(${JSON.stringify(Array.from(mask, Number))}, BigInt) });
+    console.log(JSON.stringify(Array.from(z)));`;
+  const wasm = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, SMYSL_ONNXRUNTIME: 'wasm' },
+  });
+  assert.equal(wasm.status, 0, wasm.stderr);
+  const z = JSON.parse(wasm.stdout) as number[];
+  assert.equal(z.length, x.length);
+  for (let i = 0; i < z.length; i++) assert.ok(Math.abs(z[i] - x[i]) < 1e-5, `wasm ${i}: ${z[i]} vs ${x[i]}`);
+
+  // An export folder (model.onnx + its external data, no PyTorch weights) names what it lacks.
+  const dir = path.join(root, 'onnx-export');
+  await fsp.mkdir(dir);
+  for (const f of ['config.json', 'tokenizer.json'])
+    await fsp.copyFile(path.join(folders.xlmr, f), path.join(dir, f));
+  await fsp.copyFile(split.file, path.join(dir, 'model.onnx'));
+  await fsp.copyFile(dataFile, path.join(dir, path.basename(dataFile)));
+  await assert.rejects(
+    importModel(dir),
+    /no weights .*; model\.onnx, .*\.onnx\.data is not read: .*model\.safetensors or pytorch_model\.bin/,
+  );
+});
+
+test('a model too big for one ONNX file in fp32 is planned with external data before its weights are read', async () => {
   const dir = path.join(root, 'huge');
   await fsp.mkdir(dir);
   // multilingual-e5-large's shape: 560 M parameters, 2.1 GiB in fp32.
@@ -574,15 +633,20 @@ test('a model too big for one ONNX file in fp32 is refused before its weights ar
   await fsp.writeFile(path.join(dir, 'model.safetensors'), 'not read');
   await fsp.copyFile(path.join(folders.xlmr, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   const source = await resolveModel(dir);
+  const lines: string[] = [];
+  // fp32 goes to external data (said before the weights are read, and they are not safetensors)
   await assert.rejects(
-    ensureEncoderFile(source, 'fp32', () => {}),
-    /would be 2\.\d\d GiB, above the 2 GiB an ONNX file can hold.*use --dtype int8/,
-  );
-  // int8 fits (the weights file is then read, and is not safetensors).
-  await assert.rejects(
-    ensureEncoderFile(source, 'int8', () => {}),
+    ensureEncoderFile(source, 'fp32', (l) => lines.push(l)),
     /not a valid safetensors file/,
   );
+  assert.match(lines.join('\n'), /-external\.onnx \+ .*\.onnx\.data \(external data: 2\.\d\d GiB\)/);
+  // int8 fits one file.
+  lines.length = 0;
+  await assert.rejects(
+    ensureEncoderFile(source, 'int8', (l) => lines.push(l)),
+    /not a valid safetensors file/,
+  );
+  assert.doesNotMatch(lines.join('\n'), /external/);
 });
 
 test('the built ONNX encoder is cached by content: a copy of the model elsewhere reuses it, changed weights do not', async () => {
