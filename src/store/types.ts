@@ -55,6 +55,8 @@ export interface StoredDocument {
   meta: Record<string, unknown>;
   /** The file it was read from, when known. */
   source?: DocumentSource;
+  /** The input it was indexed from (see DocumentToWrite.root), when recorded. */
+  root?: string;
 }
 
 /** A chunk: its vector row, its document, and its character span in the document's text. */

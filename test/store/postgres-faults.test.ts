@@ -85,7 +85,9 @@ function runChild(
   });
 }
 
-const TOTAL = 600;
+// a load goes in without its HNSW index (built at its end) and is fast: enough documents that
+// ten kills land before it ends on a quiet machine too
+const TOTAL = 1200;
 const BATCH = 20;
 const docText = (i: number) => faultText(i, 1);
 
@@ -182,6 +184,18 @@ test('kill -9 during `smysl index --store postgres://…` at 10 random moments: 
   assert.equal(summary.unchanged, before.size, 'resume skips exactly what was committed');
   assert.equal(summary.replaced, 0);
   assert.equal(await committed('killed'), TOTAL);
+  // the index the killed loads left unbuilt was built by the run that completed
+  const pg = await loadPg();
+  const client = new pg.Client({ connectionString: engine.url });
+  await client.connect();
+  try {
+    const graph = await client.query(
+      `SELECT i.indisvalid AS valid FROM pg_index i WHERE i.indexrelid = to_regclass('smysl_killed_chunks_hnsw')`,
+    );
+    assert.deepEqual(graph.rows, [{ valid: true }]);
+  } finally {
+    await client.end();
+  }
 });
 
 /** What each document may be after the operations a child reported: a version, or 0 for absent. */

@@ -564,8 +564,8 @@ export class EmbeddedStore implements CollectionStore {
 
   private get documentSql(): string {
     return this.hasSources
-      ? 'SELECT d.doc, d.id, d.title, d.text, d.meta, s.path, s.line, s.verbatim FROM docs d LEFT JOIN sources s ON s.doc = d.doc'
-      : 'SELECT doc, id, title, text, meta, NULL AS path, NULL AS line, NULL AS verbatim FROM docs d';
+      ? 'SELECT d.doc, d.id, d.title, d.text, d.meta, s.path, s.line, s.verbatim, s.root FROM docs d LEFT JOIN sources s ON s.doc = d.doc'
+      : 'SELECT doc, id, title, text, meta, NULL AS path, NULL AS line, NULL AS verbatim, NULL AS root FROM docs d';
   }
 
   async document(id: string): Promise<StoredDocument | undefined> {
@@ -1037,6 +1037,7 @@ interface DocumentRow {
   path: string | null;
   line: number | null;
   verbatim: number | null;
+  root: string | null;
 }
 
 /** Rows per page of pagedPairs. */
@@ -1120,6 +1121,7 @@ function storedDocument(r: DocumentRow): StoredDocument {
     meta: JSON.parse(r.meta),
   };
   if (r.path !== null) doc.source = { path: r.path, line: r.line ?? 1, verbatim: r.verbatim === 1 };
+  if (r.root !== null) doc.root = r.root;
   return doc;
 }
 

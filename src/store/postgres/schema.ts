@@ -118,16 +118,42 @@ export function collectionDdl(t: Tables, manifest: CollectionManifest, kind: Vec
       PRIMARY KEY (path, part)
     )`,
   ];
-  if (kind === 'vector' && manifest.index.type === 'hnsw') {
-    const { m, efConstruction } = hnswParameters(manifest);
-    const column =
-      graphPrecision(manifest) === 'f32'
-        ? 'embedding vector_cosine_ops'
-        : `(embedding::halfvec(${int(dim)})) halfvec_cosine_ops`;
-    out.push(
-      `CREATE INDEX ${ident(`${t.plain.chunks}_hnsw`)} ON ${t.chunks} USING hnsw (${column}) WITH (m = ${m}, ef_construction = ${efConstruction})`,
-    );
-  }
+  const graph = hnswIndexDdl(t, manifest, kind);
+  if (graph) out.push(graph);
   if (fts) out.push(`CREATE INDEX ${ident(`${t.plain.chunks}_tsv`)} ON ${t.chunks} USING gin (tsv)`);
   return out;
+}
+
+/** The HNSW index's name (unquoted), for regclass lookups. */
+export function hnswIndexName(t: Tables): string {
+  return `${t.plain.chunks}_hnsw`;
+}
+
+/**
+ * The statement that creates the collection's HNSW index (undefined: it has none: an exact
+ * collection, or vectors in real[] arrays). Writes into an empty collection drop the index and
+ * create it again after the bulk load (see PostgresStore.write): one build beats a graph insert
+ * per row, most of all in PGlite's single-threaded WebAssembly.
+ */
+export function hnswIndexDdl(t: Tables, manifest: CollectionManifest, kind: VectorKind): string | undefined {
+  if (kind !== 'vector' || manifest.index.type !== 'hnsw') return undefined;
+  const { m, efConstruction } = hnswParameters(manifest);
+  const dim = manifest.embedder.dim;
+  const column =
+    graphPrecision(manifest) === 'f32'
+      ? 'embedding vector_cosine_ops'
+      : `(embedding::halfvec(${int(dim)})) halfvec_cosine_ops`;
+  return `CREATE INDEX IF NOT EXISTS ${ident(hnswIndexName(t))} ON ${t.chunks} USING hnsw (${column}) WITH (m = ${m}, ef_construction = ${efConstruction})`;
+}
+
+/**
+ * maintenance_work_mem (kB) that holds the HNSW graph of `rows` chunks while it is built (pgvector
+ * builds in memory while the graph fits, and goes on page by page, far slower, when it does not):
+ * per element its vector, its layer-0 neighbour list (2m entries) and bookkeeping, with room.
+ */
+export function hnswBuildMemoryKb(manifest: CollectionManifest, rows: number): number {
+  const { m } = hnswParameters(manifest);
+  const vector = manifest.embedder.dim * (graphPrecision(manifest) === 'f32' ? 4 : 2) + 16;
+  const perElement = vector + 2 * m * 24 + 256;
+  return Math.ceil((rows * perElement * 1.5) / 1024);
 }

@@ -21,6 +21,9 @@ import { Connection, type Results } from './connection.js';
 import { cacheKey, type PostgresLocation, parsePostgresLocation } from './location.js';
 import {
   collectionDdl,
+  hnswBuildMemoryKb,
+  hnswIndexDdl,
+  hnswIndexName,
   orderExpression,
   POSTGRES_FORMAT,
   REGISTRY,
@@ -90,6 +93,12 @@ export class PostgresStore implements CollectionStore {
   private closed = false;
   /** The version `refresh` saw last. */
   private seen: string | undefined;
+  /**
+   * This writer loads into a collection without its HNSW index (dropped by its first write into
+   * an empty collection, or found missing after an interrupted load) and builds the index when it
+   * flushes or closes.
+   */
+  private graphPending = false;
 
   private constructor(
     private readonly db: Connection,
@@ -358,7 +367,7 @@ export class PostgresStore implements CollectionStore {
     const array = this.kind === 'array';
     return this.db.session(async (run) => {
       const [, locked, old] = await run(
-        `BEGIN; SELECT next_doc, next_row FROM ${this.t.registry} WHERE ${this.where()} FOR UPDATE; ` +
+        `BEGIN; SELECT next_doc, next_row, chunks, to_regclass(${literal(ident(hnswIndexName(this.t)))}) IS NOT NULL AS graph FROM ${this.t.registry} WHERE ${this.where()} FOR UPDATE; ` +
           `SELECT d.doc, (SELECT count(*) FROM ${this.t.chunks} c WHERE c.doc = d.doc) AS n FROM ${this.t.docs} d WHERE d.id = ANY(${textArray(ids)})`,
       );
       if (locked.rows.length === 0) throw this.gone();
@@ -367,6 +376,18 @@ export class PostgresStore implements CollectionStore {
       const oldDocs = old.rows.map((r) => Number(r.doc));
       const oldChunks = old.rows.reduce((n, r) => n + Number(r.n), 0);
       const statements: string[] = [];
+      // A load into an empty collection goes in without the HNSW index, built once at the end
+      // (flush): inserting into the graph row by row costs several times one build. Until then
+      // searches are exact (the planner sorts), so readers see correct results throughout; a
+      // load killed before its end leaves the index missing, and the next writer builds it.
+      let pending = this.graphPending;
+      if (this.graphIndexed && !pending) {
+        if (!locked.rows[0].graph) pending = true;
+        else if (Number(locked.rows[0].chunks) === 0) {
+          statements.push(`DROP INDEX IF EXISTS ${ident(hnswIndexName(this.t))}`);
+          pending = true;
+        }
+      }
       if (oldDocs.length > 0)
         statements.push(
           `DELETE FROM ${this.t.chunks} WHERE doc = ANY(${intArray(oldDocs)})`,
@@ -414,6 +435,7 @@ export class PostgresStore implements CollectionStore {
         'COMMIT',
       );
       await run(statements.join(';\n'));
+      this.graphPending = pending;
       return { added: docs.length - replaced, replaced };
     });
   }
@@ -436,7 +458,7 @@ export class PostgresStore implements CollectionStore {
     return Number(results[2].rows[0].docs);
   }
 
-  private static docColumns = 'doc, id, title, text, meta, source_path, source_line, source_verbatim';
+  private static docColumns = 'doc, id, title, text, meta, source_path, source_line, source_verbatim, root';
 
   private toDocument(r: Record<string, unknown>): StoredDocument {
     const d: StoredDocument = {
@@ -452,6 +474,7 @@ export class PostgresStore implements CollectionStore {
         line: Number(r.source_line ?? 1),
         verbatim: r.source_verbatim === true,
       };
+    if (typeof r.root === 'string') d.root = r.root;
     return d;
   }
 
@@ -753,10 +776,14 @@ export class PostgresStore implements CollectionStore {
   private async graphSearch(q: string, limit: number, allowed?: Set<number>): Promise<ChunkHit[]> {
     const ef = Math.max(1, Math.round(this.manifest.index.expansionSearch));
     const iterative = this.pgvector !== undefined && versionAtLeast(this.pgvector, [0, 8]);
-    // pgvector before 0.8 returns at most ef_search rows per scan; 0.8 goes on scanning the graph
+    // ef_search is at least the rows asked for, as usearch widens its expansion to k (a long
+    // list found by iterative scans of a narrow beam is less exact than one wide pass). pgvector
+    // before 0.8 returns at most ef_search rows per scan; 0.8 goes on scanning the graph (what a
+    // filter that drops most candidates needs).
+    const width = Math.min(1000, Math.max(ef, limit));
     const settings = iterative
-      ? `SET LOCAL hnsw.ef_search = ${Math.min(1000, ef)}; SET LOCAL hnsw.iterative_scan = strict_order`
-      : `SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(ef, limit))}`;
+      ? `SET LOCAL hnsw.ef_search = ${width}; SET LOCAL hnsw.iterative_scan = strict_order`
+      : `SET LOCAL hnsw.ef_search = ${width}`;
     const results = await this.db.run(
       `BEGIN READ ONLY; ${settings}; SELECT doc, chunk, -(embedding <#> ${q}) AS score FROM ${this.t.chunks}${this.filterClause(allowed)} ` +
         `ORDER BY ${orderExpression(this.manifest, q)} LIMIT ${int(limit)}; COMMIT`,
@@ -862,12 +889,43 @@ export class PostgresStore implements CollectionStore {
     return { removedRows: Number(results[1].rows[0]?.dead ?? 0) };
   }
 
-  /** Nothing is kept in memory: every committed batch is already in the database. */
-  async flush(): Promise<void> {}
+  /** Whether this collection searches through an HNSW index (pgvector, `index.type` hnsw). */
+  private get graphIndexed(): boolean {
+    return this.kind === 'vector' && this.manifest.index.type === 'hnsw';
+  }
+
+  /**
+   * Every committed batch is already in the database; a load that went in without the HNSW
+   * index (see `write`) builds it here, in one transaction under the collection's lock.
+   */
+  async flush(): Promise<void> {
+    if (!this.graphPending || this.closed) return;
+    await this.buildGraph();
+    this.graphPending = false;
+  }
+
+  /** Creates the HNSW index if it is missing, with memory for the build to stay in RAM. */
+  private async buildGraph(): Promise<void> {
+    const ddl = hnswIndexDdl(this.t, this.manifest, this.kind);
+    if (!ddl) return;
+    await this.db.session(async (run) => {
+      const [, locked, setting] = await run(
+        `BEGIN; SELECT chunks + dead AS rows FROM ${this.t.registry} WHERE ${this.where()} FOR UPDATE; ` +
+          `SELECT setting::bigint AS kb FROM pg_settings WHERE name = 'maintenance_work_mem'`,
+      );
+      if (locked.rows.length === 0) throw this.gone();
+      const needed = hnswBuildMemoryKb(this.manifest, Number(locked.rows[0].rows));
+      // raised for this transaction only, never lowered, and at most 1 GB
+      const kb = Math.min(1 << 20, Math.max(Number(setting.rows[0]?.kb ?? 0), needed));
+      await run(`SET LOCAL maintenance_work_mem = '${int(kb)}kB'; ${ddl}; COMMIT`);
+    });
+  }
 
   /** Rebuilds the collection's indexes (the HNSW graph among them) from the tables. */
   async rebuildIndex(): Promise<void> {
     this.writable();
+    await this.buildGraph();
+    this.graphPending = false;
     await this.db.run(`REINDEX TABLE ${this.t.chunks}`);
   }
 
@@ -889,8 +947,12 @@ export class PostgresStore implements CollectionStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    await this.db.close();
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      await this.db.close();
+    }
   }
 
   private open(): void {

@@ -111,6 +111,8 @@ export async function copyCollection(
           meta: d.meta,
           spans: chunks.map((c) => ({ start: c.start, end: c.end })),
           ...(d.source ? { source: d.source } : {}),
+          // what a re-index of the same folder prunes by
+          ...(d.root !== undefined ? { root: d.root } : {}),
         });
       }
       if (batch.length > 0) {
