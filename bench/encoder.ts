@@ -5,11 +5,14 @@
  * 2. cross-lingual retrieval among the STSb-mt dev sentences: the English sentence (MiniLM)
  *    finds its Russian translation (student) first, and back;
  * 3. Russian paraphrase retrieval: dev pairs scored >= 4, s1 finds its s2 among all s2;
+ * 3b. a mixed-language pool (hubness): paragraphs of STSb-mt dev sentences, half English through
+ *    MiniLM, half Russian through the student; how often a query's top-1 is a paragraph in the
+ *    other language, against the same pool all in the query's language;
  * 4. examples/corpus: Russian and cross-language queries, top-1 with dense, BM25 and hybrid;
  * 5. encode throughput: the student vs MiniLM int8 (and fp32), same texts;
  * 6. the student's training run: time and peak memory, as its manifest recorded them.
  *
- *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,corpus,speed,train]
+ *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,hub,corpus,speed,train]
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -26,7 +29,7 @@ const arg = (name: string, def: string) => {
 };
 const DATA = path.resolve(arg('data', process.env.SMYSL_DATA ?? '../shared/data'));
 const STUDENT = arg('student', 'minilm-ru');
-const ONLY = new Set(arg('only', 'sts,cross,para,corpus,speed,train').split(','));
+const ONLY = new Set(arg('only', 'sts,cross,para,hub,corpus,speed,train').split(','));
 const load = () =>
   os
     .loadavg()
@@ -68,6 +71,88 @@ function top1(q: DenseMatrix, d: DenseMatrix, same: (i: number, j: number) => bo
   return (100 * hits) / q.rows;
 }
 
+interface PoolSide {
+  queries: number;
+  top1: number;
+  otherLanguage: number;
+  baseline: number;
+}
+
+/**
+ * Hubness across the two encoders. The dev pairs' second sentences are grouped G at a time into
+ * paragraphs; even paragraphs go in English (MiniLM), odd ones in Russian (student). Each first
+ * sentence of a pair scored >= 4 is a query in its paragraph's language, and its paragraph is
+ * the answer. If the two encoders' cosines were on one scale, a query's top-1 would land in the
+ * other half about as often as it does when the whole pool is in the query's language (the
+ * baseline column); more means the other encoder's vectors sit closer to every query.
+ */
+async function mixedPool(
+  ruDev: { a: string; b: string; score: number }[],
+  enMt: { a: string; b: string }[],
+  ruStudent: DenseMatrix,
+  enMinilm: DenseMatrix,
+  g: number,
+  student: DenseEmbedder,
+  minilm: DenseEmbedder,
+): Promise<Record<'English' | 'Russian', PoolSide>> {
+  const n = ruDev.length;
+  const groups = Math.floor(n / g);
+  const join = (texts: string[]) => texts.join(' ');
+  const ruPara: string[] = [];
+  const enPara: string[] = [];
+  for (let k = 0; k < groups; k++) {
+    ruPara.push(join(ruDev.slice(k * g, (k + 1) * g).map((p) => p.b)));
+    enPara.push(join(enMt.slice(k * g, (k + 1) * g).map((p) => p.b)));
+  }
+  const ruP = await student.embed(ruPara);
+  const enP = await minilm.embed(enPara);
+  const out = {} as Record<'English' | 'Russian', PoolSide>;
+  for (const side of ['English', 'Russian'] as const) {
+    const english = side === 'English';
+    const q = english ? enMinilm : ruStudent;
+    const own = english ? enP : ruP;
+    const other = english ? ruP : enP;
+    let queries = 0;
+    let hits = 0;
+    let otherTop = 0;
+    let baseTop = 0;
+    for (let k = 0; k < groups; k++) {
+      if ((k % 2 === 0) !== english) continue;
+      for (let i = k * g; i < (k + 1) * g; i++) {
+        if (ruDev[i].score < 4) continue;
+        queries++;
+        let best = -1;
+        let bestScore = Number.NEGATIVE_INFINITY;
+        let base = -1;
+        let baseScore = Number.NEGATIVE_INFINITY;
+        for (let h = 0; h < groups; h++) {
+          const ownHalf = h % 2 === k % 2;
+          const s = rowCos(q, i, ownHalf ? own : other, h);
+          if (s > bestScore) {
+            bestScore = s;
+            best = h;
+          }
+          const b = rowCos(q, i, own, h);
+          if (b > baseScore) {
+            baseScore = b;
+            base = h;
+          }
+        }
+        if (best === k) hits++;
+        if (best % 2 !== k % 2) otherTop++;
+        if (base % 2 !== k % 2) baseTop++;
+      }
+    }
+    out[side] = {
+      queries,
+      top1: (100 * hits) / queries,
+      otherLanguage: (100 * otherTop) / queries,
+      baseline: (100 * baseTop) / queries,
+    };
+  }
+  return out;
+}
+
 async function main() {
   const mt = path.join(DATA, 'stsb_multi_mt_ru');
   if (!existsSync(mt)) {
@@ -85,7 +170,7 @@ async function main() {
   const both = (p: { a: string; b: string }[]) => [...p.map((x) => x.a), ...p.map((x) => x.b)];
   let ruStudent: DenseMatrix | undefined;
   let enMinilmMt: DenseMatrix | undefined;
-  if (ONLY.has('sts') || ONLY.has('cross') || ONLY.has('para')) {
+  if (ONLY.has('sts') || ONLY.has('cross') || ONLY.has('para') || ONLY.has('hub')) {
     ruStudent = await student.embed(both(ruDev));
   }
   if (ONLY.has('sts')) {
@@ -195,6 +280,23 @@ async function main() {
     console.log('|---|---|');
     console.log(`| MiniLM | ${score(ruMinilm).toFixed(1)} |`);
     console.log(`| student | ${score(ruStudent!).toFixed(1)} |`);
+  }
+  if (ONLY.has('hub')) {
+    enMinilmMt ??= await minilm.embed(both(enMt));
+    console.log(
+      `\n## Mixed-language pool, STSb-mt dev: paragraphs of G consecutive second sentences, even ones in English (MiniLM), odd ones in Russian (student); queries: first sentences of pairs scored >= 4, in their paragraph's language (load ${load()})`,
+    );
+    console.log(
+      "| G | queries | top-1 % | top-1 in the other language % | same pool, all in the query's language: other half % |",
+    );
+    console.log('|---|---|---|---|---|');
+    for (const g of [1, 8]) {
+      const r = await mixedPool(ruDev, enMt, ruStudent!, enMinilmMt, g, student, minilm);
+      for (const side of ['English', 'Russian'] as const)
+        console.log(
+          `| ${g} | ${r[side].queries} ${side} | ${r[side].top1.toFixed(1)} | ${r[side].otherLanguage.toFixed(1)} | ${r[side].baseline.toFixed(1)} |`,
+        );
+    }
   }
   if (ONLY.has('corpus')) {
     const { corpusHits } = await import('./encoder-corpus.js');

@@ -76,6 +76,21 @@ test('train encoder: translation and scored-pair files → a student that embed 
       '--json',
     );
     assert.equal(emb.status, 0, emb.stderr);
+    // --center: the mean word vector of a text is taken out of the rows and recorded
+    const text = path.join(dir, 'running.txt');
+    await fsp.writeFile(text, 'кошка спит\nсобака спит\n');
+    const centered = path.join(dir, 'centered');
+    const c = smysl(...base, '--out', centered, '--epochs', '3', '--center', text, ...common);
+    assert.equal(c.status, 0, c.stderr);
+    const cm = JSON.parse(readFileSync(path.join(centered, 'manifest.json'), 'utf8'));
+    assert.equal(cm.info.centered.source, 'running.txt');
+    assert.equal(cm.info.centered.words, 4);
+    assert.ok(cm.info.centered.norm > 0);
+    assert.equal(cm.info.training.devSpearmanBeforeCentering, summary.devSpearman);
+    assert.notDeepEqual(
+      readFileSync(path.join(centered, 'table.bin')),
+      readFileSync(path.join(out, 'table.bin')),
+    );
     // refuses to replace a directory that is not a student model
     await fsp.mkdir(path.join(dir, 'other'));
     await fsp.writeFile(path.join(dir, 'other', 'keep.txt'), 'x');

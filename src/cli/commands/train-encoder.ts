@@ -30,6 +30,9 @@ interface EncoderFlags {
   lr: number;
   dim?: number;
   identity: number;
+  paragraphs?: number;
+  center: string[];
+  centering: boolean;
   storage: TableStorage;
   checkpoint?: string;
   teacherCache?: string;
@@ -65,6 +68,18 @@ export function registerTrainEncoder(train: Command): void {
         'recipe: dictd dictionary (.dict.dz) for word-by-word translated sentences, repeatable (mueller7 and freedict-eng-rus are GPL-2+)',
         collect,
         [],
+      )
+      .option(
+        '--center <file>',
+        "after training, take the mean word vector of this running text (.txt, the student's language) out of every row; repeatable (the recipe uses Anna Karenina)",
+        collect,
+        [],
+      )
+      .option('--no-centering', 'recipe: keep the rows as trained (no mean word vector taken out)')
+      .option(
+        '--paragraphs <n>',
+        'recipe: paragraphs of 2-8 consecutive training translations, distilled like sentences (default 3000; 0 = none)',
+        parseIntOption('--paragraphs', 0),
       )
       .option(
         '--dev <file>',
@@ -147,10 +162,18 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
   let dev: { a: string[]; b: string[]; scores: number[] } | undefined;
   let sources: Record<string, string | number> = {};
   let vocabulary: { minGramCount: number } | undefined;
+  let center: { source: string; texts: string[] } | undefined;
+  if (flags.center.length > 0) {
+    const texts: string[] = [];
+    for (const file of flags.center)
+      texts.push(...(await fsp.readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== ''));
+    center = { source: flags.center.map((f) => path.basename(f)).join(', '), texts };
+  }
   if (flags.recipe) {
     const recipe = await minilmRuRecipe({
       dataDir: path.resolve(dataDir),
       dictionaries: flags.dictionary,
+      paragraphs: flags.paragraphs,
     });
     for (const key of ['translations', 'monolingual', 'targets', 'scored', 'positives'] as const)
       (data[key] as unknown[]) = [
@@ -160,6 +183,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
     dev = recipe.dev;
     sources = recipe.sources;
     vocabulary = recipe.vocabulary;
+    if (!center && flags.centering) center = recipe.center;
   }
   if (flags.dev) {
     const pairs = await readStsPairs(flags.dev, /\.tsv$/i.test(flags.dev) ? 'stsb' : 'csv');
@@ -226,11 +250,17 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
     process.removeListener('SIGINT', onSigint);
     bar.done();
   }
-  const { embedder } = result;
+  let { embedder } = result;
+  let centeredScore: number | undefined;
+  if (center) {
+    embedder = embedder.centered(center.texts, center.source);
+    if (score) centeredScore = await score(embedder);
+  }
   embedder.info.training = {
     epochs: flags.epochs,
     bestEpoch: result.bestEpoch,
-    devSpearman: result.bestScore,
+    devSpearman: centeredScore ?? result.bestScore,
+    ...(centeredScore === undefined ? {} : { devSpearmanBeforeCentering: result.bestScore }),
     history: result.history,
     teacherTexts: result.teacherTexts,
     vocabulary: result.vocabularySize,
@@ -257,7 +287,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
     name: embedder.name,
     vocabulary: result.vocabularySize,
     bestEpoch: result.bestEpoch,
-    devSpearman: result.bestScore,
+    devSpearman: centeredScore ?? result.bestScore,
     teacherTexts: result.teacherTexts,
     seconds: (Date.now() - started) / 1000,
     peakRssMB: result.peakRssMB,

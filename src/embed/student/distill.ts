@@ -27,6 +27,12 @@ interface Named {
   repeat?: number;
   /** Multiplies the task's loss (default 1). */
   weight?: number;
+  /**
+   * Whether the task's texts count towards the vocabulary (default true). Texts that only
+   * recombine others (paragraphs of training sentences) would otherwise lift words seen once
+   * over the vocabulary's minimum count.
+   */
+  vocabulary?: boolean;
 }
 
 /** What to learn from. Every list is optional; at least one must be given. */
@@ -179,7 +185,7 @@ export async function distillStudent(data: DistillationData, opts: DistillOption
       repeat: t.repeat,
       weight: t.weight,
     });
-    studentTexts.push(t.texts);
+    if (t.vocabulary !== false) studentTexts.push(t.texts);
   }
   for (const s of data.scored ?? []) {
     tasks.push({

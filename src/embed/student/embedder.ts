@@ -12,6 +12,7 @@ import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
 import type { DenseEmbedder } from '../types.js';
+import { type CenterRecord, meanWordVector, subtractFromRows } from './center.js';
 import { DEFAULT_FEATURES, type FeatureSettings, FeatureVocabulary } from './features.js';
 import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable } from './model.js';
 import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
@@ -139,6 +140,24 @@ export class StudentEmbedder implements DenseEmbedder {
       logits: new Float32Array(this.shape.rows),
       projection: this.projection ? this.projection.slice() : null,
     });
+  }
+
+  /**
+   * A copy with the mean word vector of `texts` (running text in the student's language)
+   * subtracted from every row; see center.ts for why. The record goes to `info.centered`.
+   */
+  centered(texts: Iterable<string>, source: string): StudentEmbedder {
+    const params = this.toParameters();
+    const { mean, words } = meanWordVector(this.vocab, params.table, this.shape.dim, texts);
+    if (words === 0) throw new SmyslError('E_INPUT', `no word of ${source} is in the student's vocabulary`);
+    subtractFromRows(params.table, this.shape.dim, mean);
+    const record: CenterRecord = { source, words, norm: Math.hypot(...mean) };
+    return StudentEmbedder.fromParameters(
+      params,
+      this.vocab,
+      { ...this.info, centered: record },
+      this.storage,
+    );
   }
 
   /** A built-in model by name, a saved model directory, or a collection's reference to either. */

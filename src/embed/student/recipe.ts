@@ -9,7 +9,9 @@
  *   English-Russian dictd dictionaries (only when dictionaries are given: mueller7 and
  *   freedict-eng-rus are GPL-2+, so they are opt-in) and WordNet's exception lists for
  *   English base forms; the Russian word salad learns the English sentence's vector;
- * - stsb_multi_mt ru dev: only to choose the epoch (never trained on).
+ * - stsb_multi_mt ru dev: only to choose the epoch (never trained on);
+ * - Anna Karenina (ru_classics, public domain): its mean word vector is taken out of the rows
+ *   after training (no training signal; see center.ts).
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +31,13 @@ export interface RecipeSources {
   pseudoSentences?: number;
   /** Also distill the English corpus sentences themselves (student(en) → teacher(en)). */
   englishSentences?: boolean;
+  /**
+   * Paragraphs of 2-8 consecutive training translations (default 3,000; 0 = none): the Russian
+   * paragraph learns the teacher's vector of the English one. Sentences alone never show the
+   * student a long text, and summed over a paragraph its small errors add up along shared
+   * directions: every Russian document then sits close to every query (see docs/encoder.md).
+   */
+  paragraphs?: number;
   seed?: number;
 }
 
@@ -38,6 +47,11 @@ export interface RecipeData {
   dev: TextPairs & { scores: number[] };
   /** What was read, for the model card. */
   sources: Record<string, string | number>;
+  /**
+   * Running Russian text whose mean word vector is taken out of every row after training
+   * (StudentEmbedder.centered): Anna Karenina from ru_classics (public domain).
+   */
+  center: { source: string; texts: string[] };
   /**
    * Vocabulary thresholds: n-grams shared by at least 4 distinct words keep the int8 table
    * under the 30 MB budget of a committed model.
@@ -74,6 +88,32 @@ async function englishPool(dataDir: string): Promise<string[]> {
   return [...news, ...brown];
 }
 
+/** Paragraphs the recipe adds unless told otherwise. */
+export const DEFAULT_PARAGRAPHS = 3000;
+
+/**
+ * `count` paragraphs of 2-8 consecutive sentences (the train file's order keeps a source's
+ * sentences together, so a paragraph stays near one genre): the translations joined (student
+ * side) and the originals joined (teacher side). Deterministic for a seed.
+ */
+export function trainingParagraphs(
+  source: readonly string[],
+  target: readonly string[],
+  count: number,
+  seed: number,
+): { texts: string[]; teacherTexts: string[] } {
+  const random = seededRandom(seed * 7919 + 1);
+  const texts: string[] = [];
+  const teacherTexts: string[] = [];
+  for (let k = 0; k < count && source.length >= 8; k++) {
+    const len = 2 + Math.floor(random() * 7);
+    const start = Math.floor(random() * (source.length - len + 1));
+    texts.push(target.slice(start, start + len).join(' '));
+    teacherTexts.push(source.slice(start, start + len).join(' '));
+  }
+  return { texts, teacherTexts };
+}
+
 export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
   const mt = path.join(src.dataDir, 'stsb_multi_mt_ru');
   const en = await readPairFile(await need(path.join(mt, 'stsb-en-train.csv')));
@@ -97,6 +137,11 @@ export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
     }
   const data: DistillationData = { translations: [{ name: 'stsb-mt', source, target }] };
   const sources: Record<string, string | number> = { 'stsb-mt train sentence pairs': source.length };
+  const paragraphs = trainingParagraphs(source, target, src.paragraphs ?? DEFAULT_PARAGRAPHS, src.seed ?? 9);
+  if (paragraphs.texts.length > 0) {
+    data.targets = [{ name: 'stsb-mt paragraphs', ...paragraphs, vocabulary: false }];
+    sources['stsb-mt paragraphs (2-8 consecutive train sentences)'] = paragraphs.texts.length;
+  }
 
   const dictionaries = src.dictionaries ?? [];
   if (dictionaries.length > 0) {
@@ -126,12 +171,17 @@ export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
       texts.push(translated);
       teacherTexts.push(sentence);
     }
-    data.targets = [{ name: 'pseudo', texts, teacherTexts }];
+    (data.targets ??= []).push({ name: 'pseudo', texts, teacherTexts });
     sources['English sentences translated word by word'] = texts.length;
     if (src.englishSentences) {
       data.monolingual = [{ name: 'english', texts: chosen }];
       sources['English sentences distilled as they are'] = chosen.length;
     }
   }
-  return { data, dev: { ...dev, scores: dev.scores }, sources, vocabulary: { minGramCount: 4 } };
+  const novel = await need(path.join(src.dataDir, 'ru_classics', 'tolstoy_anna_karenina.txt'));
+  const center = {
+    source: 'ru_classics/tolstoy_anna_karenina.txt',
+    texts: (await fsp.readFile(novel, 'utf8')).split('\n').filter((l) => l.trim() !== ''),
+  };
+  return { data, dev: { ...dev, scores: dev.scores }, sources, vocabulary: { minGramCount: 4 }, center };
 }

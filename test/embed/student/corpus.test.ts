@@ -16,10 +16,12 @@ interface Query {
   expected: string;
 }
 
-// The built-in bilingual path on the sample corpus. Measured with minilm-ru (2026-12-06): Russian
-// queries 15/17 dense (BM25 17/17; MiniLM alone 6/15 before the student), cross-language 3/7
-// dense (BM25 0). Issue #14 asks dense >= BM25 on the Russian queries: not met yet (see
-// docs/encoder.md); these floors hold what the shipped model does.
+// The built-in bilingual path on the sample corpus. Measured with minilm-ru revision 2 (paragraph
+// distillation, centered rows; 2026-12-06): Russian queries 16/17 dense (revision 1: 15; BM25
+// 17/17; MiniLM alone 3/17), cross-language 2/7 dense (revision 1: 3; BM25 0). Issue #14 asks
+// dense >= BM25 on the Russian queries: still one short ("роман Пушкина в стихах": Pushkin and the
+// verse are words the student never saw, see docs/encoder.md); these floors hold what the
+// shipped model does.
 test('examples/corpus with the default bilingual encoder: Russian queries find their document with dense search, cross-language queries work', async () => {
   const { queries } = JSON.parse(
     readFileSync(path.join(root, 'test/fixtures/encoder/corpus-queries.json'), 'utf8'),
@@ -45,8 +47,9 @@ test('examples/corpus with the default bilingual encoder: Russian queries find t
       }
     }
     const detail = `${JSON.stringify(hits)}; dense misses: ${misses.join('; ')}`;
-    assert.ok(hits.ru.dense >= 14, detail);
-    assert.ok(hits.cross.dense >= 3, detail);
+    assert.ok(hits.ru.dense >= 16, detail);
+    assert.ok(hits.ru.dense >= hits.ru.sparse - 1, detail);
+    assert.ok(hits.cross.dense >= 2, detail);
     assert.equal(hits.cross.sparse, 0, detail);
   } finally {
     await collection.close();
