@@ -264,7 +264,17 @@ export class EmbeddedStore implements CollectionStore {
   }
 
   private state(key: string): number {
-    return (this.db.prepare('SELECT value FROM state WHERE key = ?').get(key) as { value: number }).value;
+    return this.statement('SELECT value FROM state WHERE key = ?').pluck().get(key) as number;
+  }
+
+  /** Whether the counters a reader follows moved since it last caught up (one cached statement). */
+  private moved(): boolean {
+    const [generation, rows, deletes] = this.statement(
+      "SELECT (SELECT value FROM state WHERE key = 'generation'), (SELECT value FROM state WHERE key = 'rows'), (SELECT value FROM state WHERE key = 'deletes')",
+    )
+      .raw()
+      .get() as number[];
+    return generation !== this.generation || rows !== this.committedRows || deletes !== this.deletes;
   }
 
   private statement(sql: string): Database.Statement {
@@ -778,6 +788,8 @@ export class EmbeddedStore implements CollectionStore {
   async refresh(): Promise<boolean> {
     this.open();
     if (!this.readonly) return false;
+    // every search of a reader comes here: the common case (nothing committed since) is one read
+    if (!this.moved()) return false;
     let changed = false;
     this.db.transaction(() => {
       const generation = this.state('generation');
