@@ -4,6 +4,7 @@
  * Built-in students live in the package's `models/` directory and are saved into collections
  * by name only (like the built-in MiniLM), not copied.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,8 @@ interface StudentManifest {
   method: 'student';
   /** A built-in model referenced by name (then nothing else is needed). */
   model?: string;
+  /** With `model`: which revision of it made the vectors (see StudentEmbedder.revision). */
+  revision?: string;
   name?: string;
   dim?: number;
   shape?: StudentShape;
@@ -100,6 +103,11 @@ export class StudentEmbedder implements DenseEmbedder {
   readonly dim: number;
   /** Set when this is a built-in model: saving then writes a reference, not the weights. */
   builtin?: string;
+  /**
+   * For a built-in model: a digest of its manifest, which changes with every rebuild. A
+   * collection's reference records it, so vectors of an older revision are noticed.
+   */
+  revision?: string;
 
   private constructor(
     readonly vocab: FeatureVocabulary,
@@ -167,6 +175,8 @@ export class StudentEmbedder implements DenseEmbedder {
     if (/^[\w.-]+$/.test(model) && existsSync(path.join(builtin, MANIFEST))) {
       const e = await StudentEmbedder.load(builtin);
       e.builtin = model;
+      const manifest = await fsp.readFile(path.join(builtin, MANIFEST));
+      e.revision = createHash('sha256').update(manifest).digest('hex').slice(0, 12);
       return e;
     }
     if (existsSync(path.join(model, MANIFEST))) return StudentEmbedder.load(model);
@@ -187,7 +197,16 @@ export class StudentEmbedder implements DenseEmbedder {
           location: { source: file },
         },
       );
-    if (m.model) return StudentEmbedder.create({ model: m.model });
+    if (m.model) {
+      const e = await StudentEmbedder.create({ model: m.model });
+      // a rebuilt built-in model lives in another space: the saved vectors no longer match queries
+      if (m.revision && e.revision && m.revision !== e.revision)
+        process.emitWarning(
+          `${file}: its vectors were made by revision ${m.revision} of the built-in model "${m.model}", this smysl has revision ${e.revision}; dense search compares across revisions until the collection is indexed again (smysl collections drop, then smysl index)`,
+          { code: 'SMYSL_MODEL_REVISION' },
+        );
+      return e;
+    }
     if (!m.shape || !m.storage || !m.info)
       throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
         location: { source: file },
@@ -233,6 +252,7 @@ export class StudentEmbedder implements DenseEmbedder {
         format: STUDENT_FORMAT,
         method: 'student',
         model: this.builtin,
+        ...(this.revision ? { revision: this.revision } : {}),
         name: this.name,
         dim: this.dim,
       };

@@ -92,3 +92,37 @@ test('documentsHoldRussian looks at the first documents only', async () => {
   assert.equal(await documentsHoldRussian(docs(['The cat.', 'Кошка.'])), true);
   assert.equal(await documentsHoldRussian(docs(['The cat.', 'A dog.', 'Кошка.']), 2), false);
 });
+
+test('a collection reference to the built-in student records its revision; another revision is warned about', async () => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-student-ref-'));
+  try {
+    const e = await StudentEmbedder.create({ model: 'minilm-ru' });
+    assert.match(e.revision ?? '', /^[0-9a-f]{12}$/);
+    await e.save(dir);
+    const ref = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    assert.deepEqual([ref.model, ref.revision], ['minilm-ru', e.revision]);
+    assert.ok(!('shape' in ref), 'a reference, not the weights');
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      await StudentEmbedder.load(dir); // same revision: silent
+      await fsp.writeFile(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ ...ref, revision: '000000000000' }),
+      );
+      const back = await StudentEmbedder.load(dir);
+      assert.equal(back.revision, e.revision);
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listen);
+    }
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0].message,
+      /revision 000000000000 of the built-in model "minilm-ru".*indexed again/,
+    );
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
