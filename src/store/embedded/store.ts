@@ -1052,8 +1052,30 @@ interface DocumentRow {
   root: string | null;
 }
 
-/** Rows per page of pagedPairs. */
+/** Rows per page of pagedPairs and idPages. */
 const PAGE_ROWS = 65536;
+
+/**
+ * The rows of an aggregate query over pages of PAGE_ROWS (keyset pagination): `sql(false)` reads
+ * the first page, `sql(true)` the page after the key bound to `?`; each row reports the page's
+ * `last` key and its size `n`. `after` starts after a key (null: from the start).
+ */
+function* keysetPages<R extends { last: unknown; n: number }>(
+  db: Database.Database,
+  sql: (bounded: boolean) => string,
+  after: unknown = null,
+): Generator<R> {
+  const first = db.prepare(sql(false));
+  const next = db.prepare(sql(true));
+  let last = after;
+  for (;;) {
+    const r = (last === null ? first.get() : next.get(last)) as R;
+    if (r.n === 0) return;
+    yield r;
+    if (r.n < PAGE_ROWS) return;
+    last = r.last;
+  }
+}
 
 /**
  * Every (a, b) of `table`, in pages of PAGE_ROWS ordered by `key` (`a` or `b`, unique; `after`
@@ -1070,27 +1092,17 @@ function* pagedPairs<A, B>(
   key: string,
   after: A | B | null,
 ): Generator<[A, B]> {
-  const page = (bounded: boolean) =>
-    db.prepare(
+  const pages = keysetPages<{ a: string; b: string; last: A | B; n: number }>(
+    db,
+    (bounded) =>
       `SELECT json_group_array(${a}) AS a, json_group_array(${b}) AS b, max(${key}) AS last, count(*) AS n ` +
-        `FROM (SELECT ${a}, ${b} FROM ${table}${bounded ? ` WHERE ${key} > ?` : ''} ORDER BY ${key} LIMIT ${PAGE_ROWS})`,
-    );
-  const first = page(false);
-  const next = page(true);
-  let last = after;
-  for (;;) {
-    const r = (last === null ? first.get() : next.get(last)) as {
-      a: string;
-      b: string;
-      last: A | B;
-      n: number;
-    };
-    if (r.n === 0) return;
+      `FROM (SELECT ${a}, ${b} FROM ${table}${bounded ? ` WHERE ${key} > ?` : ''} ORDER BY ${key} LIMIT ${PAGE_ROWS})`,
+    after,
+  );
+  for (const r of pages) {
     const as = JSON.parse(r.a) as A[];
     const bs = JSON.parse(r.b) as B[];
     for (let i = 0; i < as.length; i++) yield [as[i], bs[i]];
-    if (r.n < PAGE_ROWS) return;
-    last = r.last;
   }
 }
 
@@ -1100,28 +1112,14 @@ function* pagedPairs<A, B>(
  * the ids concatenated (see pagedPairs and IdTable.loadPacked).
  */
 function* idPages(db: Database.Database): Generator<{ docs: number[]; lengths: number[]; ids: string }> {
-  const page = (bounded: boolean) =>
-    db.prepare(
+  const pages = keysetPages<{ docs: string; lengths: string; ids: string | null; last: string; n: number }>(
+    db,
+    (bounded) =>
       'SELECT json_group_array(doc) AS docs, json_group_array(length(CAST(id AS BLOB))) AS lengths, ' +
-        "group_concat(id, '') AS ids, max(id) AS last, count(*) AS n " +
-        `FROM (SELECT doc, id FROM docs${bounded ? ' WHERE id > ?' : ''} ORDER BY id LIMIT ${PAGE_ROWS})`,
-    );
-  const first = page(false);
-  const next = page(true);
-  let last: string | null = null;
-  for (;;) {
-    const r = (last === null ? first.get() : next.get(last)) as {
-      docs: string;
-      lengths: string;
-      ids: string | null;
-      last: string;
-      n: number;
-    };
-    if (r.n === 0) return;
-    yield { docs: JSON.parse(r.docs), lengths: JSON.parse(r.lengths), ids: r.ids ?? '' };
-    if (r.n < PAGE_ROWS) return;
-    last = r.last;
-  }
+      "group_concat(id, '') AS ids, max(id) AS last, count(*) AS n " +
+      `FROM (SELECT doc, id FROM docs${bounded ? ' WHERE id > ?' : ''} ORDER BY id LIMIT ${PAGE_ROWS})`,
+  );
+  for (const r of pages) yield { docs: JSON.parse(r.docs), lengths: JSON.parse(r.lengths), ids: r.ids ?? '' };
 }
 
 function storedDocument(r: DocumentRow): StoredDocument {
