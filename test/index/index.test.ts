@@ -18,6 +18,15 @@ function randomMatrix(rows: number, dim: number, seed: number): DenseMatrix {
   return m;
 }
 
+/** Reads rows [from, from + count) of `m`, as the store's `recheck` callback does. */
+function rowReader(m: DenseMatrix): (from: number, count: number) => DenseMatrix {
+  return (from, count) => ({
+    rows: count,
+    dim: m.dim,
+    data: m.data.slice(from * m.dim, (from + count) * m.dim),
+  });
+}
+
 test('exact index: batched, single and worker-thread search agree with brute force', async () => {
   const m = randomMatrix(3000, 24, 1);
   const index = new ExactIndex(24, { metric: 'cosine', threads: 2, parallelThreshold: 0 });
@@ -201,11 +210,7 @@ for (const [precision, metric] of [
     const n = 3000;
     const dim = 32;
     const m = randomMatrix(n, dim, 11);
-    const rows = (from: number, count: number) => ({
-      rows: count,
-      dim,
-      data: m.data.slice(from * dim, (from + count) * dim),
-    });
+    const rows = rowReader(m);
     const options = {
       metric,
       precision,
@@ -249,11 +254,7 @@ test('thousands of orphans: every row still found by its own vector, none twice'
   const n = 4000;
   const dim = 32;
   const m = randomMatrix(n, dim, 5);
-  const rows = (from: number, count: number) => ({
-    rows: count,
-    dim,
-    data: m.data.slice(from * dim, (from + count) * dim),
-  });
+  const rows = rowReader(m);
   const index = UsearchIndex.create(dim, {
     metric: 'cosine',
     precision: 'i8',
@@ -307,11 +308,7 @@ test('rows the graph misses are inserted again: fewer orphans than the same grap
     expansionSearch: 16,
   });
   index.addRows(m);
-  index.recheck((from, count) => ({
-    rows: count,
-    dim,
-    data: m.data.slice(from * dim, (from + count) * dim),
-  }));
+  index.recheck(rowReader(m));
   assert.ok(rawMisses > 20, `${rawMisses} rows missed by the plain graph`);
   assert.ok(
     index.orphanCount < rawMisses / 2,

@@ -8,6 +8,17 @@ import { Bm25ChunkIndex } from '../../src/store/bm25-chunks.js';
 import { Collection } from '../../src/store/collection.js';
 import { type ChunkText, LexicalChunkIndex, rankedHits } from '../../src/store/lexical.js';
 
+/** Records the chunk count of every from-scratch BM25 build until `restore` is called. */
+function countBuilds(): { builds: number[]; restore: () => void } {
+  const builds: number[] = [];
+  const build = Bm25ChunkIndex.build;
+  Bm25ChunkIndex.build = (chunks, words) => {
+    builds.push(chunks.length);
+    return build(chunks, words);
+  };
+  return { builds, restore: () => void (Bm25ChunkIndex.build = build) };
+}
+
 const root = mkdtempSync(path.join(os.tmpdir(), 'smysl-bm25-chunks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -138,12 +149,7 @@ test('a reading session catches up with commits instead of rebuilding BM25; upse
   );
   await writer.saveLexicalIndex();
   const reader = await Collection.open(dir, { readonly: true });
-  const builds: number[] = [];
-  const build = Bm25ChunkIndex.build;
-  Bm25ChunkIndex.build = (chunks, words) => {
-    builds.push(chunks.length);
-    return build(chunks, words);
-  };
+  const { builds, restore } = countBuilds();
   try {
     assert.equal((await reader.search('number7', { method: 'sparse', k: 1 }))[0].id, 'd7');
     await writer.add([{ id: 'new', text: 'a brand new glacier note', meta: {} }]);
@@ -171,7 +177,7 @@ test('a reading session catches up with commits instead of rebuilding BM25; upse
     assert.equal((await reader.search('glacier', { method: 'sparse', k: 1 }))[0].id, 'new');
     assert.equal(builds.length, 2);
   } finally {
-    Bm25ChunkIndex.build = build;
+    restore();
     await reader.close();
     await writer.close();
   }
@@ -192,12 +198,7 @@ test('a lexical index saved by the earlier version is used while current, and sa
   );
   rmSync(path.join(dir, 'lexical'), { recursive: true, force: true });
   await older.save(path.join(dir, 'lexical'), key);
-  const builds: number[] = [];
-  const build = Bm25ChunkIndex.build;
-  Bm25ChunkIndex.build = (chunks, words) => {
-    builds.push(chunks.length);
-    return build(chunks, words);
-  };
+  const { builds, restore } = countBuilds();
   try {
     const reader = await Collection.open(dir, { readonly: true });
     assert.ok((await reader.lexicalIndex()) instanceof LexicalChunkIndex, 'the saved index is loaded');
@@ -209,7 +210,7 @@ test('a lexical index saved by the earlier version is used while current, and sa
     await writer.close();
     assert.equal(Bm25ChunkIndex.saved(path.join(dir, 'lexical'))?.key, key);
   } finally {
-    Bm25ChunkIndex.build = build;
+    restore();
   }
 });
 
