@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { SmyslError, throwIfAborted } from '../../errors.js';
 import { type Token, tokenize } from '../../text/index.js';
@@ -6,7 +8,8 @@ import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
 import type { DenseEmbedder } from '../types.js';
 import { type BertConfig, maxSequenceLength } from './config.js';
-import { type EncoderBatch, EncoderSession } from './encoder.js';
+import { type EncoderBatch, EncoderSession, onnxRuntimeKind } from './encoder.js';
+import { EncoderPool } from './encoder-pool.js';
 import type { EncoderDtype } from './graph.js';
 import { applyDense, type DenseLayer, loadDenseLayer, type Prompts, type SentencePooling } from './layout.js';
 import { DEFAULT_MODEL, ensureEncoderFile, type ModelSource, resolveModel } from './models.js';
@@ -40,6 +43,13 @@ export interface TransformerEmbedderOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads (default: onnxruntime's choice, all cores). */
   threads?: number;
+  /**
+   * Encoder sessions on worker threads (one onnxruntime thread each) that bulk work — many
+   * batches, or calls overlapping one another — moves to after its first ~128 texts (default:
+   * `threads`, else the number of cores; 1 = none). Queries and small calls stay on the
+   * in-process session, so a one-query search starts no thread.
+   */
+  workers?: number;
   /** Maximum tokens per sequence including [CLS]/[SEP]; default from the model (256 for minilm). */
   maxLength?: number;
   /** What to do with texts longer than maxLength (default 'truncate'). */
@@ -108,10 +118,19 @@ export class TransformerEmbedder implements DenseEmbedder {
   readonly stride: number;
   readonly dtype: EncoderDtype;
 
+  /** Batches sent to the in-process session and not yet answered. */
+  private inFlight = 0;
+  /** Texts that went through the in-process session while another batch was in flight. */
+  private bulkTexts = 0;
+  private pool?: EncoderPool;
+  private poolStarted = false;
+  private disposed = false;
+
   private constructor(
     readonly source: ModelSource,
     readonly config: BertConfig,
     private readonly session: EncoderSession,
+    private readonly encoderFile: string,
     readonly tokenizer: PieceTokenizer,
     private readonly opts: TransformerEmbedderOptions,
     private readonly dense: DenseLayer[],
@@ -174,7 +193,7 @@ export class TransformerEmbedder implements DenseEmbedder {
     );
     const tokenizer = opts.tokenizer ?? (await loadPieceTokenizer(source.tokenizerFile));
     const dense = await Promise.all(source.dense.map(loadDenseLayer));
-    return new TransformerEmbedder(source, built.config, session, tokenizer, opts, dense);
+    return new TransformerEmbedder(source, built.config, session, built.file, tokenizer, opts, dense);
   }
 
   /** Re-creates an embedder saved with `save(dir)`. */
@@ -214,8 +233,53 @@ export class TransformerEmbedder implements DenseEmbedder {
     );
   }
 
+  /** Encoder sessions on worker threads now taking batches (0 until bulk work starts them). */
+  get workerSessions(): number {
+    return this.pool?.size ?? 0;
+  }
+
   async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.pool?.release();
+    this.pool = undefined;
     await this.session.release();
+  }
+
+  /**
+   * One batch through the pool once it runs, else through the in-process session. Bulk work
+   * (a batch arriving while another is in flight, ~128 texts of it) starts the pool in the
+   * background; batches keep going to the in-process session until it is ready.
+   */
+  private async runBatch(batch: EncoderBatch, layers: number): Promise<Float32Array[]> {
+    if (this.pool) return this.pool.run(batch, layers);
+    if (this.inFlight > 0) {
+      this.bulkTexts += batch.rows;
+      if (this.bulkTexts >= 128 && !this.poolStarted) this.startPool();
+    }
+    this.inFlight++;
+    try {
+      return await this.session.run(batch, layers);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private startPool(): void {
+    this.poolStarted = true;
+    const size = this.opts.workers ?? this.opts.threads ?? availableParallelism();
+    if (size < 2) return;
+    void (async () => {
+      // one copy of the weights per worker: only for encoders of modest size, on native onnxruntime
+      if ((await onnxRuntimeKind()) !== 'native' || statSync(this.encoderFile).size > 512 * 2 ** 20) return;
+      const pool = await EncoderPool.create(
+        { file: this.encoderFile, hiddenSize: this.hiddenSize, numLayers: this.config.numHiddenLayers },
+        size,
+      );
+      if (this.disposed) await pool.release();
+      else this.pool = pool;
+    })().catch(() => {
+      // the in-process session keeps working; the pool is only a speed-up
+    });
   }
 
   /**
@@ -453,9 +517,10 @@ export class TransformerEmbedder implements DenseEmbedder {
     if (this.opts.sortByLength !== false) order.sort((a, b) => windows[b].ids.length - windows[a].ids.length);
     const h = this.hiddenSize;
     const pad = BigInt(this.config.padTokenId);
-    for (let start = 0; start < order.length; start += this.batchSize) {
-      throwIfAborted(signal);
-      const members = order.slice(start, start + this.batchSize).map((i) => windows[i]);
+    const batches = Math.ceil(order.length / this.batchSize);
+    const running: { members: Window[]; length: number; states: Promise<Float32Array[]> }[] = [];
+    const submit = (b: number) => {
+      const members = order.slice(b * this.batchSize, (b + 1) * this.batchSize).map((i) => windows[i]);
       let length = 0;
       for (const w of members) length = Math.max(length, w.ids.length);
       const batch: EncoderBatch = {
@@ -470,7 +535,21 @@ export class TransformerEmbedder implements DenseEmbedder {
           batch.mask[r * length + t] = 1n;
         }
       });
-      const states = await this.session.run(batch, layers);
+      const states = this.runBatch(batch, layers);
+      // awaited in order below; a rejection is handled there
+      states.catch(() => {});
+      running.push({ members, length, states });
+    };
+    // Batches in flight: one more than the pool has sessions, so a freed session finds the next
+    // batch waiting while this thread pools the previous one (2 without a pool: the overlap is
+    // what tells runBatch that bulk work is under way). Results are taken in order.
+    let submitted = 0;
+    for (let b = 0; b < batches; b++) {
+      throwIfAborted(signal);
+      while (submitted < batches && submitted - b < (this.pool?.size ?? 1) + 1) submit(submitted++);
+      const { members, length, states: pending } = running[b];
+      running[b] = undefined as never;
+      const states = await pending;
       let hidden = states[states.length - 1];
       if (states.length > 1) {
         hidden = new Float32Array(hidden.length);
