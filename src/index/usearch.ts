@@ -321,17 +321,20 @@ export class UsearchIndex implements RowIndex {
     let want = Math.min(live, filter ? Math.max(k * 4, 64) : Math.max(k, least));
     for (;;) {
       const m = this.native.search(q, want, 1) as import('usearch').Matches;
+      // keys come as BigInts: each converted once (the orphan links are looked up by all of them)
+      const returned: number[] = new Array(m.keys.length);
+      for (let i = 0; i < returned.length; i++) returned[i] = Number(m.keys[i]);
       const rows: number[] = [];
       const scores: number[] = [];
-      for (let i = 0; i < m.keys.length && rows.length < k; i++) {
-        const row = Number(m.keys[i]);
+      for (let i = 0; i < returned.length && rows.length < k; i++) {
+        const row = returned[i];
         if (filter && !filter(row)) continue;
         rows.push(row);
         const d = m.distances[i];
         scores.push(this.metric === 'euclidean' ? -Math.sqrt(d) : 1 - d);
       }
-      if (rows.length >= k || want >= live || m.keys.length < want)
-        return this.orphans.size === 0 ? { rows, scores } : this.withOrphans(q, k, rows, scores, m.keys, filter);
+      if (rows.length >= k || want >= live || returned.length < want)
+        return this.orphans.size === 0 ? { rows, scores } : this.withOrphans(q, k, rows, scores, returned, filter);
       want = Math.min(live, want * 4);
     }
   }
@@ -345,7 +348,7 @@ export class UsearchIndex implements RowIndex {
     k: number,
     rows: number[],
     scores: number[],
-    returned: BigUint64Array,
+    returned: number[],
     filter?: (row: number) => boolean,
   ): RowHits {
     const table = this.orphanTable();
@@ -360,7 +363,7 @@ export class UsearchIndex implements RowIndex {
     }
     let reached: number[] | undefined;
     for (let i = 0; i < returned.length; i++) {
-      const orphans = table.linkedFrom.get(Number(returned[i]));
+      const orphans = table.linkedFrom.get(returned[i]);
       if (!orphans) continue;
       reached ??= [];
       for (const o of orphans) if (!reached.includes(o) && (!filter || filter(o))) reached.push(o);
