@@ -334,7 +334,9 @@ export class UsearchIndex implements RowIndex {
         scores.push(this.metric === 'euclidean' ? -Math.sqrt(d) : 1 - d);
       }
       if (rows.length >= k || want >= live || returned.length < want)
-        return this.orphans.size === 0 ? { rows, scores } : this.withOrphans(q, k, rows, scores, returned, filter);
+        return this.orphans.size === 0
+          ? { rows, scores }
+          : this.withOrphans(q, k, rows, scores, returned, filter);
       want = Math.min(live, want * 4);
     }
   }
@@ -373,7 +375,9 @@ export class UsearchIndex implements RowIndex {
         extraRows.push(o);
         extraScores.push(this.exactScore(q, this.orphans.get(o)!));
       }
-      const order = extraRows.map((_, i) => i).sort((a, b) => extraScores[b] - extraScores[a] || extraRows[a] - extraRows[b]);
+      const order = extraRows
+        .map((_, i) => i)
+        .sort((a, b) => extraScores[b] - extraScores[a] || extraRows[a] - extraRows[b]);
       extraRows = order.map((i) => extraRows[i]);
       extraScores = order.map((i) => extraScores[i]);
     }

@@ -769,10 +769,7 @@ export class Collection {
       opts.granularity === 'passage'
         ? await this.store.searchChunks(query, k, allowed)
         : await this.store.searchDense(query, k, allowed);
-    return this.describe(
-      sideRanked(hits, 'dense'),
-      opts.details ?? true,
-    );
+    return this.describe(sideRanked(hits, 'dense'), opts.details ?? true);
   }
 
   /** Results with their documents' details: title, snippet, metadata, passage and file:line. */
@@ -962,22 +959,14 @@ export class Collection {
     };
     if (method === 'sparse') {
       const hits = await lexicalHits(k);
-      return this.describe(
-        sideRanked(hits, 'sparse'),
-        details,
-        query,
-      );
+      return this.describe(sideRanked(hits, 'sparse'), details, query);
     }
     const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') {
       const hits = passages
         ? await this.store.searchChunks(vector, k, allowed)
         : await this.store.searchDense(vector, k, allowed);
-      return this.describe(
-        sideRanked(hits, 'dense'),
-        details,
-        query,
-      );
+      return this.describe(sideRanked(hits, 'dense'), details, query);
     }
     const depth = Math.max(50, k * 5);
     const dense = passages

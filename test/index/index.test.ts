@@ -258,7 +258,13 @@ test('orphan files without links (saved before 2026-12-06) load; their orphans a
   const dim = 32;
   const m = randomMatrix(n, dim, 11);
   const rows = rowReader(m);
-  const options = { metric: 'cosine', precision: 'f32', threads: 1, expansionSearch: 16, connectivity: 4 } as const;
+  const options = {
+    metric: 'cosine',
+    precision: 'f32',
+    threads: 1,
+    expansionSearch: 16,
+    connectivity: 4,
+  } as const;
   const index = UsearchIndex.create(dim, options);
   index.addRows(rows(0, n));
   index.recheck(rows);
