@@ -33,6 +33,32 @@ export interface ExactKernels {
     candidates: number,
     scratch: number,
   ): number;
+  /**
+   * search with the int8 pre-filter (exact-fused.wasm only; dot product, f32 or f16 rows with
+   * codes): the same candidates, see exact.wat's $searchPrefiltered.
+   */
+  searchPrefiltered?(
+    q: number,
+    nq: number,
+    pairBytes: number,
+    x: number,
+    blocks: number,
+    dims: number,
+    kind: number,
+    storedBytes: number,
+    buffer: number,
+    thresholds: number,
+    base: number,
+    valid: number,
+    candidates: number,
+    scratch: number,
+    codeAt: number,
+    qcodes: number,
+    params: number,
+    dims4: number,
+  ): number;
+  /** Rows whose pre-filter bound was above their query's threshold since the last call. */
+  survivors?(): number;
 }
 
 /** Where the kernels run: a shared WebAssembly memory, or (fallback) a plain buffer. */
@@ -97,6 +123,197 @@ export function storedDims(dim: number): number {
 /** Bytes of one block of 16 rows. */
 export function blockBytes(precision: ExactPrecision, dims: number): number {
   return precision === 'f32' ? dims * 64 : precision === 'f16' ? dims * 32 : 64 + dims * 16;
+}
+
+/** Dimensions of the int8 codes: rounded up to 4 (one relaxed dot takes 4 a row). */
+export function codeDims(dims: number): number {
+  return (dims + 3) & ~3;
+}
+
+/**
+ * Bytes of the int8 pre-filter's block of 16 rows (kept in a region of its own after the stored
+ * blocks): a 256-byte header (per row -64 * sum of codes, scale, A and B; see exact.wat) and one
+ * byte a dimension a row.
+ */
+export function codeBytes(dims: number): number {
+  return 256 + codeDims(dims) * 16;
+}
+
+const U = 2 ** -24;
+
+/** The least f32 at or above `value` (finite, non-negative values). */
+export function f32Up(value: number): number {
+  const f = Math.fround(value);
+  if (f >= value) return f;
+  // the next f32 up: f32 bits + 1 (f is non-negative and finite)
+  f32Scratch[0] = f;
+  u32Scratch[0] += 1;
+  return f32Scratch[0];
+}
+
+/**
+ * Writes the pre-filter's code blocks for rows [from, to) of the stored blocks at `rowsAt` (f32 or
+ * f16) into the code blocks at `codesAt` (codeBytes each, block for block), from the values as
+ * stored (f16 rounded, as they are scored). Returns the largest norm of those rows (Infinity if a
+ * value is not finite: the index then searches without the pre-filter).
+ *
+ * Row r gets codes c = round(x / s), s = max|x| / 127, and a header entry: -64 * sum(c) (the query
+ * codes' bias, taken off in the kernel), s, A = s |c| and B = |x - s c| + kappa |x|, the last two
+ * rounded up (any codes would do: the header describes the codes actually stored). kappa bounds
+ * the f32 rounding of an exact score relative to |q| |x|: recursive summation of `dims` products
+ * errs by at most gamma(dims + 1) sum|q_i x_i| <= gamma |q| |x|, gamma(n) = n u / (1 - n u); kappa
+ * takes n = dims + 2 and 1% more.
+ */
+export function encodeCodes(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  rowsAt: number,
+  codesAt: number,
+  precision: ExactPrecision,
+  dim: number,
+  from: number,
+  to: number,
+): number {
+  const dims = storedDims(dim);
+  const bytes = blockBytes(precision, dims);
+  const codeBlock = codeBytes(dims);
+  const f32 = new Float32Array(buffer);
+  const u16 = new Uint16Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const i8 = new Int8Array(buffer);
+  const table = precision === 'f16' ? halves() : new Float32Array(0);
+  const half = precision === 'f16';
+  const pad = 1 + 2 ** -20;
+  const n = dims + 2;
+  const kappa = 1.01 * ((n * U) / (1 - n * U));
+  // a block at a time, a dimension at a time (the stored order); per lane: max, then the sums
+  const max = new Float64Array(BLOCK_ROWS);
+  const inverse = new Float64Array(BLOCK_ROWS);
+  const scale = new Float64Array(BLOCK_ROWS);
+  const sum = new Float64Array(BLOCK_ROWS);
+  const cc = new Float64Array(BLOCK_ROWS);
+  const ee = new Float64Array(BLOCK_ROWS);
+  const xx = new Float64Array(BLOCK_ROWS);
+  const block16 = new Float64Array(dim * BLOCK_ROWS);
+  let most = 0;
+  for (let block = Math.floor(from / BLOCK_ROWS); block * BLOCK_ROWS < to; block++) {
+    const first = Math.max(from - block * BLOCK_ROWS, 0);
+    const last = Math.min(to - block * BLOCK_ROWS, BLOCK_ROWS);
+    const values = rowsAt + block * bytes;
+    const at = half ? values >> 1 : values >> 2;
+    const head = codesAt + block * codeBlock;
+    max.fill(0);
+    sum.fill(0);
+    cc.fill(0);
+    ee.fill(0);
+    xx.fill(0);
+    if (half) for (let j = 0; j < block16.length; j++) block16[j] = table[u16[at + j]];
+    else for (let j = 0; j < block16.length; j++) block16[j] = f32[at + j];
+    for (let d = 0; d < dim; d++)
+      for (let lane = first; lane < last; lane++) {
+        const v = block16[d * BLOCK_ROWS + lane];
+        const a = v < 0 ? -v : v;
+        if (!(a <= max[lane])) max[lane] = a;
+      }
+    for (let lane = first; lane < last; lane++) {
+      const s = Math.fround(max[lane] / 127);
+      const ok = s > 0 && s < Number.POSITIVE_INFINITY;
+      scale[lane] = ok ? s : 0;
+      inverse[lane] = ok ? 1 / s : 0;
+    }
+    for (let d = 0; d < dim; d++) {
+      const codes = head + 256 + (d >> 2) * 64 + (d & 3);
+      for (let lane = first; lane < last; lane++) {
+        const v = block16[d * BLOCK_ROWS + lane];
+        // round half up (|v * inverse| <= 127 and a bit): faster than Math.round here
+        let c = ((v * inverse[lane] + 128.5) | 0) - 128;
+        c = Math.min(127, Math.max(-127, c));
+        i8[codes + lane * 4] = c;
+        sum[lane] += c;
+        cc[lane] += c * c;
+        const e = v - scale[lane] * c;
+        ee[lane] += e * e;
+        xx[lane] += v * v;
+      }
+    }
+    for (let d = dim; d < codeDims(dims); d++)
+      for (let lane = first; lane < last; lane++) i8[head + 256 + (d >> 2) * 64 + (d & 3) + lane * 4] = 0;
+    for (let lane = first; lane < last; lane++) {
+      // NaN or an infinity anywhere in the row makes its sum of squares NaN or infinite
+      const finite = Number.isFinite(xx[lane]);
+      i32[(head >> 2) + lane] = -64 * sum[lane];
+      f32[(head >> 2) + 16 + lane] = scale[lane];
+      f32[(head >> 2) + 32 + lane] = f32Up(scale[lane] * Math.sqrt(cc[lane]) * pad);
+      f32[(head >> 2) + 48 + lane] = finite
+        ? f32Up((Math.sqrt(ee[lane]) + kappa * Math.sqrt(xx[lane])) * pad)
+        : 0;
+      const norm = finite ? Math.sqrt(xx[lane]) : Number.POSITIVE_INFINITY;
+      if (norm > most) most = norm;
+    }
+  }
+  return most;
+}
+
+/** Bytes of the pre-filter's query area: GROUP queries' codes as pairs, then 16 bytes a query. */
+export function queryCodeBytes(dims: number): number {
+  return GROUP * codeDims(dims) + GROUP * 16;
+}
+
+/**
+ * Writes `count` queries' codes (biased, in pairs: 8 bytes per 4 dimensions, query 0 then 1) at
+ * `at` and their bound parameters after them (t, |e|, |q| and an absolute margin; see exact.wat).
+ * Returns the largest query norm (Infinity when a value is not finite).
+ *
+ * u = round(q / t), t = max|q| / 63, |u| <= 63, stored as u + 64 (the relaxed dot's second operand
+ * must stay within 7 bits). |e| and |q| carry 2^-20 to spare relative to themselves and |e| also
+ * 16u t |u|: more than the f32 rounding of the kernel's bound (a few roundings of terms that are
+ * at most A t |u|, A |e| and B |q|). The absolute margin 2^-110 exceeds any underflow in either
+ * the bound or the exact score.
+ */
+export function writeQueryCodes(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  at: number,
+  dim: number,
+  queries: Float32Array,
+  count: number,
+): number {
+  const dims4 = codeDims(storedDims(dim));
+  const pairs = Math.ceil(count / 2);
+  const codes = new Uint8Array(buffer, at, pairs * dims4 * 2);
+  codes.fill(64);
+  const params = new Float32Array(buffer, at + GROUP * dims4, count * 4);
+  const pad = 1 + 2 ** -20;
+  let most = 0;
+  for (let i = 0; i < count; i++) {
+    const o = i * dim;
+    let max = 0;
+    let finite = true;
+    for (let d = 0; d < dim; d++) {
+      const a = Math.abs(queries[o + d]);
+      if (!Number.isFinite(a)) finite = false;
+      else if (a > max) max = a;
+    }
+    let t = Math.fround(max / 63);
+    if (!(t > 0) || !finite) t = 0;
+    const base = (i >> 1) * dims4 * 2 + (i & 1) * 4;
+    let uu = 0;
+    let ee = 0;
+    let qq = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = queries[o + d];
+      const u = t > 0 ? Math.max(-63, Math.min(63, Math.round(v / t))) : 0;
+      codes[base + (d >> 2) * 8 + (d & 3)] = u + 64;
+      uu += u * u;
+      const e = v - t * u;
+      ee += e * e;
+      qq += v * v;
+    }
+    params[i * 4] = t;
+    params[i * 4 + 1] = f32Up(Math.sqrt(ee) * pad + 16 * U * t * Math.sqrt(uu));
+    params[i * 4 + 2] = f32Up(Math.sqrt(qq) * pad * (1 + 16 * U));
+    params[i * 4 + 3] = 2 ** -110;
+    most = Math.max(most, finite ? Math.sqrt(qq) : Number.POSITIVE_INFINITY);
+  }
+  return most;
 }
 
 const KIND = { f32: 0, f16: 1, i8: 2 } as const;
@@ -268,6 +485,13 @@ export interface ScanLayout {
   blockBytes: number;
   rowsAt: number;
   queryAt: number;
+  /**
+   * Where the pre-filter's code blocks start (codeBytes(dims) each, in the order of the stored
+   * blocks), or 0: search without the pre-filter. When set, the query codes are at queryCodesAt
+   * (see writeQueryCodes).
+   */
+  codesAt: number;
+  queryCodesAt: number;
 }
 
 /** Scratch bytes one thread needs: thresholds, 128 bytes for the kernel, candidates, a decoded block. */
@@ -297,7 +521,7 @@ export function scanRange(
   tops: TopK[],
   removed: Uint8Array,
   filter?: (row: number) => boolean,
-): void {
+): number {
   const thresholdsAt = slotAt;
   const scratchAt = thresholdsAt + GROUP * 4;
   const candidatesAt = scratchAt + 128;
@@ -310,23 +534,46 @@ export function scanRange(
   for (let r = start; r < end; r += rows, rows = most) {
     const valid = Math.min(rows, end - r);
     const blocks = Math.ceil(valid / BLOCK_ROWS);
-    const count = kernels.search(
-      layout.queryAt,
-      nq,
-      layout.dims * 8,
-      layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes,
-      blocks,
-      layout.dims,
-      layout.l2,
-      layout.kind,
-      layout.blockBytes,
-      decodeAt,
-      thresholdsAt,
-      r,
-      valid,
-      candidatesAt,
-      scratchAt,
-    );
+    const x = layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes;
+    const count =
+      layout.codesAt > 0 && kernels.searchPrefiltered
+        ? kernels.searchPrefiltered(
+            layout.queryAt,
+            nq,
+            layout.dims * 8,
+            x,
+            blocks,
+            layout.dims,
+            layout.kind,
+            layout.blockBytes,
+            decodeAt,
+            thresholdsAt,
+            r,
+            valid,
+            candidatesAt,
+            scratchAt,
+            layout.codesAt + (r / BLOCK_ROWS) * codeBytes(layout.dims),
+            layout.queryCodesAt,
+            layout.queryCodesAt + GROUP * codeDims(layout.dims),
+            codeDims(layout.dims),
+          )
+        : kernels.search(
+            layout.queryAt,
+            nq,
+            layout.dims * 8,
+            x,
+            blocks,
+            layout.dims,
+            layout.l2,
+            layout.kind,
+            layout.blockBytes,
+            decodeAt,
+            thresholdsAt,
+            r,
+            valid,
+            candidatesAt,
+            scratchAt,
+          );
     if (count === 0) continue;
     const ints = new Int32Array(memory.buffer, candidatesAt, count * 3);
     const floats = new Float32Array(memory.buffer, candidatesAt, count * 3);
@@ -337,6 +584,7 @@ export function scanRange(
     }
     for (let i = 0; i < nq; i++) thresholds[i] = tops[i].threshold;
   }
+  return layout.codesAt > 0 && kernels.survivors ? kernels.survivors() : 0;
 }
 
 // ---- worker threads (see ExactPool in exact.ts) ------------------------------------------------
@@ -362,7 +610,11 @@ export const CONTROL = {
   rowsAt: 12,
   queryAt: 13,
   slotAt: 14,
-  length: 15,
+  codesAt: 15,
+  queryCodesAt: 16,
+  /** Set by the worker: rows whose pre-filter bound reached a threshold. */
+  survivors: 17,
+  length: 18,
 } as const;
 
 /** What the pool sends a worker on its port when buffers change. */
