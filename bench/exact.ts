@@ -170,7 +170,6 @@ function ours(set: Set, rows: Int32Array, variant: string, threads: number): Run
     precision,
     threads,
     prefilter,
-    prefilterAfter: 0,
   });
   // the codes are made as rows are added: timed apart (the rows alone, then rows and codes)
   let codesSeconds: number | undefined;

@@ -176,6 +176,7 @@ export function encodeCodes(
   const dims = storedDims(dim);
   const bytes = blockBytes(precision, dims);
   const codeBlock = codeBytes(dims);
+  const dims4 = codeDims(dims);
   const f32 = new Float32Array(buffer);
   const u16 = new Uint16Array(buffer);
   const i32 = new Int32Array(buffer);
@@ -185,68 +186,50 @@ export function encodeCodes(
   const pad = 1 + 2 ** -20;
   const n = dims + 2;
   const kappa = 1.01 * ((n * U) / (1 - n * U));
-  // a block at a time, a dimension at a time (the stored order); per lane: max, then the sums
-  const max = new Float64Array(BLOCK_ROWS);
-  const inverse = new Float64Array(BLOCK_ROWS);
-  const scale = new Float64Array(BLOCK_ROWS);
-  const sum = new Float64Array(BLOCK_ROWS);
-  const cc = new Float64Array(BLOCK_ROWS);
-  const ee = new Float64Array(BLOCK_ROWS);
-  const xx = new Float64Array(BLOCK_ROWS);
+  // a block at a time (its values copied out once), then a row at a time with the sums in locals
   const block16 = new Float64Array(dim * BLOCK_ROWS);
   let most = 0;
   for (let block = Math.floor(from / BLOCK_ROWS); block * BLOCK_ROWS < to; block++) {
     const first = Math.max(from - block * BLOCK_ROWS, 0);
     const last = Math.min(to - block * BLOCK_ROWS, BLOCK_ROWS);
     const values = rowsAt + block * bytes;
-    const at = half ? values >> 1 : values >> 2;
     const head = codesAt + block * codeBlock;
-    max.fill(0);
-    sum.fill(0);
-    cc.fill(0);
-    ee.fill(0);
-    xx.fill(0);
-    if (half) for (let j = 0; j < block16.length; j++) block16[j] = table[u16[at + j]];
-    else for (let j = 0; j < block16.length; j++) block16[j] = f32[at + j];
-    for (let d = 0; d < dim; d++)
-      for (let lane = first; lane < last; lane++) {
+    if (half) for (let j = 0, at = values >> 1; j < block16.length; j++) block16[j] = table[u16[at + j]];
+    else for (let j = 0, at = values >> 2; j < block16.length; j++) block16[j] = f32[at + j];
+    for (let lane = first; lane < last; lane++) {
+      let max = 0;
+      for (let d = 0; d < dim; d++) {
         const v = block16[d * BLOCK_ROWS + lane];
         const a = v < 0 ? -v : v;
-        if (!(a <= max[lane])) max[lane] = a;
+        if (a > max) max = a;
       }
-    for (let lane = first; lane < last; lane++) {
-      const s = Math.fround(max[lane] / 127);
-      const ok = s > 0 && s < Number.POSITIVE_INFINITY;
-      scale[lane] = ok ? s : 0;
-      inverse[lane] = ok ? 1 / s : 0;
-    }
-    for (let d = 0; d < dim; d++) {
-      const codes = head + 256 + (d >> 2) * 64 + (d & 3);
-      for (let lane = first; lane < last; lane++) {
+      let s = Math.fround(max / 127);
+      if (!(s > 0 && s < Number.POSITIVE_INFINITY)) s = 0;
+      const inverse = s > 0 ? 1 / s : 0;
+      const codes = head + 256 + lane * 4;
+      let sum = 0;
+      let cc = 0;
+      let ee = 0;
+      let xx = 0;
+      for (let d = 0; d < dim; d++) {
         const v = block16[d * BLOCK_ROWS + lane];
-        // round half up (|v * inverse| <= 127 and a bit): faster than Math.round here
-        let c = ((v * inverse[lane] + 128.5) | 0) - 128;
-        c = Math.min(127, Math.max(-127, c));
-        i8[codes + lane * 4] = c;
-        sum[lane] += c;
-        cc[lane] += c * c;
-        const e = v - scale[lane] * c;
-        ee[lane] += e * e;
-        xx[lane] += v * v;
+        // round half up (|v * inverse| <= 127 and a bit): faster than Math.round here; NaN -> -128
+        const c = Math.min(127, Math.max(-127, ((v * inverse + 128.5) | 0) - 128));
+        i8[codes + (d >> 2) * 64 + (d & 3)] = c;
+        sum += c;
+        cc += c * c;
+        const e = v - s * c;
+        ee += e * e;
+        xx += v * v;
       }
-    }
-    for (let d = dim; d < codeDims(dims); d++)
-      for (let lane = first; lane < last; lane++) i8[head + 256 + (d >> 2) * 64 + (d & 3) + lane * 4] = 0;
-    for (let lane = first; lane < last; lane++) {
+      for (let d = dim; d < dims4; d++) i8[codes + (d >> 2) * 64 + (d & 3)] = 0;
       // NaN or an infinity anywhere in the row makes its sum of squares NaN or infinite
-      const finite = Number.isFinite(xx[lane]);
-      i32[(head >> 2) + lane] = -64 * sum[lane];
-      f32[(head >> 2) + 16 + lane] = scale[lane];
-      f32[(head >> 2) + 32 + lane] = f32Up(scale[lane] * Math.sqrt(cc[lane]) * pad);
-      f32[(head >> 2) + 48 + lane] = finite
-        ? f32Up((Math.sqrt(ee[lane]) + kappa * Math.sqrt(xx[lane])) * pad)
-        : 0;
-      const norm = finite ? Math.sqrt(xx[lane]) : Number.POSITIVE_INFINITY;
+      const finite = Number.isFinite(xx);
+      i32[(head >> 2) + lane] = -64 * sum;
+      f32[(head >> 2) + 16 + lane] = s;
+      f32[(head >> 2) + 32 + lane] = f32Up(s * Math.sqrt(cc) * pad);
+      f32[(head >> 2) + 48 + lane] = finite ? f32Up((Math.sqrt(ee) + kappa * Math.sqrt(xx)) * pad) : 0;
+      const norm = finite ? Math.sqrt(xx) : Number.POSITIVE_INFINITY;
       if (norm > most) most = norm;
     }
   }
@@ -492,6 +475,8 @@ export interface ScanLayout {
    */
   codesAt: number;
   queryCodesAt: number;
+  /** A share of fewer rows than this is scanned without the pre-filter. */
+  prefilterMinRows: number;
 }
 
 /** Scratch bytes one thread needs: thresholds, 128 bytes for the kernel, candidates, a decoded block. */
@@ -508,7 +493,8 @@ export function queryBytes(dims: number): number {
  * Scores rows [start, end) (start a multiple of 16) against the `nq` queries in the query area
  * and pushes every score that can enter a query's top k into tops[i], skipping removed rows and
  * rows the filter rejects (the filter sees only those candidates). Rows are scanned in order, so
- * a tie never displaces an earlier (lower) row, as TopK wants.
+ * a tie never displaces an earlier (lower) row, as TopK wants. Returns how many rows' pre-filter
+ * bounds reached a threshold, or -1 if the scan did not use the pre-filter.
  */
 export function scanRange(
   kernels: ExactKernels,
@@ -530,13 +516,20 @@ export function scanRange(
   thresholds.fill(Number.NEGATIVE_INFINITY);
   // a call may return every score it computes (thresholds still -Infinity): CELLS at most
   const most = Math.max(BLOCK_ROWS, Math.floor(CELLS / nq / BLOCK_ROWS) * BLOCK_ROWS);
+  const prefilter =
+    layout.codesAt > 0 && kernels.searchPrefiltered !== undefined && end - start >= layout.prefilterMinRows;
   let rows = Math.min(most, FIRST_ROWS);
-  for (let r = start; r < end; r += rows, rows = most) {
+  // With the pre-filter, calls grow from FIRST_ROWS by doubling: the bound skips rows only once
+  // the thresholds are high, and they rise as often as a call ends. The first call takes the
+  // plain kernel (no threshold yet: every bound passes). The top k does not depend on where the
+  // calls end: it is the k best by (score, then lower row), and every score above a query's
+  // threshold at the start of a call is handed over.
+  for (let r = start, first = true; r < end; r += rows, rows = prefilter ? Math.min(most, 2 * rows) : most) {
     const valid = Math.min(rows, end - r);
     const blocks = Math.ceil(valid / BLOCK_ROWS);
     const x = layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes;
     const count =
-      layout.codesAt > 0 && kernels.searchPrefiltered
+      prefilter && !first && kernels.searchPrefiltered
         ? kernels.searchPrefiltered(
             layout.queryAt,
             nq,
@@ -574,6 +567,7 @@ export function scanRange(
             candidatesAt,
             scratchAt,
           );
+    first = false;
     if (count === 0) continue;
     const ints = new Int32Array(memory.buffer, candidatesAt, count * 3);
     const floats = new Float32Array(memory.buffer, candidatesAt, count * 3);
@@ -584,7 +578,7 @@ export function scanRange(
     }
     for (let i = 0; i < nq; i++) thresholds[i] = tops[i].threshold;
   }
-  return layout.codesAt > 0 && kernels.survivors ? kernels.survivors() : 0;
+  return prefilter && kernels.survivors ? kernels.survivors() : -1;
 }
 
 // ---- worker threads (see ExactPool in exact.ts) ------------------------------------------------
@@ -614,7 +608,8 @@ export const CONTROL = {
   queryCodesAt: 16,
   /** Set by the worker: rows whose pre-filter bound reached a threshold. */
   survivors: 17,
-  length: 18,
+  prefilterMinRows: 18,
+  length: 19,
 } as const;
 
 /** What the pool sends a worker on its port when buffers change. */

@@ -46,6 +46,7 @@ for (;;) {
         queryAt: control[CONTROL.queryAt],
         codesAt: control[CONTROL.codesAt],
         queryCodesAt: control[CONTROL.queryCodesAt],
+        prefilterMinRows: control[CONTROL.prefilterMinRows],
       },
       control[CONTROL.slotAt],
       control[CONTROL.start],

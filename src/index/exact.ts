@@ -55,20 +55,23 @@ export interface ExactIndexOptions {
   /** Use the WebAssembly SIMD kernels (default true); false runs the JavaScript loops (same results). */
   simd?: boolean;
   /**
-   * Keep int8 codes of the rows (one byte a dimension a row, plus 16 bytes a row) and scan them
-   * first: a bound on each row's score skips the exact f32 scores of rows that cannot enter a
-   * top k. The results are the same rows and scores as without; only the time differs. Default:
-   * on for f32 and f16 rows by dot product or cosine where the engine has relaxed SIMD (the
-   * kernel's int8 dot product); ignored elsewhere.
+   * The int8 pre-filter (f32 and f16 rows by dot product or cosine, where the engine has relaxed
+   * SIMD; ignored elsewhere): int8 codes of the rows (one byte a dimension a row, plus 16 bytes a
+   * row) are scanned first, and a bound on each row's score skips the exact f32 scores of rows
+   * that cannot enter a top k. Results are the same rows and scores as without; only the time
+   * differs. 'auto' (default): the codes are made once this index's searches without them have
+   * taken about as long as making them takes (so an index searched a few times never pays for
+   * them), if it has at least PREFILTER_MIN_ROWS rows, and then used by searches whose share of
+   * rows a thread is at least that many (below, measured slower). true: codes made as rows are
+   * added, used by every search. false: never.
    */
-  prefilter?: boolean;
-  /**
-   * With the pre-filter: the codes are made once the index has answered this many queries
-   * (default 32; 0: as rows are added), since making them costs about as much as a few dozen
-   * queries, and kept up to date from then on.
-   */
-  prefilterAfter?: number;
+  prefilter?: boolean | 'auto';
 }
+
+/** Rows a thread's share must have for the pre-filter in 'auto' mode (below it measured slower). */
+export const PREFILTER_MIN_ROWS = 16384;
+/** Roughly the time making pre-filter codes takes, in milliseconds per stored value. */
+const CODES_MS_PER_VALUE = 1e-5;
 
 /** Pre-filter statistics of an index's last search (see ExactIndex.lastPrefilter). */
 export interface PrefilterStats {
@@ -104,11 +107,12 @@ export class ExactIndex implements RowIndex {
   private readonly queryCodesAt: number;
   /** The largest norm of a row with codes (Infinity after a value that is not finite). */
   private maxRowNorm = 0;
-  /** Rows [0, codedRows) have pre-filter codes (made lazily: see prefilterAfter). */
+  /** Rows [0, codedRows) have pre-filter codes (made lazily: see the prefilter option). */
   private codedRows = 0;
   private codesMade = false;
-  private readonly prefilterAfter: number;
-  private queriesAnswered = 0;
+  private readonly prefilterMode: 'auto' | 'on' | 'off';
+  /** Milliseconds this index's searches without codes took ('auto' makes them past their cost). */
+  private searchedWithout = 0;
   /** Pre-filter statistics of the last search that used it, else undefined. */
   lastPrefilter: PrefilterStats | undefined;
   private readonly threads: number;
@@ -140,8 +144,8 @@ export class ExactIndex implements RowIndex {
       kernelsFused();
     this.blockBytes = blockBytes(this.precision, this.dims);
     this.codeBlockBytes = codes ? codeBytes(this.dims) : 0;
-    this.prefilterAfter = opts.prefilterAfter ?? 32;
-    this.codesMade = codes && this.prefilterAfter <= 0;
+    this.prefilterMode = !codes ? 'off' : opts.prefilter === true ? 'on' : 'auto';
+    this.codesMade = this.prefilterMode === 'on';
     this.threads = wasm ? Math.max(1, opts.threads ?? Math.min(4, availableParallelism())) : 1;
     this.parallelThreshold = opts.parallelThreshold ?? 4e6;
     this.slotBytes = slotBytes(this.dims);
@@ -292,6 +296,7 @@ export class ExactIndex implements RowIndex {
       queryAt: this.queryAt,
       codesAt: this.codesMade ? this.codesAt : 0,
       queryCodesAt: this.queryCodesAt,
+      prefilterMinRows: this.prefilterMode === 'on' ? 0 : PREFILTER_MIN_ROWS,
     };
   }
 
@@ -308,13 +313,13 @@ export class ExactIndex implements RowIndex {
     const q = this.prepareQueries(queries);
     const nq = queries.rows;
     const results: RowHits[] = [];
-    if (this.codeBlockBytes > 0 && !this.codesMade) {
-      this.queriesAnswered += nq;
-      if (this.queriesAnswered >= this.prefilterAfter) {
-        this.codesMade = true;
-        this.makeCodes();
-      }
+    // 'auto': make the codes once searching without them has cost what making them costs
+    const rent = this.prefilterMode === 'auto' && !this.codesMade && this.rowCount >= PREFILTER_MIN_ROWS;
+    if (rent && this.searchedWithout >= this.rowCount * this.dim * CODES_MS_PER_VALUE) {
+      this.codesMade = true;
+      this.makeCodes();
     }
+    const started = performance.now();
     const layout = this.layout;
     const work = this.rowCount * this.dim * nq;
     const parallel =
@@ -349,7 +354,7 @@ export class ExactIndex implements RowIndex {
             this.removedFlags,
             filter,
           );
-        if (layout.codesAt > 0) {
+        if (survivors >= 0) {
           this.lastPrefilter ??= { scanned: 0, survivors: 0 };
           this.lastPrefilter.scanned += this.rowCount * count;
           this.lastPrefilter.survivors += survivors;
@@ -360,6 +365,7 @@ export class ExactIndex implements RowIndex {
         results.push({ rows: items, scores });
       }
     }
+    if (rent && !this.codesMade) this.searchedWithout += performance.now() - started;
     return results;
   }
 
@@ -475,7 +481,7 @@ class ExactPool {
     for (const w of this.workers) w.removed = undefined;
   }
 
-  /** Returns the rows whose pre-filter bound reached a threshold, over all threads. */
+  /** Returns the rows whose pre-filter bound reached a threshold over all threads (-1: none used it). */
   search(index: ExactIndex, layout: ScanLayout, nq: number, k: number, tops: TopK[]): number {
     if (this.failed) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
     const { rowCount, removed } = index.internals;
@@ -509,10 +515,14 @@ class ExactPool {
       c[CONTROL.queryAt] = layout.queryAt;
       c[CONTROL.codesAt] = layout.codesAt;
       c[CONTROL.queryCodesAt] = layout.queryCodesAt;
+      c[CONTROL.prefilterMinRows] = layout.prefilterMinRows;
       Atomics.store(c, CONTROL.seq, seq);
       Atomics.notify(c, CONTROL.seq);
     });
     let survivors = index.scanOwn(layout, 0, Math.min(rowCount, per), nq, tops);
+    const counted = (n: number) => {
+      if (n >= 0) survivors = survivors < 0 ? n : survivors + n;
+    };
     for (const w of this.workers) {
       const c = w.control;
       for (;;) {
@@ -521,7 +531,7 @@ class ExactPool {
         Atomics.wait(c, CONTROL.done, done, 1000);
       }
       if (c[CONTROL.status] !== 0) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
-      survivors += c[CONTROL.survivors];
+      counted(c[CONTROL.survivors]);
       const counts = new Int32Array(w.results!, 0, GROUP);
       const ids = new Int32Array(w.results!, GROUP * 4, GROUP * w.k);
       const scores = new Float64Array(w.results!, GROUP * 4 + GROUP * w.k * 4, GROUP * w.k);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExactIndex, type ExactIndexOptions } from '../../src/index/exact.js';
+import { ExactIndex, type ExactIndexOptions, PREFILTER_MIN_ROWS } from '../../src/index/exact.js';
 import {
   BLOCK_ROWS,
   blockBytes,
@@ -35,7 +35,7 @@ function gaussian(rows: number, dim: number, seed: number, scale = 1): DenseMatr
 
 function pair(dim: number, opts: ExactIndexOptions): { pre: ExactIndex; plain: ExactIndex } {
   return {
-    pre: new ExactIndex(dim, { ...opts, prefilterAfter: 0 }),
+    pre: new ExactIndex(dim, { ...opts, prefilter: true }),
     plain: new ExactIndex(dim, { ...opts, prefilter: false }),
   };
 }
@@ -167,37 +167,45 @@ test('pre-filter: unnormalized rows of very different norms, tiny and large; NaN
   assert.equal(indexes.pre.lastPrefilter, undefined);
 });
 
-test('pre-filter: codes are made after prefilterAfter queries, and kept up to date', {
+test('pre-filter: auto makes the codes once searching without them cost as much, and keeps them up to date', {
   skip: fused ? false : why,
 }, () => {
-  const dim = 32;
-  const index = new ExactIndex(dim, { metric: 'cosine', threads: 1, prefilterAfter: 10 });
+  const dim = 8;
+  const index = new ExactIndex(dim, { metric: 'cosine', threads: 1 });
   const plain = new ExactIndex(dim, { metric: 'cosine', threads: 1, prefilter: false });
-  const m = gaussian(1000, dim, 14);
+  const m = gaussian(PREFILTER_MIN_ROWS + 100, dim, 14);
   index.addRows(m);
   plain.addRows(m);
   const queries = gaussian(6, dim, 15);
-  same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'before');
-  assert.equal(index.lastPrefilter, undefined, '6 queries: no codes yet');
-  same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'then');
-  assert.ok(index.lastPrefilter, '12 queries: codes made');
+  same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'first');
+  assert.equal(index.lastPrefilter, undefined, 'no codes before any search');
+  let searches = 1;
+  for (; !index.lastPrefilter && searches < 1000; searches++)
+    same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), `search ${searches}`);
+  assert.ok(index.lastPrefilter, `codes made after ${searches} searches`);
+  assert.ok(searches > 1);
   // rows added later get codes as they come (and the memory grows under the codes)
-  const more = gaussian(5000, dim, 16);
+  const more = gaussian(40000, dim, 16);
   index.addRows(more);
   plain.addRows(more);
   same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'after adding');
   assert.ok(index.lastPrefilter);
+  // a small index never makes them
+  const small = new ExactIndex(dim, { metric: 'cosine', threads: 1 });
+  small.addRows(gaussian(2000, dim, 18));
+  for (let i = 0; i < 300; i++) small.searchBatch(queries, 5);
+  assert.equal(small.lastPrefilter, undefined);
   // off: no codes; and the JavaScript fallback has none
   const off = new ExactIndex(dim, { metric: 'cosine', prefilter: false });
   off.addRows(m);
   off.searchBatch(gaussian(100, dim, 17), 5);
   assert.equal(off.lastPrefilter, undefined);
-  const js = new ExactIndex(dim, { metric: 'cosine', simd: false, prefilterAfter: 0 });
+  const js = new ExactIndex(dim, { metric: 'cosine', simd: false, prefilter: true });
   js.addRows(m);
   js.searchBatch(queries, 5);
   assert.equal(js.lastPrefilter, undefined);
   // Euclidean is not bounded: the plain path
-  const l2 = new ExactIndex(dim, { metric: 'euclidean', prefilterAfter: 0 });
+  const l2 = new ExactIndex(dim, { metric: 'euclidean', prefilter: true });
   l2.addRows(m);
   l2.searchBatch(queries, 5);
   assert.equal(l2.lastPrefilter, undefined);
@@ -293,7 +301,7 @@ test('pre-filter: each term of the bound is needed (rows and queries on which Ca
     const hits = indexes.pre.searchRows(q, 1);
     assert.deepEqual(hits.rows, [300], `case ${c}`);
     same([hits], [indexes.plain.searchRows(q, 1)], `case ${c}`);
-    // rows 0-255 all count (no threshold yet); of the rest only row 300
-    assert.equal(indexes.pre.lastPrefilter?.survivors, 257, 'the fillers after row 255 were skipped');
+    // rows 0-255 go through the plain kernel (no threshold yet); of the rest only row 300 passes
+    assert.equal(indexes.pre.lastPrefilter?.survivors, 1, 'the fillers after row 255 were skipped');
   }
 });
