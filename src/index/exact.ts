@@ -103,14 +103,14 @@ export class ExactIndex implements RowIndex {
   private readonly dims: number;
   private readonly blockBytes: number;
   /** Bytes of a pre-filter code block (0: the index keeps no codes). See rowsAt for where. */
-  private readonly codeBlockBytes: number;
+  private codeBlockBytes: number;
   private readonly queryCodesAt: number;
   /** The largest norm of a row with codes (Infinity after a value that is not finite). */
   private maxRowNorm = 0;
   /** Rows [0, codedRows) have pre-filter codes (made lazily: see the prefilter option). */
   private codedRows = 0;
   private codesMade = false;
-  private readonly prefilterMode: 'auto' | 'on' | 'off';
+  private prefilterMode: 'auto' | 'on' | 'off';
   /** Milliseconds this index's searches without codes took ('auto' makes them past their cost). */
   private searchedWithout = 0;
   /** Pre-filter statistics of the last search that used it, else undefined. */
@@ -192,8 +192,26 @@ export class ExactIndex implements RowIndex {
     return this.codeBlockBytes > 0 ? this.rowsAt + this.capacityBlocks * this.blockBytes : 0;
   }
 
+  /** Bytes of the code blocks made so far. */
+  private get codesUsed(): number {
+    return Math.ceil(this.codedRows / BLOCK_ROWS) * this.codeBlockBytes;
+  }
+
+  /** Goes on without the pre-filter (its codes would not fit): the code region becomes stored blocks. */
+  private dropCodes(): void {
+    new Uint8Array(this.memory.buffer).fill(0, this.codesAt, this.codesAt + this.codesUsed);
+    this.codeBlockBytes = 0;
+    this.codedRows = 0;
+    this.codesMade = false;
+    this.prefilterMode = 'off';
+    this.capacityBlocks = this.blocksFitting();
+  }
+
   private reserve(rows: number): void {
     const blocks = Math.ceil(rows / BLOCK_ROWS);
+    // the codes count against the 4 GiB too: rather than refuse rows, go on without them
+    if (this.codeBlockBytes > 0 && this.rowsAt + blocks * (this.blockBytes + this.codeBlockBytes) > MAX_BYTES)
+      this.dropCodes();
     if (blocks > this.capacityBlocks) {
       const perBlock = this.blockBytes + this.codeBlockBytes;
       let capacity = Math.max(4, this.capacityBlocks);
@@ -204,12 +222,12 @@ export class ExactIndex implements RowIndex {
         if (bytes > MAX_BYTES)
           throw new SmyslError(
             'E_STATE',
-            `an exact index holds at most 4 GiB of vectors (${rows} rows of ${this.dim} ${this.precision} values${this.codeBlockBytes > 0 ? ' and their pre-filter codes' : ''} would need ${Math.ceil(bytes / 2 ** 20)} MiB): store them as f16 or i8, turn the pre-filter off, or use an HNSW index`,
+            `an exact index holds at most 4 GiB of vectors (${rows} rows of ${this.dim} ${this.precision} values would need ${Math.ceil(bytes / 2 ** 20)} MiB): store them as f16 or i8, or use an HNSW index`,
           );
       }
       const memory = this.memory;
       const oldCodesAt = this.codesAt;
-      const oldCodesEnd = oldCodesAt + this.capacityBlocks * this.codeBlockBytes;
+      const oldCodesEnd = oldCodesAt + this.codesUsed;
       if ('grow' in memory) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
       else {
         const grown = new ArrayBuffer(bytes);
@@ -217,9 +235,10 @@ export class ExactIndex implements RowIndex {
         memory.buffer = grown;
       }
       this.capacityBlocks = this.blocksFitting();
-      if (this.codeBlockBytes > 0) {
+      if (this.codesUsed > 0) {
         // the code blocks move up past the new stored blocks; where they were becomes stored
-        // blocks, which must read as zeros (the padding dimension is never written)
+        // blocks, which must read as zeros (the padding dimension is never written). Before any
+        // codes are made the region is untouched: nothing to move (and no pages touched)
         const bytes = new Uint8Array(this.memory.buffer);
         bytes.copyWithin(this.codesAt, oldCodesAt, oldCodesEnd);
         bytes.fill(0, oldCodesAt, Math.min(oldCodesEnd, this.codesAt));

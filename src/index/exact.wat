@@ -269,7 +269,7 @@
     (param $scratch i32) (param $codes i32) (param $qcodes i32) (param $params i32) (param $dims4 i32)
     (result i32)
     (local $b i32) (local $i i32) (local $qAt i32) (local $cAt i32) (local $rows i32) (local $decoded i32)
-    (local $codePairBytes i32) (local $codeBytes i32)
+    (local $codePairBytes i32) (local $codeBytes i32) (local $which i32)
     (local.set $codePairBytes (i32.shl (local.get $dims4) (i32.const 1)))
     (local.set $codeBytes (i32.add (i32.const 256) (i32.shl (local.get $dims4) (i32.const 4))))
     (global.set $cursor (local.get $candidates))
@@ -285,9 +285,10 @@
         (block $pairsDone
           (loop $pairs
             (br_if $pairsDone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $nq)))
-            (if (call $boundPair (local.get $cAt) (local.get $codes)
-                  (local.get $dims4) (i32.add (local.get $params) (i32.shl (local.get $i) (i32.const 4)))
-                  (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))) (local.get $scratch))
+            (local.set $which (call $boundPair (local.get $cAt) (local.get $codes)
+              (local.get $dims4) (i32.add (local.get $params) (i32.shl (local.get $i) (i32.const 4)))
+              (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))) (local.get $scratch)))
+            (if (local.get $which)
               (then
                 ;; an f16 block is decoded once, when the first pair needs its exact scores
                 (if (i32.eqz (local.get $decoded))
@@ -295,9 +296,19 @@
                     (call $decodeF16 (local.get $x) (local.get $dims) (local.get $buffer))
                     (local.set $rows (local.get $buffer))
                     (local.set $decoded (i32.const 1))))
-                (call $dotPair (local.get $qAt) (local.get $rows) (local.get $dims) (local.get $i)
-                  (local.get $base) (local.get $valid) (local.get $scratch)
-                  (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))))))
+                ;; both queries, or the one that needs it ($dotOne: the same sums, the same bits)
+                (if (i32.eq (local.get $which) (i32.const 3))
+                  (then
+                    (call $dotPair (local.get $qAt) (local.get $rows) (local.get $dims) (local.get $i)
+                      (local.get $base) (local.get $valid) (local.get $scratch)
+                      (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2)))))
+                  (else
+                    (local.set $which (i32.shr_u (local.get $which) (i32.const 1)))
+                    (call $dotOne (i32.add (local.get $qAt) (i32.shl (local.get $which) (i32.const 2)))
+                      (local.get $rows) (local.get $dims) (i32.add (local.get $i) (local.get $which))
+                      (local.get $base) (local.get $valid) (local.get $scratch)
+                      (i32.add (local.get $thresholds)
+                        (i32.shl (i32.add (local.get $i) (local.get $which)) (i32.const 2))))))))
             (local.set $qAt (i32.add (local.get $qAt) (local.get $pairBytes)))
             (local.set $cAt (i32.add (local.get $cAt) (local.get $codePairBytes)))
             (local.set $i (i32.add (local.get $i) (i32.const 2)))
@@ -323,9 +334,9 @@
         (br $blocks)))
     (global.get $found))
 
-  ;; Whether any row of the block (header at h) can score above either query of a pair (codes at
-  ;; c, 8 bytes per 4 dimensions; parameters at p, thresholds at th): the integer dots of the
-  ;; pair, then their bounds. Same register tile as $dotPair.
+  ;; Which queries of a pair (codes at c, 8 bytes per 4 dimensions; parameters at p, thresholds
+  ;; at th) some row of the block (header at h) may score above: bit 0 the first, bit 1 the
+  ;; second. The integer dots of the pair, then their bounds. Same register tile as $dotPair.
   (func $boundPair (param $c i32) (param $h i32) (param $dims4 i32) (param $p i32) (param $th i32)
     (param $scratch i32) (result i32)
     (local $x i32) (local $end i32) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
@@ -371,8 +382,10 @@
     (v128.store offset=112 (local.get $scratch) (local.get $b3))
     (i32.or
       (call $bounded (local.get $scratch) (local.get $h) (local.get $p) (local.get $th))
-      (call $bounded (i32.add (local.get $scratch) (i32.const 64)) (local.get $h)
-        (i32.add (local.get $p) (i32.const 16)) (i32.add (local.get $th) (i32.const 4)))))
+      (i32.shl
+        (call $bounded (i32.add (local.get $scratch) (i32.const 64)) (local.get $h)
+          (i32.add (local.get $p) (i32.const 16)) (i32.add (local.get $th) (i32.const 4)))
+        (i32.const 1))))
 
   ;; $boundPair for one query (the first of a pair at c).
   (func $boundOne (param $c i32) (param $h i32) (param $dims4 i32) (param $p i32) (param $th i32)

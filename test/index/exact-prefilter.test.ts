@@ -170,7 +170,7 @@ test('pre-filter: unnormalized rows of very different norms, tiny and large; NaN
 test('pre-filter: auto makes the codes once searching without them cost as much, and keeps them up to date', {
   skip: fused ? false : why,
 }, () => {
-  const dim = 8;
+  const dim = 9; // odd: a padding dimension that must read as zero wherever rows land
   const index = new ExactIndex(dim, { metric: 'cosine', threads: 1 });
   const plain = new ExactIndex(dim, { metric: 'cosine', threads: 1, prefilter: false });
   const m = gaussian(PREFILTER_MIN_ROWS + 100, dim, 14);
@@ -190,6 +190,15 @@ test('pre-filter: auto makes the codes once searching without them cost as much,
   plain.addRows(more);
   same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'after adding');
   assert.ok(index.lastPrefilter);
+  // past 4 GiB with the codes (not allocatable here: the step itself) the index drops them and
+  // goes on: the code region becomes stored blocks, which must read as zeros
+  (index as unknown as { dropCodes(): void }).dropCodes();
+  same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'codes dropped');
+  assert.equal(index.lastPrefilter, undefined);
+  const after = gaussian(70000, dim, 19);
+  index.addRows(after);
+  plain.addRows(after);
+  same(index.searchBatch(queries, 5), plain.searchBatch(queries, 5), 'rows added after');
   // a small index never makes them
   const small = new ExactIndex(dim, { metric: 'cosine', threads: 1 });
   small.addRows(gaussian(2000, dim, 18));
