@@ -374,8 +374,13 @@ async function main() {
     );
     console.log('|---|---|---|---|---|---|---|');
     console.log(
-      `| \`${m.info?.command}\` | ${t?.teacherTexts} | ${t?.vocabulary} | ${t?.bestEpoch} / ${t?.epochs} | ${t?.devSpearman?.toFixed(2)} | ${t?.seconds?.teacher?.toFixed(0)} / ${t?.seconds?.training?.toFixed(0)} / ${t?.seconds?.total?.toFixed(0)} | ${t?.peakRssMB} |`,
+      `| \`${m.info?.command}\` | ${t?.teacherTexts} | ${m.shape?.rows ?? t?.vocabulary} | ${t?.bestEpoch} / ${t?.epochs} | ${t?.devSpearman?.toFixed(2)} | ${t?.seconds?.teacher?.toFixed(0)} / ${t?.seconds?.training?.toFixed(0)} / ${t?.seconds?.total?.toFixed(0)} | ${t?.peakRssMB} |`,
     );
+    const ind = m.info?.induced;
+    if (ind)
+      console.log(
+        `\nInduced rows: ${ind.rows} from ${ind.tokens} words of ${ind.source} (map fitted on ${ind.examples} words; held-out cosine ${ind.heldOutCosine?.toFixed(3)}) in ${ind.seconds?.toFixed(0)} s`,
+      );
   }
   if (ONLY.has('speed')) {
     const texts = both(ruDev).concat(both(enDev));

@@ -275,7 +275,10 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
   }
   let inducedScore: number | undefined;
   if (induce) {
+    const t0 = Date.now();
     embedder = embedder.induced(induce.texts, induce.source);
+    // the record (info.induced) gets the step's time, for the model card
+    (embedder.info.induced as Record<string, unknown>).seconds = (Date.now() - t0) / 1000;
     if (score) inducedScore = await score(embedder);
   }
   const devSpearman = inducedScore ?? centeredScore ?? result.bestScore;
@@ -309,7 +312,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
   const summary = {
     out,
     name: embedder.name,
-    vocabulary: result.vocabularySize,
+    vocabulary: embedder.shape.rows,
     bestEpoch: result.bestEpoch,
     devSpearman,
     teacherTexts: result.teacherTexts,
