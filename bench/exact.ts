@@ -6,11 +6,13 @@
  * (vectors of the set itself), top 10 by inner product of unit vectors (= cosine).
  *
  * Prints queries/s one query at a time and as one batch, for 1 and 2 threads, ours with rows
- * stored as f32 (and f16/i8), with time ratios ours/faiss, the share of queries whose top 10
- * equals faiss's, and the load average before and after.
+ * stored as f32 (and f16/i8), each of f32/f16 without and with the int8 pre-filter ("+pf": codes
+ * made as the rows are added, their time printed apart), with time ratios ours/faiss, the share of
+ * queries whose top 10 equals faiss's, whether the pre-filtered results equal the plain ones, how
+ * many rows a query re-scored exactly, and the load average before and after.
  *
  *   node dist/bench/exact.js [--sets wink,synthetic] [--queries 1000] [--single 200] [--threads 1,2]
- *                            [--precisions f32,f16,i8]
+ *                            [--precisions f32,f32+pf,f16,f16+pf,i8]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,7 @@ const SETS = option('sets', 'wink,synthetic').split(',');
 const QUERIES = Number(option('queries', '1000'));
 const SINGLE = Number(option('single', '200'));
 const THREADS = option('threads', '1,2').split(',').map(Number);
-const PRECISIONS = option('precisions', 'f32,f16,i8').split(',') as ExactPrecision[];
+const PRECISIONS = option('precisions', 'f32,f32+pf,f16,f16+pf,i8').split(',');
 const K = 10;
 const work = path.join(cacheDir(), 'bench-exact');
 mkdirSync(work, { recursive: true });
@@ -135,6 +137,11 @@ interface Run {
   batchCpu: number;
   single: number;
   ids: number[][];
+  /** Ours: the batch's scores, to compare the pre-filtered results with the plain ones. */
+  scores?: number[][];
+  /** Ours with the pre-filter: rows re-scored exactly per query (batch), seconds to make the codes. */
+  survivors?: number;
+  codesSeconds?: number;
   /** faiss's OpenMP threads and its BLAS (config and threads), as the faiss process saw them. */
   threads?: number;
   blas?: string;
@@ -155,9 +162,26 @@ function faiss(set: Set, queriesFile: string, threads: number): Run {
   return JSON.parse(r.stdout);
 }
 
-function ours(set: Set, rows: Int32Array, precision: ExactPrecision, threads: number): Run {
-  const index = new ExactIndex(set.dim, { metric: 'dot', precision, threads });
-  index.addRows({ rows: set.rows, dim: set.dim, data: set.data });
+function ours(set: Set, rows: Int32Array, variant: string, threads: number): Run {
+  const precision = variant.replace('+pf', '') as ExactPrecision;
+  const prefilter = variant.endsWith('+pf');
+  const index = new ExactIndex(set.dim, {
+    metric: 'dot',
+    precision,
+    threads,
+    prefilter,
+  });
+  // the codes are made as rows are added: timed apart (the rows alone, then rows and codes)
+  let codesSeconds: number | undefined;
+  if (prefilter) {
+    const plain = new ExactIndex(set.dim, { metric: 'dot', precision, threads: 1, prefilter: false });
+    let t = performance.now();
+    plain.addRows({ rows: set.rows, dim: set.dim, data: set.data });
+    const alone = performance.now() - t;
+    t = performance.now();
+    index.addRows({ rows: set.rows, dim: set.dim, data: set.data });
+    codesSeconds = (performance.now() - t - alone) / 1000;
+  } else index.addRows({ rows: set.rows, dim: set.dim, data: set.data });
   const q = new Float32Array(rows.length * set.dim);
   rows.forEach((r, i) => {
     q.set(set.data.subarray(r * set.dim, (r + 1) * set.dim), i * set.dim);
@@ -171,11 +195,20 @@ function ours(set: Set, rows: Int32Array, precision: ExactPrecision, threads: nu
   const batch = (rows.length / (performance.now() - t)) * 1000;
   const used = process.cpuUsage(cpu);
   const batchCpu = rows.length / ((used.user + used.system) / 1e6);
+  const survivors = index.lastPrefilter ? index.lastPrefilter.survivors / rows.length : undefined;
   t = performance.now();
   for (let i = 0; i < SINGLE; i++) index.searchRows(q.subarray(i * set.dim, (i + 1) * set.dim), K);
   const single = (SINGLE / (performance.now() - t)) * 1000;
   index.close();
-  return { batch, batchCpu, single, ids: hits.map((h) => h.rows) };
+  return {
+    batch,
+    batchCpu,
+    single,
+    ids: hits.map((h) => h.rows),
+    scores: hits.map((h) => h.scores),
+    survivors,
+    codesSeconds,
+  };
 }
 
 const load = () =>
@@ -206,15 +239,26 @@ for (const name of SETS) {
       '',
       '',
       '',
+      '',
+      '',
     ]);
-    for (const precision of PRECISIONS) {
-      const r = ours(set, rows, precision, threads);
+    const plain = new Map<string, Run>();
+    for (const variant of PRECISIONS) {
+      const r = ours(set, rows, variant, threads);
       let same = 0;
       r.ids.forEach((ids, i) => {
         if (ids.every((id, j) => id === reference.ids[i][j])) same++;
       });
+      // the pre-filter must return the very rows and scores of the plain search
+      const base = plain.get(variant.replace('+pf', ''));
+      const identical = base
+        ? JSON.stringify([r.ids, r.scores]) === JSON.stringify([base.ids, base.scores])
+          ? 'yes'
+          : 'NO'
+        : '';
+      if (!variant.endsWith('+pf')) plain.set(variant, r);
       table.push([
-        `smysl ExactIndex ${precision}`,
+        `smysl ExactIndex ${variant}`,
         threads,
         Math.round(r.single),
         Math.round(r.batch),
@@ -223,6 +267,10 @@ for (const name of SETS) {
         (reference.batch / r.batch).toFixed(2),
         (reference.batchCpu / r.batchCpu).toFixed(2),
         (same / rows.length).toFixed(3),
+        r.survivors === undefined
+          ? ''
+          : `${Math.round(r.survivors)} (${((100 * r.survivors) / set.rows).toFixed(2)}%), codes ${r.codesSeconds?.toFixed(2)} s`,
+        identical,
       ]);
     }
   }
@@ -239,6 +287,8 @@ for (const name of SETS) {
         'batch time / faiss',
         'batch CPU / faiss',
         'top-10 = faiss',
+        'pre-filter: rows past the bound / query',
+        '= plain',
       ],
       table,
     ),

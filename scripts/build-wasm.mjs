@@ -5,6 +5,8 @@
 // A file containing the line `;; @variant fused` is also assembled as `<name>-fused.wasm` with
 // every `(f32x4.add ACC (f32x4.mul A B))` rewritten to `(f32x4.relaxed_madd A B ACC)`: the same
 // kernels with fused multiply-adds (relaxed SIMD), which the loader uses where the engine has it.
+// Lines from `;; @fused only {` to `;; }` (other relaxed-SIMD functions) are left out of the plain
+// build and kept in the fused one.
 //
 // `node scripts/build-wasm.mjs --print` lists each module and its size.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -90,7 +92,8 @@ const wabtApi = await wabt();
 for (const file of watFiles(path.join(root, 'src'))) {
   const rel = path.relative(root, file);
   const text = readFileSync(file, 'utf8');
-  const builds = [[rel.replace(/\.wat$/, '.wasm'), text, { simd: true, threads: true }]];
+  const plain = text.replace(/^[ \t]*;; @fused only \{$[\s\S]*?^[ \t]*;; \}$/gm, '');
+  const builds = [[rel.replace(/\.wat$/, '.wasm'), plain, { simd: true, threads: true }]];
   if (/^;; @variant fused$/m.test(text))
     builds.push([
       rel.replace(/\.wat$/, '-fused.wasm'),

@@ -33,6 +33,32 @@ export interface ExactKernels {
     candidates: number,
     scratch: number,
   ): number;
+  /**
+   * search with the int8 pre-filter (exact-fused.wasm only; dot product, f32 or f16 rows with
+   * codes): the same candidates, see exact.wat's $searchPrefiltered.
+   */
+  searchPrefiltered?(
+    q: number,
+    nq: number,
+    pairBytes: number,
+    x: number,
+    blocks: number,
+    dims: number,
+    kind: number,
+    storedBytes: number,
+    buffer: number,
+    thresholds: number,
+    base: number,
+    valid: number,
+    candidates: number,
+    scratch: number,
+    codeAt: number,
+    qcodes: number,
+    params: number,
+    dims4: number,
+  ): number;
+  /** Rows whose pre-filter bound was above their query's threshold since the last call. */
+  survivors?(): number;
 }
 
 /** Where the kernels run: a shared WebAssembly memory, or (fallback) a plain buffer. */
@@ -97,6 +123,180 @@ export function storedDims(dim: number): number {
 /** Bytes of one block of 16 rows. */
 export function blockBytes(precision: ExactPrecision, dims: number): number {
   return precision === 'f32' ? dims * 64 : precision === 'f16' ? dims * 32 : 64 + dims * 16;
+}
+
+/** Dimensions of the int8 codes: rounded up to 4 (one relaxed dot takes 4 a row). */
+export function codeDims(dims: number): number {
+  return (dims + 3) & ~3;
+}
+
+/**
+ * Bytes of the int8 pre-filter's block of 16 rows (kept in a region of its own after the stored
+ * blocks): a 256-byte header (per row -64 * sum of codes, scale, A and B; see exact.wat) and one
+ * byte a dimension a row.
+ */
+export function codeBytes(dims: number): number {
+  return 256 + codeDims(dims) * 16;
+}
+
+const U = 2 ** -24;
+
+/** The least f32 at or above `value` (finite, non-negative values). */
+export function f32Up(value: number): number {
+  const f = Math.fround(value);
+  if (f >= value) return f;
+  // the next f32 up: f32 bits + 1 (f is non-negative and finite)
+  f32Scratch[0] = f;
+  u32Scratch[0] += 1;
+  return f32Scratch[0];
+}
+
+/**
+ * Writes the pre-filter's code blocks for rows [from, to) of the stored blocks at `rowsAt` (f32 or
+ * f16) into the code blocks at `codesAt` (codeBytes each, block for block), from the values as
+ * stored (f16 rounded, as they are scored). Returns the largest norm of those rows (Infinity if a
+ * value is not finite: the index then searches without the pre-filter).
+ *
+ * Row r gets codes c = round(x / s), s = max|x| / 127, and a header entry: -64 * sum(c) (the query
+ * codes' bias, taken off in the kernel), s, A = s |c| and B = |x - s c| + kappa |x|, the last two
+ * rounded up (any codes would do: the header describes the codes actually stored). kappa bounds
+ * the f32 rounding of an exact score relative to |q| |x|: recursive summation of `dims` products
+ * errs by at most gamma(dims + 1) sum|q_i x_i| <= gamma |q| |x|, gamma(n) = n u / (1 - n u); kappa
+ * takes n = dims + 2 and 1% more.
+ */
+export function encodeCodes(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  rowsAt: number,
+  codesAt: number,
+  precision: ExactPrecision,
+  dim: number,
+  from: number,
+  to: number,
+): number {
+  const dims = storedDims(dim);
+  const bytes = blockBytes(precision, dims);
+  const codeBlock = codeBytes(dims);
+  const dims4 = codeDims(dims);
+  const f32 = new Float32Array(buffer);
+  const u16 = new Uint16Array(buffer);
+  const i32 = new Int32Array(buffer);
+  const i8 = new Int8Array(buffer);
+  const table = precision === 'f16' ? halves() : new Float32Array(0);
+  const half = precision === 'f16';
+  const pad = 1 + 2 ** -20;
+  const n = dims + 2;
+  const kappa = 1.01 * ((n * U) / (1 - n * U));
+  // a block at a time (its values copied out once), then a row at a time with the sums in locals
+  const block16 = new Float64Array(dim * BLOCK_ROWS);
+  let most = 0;
+  for (let block = Math.floor(from / BLOCK_ROWS); block * BLOCK_ROWS < to; block++) {
+    const first = Math.max(from - block * BLOCK_ROWS, 0);
+    const last = Math.min(to - block * BLOCK_ROWS, BLOCK_ROWS);
+    const values = rowsAt + block * bytes;
+    const head = codesAt + block * codeBlock;
+    if (half) for (let j = 0, at = values >> 1; j < block16.length; j++) block16[j] = table[u16[at + j]];
+    else for (let j = 0, at = values >> 2; j < block16.length; j++) block16[j] = f32[at + j];
+    for (let lane = first; lane < last; lane++) {
+      let max = 0;
+      for (let d = 0; d < dim; d++) {
+        const v = block16[d * BLOCK_ROWS + lane];
+        const a = v < 0 ? -v : v;
+        if (a > max) max = a;
+      }
+      let s = Math.fround(max / 127);
+      if (!(s > 0 && s < Number.POSITIVE_INFINITY)) s = 0;
+      const inverse = s > 0 ? 1 / s : 0;
+      const codes = head + 256 + lane * 4;
+      let sum = 0;
+      let cc = 0;
+      let ee = 0;
+      let xx = 0;
+      for (let d = 0; d < dim; d++) {
+        const v = block16[d * BLOCK_ROWS + lane];
+        // round half up (|v * inverse| <= 127 and a bit): faster than Math.round here; NaN -> -128
+        const c = Math.min(127, Math.max(-127, ((v * inverse + 128.5) | 0) - 128));
+        i8[codes + (d >> 2) * 64 + (d & 3)] = c;
+        sum += c;
+        cc += c * c;
+        const e = v - s * c;
+        ee += e * e;
+        xx += v * v;
+      }
+      for (let d = dim; d < dims4; d++) i8[codes + (d >> 2) * 64 + (d & 3)] = 0;
+      // NaN or an infinity anywhere in the row makes its sum of squares NaN or infinite
+      const finite = Number.isFinite(xx);
+      i32[(head >> 2) + lane] = -64 * sum;
+      f32[(head >> 2) + 16 + lane] = s;
+      f32[(head >> 2) + 32 + lane] = f32Up(s * Math.sqrt(cc) * pad);
+      f32[(head >> 2) + 48 + lane] = finite ? f32Up((Math.sqrt(ee) + kappa * Math.sqrt(xx)) * pad) : 0;
+      const norm = finite ? Math.sqrt(xx) : Number.POSITIVE_INFINITY;
+      if (norm > most) most = norm;
+    }
+  }
+  return most;
+}
+
+/** Bytes of the pre-filter's query area: GROUP queries' codes as pairs, then 16 bytes a query. */
+export function queryCodeBytes(dims: number): number {
+  return GROUP * codeDims(dims) + GROUP * 16;
+}
+
+/**
+ * Writes `count` queries' codes (biased, in pairs: 8 bytes per 4 dimensions, query 0 then 1) at
+ * `at` and their bound parameters after them (t, |e|, |q| and an absolute margin; see exact.wat).
+ * Returns the largest query norm (Infinity when a value is not finite).
+ *
+ * u = round(q / t), t = max|q| / 63, |u| <= 63, stored as u + 64 (the relaxed dot's second operand
+ * must stay within 7 bits). |e| and |q| carry 2^-20 to spare relative to themselves and |e| also
+ * 16u t |u|: more than the f32 rounding of the kernel's bound (a few roundings of terms that are
+ * at most A t |u|, A |e| and B |q|). The absolute margin 2^-110 exceeds any underflow in either
+ * the bound or the exact score.
+ */
+export function writeQueryCodes(
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  at: number,
+  dim: number,
+  queries: Float32Array,
+  count: number,
+): number {
+  const dims4 = codeDims(storedDims(dim));
+  const pairs = Math.ceil(count / 2);
+  const codes = new Uint8Array(buffer, at, pairs * dims4 * 2);
+  codes.fill(64);
+  const params = new Float32Array(buffer, at + GROUP * dims4, count * 4);
+  const pad = 1 + 2 ** -20;
+  let most = 0;
+  for (let i = 0; i < count; i++) {
+    const o = i * dim;
+    let max = 0;
+    let finite = true;
+    for (let d = 0; d < dim; d++) {
+      const a = Math.abs(queries[o + d]);
+      if (!Number.isFinite(a)) finite = false;
+      else if (a > max) max = a;
+    }
+    let t = Math.fround(max / 63);
+    if (!(t > 0) || !finite) t = 0;
+    const base = (i >> 1) * dims4 * 2 + (i & 1) * 4;
+    let uu = 0;
+    let ee = 0;
+    let qq = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = queries[o + d];
+      const u = t > 0 ? Math.max(-63, Math.min(63, Math.round(v / t))) : 0;
+      codes[base + (d >> 2) * 8 + (d & 3)] = u + 64;
+      uu += u * u;
+      const e = v - t * u;
+      ee += e * e;
+      qq += v * v;
+    }
+    params[i * 4] = t;
+    params[i * 4 + 1] = f32Up(Math.sqrt(ee) * pad + 16 * U * t * Math.sqrt(uu));
+    params[i * 4 + 2] = f32Up(Math.sqrt(qq) * pad * (1 + 16 * U));
+    params[i * 4 + 3] = 2 ** -110;
+    most = Math.max(most, finite ? Math.sqrt(qq) : Number.POSITIVE_INFINITY);
+  }
+  return most;
 }
 
 const KIND = { f32: 0, f16: 1, i8: 2 } as const;
@@ -268,6 +468,15 @@ export interface ScanLayout {
   blockBytes: number;
   rowsAt: number;
   queryAt: number;
+  /**
+   * Where the pre-filter's code blocks start (codeBytes(dims) each, in the order of the stored
+   * blocks), or 0: search without the pre-filter. When set, the query codes are at queryCodesAt
+   * (see writeQueryCodes).
+   */
+  codesAt: number;
+  queryCodesAt: number;
+  /** A share of fewer rows than this is scanned without the pre-filter. */
+  prefilterMinRows: number;
 }
 
 /** Scratch bytes one thread needs: thresholds, 128 bytes for the kernel, candidates, a decoded block. */
@@ -284,7 +493,8 @@ export function queryBytes(dims: number): number {
  * Scores rows [start, end) (start a multiple of 16) against the `nq` queries in the query area
  * and pushes every score that can enter a query's top k into tops[i], skipping removed rows and
  * rows the filter rejects (the filter sees only those candidates). Rows are scanned in order, so
- * a tie never displaces an earlier (lower) row, as TopK wants.
+ * a tie never displaces an earlier (lower) row, as TopK wants. Returns how many rows' pre-filter
+ * bounds reached a threshold, or -1 if the scan did not use the pre-filter.
  */
 export function scanRange(
   kernels: ExactKernels,
@@ -297,7 +507,7 @@ export function scanRange(
   tops: TopK[],
   removed: Uint8Array,
   filter?: (row: number) => boolean,
-): void {
+): number {
   const thresholdsAt = slotAt;
   const scratchAt = thresholdsAt + GROUP * 4;
   const candidatesAt = scratchAt + 128;
@@ -306,27 +516,58 @@ export function scanRange(
   thresholds.fill(Number.NEGATIVE_INFINITY);
   // a call may return every score it computes (thresholds still -Infinity): CELLS at most
   const most = Math.max(BLOCK_ROWS, Math.floor(CELLS / nq / BLOCK_ROWS) * BLOCK_ROWS);
+  const prefilter =
+    layout.codesAt > 0 && kernels.searchPrefiltered !== undefined && end - start >= layout.prefilterMinRows;
   let rows = Math.min(most, FIRST_ROWS);
-  for (let r = start; r < end; r += rows, rows = most) {
+  // With the pre-filter, calls grow from FIRST_ROWS by doubling: the bound skips rows only once
+  // the thresholds are high, and they rise as often as a call ends. The first call takes the
+  // plain kernel (no threshold yet: every bound passes). The top k does not depend on where the
+  // calls end: it is the k best by (score, then lower row), and every score above a query's
+  // threshold at the start of a call is handed over.
+  for (let r = start, first = true; r < end; r += rows, rows = prefilter ? Math.min(most, 2 * rows) : most) {
     const valid = Math.min(rows, end - r);
     const blocks = Math.ceil(valid / BLOCK_ROWS);
-    const count = kernels.search(
-      layout.queryAt,
-      nq,
-      layout.dims * 8,
-      layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes,
-      blocks,
-      layout.dims,
-      layout.l2,
-      layout.kind,
-      layout.blockBytes,
-      decodeAt,
-      thresholdsAt,
-      r,
-      valid,
-      candidatesAt,
-      scratchAt,
-    );
+    const x = layout.rowsAt + (r / BLOCK_ROWS) * layout.blockBytes;
+    const count =
+      prefilter && !first && kernels.searchPrefiltered
+        ? kernels.searchPrefiltered(
+            layout.queryAt,
+            nq,
+            layout.dims * 8,
+            x,
+            blocks,
+            layout.dims,
+            layout.kind,
+            layout.blockBytes,
+            decodeAt,
+            thresholdsAt,
+            r,
+            valid,
+            candidatesAt,
+            scratchAt,
+            layout.codesAt + (r / BLOCK_ROWS) * codeBytes(layout.dims),
+            layout.queryCodesAt,
+            layout.queryCodesAt + GROUP * codeDims(layout.dims),
+            codeDims(layout.dims),
+          )
+        : kernels.search(
+            layout.queryAt,
+            nq,
+            layout.dims * 8,
+            x,
+            blocks,
+            layout.dims,
+            layout.l2,
+            layout.kind,
+            layout.blockBytes,
+            decodeAt,
+            thresholdsAt,
+            r,
+            valid,
+            candidatesAt,
+            scratchAt,
+          );
+    first = false;
     if (count === 0) continue;
     const ints = new Int32Array(memory.buffer, candidatesAt, count * 3);
     const floats = new Float32Array(memory.buffer, candidatesAt, count * 3);
@@ -337,6 +578,7 @@ export function scanRange(
     }
     for (let i = 0; i < nq; i++) thresholds[i] = tops[i].threshold;
   }
+  return prefilter && kernels.survivors ? kernels.survivors() : -1;
 }
 
 // ---- worker threads (see ExactPool in exact.ts) ------------------------------------------------
@@ -362,7 +604,12 @@ export const CONTROL = {
   rowsAt: 12,
   queryAt: 13,
   slotAt: 14,
-  length: 15,
+  codesAt: 15,
+  queryCodesAt: 16,
+  /** Set by the worker: rows whose pre-filter bound reached a threshold. */
+  survivors: 17,
+  prefilterMinRows: 18,
+  length: 19,
 } as const;
 
 /** What the pool sends a worker on its port when buffers change. */

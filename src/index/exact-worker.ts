@@ -34,7 +34,7 @@ for (;;) {
     const nq = control[CONTROL.nq];
     const k = control[CONTROL.k];
     const tops = Array.from({ length: nq }, () => new TopK(k));
-    scanRange(
+    control[CONTROL.survivors] = scanRange(
       kernels,
       memory,
       {
@@ -44,6 +44,9 @@ for (;;) {
         blockBytes: control[CONTROL.blockBytes],
         rowsAt: control[CONTROL.rowsAt],
         queryAt: control[CONTROL.queryAt],
+        codesAt: control[CONTROL.codesAt],
+        queryCodesAt: control[CONTROL.queryCodesAt],
+        prefilterMinRows: control[CONTROL.prefilterMinRows],
       },
       control[CONTROL.slotAt],
       control[CONTROL.start],

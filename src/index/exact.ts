@@ -12,23 +12,28 @@ import {
   BLOCK_ROWS,
   blockBytes,
   CONTROL,
+  codeBytes,
   createSharedMemory,
   decodeRow,
   type ExactKernels,
   type ExactPrecision,
+  encodeCodes,
   encodeRows,
   exactModule,
   GROUP,
   JsKernels,
   type KernelMemory,
+  kernelsFused,
   precisionKind,
   queryBytes,
+  queryCodeBytes,
   type ScanLayout,
   scanRange,
   slotBytes,
   storedDims,
   type WorkerBuffers,
   wasmKernels,
+  writeQueryCodes,
   writeQueryPairs,
 } from './exact-kernels.js';
 import type { Hit, Index, IndexMetric, RowHits, RowIndex } from './types.js';
@@ -49,6 +54,31 @@ export interface ExactIndexOptions {
   parallelThreshold?: number;
   /** Use the WebAssembly SIMD kernels (default true); false runs the JavaScript loops (same results). */
   simd?: boolean;
+  /**
+   * The int8 pre-filter (f32 and f16 rows by dot product or cosine, where the engine has relaxed
+   * SIMD; ignored elsewhere): int8 codes of the rows (one byte a dimension a row, plus 16 bytes a
+   * row) are scanned first, and a bound on each row's score skips the exact f32 scores of rows
+   * that cannot enter a top k. Results are the same rows and scores as without; only the time
+   * differs. 'auto' (default): the codes are made once this index's searches without them have
+   * taken about as long as making them takes (so an index searched a few times never pays for
+   * them), if it has at least PREFILTER_MIN_ROWS rows, and then used by searches whose share of
+   * rows a thread is at least that many (below, measured slower). true: codes made as rows are
+   * added, used by every search. false: never.
+   */
+  prefilter?: boolean | 'auto';
+}
+
+/** Rows a thread's share must have for the pre-filter in 'auto' mode (below it measured slower). */
+export const PREFILTER_MIN_ROWS = 16384;
+/** Roughly the time making pre-filter codes takes, in milliseconds per stored value. */
+const CODES_MS_PER_VALUE = 1e-5;
+
+/** Pre-filter statistics of an index's last search (see ExactIndex.lastPrefilter). */
+export interface PrefilterStats {
+  /** Row-query pairs scanned (rows x queries). */
+  scanned: number;
+  /** Of those, rows whose bound reached their query's k-th score so far (block-wise re-scored). */
+  survivors: number;
 }
 
 /** Stops the workers of an index that was dropped without close(). */
@@ -72,6 +102,19 @@ export class ExactIndex implements RowIndex {
   rowCount = 0;
   private readonly dims: number;
   private readonly blockBytes: number;
+  /** Bytes of a pre-filter code block (0: the index keeps no codes). See rowsAt for where. */
+  private codeBlockBytes: number;
+  private readonly queryCodesAt: number;
+  /** The largest norm of a row with codes (Infinity after a value that is not finite). */
+  private maxRowNorm = 0;
+  /** Rows [0, codedRows) have pre-filter codes (made lazily: see the prefilter option). */
+  private codedRows = 0;
+  private codesMade = false;
+  private prefilterMode: 'auto' | 'on' | 'off';
+  /** Milliseconds this index's searches without codes took ('auto' makes them past their cost). */
+  private searchedWithout = 0;
+  /** Pre-filter statistics of the last search that used it, else undefined. */
+  lastPrefilter: PrefilterStats | undefined;
   private readonly threads: number;
   private readonly parallelThreshold: number;
   private readonly slotBytes: number;
@@ -92,18 +135,29 @@ export class ExactIndex implements RowIndex {
     if (!['f32', 'f16', 'i8'].includes(this.precision))
       throw new SmyslError('E_USAGE', `unknown exact index precision "${this.precision}" (f32, f16 or i8)`);
     this.dims = storedDims(dim);
-    this.blockBytes = blockBytes(this.precision, this.dims);
     const wasm = opts.simd !== false && exactModule() !== null;
+    const codes =
+      wasm &&
+      opts.prefilter !== false &&
+      this.precision !== 'i8' &&
+      this.metric !== 'euclidean' &&
+      kernelsFused();
+    this.blockBytes = blockBytes(this.precision, this.dims);
+    this.codeBlockBytes = codes ? codeBytes(this.dims) : 0;
+    this.prefilterMode = !codes ? 'off' : opts.prefilter === true ? 'on' : 'auto';
+    this.codesMade = this.prefilterMode === 'on';
     this.threads = wasm ? Math.max(1, opts.threads ?? Math.min(4, availableParallelism())) : 1;
     this.parallelThreshold = opts.parallelThreshold ?? 4e6;
     this.slotBytes = slotBytes(this.dims);
     this.queryAt = this.threads * this.slotBytes;
-    this.rowsAt = this.queryAt + queryBytes(this.dims);
-    const initial = this.rowsAt + 4 * this.blockBytes;
+    this.queryCodesAt = this.queryAt + queryBytes(this.dims);
+    // the stored blocks, then (with the pre-filter) as many code blocks: moved up when it grows
+    this.rowsAt = this.queryCodesAt + (codes ? queryCodeBytes(this.dims) : 0);
+    const initial = this.rowsAt + 4 * (this.blockBytes + this.codeBlockBytes);
     const shared = wasm ? createSharedMemory(Math.ceil(initial / WASM_PAGE)) : null;
     this.memory = shared ?? { buffer: new ArrayBuffer(initial) };
     this.kernels = shared ? wasmKernels(shared) : new JsKernels(this.memory);
-    this.capacityBlocks = Math.floor((this.memory.buffer.byteLength - this.rowsAt) / this.blockBytes);
+    this.capacityBlocks = this.blocksFitting();
     this.removedFlags = new Uint8Array(new SharedArrayBuffer(1024));
     poolFinalizer.register(this, this.workers);
   }
@@ -127,14 +181,44 @@ export class ExactIndex implements RowIndex {
     return this.rowCount - removed;
   }
 
+  private blocksFitting(): number {
+    return Math.floor(
+      (this.memory.buffer.byteLength - this.rowsAt) / (this.blockBytes + this.codeBlockBytes),
+    );
+  }
+
+  /** Where the pre-filter's code blocks start (after room for capacityBlocks stored blocks), or 0. */
+  private get codesAt(): number {
+    return this.codeBlockBytes > 0 ? this.rowsAt + this.capacityBlocks * this.blockBytes : 0;
+  }
+
+  /** Bytes of the code blocks made so far. */
+  private get codesUsed(): number {
+    return Math.ceil(this.codedRows / BLOCK_ROWS) * this.codeBlockBytes;
+  }
+
+  /** Goes on without the pre-filter (its codes would not fit): the code region becomes stored blocks. */
+  private dropCodes(): void {
+    new Uint8Array(this.memory.buffer).fill(0, this.codesAt, this.codesAt + this.codesUsed);
+    this.codeBlockBytes = 0;
+    this.codedRows = 0;
+    this.codesMade = false;
+    this.prefilterMode = 'off';
+    this.capacityBlocks = this.blocksFitting();
+  }
+
   private reserve(rows: number): void {
     const blocks = Math.ceil(rows / BLOCK_ROWS);
+    // the codes count against the 4 GiB too: rather than refuse rows, go on without them
+    if (this.codeBlockBytes > 0 && this.rowsAt + blocks * (this.blockBytes + this.codeBlockBytes) > MAX_BYTES)
+      this.dropCodes();
     if (blocks > this.capacityBlocks) {
+      const perBlock = this.blockBytes + this.codeBlockBytes;
       let capacity = Math.max(4, this.capacityBlocks);
       while (capacity < blocks) capacity *= 2;
-      let bytes = this.rowsAt + capacity * this.blockBytes;
+      let bytes = this.rowsAt + capacity * perBlock;
       if (bytes > MAX_BYTES) {
-        bytes = this.rowsAt + blocks * this.blockBytes;
+        bytes = this.rowsAt + blocks * perBlock;
         if (bytes > MAX_BYTES)
           throw new SmyslError(
             'E_STATE',
@@ -142,13 +226,23 @@ export class ExactIndex implements RowIndex {
           );
       }
       const memory = this.memory;
+      const oldCodesAt = this.codesAt;
+      const oldCodesEnd = oldCodesAt + this.codesUsed;
       if ('grow' in memory) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE));
       else {
         const grown = new ArrayBuffer(bytes);
         new Uint8Array(grown).set(new Uint8Array(memory.buffer));
         memory.buffer = grown;
       }
-      this.capacityBlocks = Math.floor((this.memory.buffer.byteLength - this.rowsAt) / this.blockBytes);
+      this.capacityBlocks = this.blocksFitting();
+      if (this.codesUsed > 0) {
+        // the code blocks move up past the new stored blocks; where they were becomes stored
+        // blocks, which must read as zeros (the padding dimension is never written). Before any
+        // codes are made the region is untouched: nothing to move (and no pages touched)
+        const bytes = new Uint8Array(this.memory.buffer);
+        bytes.copyWithin(this.codesAt, oldCodesAt, oldCodesEnd);
+        bytes.fill(0, oldCodesAt, Math.min(oldCodesEnd, this.codesAt));
+      }
     }
     if (rows > this.removedFlags.length) {
       let length = this.removedFlags.length;
@@ -177,6 +271,23 @@ export class ExactIndex implements RowIndex {
       this.rowCount,
     );
     this.rowCount += vectors.rows;
+    if (this.codesMade) this.makeCodes();
+  }
+
+  /** Pre-filter codes for the rows that have none yet. */
+  private makeCodes(): void {
+    if (this.codedRows >= this.rowCount) return;
+    const norm = encodeCodes(
+      this.memory.buffer,
+      this.rowsAt,
+      this.codesAt,
+      this.precision,
+      this.dim,
+      this.codedRows,
+      this.rowCount,
+    );
+    this.maxRowNorm = Math.max(this.maxRowNorm, norm);
+    this.codedRows = this.rowCount;
   }
 
   remove(row: number): void {
@@ -202,6 +313,9 @@ export class ExactIndex implements RowIndex {
       blockBytes: this.blockBytes,
       rowsAt: this.rowsAt,
       queryAt: this.queryAt,
+      codesAt: this.codesMade ? this.codesAt : 0,
+      queryCodesAt: this.queryCodesAt,
+      prefilterMinRows: this.prefilterMode === 'on' ? 0 : PREFILTER_MIN_ROWS,
     };
   }
 
@@ -218,20 +332,36 @@ export class ExactIndex implements RowIndex {
     const q = this.prepareQueries(queries);
     const nq = queries.rows;
     const results: RowHits[] = [];
+    // 'auto': make the codes once searching without them has cost what making them costs
+    const rent = this.prefilterMode === 'auto' && !this.codesMade && this.rowCount >= PREFILTER_MIN_ROWS;
+    if (rent && this.searchedWithout >= this.rowCount * this.dim * CODES_MS_PER_VALUE) {
+      this.codesMade = true;
+      this.makeCodes();
+    }
+    const started = performance.now();
     const layout = this.layout;
     const work = this.rowCount * this.dim * nq;
     const parallel =
       !filter && this.threads > 1 && work >= this.parallelThreshold && this.rowCount >= 4 * BLOCK_ROWS;
     const pool = parallel ? this.startPool() : undefined;
+    const codesAt = layout.codesAt;
+    this.lastPrefilter = undefined;
     for (let g = 0; g < nq; g += GROUP) {
       const count = Math.min(GROUP, nq - g);
       const tops = Array.from({ length: count }, () => new TopK(k));
       if (this.rowCount > 0 && k > 0) {
         const group = q.subarray(g * this.dim, (g + count) * this.dim);
         writeQueryPairs(this.memory.buffer, this.queryAt, this.dim, group, count);
-        if (pool) pool.search(this, layout, count, k, tops);
+        layout.codesAt = 0;
+        if (codesAt > 0) {
+          // the bound is rigorous for finite values whose products stay far from f32 overflow
+          const norm = writeQueryCodes(this.memory.buffer, this.queryCodesAt, this.dim, group, count);
+          if (norm * this.maxRowNorm < 2 ** 90) layout.codesAt = codesAt;
+        }
+        let survivors = 0;
+        if (pool) survivors = pool.search(this, layout, count, k, tops);
         else
-          scanRange(
+          survivors = scanRange(
             this.kernels,
             this.memory,
             layout,
@@ -243,12 +373,18 @@ export class ExactIndex implements RowIndex {
             this.removedFlags,
             filter,
           );
+        if (survivors >= 0) {
+          this.lastPrefilter ??= { scanned: 0, survivors: 0 };
+          this.lastPrefilter.scanned += this.rowCount * count;
+          this.lastPrefilter.survivors += survivors;
+        }
       }
       for (const top of tops) {
         const { items, scores } = top.sorted();
         results.push({ rows: items, scores });
       }
     }
+    if (rent && !this.codesMade) this.searchedWithout += performance.now() - started;
     return results;
   }
 
@@ -269,8 +405,8 @@ export class ExactIndex implements RowIndex {
   }
 
   /** Scans one share of the rows on this thread (slot 0), for the pool. */
-  scanOwn(layout: ScanLayout, start: number, end: number, nq: number, tops: TopK[]): void {
-    scanRange(this.kernels, this.memory, layout, 0, start, end, nq, tops, this.removedFlags);
+  scanOwn(layout: ScanLayout, start: number, end: number, nq: number, tops: TopK[]): number {
+    return scanRange(this.kernels, this.memory, layout, 0, start, end, nq, tops, this.removedFlags);
   }
 
   /** Stops the worker threads (an index dropped without close stops them when it is garbage-collected). */
@@ -303,6 +439,7 @@ export class ExactIndex implements RowIndex {
     index.reserve(rows);
     encodeRows(index.memory.buffer, index.rowsAt, index.precision, dim, data, 0, rows, 0);
     index.rowCount = rows;
+    if (index.codesMade) index.makeCodes();
     index.removedFlags.set(bytes.subarray(8 + rows * dim * 4));
     return index;
   }
@@ -363,7 +500,8 @@ class ExactPool {
     for (const w of this.workers) w.removed = undefined;
   }
 
-  search(index: ExactIndex, layout: ScanLayout, nq: number, k: number, tops: TopK[]): void {
+  /** Returns the rows whose pre-filter bound reached a threshold over all threads (-1: none used it). */
+  search(index: ExactIndex, layout: ScanLayout, nq: number, k: number, tops: TopK[]): number {
     if (this.failed) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
     const { rowCount, removed } = index.internals;
     const shares = this.workers.length + 1;
@@ -394,10 +532,16 @@ class ExactPool {
       c[CONTROL.blockBytes] = layout.blockBytes;
       c[CONTROL.rowsAt] = layout.rowsAt;
       c[CONTROL.queryAt] = layout.queryAt;
+      c[CONTROL.codesAt] = layout.codesAt;
+      c[CONTROL.queryCodesAt] = layout.queryCodesAt;
+      c[CONTROL.prefilterMinRows] = layout.prefilterMinRows;
       Atomics.store(c, CONTROL.seq, seq);
       Atomics.notify(c, CONTROL.seq);
     });
-    index.scanOwn(layout, 0, Math.min(rowCount, per), nq, tops);
+    let survivors = index.scanOwn(layout, 0, Math.min(rowCount, per), nq, tops);
+    const counted = (n: number) => {
+      if (n >= 0) survivors = survivors < 0 ? n : survivors + n;
+    };
     for (const w of this.workers) {
       const c = w.control;
       for (;;) {
@@ -406,12 +550,14 @@ class ExactPool {
         Atomics.wait(c, CONTROL.done, done, 1000);
       }
       if (c[CONTROL.status] !== 0) throw new SmyslError('E_STATE', 'an exact search worker thread failed');
+      counted(c[CONTROL.survivors]);
       const counts = new Int32Array(w.results!, 0, GROUP);
       const ids = new Int32Array(w.results!, GROUP * 4, GROUP * w.k);
       const scores = new Float64Array(w.results!, GROUP * 4 + GROUP * w.k * 4, GROUP * w.k);
       for (let i = 0; i < nq; i++)
         for (let j = 0; j < counts[i]; j++) tops[i].push(ids[i * w.k + j], scores[i * w.k + j]);
     }
+    return survivors;
   }
 
   close(): void {

@@ -226,6 +226,238 @@
             (global.set $found (i32.add (global.get $found) (i32.const 1)))))
         (br_if $lanes (i32.lt_u (local.tee $l (i32.add (local.get $l) (i32.const 1))) (i32.const 16))))))
 
+  ;; @fused only {
+  ;; ---- the int8 pre-filter (relaxed SIMD: only in exact-fused.wasm) ------------------------------
+  ;;
+  ;; An index built with the pre-filter keeps, for each stored block, a code block in a region of
+  ;; its own (so that scanning the codes reads memory in sequence): a header and the rows as int8
+  ;; codes: row r as codes c (|c| <= 127) times one scale s_r (max|x| / 127), and for each
+  ;; row  -64 * sum(c) (i32), s_r, A_r = s_r * |c| and B_r = |x - s_r c| + kappa * |x| (f32, rounded
+  ;; up; kappa covers the f32 rounding of the exact score), 64 bytes each for the 16 rows; then the
+  ;; codes, 4 dimensions at a time: bytes 4j..4j+3 of each 64 are dimensions 4d..4d+3 of row j,
+  ;; so one i32x4.relaxed_dot_i8x16_i7x16_add_s against a broadcast of 4 query codes adds 4
+  ;; products to each of 4 rows' sums (16 multiplies an instruction, against 4 for f32x4).
+  ;;
+  ;; A query q is quantized the same way to u (|u| <= 63) times t and stored biased as u + 64 in
+  ;; [1, 127]: the relaxed dot's second operand must stay within 7 bits unsigned (beyond, engines
+  ;; may read it as signed or unsigned); the sums start at -64 * sum(c), which takes the bias off.
+  ;; With D = u.c, e = q - t u and q.x = s_r t D + s_r c.e + q.(x - s_r c), Cauchy-Schwarz gives
+  ;;   q.x <= s_r t D + A_r |e| + B_r |q|   (+ the f32 rounding of this sum, in the query terms)
+  ;; so a row whose bound is not above its query's threshold cannot enter the top k. A block in
+  ;; which any row's bound is above is scored exactly by $dotPair / $dotOne, the very functions
+  ;; $search uses, which append the same candidates $search would: the pre-filtered search returns
+  ;; the same rows and scores, only sooner. Per query, at `params` + 16 * query: t, |e| and |q|
+  ;; (rounded up, with the bound's own rounding folded in) and an absolute margin for underflow.
+
+  ;; Rows bounded above their thresholds so far (pre-filter statistics); reset by $survivors.
+  (global $survivors (mut i32) (i32.const 0))
+  (func (export "survivors") (result i32)
+    (local $n i32)
+    (local.set $n (global.get $survivors))
+    (global.set $survivors (i32.const 0))
+    (local.get $n))
+
+  ;; $search with the pre-filter: the same arguments for the exact pass (kind 0 f32 or 1 f16, dot
+  ;; product only), plus `codes` (the first block's code block: 256 bytes of header, then the
+  ;; codes; 256 + 16 * dims4 bytes a block), `qcodes` (the biased query codes in pairs, 8 bytes
+  ;; per 4 dimensions, 2 * dims4 bytes a pair), `params` (16 bytes a query) and `dims4`
+  ;; (dimensions rounded up to 4).
+  (func $searchPrefiltered (export "searchPrefiltered")
+    (param $q i32) (param $nq i32) (param $pairBytes i32) (param $x i32) (param $blocks i32)
+    (param $dims i32) (param $kind i32) (param $storedBytes i32) (param $buffer i32)
+    (param $thresholds i32) (param $base i32) (param $valid i32) (param $candidates i32)
+    (param $scratch i32) (param $codes i32) (param $qcodes i32) (param $params i32) (param $dims4 i32)
+    (result i32)
+    (local $b i32) (local $i i32) (local $qAt i32) (local $cAt i32) (local $rows i32) (local $decoded i32)
+    (local $codePairBytes i32) (local $codeBytes i32) (local $which i32)
+    (local.set $codePairBytes (i32.shl (local.get $dims4) (i32.const 1)))
+    (local.set $codeBytes (i32.add (i32.const 256) (i32.shl (local.get $dims4) (i32.const 4))))
+    (global.set $cursor (local.get $candidates))
+    (global.set $found (i32.const 0))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_u (local.get $b) (local.get $blocks)))
+        (local.set $rows (local.get $x))
+        (local.set $decoded (i32.eqz (local.get $kind)))
+        (local.set $i (i32.const 0))
+        (local.set $qAt (local.get $q))
+        (local.set $cAt (local.get $qcodes))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.gt_s (i32.add (local.get $i) (i32.const 2)) (local.get $nq)))
+            (local.set $which (call $boundPair (local.get $cAt) (local.get $codes)
+              (local.get $dims4) (i32.add (local.get $params) (i32.shl (local.get $i) (i32.const 4)))
+              (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))) (local.get $scratch)))
+            (if (local.get $which)
+              (then
+                ;; an f16 block is decoded once, when the first pair needs its exact scores
+                (if (i32.eqz (local.get $decoded))
+                  (then
+                    (call $decodeF16 (local.get $x) (local.get $dims) (local.get $buffer))
+                    (local.set $rows (local.get $buffer))
+                    (local.set $decoded (i32.const 1))))
+                ;; both queries, or the one that needs it ($dotOne: the same sums, the same bits)
+                (if (i32.eq (local.get $which) (i32.const 3))
+                  (then
+                    (call $dotPair (local.get $qAt) (local.get $rows) (local.get $dims) (local.get $i)
+                      (local.get $base) (local.get $valid) (local.get $scratch)
+                      (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2)))))
+                  (else
+                    (local.set $which (i32.shr_u (local.get $which) (i32.const 1)))
+                    (call $dotOne (i32.add (local.get $qAt) (i32.shl (local.get $which) (i32.const 2)))
+                      (local.get $rows) (local.get $dims) (i32.add (local.get $i) (local.get $which))
+                      (local.get $base) (local.get $valid) (local.get $scratch)
+                      (i32.add (local.get $thresholds)
+                        (i32.shl (i32.add (local.get $i) (local.get $which)) (i32.const 2))))))))
+            (local.set $qAt (i32.add (local.get $qAt) (local.get $pairBytes)))
+            (local.set $cAt (i32.add (local.get $cAt) (local.get $codePairBytes)))
+            (local.set $i (i32.add (local.get $i) (i32.const 2)))
+            (br $pairs)))
+        (if (i32.lt_s (local.get $i) (local.get $nq))
+          (then
+            (if (call $boundOne (local.get $cAt) (local.get $codes)
+                  (local.get $dims4) (i32.add (local.get $params) (i32.shl (local.get $i) (i32.const 4)))
+                  (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))) (local.get $scratch))
+              (then
+                (if (i32.eqz (local.get $decoded))
+                  (then
+                    (call $decodeF16 (local.get $x) (local.get $dims) (local.get $buffer))
+                    (local.set $rows (local.get $buffer))))
+                (call $dotOne (local.get $qAt) (local.get $rows) (local.get $dims) (local.get $i)
+                  (local.get $base) (local.get $valid) (local.get $scratch)
+                  (i32.add (local.get $thresholds) (i32.shl (local.get $i) (i32.const 2))))))))
+        (local.set $x (i32.add (local.get $x) (local.get $storedBytes)))
+        (local.set $codes (i32.add (local.get $codes) (local.get $codeBytes)))
+        (local.set $base (i32.add (local.get $base) (i32.const 16)))
+        (local.set $valid (i32.sub (local.get $valid) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $blocks)))
+    (global.get $found))
+
+  ;; Which queries of a pair (codes at c, 8 bytes per 4 dimensions; parameters at p, thresholds
+  ;; at th) some row of the block (header at h) may score above: bit 0 the first, bit 1 the
+  ;; second. The integer dots of the pair, then their bounds. Same register tile as $dotPair.
+  (func $boundPair (param $c i32) (param $h i32) (param $dims4 i32) (param $p i32) (param $th i32)
+    (param $scratch i32) (result i32)
+    (local $x i32) (local $end i32) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $w0 v128) (local $w1 v128) (local $ones v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    ;; the sums start at -64 * sum(c): the query codes' bias taken off
+    (local.set $a0 (v128.load offset=0 (local.get $h)))
+    (local.set $a1 (v128.load offset=16 (local.get $h)))
+    (local.set $a2 (v128.load offset=32 (local.get $h)))
+    (local.set $a3 (v128.load offset=48 (local.get $h)))
+    (local.set $b0 (local.get $a0))
+    (local.set $b1 (local.get $a1))
+    (local.set $b2 (local.get $a2))
+    (local.set $b3 (local.get $a3))
+    (local.set $ones (i16x8.splat (i32.const 1)))
+    (local.set $x (i32.add (local.get $h) (i32.const 256)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $dims4) (i32.const 4))))
+    (loop $dim
+      (local.set $v0 (v128.load offset=0 (local.get $x)))
+      (local.set $v1 (v128.load offset=16 (local.get $x)))
+      (local.set $v2 (v128.load offset=32 (local.get $x)))
+      (local.set $v3 (v128.load offset=48 (local.get $x)))
+      (local.set $w0 (v128.load32_splat offset=0 (local.get $c)))
+      (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v0) (local.get $w0)) (local.get $ones))))
+      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v1) (local.get $w0)) (local.get $ones))))
+      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v2) (local.get $w0)) (local.get $ones))))
+      (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v3) (local.get $w0)) (local.get $ones))))
+      (local.set $w1 (v128.load32_splat offset=4 (local.get $c)))
+      (local.set $b0 (i32x4.add (local.get $b0) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v0) (local.get $w1)) (local.get $ones))))
+      (local.set $b1 (i32x4.add (local.get $b1) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v1) (local.get $w1)) (local.get $ones))))
+      (local.set $b2 (i32x4.add (local.get $b2) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v2) (local.get $w1)) (local.get $ones))))
+      (local.set $b3 (i32x4.add (local.get $b3) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $v3) (local.get $w1)) (local.get $ones))))
+      (local.set $c (i32.add (local.get $c) (i32.const 8)))
+      (br_if $dim (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 64))) (local.get $end))))
+    (v128.store offset=0 (local.get $scratch) (local.get $a0))
+    (v128.store offset=16 (local.get $scratch) (local.get $a1))
+    (v128.store offset=32 (local.get $scratch) (local.get $a2))
+    (v128.store offset=48 (local.get $scratch) (local.get $a3))
+    (v128.store offset=64 (local.get $scratch) (local.get $b0))
+    (v128.store offset=80 (local.get $scratch) (local.get $b1))
+    (v128.store offset=96 (local.get $scratch) (local.get $b2))
+    (v128.store offset=112 (local.get $scratch) (local.get $b3))
+    (i32.or
+      (call $bounded (local.get $scratch) (local.get $h) (local.get $p) (local.get $th))
+      (i32.shl
+        (call $bounded (i32.add (local.get $scratch) (i32.const 64)) (local.get $h)
+          (i32.add (local.get $p) (i32.const 16)) (i32.add (local.get $th) (i32.const 4)))
+        (i32.const 1))))
+
+  ;; $boundPair for one query (the first of a pair at c).
+  (func $boundOne (param $c i32) (param $h i32) (param $dims4 i32) (param $p i32) (param $th i32)
+    (param $scratch i32) (result i32)
+    (local $x i32) (local $end i32) (local $w0 v128) (local $ones v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $a0 (v128.load offset=0 (local.get $h)))
+    (local.set $a1 (v128.load offset=16 (local.get $h)))
+    (local.set $a2 (v128.load offset=32 (local.get $h)))
+    (local.set $a3 (v128.load offset=48 (local.get $h)))
+    (local.set $ones (i16x8.splat (i32.const 1)))
+    (local.set $x (i32.add (local.get $h) (i32.const 256)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $dims4) (i32.const 4))))
+    (loop $dim
+      (local.set $w0 (v128.load32_splat offset=0 (local.get $c)))
+      (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=0 (local.get $x)) (local.get $w0)) (local.get $ones))))
+      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=16 (local.get $x)) (local.get $w0)) (local.get $ones))))
+      (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=32 (local.get $x)) (local.get $w0)) (local.get $ones))))
+      (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=48 (local.get $x)) (local.get $w0)) (local.get $ones))))
+      (local.set $c (i32.add (local.get $c) (i32.const 8)))
+      (br_if $dim (i32.lt_u (local.tee $x (i32.add (local.get $x) (i32.const 64))) (local.get $end))))
+    (v128.store offset=0 (local.get $scratch) (local.get $a0))
+    (v128.store offset=16 (local.get $scratch) (local.get $a1))
+    (v128.store offset=32 (local.get $scratch) (local.get $a2))
+    (v128.store offset=48 (local.get $scratch) (local.get $a3))
+    (call $bounded (local.get $scratch) (local.get $h) (local.get $p) (local.get $th)))
+
+  ;; Whether any of 16 rows' bounds  s_r t D + (A_r |e| + (B_r |q| + margin))  is above the
+  ;; threshold (f32 at th), D the 16 integer dots at d, the rows' header at h, the query's t, |e|,
+  ;; |q| and margin at p. Counts the rows that are in $survivors.
+  (func $bounded (param $d i32) (param $h i32) (param $p i32) (param $th i32) (result i32)
+    (local $t v128) (local $e v128) (local $n v128) (local $m v128) (local $limit v128)
+    (local $o0 v128) (local $o1 v128) (local $o2 v128) (local $o3 v128)
+    (local.set $t (v128.load32_splat offset=0 (local.get $p)))
+    (local.set $e (v128.load32_splat offset=4 (local.get $p)))
+    (local.set $n (v128.load32_splat offset=8 (local.get $p)))
+    (local.set $m (v128.load32_splat offset=12 (local.get $p)))
+    (local.set $limit (v128.load32_splat (local.get $th)))
+    (local.set $o0 (f32x4.gt (f32x4.add
+      (f32x4.mul (f32x4.convert_i32x4_s (v128.load offset=0 (local.get $d)))
+        (f32x4.mul (v128.load offset=64 (local.get $h)) (local.get $t)))
+      (f32x4.add (f32x4.mul (v128.load offset=128 (local.get $h)) (local.get $e))
+        (f32x4.add (f32x4.mul (v128.load offset=192 (local.get $h)) (local.get $n)) (local.get $m))))
+      (local.get $limit)))
+    (local.set $o1 (f32x4.gt (f32x4.add
+      (f32x4.mul (f32x4.convert_i32x4_s (v128.load offset=16 (local.get $d)))
+        (f32x4.mul (v128.load offset=80 (local.get $h)) (local.get $t)))
+      (f32x4.add (f32x4.mul (v128.load offset=144 (local.get $h)) (local.get $e))
+        (f32x4.add (f32x4.mul (v128.load offset=208 (local.get $h)) (local.get $n)) (local.get $m))))
+      (local.get $limit)))
+    (local.set $o2 (f32x4.gt (f32x4.add
+      (f32x4.mul (f32x4.convert_i32x4_s (v128.load offset=32 (local.get $d)))
+        (f32x4.mul (v128.load offset=96 (local.get $h)) (local.get $t)))
+      (f32x4.add (f32x4.mul (v128.load offset=160 (local.get $h)) (local.get $e))
+        (f32x4.add (f32x4.mul (v128.load offset=224 (local.get $h)) (local.get $n)) (local.get $m))))
+      (local.get $limit)))
+    (local.set $o3 (f32x4.gt (f32x4.add
+      (f32x4.mul (f32x4.convert_i32x4_s (v128.load offset=48 (local.get $d)))
+        (f32x4.mul (v128.load offset=112 (local.get $h)) (local.get $t)))
+      (f32x4.add (f32x4.mul (v128.load offset=176 (local.get $h)) (local.get $e))
+        (f32x4.add (f32x4.mul (v128.load offset=240 (local.get $h)) (local.get $n)) (local.get $m))))
+      (local.get $limit)))
+    (if (result i32) (v128.any_true (v128.or (v128.or (local.get $o0) (local.get $o1))
+                                            (v128.or (local.get $o2) (local.get $o3))))
+      (then
+        (global.set $survivors (i32.add (global.get $survivors) (i32.add
+          (i32.add (i32.popcnt (i32x4.bitmask (local.get $o0))) (i32.popcnt (i32x4.bitmask (local.get $o1))))
+          (i32.add (i32.popcnt (i32x4.bitmask (local.get $o2))) (i32.popcnt (i32x4.bitmask (local.get $o3)))))))
+        (i32.const 1))
+      (else (i32.const 0))))
+  ;; }
+
   ;; One f16 block at x (dims * 32 bytes) into an f32 block at `into`. Half-precision bits become
   ;; single-precision bits by moving exponent and mantissa up 13 bits and rescaling by 2^112
   ;; (exact for normal and subnormal values; the index stores no infinities or NaN), then putting
