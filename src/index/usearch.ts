@@ -48,7 +48,8 @@ const RECHECK_REPAIRS = 4;
 const CHECK_BATCH = 4096;
 /** A row counts as found when it is among this many nearest neighbours of its own vector. */
 const CHECK_K = 10;
-const ORPHANS_MAGIC = 0x524f4d53; // 'SMOR'
+const ORPHANS_MAGIC = 0x524f4d53; // 'SMOR': rows and vectors (no links; before 2026-12-06)
+const LINKED_ORPHANS_MAGIC = 0x324f4d53; // 'SMO2': rows, vectors and each orphan's links
 /** Distance under which two stored vectors are the same vector, given the storage's rounding. */
 const SAME_VECTOR: Record<GraphPrecision, number> = { f32: 1e-6, f16: 2e-3, i8: 2e-2 };
 
@@ -57,8 +58,13 @@ const SAME_VECTOR: Record<GraphPrecision, number> = { f32: 1e-6, f16: 2e-3, i8: 
  *
  * HNSW can leave a few nodes that no search reaches, not even with their own vector (measured:
  * ~7 in 20,000 random 64-d rows, for f32 and f16 alike). Every added row is therefore searched for
- * with its own vector; rows the graph cannot find ("orphans", with a copy of their vector) are
- * scored exactly beside every graph search, so each row stays findable.
+ * with its own vector; rows the graph cannot find ("orphans", with a copy of their vector) keep the
+ * rows that search found instead — the neighbours whose links to them the graph dropped. A search
+ * that returns one of those rows scores its orphans exactly and merges them in, which is what the
+ * lost links would have done: each row stays findable by its own vector, at the cost of a few
+ * lookups per search rather than a scan of every orphan (699 of the 341k wink rows: a scan cost
+ * ~12 µs a search, a tenth of the graph search itself). Orphans without links (graphs saved
+ * before links were kept, or whose linked rows were all removed) are scanned exactly.
  *
  * usearch's Node binding has no filter callback and fixes the search expansion per object, so
  * filtered searches over-fetch until enough rows pass, and changing the expansion rebuilds the
@@ -76,6 +82,10 @@ export class UsearchIndex implements RowIndex {
   rowCount = 0;
   private removed = 0;
   private readonly orphans = new Map<number, Float32Array>();
+  /** Per orphan: the rows a search for its own vector found when it was last checked. */
+  private readonly orphanLinks = new Map<number, Int32Array>();
+  /** Links found by the latest missedRows call, per missed row. */
+  private readonly missLinks = new Map<number, Int32Array>();
   private readonly query: Float32Array;
 
   private constructor(dim: number, opts: UsearchOptions) {
@@ -239,8 +249,13 @@ export class UsearchIndex implements RowIndex {
         const still = this.missedRows(0, again, undefined, keys);
         missed = still.map((j) => missed[j]);
       }
-      for (const i of missed) this.orphans.set(first + start + i, block.slice(i * dim, (i + 1) * dim));
-      if (missed.length > 0) this.orphanScan = undefined;
+      for (const i of missed) {
+        const row = first + start + i;
+        this.orphans.set(row, block.slice(i * dim, (i + 1) * dim));
+        this.orphanLinks.set(row, this.missLinks.get(row) ?? new Int32Array(0));
+      }
+      this.missLinks.clear();
+      if (missed.length > 0) this.orphansChanged();
     }
     return reinserted;
   }
@@ -264,6 +279,7 @@ export class UsearchIndex implements RowIndex {
     // one query comes back as plain Matches, several as BatchMatches
     const found = 'get' in result ? result : { get: () => result };
     const missed: number[] = [];
+    this.missLinks.clear();
     for (let i = 0; i < n; i++) {
       if (present && !present[i]) continue;
       const row = keys ? Number(keys[i]) : first + i;
@@ -274,8 +290,14 @@ export class UsearchIndex implements RowIndex {
       const crowded =
         hits.keys.length === k && hits.distances[hits.keys.length - 1] <= SAME_VECTOR[this.precision];
       if (hit || crowded) {
-        if (this.orphans.delete(row)) this.orphanScan = undefined;
-      } else missed.push(i);
+        if (this.orphans.delete(row)) {
+          this.orphanLinks.delete(row);
+          this.orphansChanged();
+        }
+      } else {
+        missed.push(i);
+        this.missLinks.set(row, Int32Array.from(hits.keys, Number));
+      }
     }
     return missed;
   }
@@ -284,80 +306,182 @@ export class UsearchIndex implements RowIndex {
     // removal is idempotent: a row already removed (or never added) removes nothing
     const n = this.native.remove(BigInt(row)) as number;
     this.removed += n;
-    if (this.orphans.delete(row)) this.orphanScan = undefined;
+    this.orphanLinks.delete(row);
+    // a removed row may be an orphan, or the link to one: the link table is rebuilt
+    if (this.orphans.delete(row) || this.linkedFrom?.has(row)) this.orphansChanged();
   }
 
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
     const q = copyQuery(query, this.query, this.metric === 'cosine');
     const live = this.rowCount - this.removed;
     if (live <= 0) return { rows: [], scores: [] };
-    // no filter callback in the binding: over-fetch until k rows pass (or every row was seen)
-    let want = Math.min(live, filter ? Math.max(k * 4, 64) : k);
+    // no filter callback in the binding: over-fetch until k rows pass (or every row was seen).
+    // With orphans, at least as many rows as their check saw: the same search finds their links.
+    const least = this.orphans.size > 0 ? CHECK_K : 1;
+    let want = Math.min(live, filter ? Math.max(k * 4, 64) : Math.max(k, least));
     for (;;) {
       const m = this.native.search(q, want, 1) as import('usearch').Matches;
+      // keys come as BigInts: each converted once (the orphan links are looked up by all of them)
+      const returned: number[] = new Array(m.keys.length);
+      for (let i = 0; i < returned.length; i++) returned[i] = Number(m.keys[i]);
       const rows: number[] = [];
       const scores: number[] = [];
-      for (let i = 0; i < m.keys.length && rows.length < k; i++) {
-        const row = Number(m.keys[i]);
+      for (let i = 0; i < returned.length && rows.length < k; i++) {
+        const row = returned[i];
         if (filter && !filter(row)) continue;
         rows.push(row);
         const d = m.distances[i];
         scores.push(this.metric === 'euclidean' ? -Math.sqrt(d) : 1 - d);
       }
-      if (rows.length >= k || want >= live || m.keys.length < want)
-        return this.withOrphans(q, k, rows, scores, filter);
+      if (rows.length >= k || want >= live || returned.length < want)
+        return this.orphans.size === 0
+          ? { rows, scores }
+          : this.withOrphans(q, k, rows, scores, returned, filter);
       want = Math.min(live, want * 4);
     }
   }
 
-  /** Merges exact scores of the orphan rows into a graph result (both best first). */
+  /**
+   * Merges exact scores of the orphans a graph result reaches — those linked to one of the rows
+   * it `returned` — and of the unlinked orphans into the result (both best first).
+   */
   private withOrphans(
     q: Float32Array,
     k: number,
     rows: number[],
     scores: number[],
+    returned: number[],
     filter?: (row: number) => boolean,
   ): RowHits {
-    if (this.orphans.size === 0) return { rows, scores };
-    // scored by the SIMD exact kernels: some sets leave thousands of orphans
-    const scan = this.orphanIndex();
-    const found = scan.index.searchRows(q, k, filter && ((i) => filter(scan.rows[i])));
-    return mergeHits(
-      rows,
-      scores,
-      Array.from(found.rows, (i) => scan.rows[i]),
-      Array.from(found.scores),
-      k,
-    );
+    const table = this.orphanTable();
+    let extraRows: number[] = [];
+    let extraScores: number[] = [];
+    if (table.unlinked) {
+      // scored by the SIMD exact kernels: an old graph file can hold thousands of them
+      const scan = table.unlinked;
+      const found = scan.index.searchRows(q, k, filter && ((i) => filter(scan.rows[i])));
+      extraRows = Array.from(found.rows, (i) => scan.rows[i]);
+      extraScores = Array.from(found.scores);
+    }
+    let reached: number[] | undefined;
+    for (let i = 0; i < returned.length; i++) {
+      const orphans = table.linkedFrom.get(returned[i]);
+      if (!orphans) continue;
+      reached ??= [];
+      for (const o of orphans) if (!reached.includes(o) && (!filter || filter(o))) reached.push(o);
+    }
+    if (reached) {
+      for (const o of reached) {
+        extraRows.push(o);
+        extraScores.push(this.exactScore(q, this.orphans.get(o)!));
+      }
+      const order = extraRows
+        .map((_, i) => i)
+        .sort((a, b) => extraScores[b] - extraScores[a] || extraRows[a] - extraRows[b]);
+      extraRows = order.map((i) => extraRows[i]);
+      extraScores = order.map((i) => extraScores[i]);
+    }
+    return extraRows.length === 0 ? { rows, scores } : mergeHits(rows, scores, extraRows, extraScores, k);
   }
 
-  /** The orphans as one exact index (rebuilt after they change); `q` is already normalized. */
-  private orphanIndex(): { index: ExactIndex; rows: Int32Array } {
-    if (this.orphanScan) return this.orphanScan;
-    const rows = Int32Array.from(this.orphans.keys());
-    const data = new Float32Array(rows.length * this.dim);
-    let i = 0;
-    for (const v of this.orphans.values()) data.set(v, this.dim * i++);
-    const metric = this.metric === 'euclidean' ? 'euclidean' : 'dot';
-    const index = new ExactIndex(this.dim, { metric, threads: 1 });
-    index.addRows({ rows: rows.length, dim: this.dim, data });
-    this.orphanScan = { index, rows };
-    return this.orphanScan;
+  /** An orphan's score as the exact kernels give it: one f32 sum over the dimensions in order. */
+  private exactScore(q: Float32Array, v: Float32Array): number {
+    let s = 0;
+    if (this.metric === 'euclidean') {
+      for (let j = 0; j < this.dim; j++) s = Math.fround(s + Math.fround((q[j] - v[j]) * (q[j] - v[j])));
+      return -Math.sqrt(s);
+    }
+    for (let j = 0; j < this.dim; j++) s = Math.fround(s + Math.fround(q[j] * v[j]));
+    return s;
   }
-  private orphanScan?: { index: ExactIndex; rows: Int32Array };
 
-  /** Writes the graph to `file` and the orphan rows beside it (see orphansFile). */
+  /**
+   * Which orphans each graph row leads to, and the orphans no live row leads to as one exact
+   * index (`q` is already normalized); rebuilt after the orphans or their links change.
+   */
+  private orphanTable(): {
+    linkedFrom: Map<number, number[]>;
+    unlinked?: { index: ExactIndex; rows: Int32Array };
+  } {
+    if (this.orphanCache) return this.orphanCache;
+    const linkedFrom = new Map<number, number[]>();
+    const unlinked: number[] = [];
+    const targets = [...new Set([...this.orphanLinks.values()].flatMap((l) => Array.from(l)))];
+    const keys = new BigUint64Array(targets.length);
+    targets.forEach((t, i) => {
+      keys[i] = BigInt(t);
+    });
+    // removed rows are never returned: an orphan linked only to them is reached by no search
+    const present = targets.length > 0 ? (this.native.contains(keys) as boolean[]) : [];
+    const alive = new Set(targets.filter((_, i) => present[i]));
+    for (const row of this.orphans.keys()) {
+      const links = (this.orphanLinks.get(row) ?? new Int32Array(0)).filter((t) => t !== row && alive.has(t));
+      if (links.length === 0) unlinked.push(row);
+      for (const t of links) {
+        const list = linkedFrom.get(t);
+        if (list) list.push(row);
+        else linkedFrom.set(t, [row]);
+      }
+    }
+    this.linkedFrom = linkedFrom;
+    this.orphanCache = { linkedFrom };
+    if (unlinked.length > 0) {
+      const rows = Int32Array.from(unlinked);
+      const data = new Float32Array(rows.length * this.dim);
+      rows.forEach((r, i) => {
+        data.set(this.orphans.get(r)!, this.dim * i);
+      });
+      const metric = this.metric === 'euclidean' ? 'euclidean' : 'dot';
+      const index = new ExactIndex(this.dim, { metric, threads: 1 });
+      index.addRows({ rows: rows.length, dim: this.dim, data });
+      this.orphanCache.unlinked = { index, rows };
+    }
+    return this.orphanCache;
+  }
+  private orphanCache?: ReturnType<UsearchIndex['orphanTable']>;
+  private linkedFrom?: Map<number, number[]>;
+
+  private orphansChanged(): void {
+    this.orphanCache?.unlinked?.index.close();
+    this.orphanCache = undefined;
+  }
+
+  /** The orphan rows (ascending). */
+  orphanRows(): number[] {
+    return [...this.orphans.keys()].sort((a, b) => a - b);
+  }
+
+  /** The rows whose presence in a result leads a search to orphan `row` (empty: none). */
+  orphanLinksOf(row: number): number[] {
+    return Array.from(this.orphanLinks.get(row) ?? [], Number).filter((t) => t !== row);
+  }
+
+  /** How many orphans no live row links to (scanned exactly beside every search). */
+  get unlinkedOrphanCount(): number {
+    return this.orphans.size === 0 ? 0 : (this.orphanTable().unlinked?.rows.length ?? 0);
+  }
+
+  /** Writes the graph to `file` and the orphan rows, with their links, beside it (see orphansFile). */
   saveTo(file: string): void {
     this.native.save(file);
     const dim = this.dim;
-    const header = new Int32Array([ORPHANS_MAGIC, this.orphans.size, dim]);
     const rows = Int32Array.from(this.orphans.keys());
-    const vectors = new Float32Array(this.orphans.size * dim);
-    let i = 0;
-    for (const v of this.orphans.values()) vectors.set(v, dim * i++);
+    const counts = new Int32Array(rows.length);
+    const links: Int32Array[] = [];
+    rows.forEach((r, i) => {
+      const l = this.orphanLinks.get(r) ?? new Int32Array(0);
+      counts[i] = l.length;
+      links.push(l);
+    });
+    const total = counts.reduce((a, b) => a + b, 0);
+    const header = new Int32Array([LINKED_ORPHANS_MAGIC, rows.length, dim, total]);
+    const vectors = new Float32Array(rows.length * dim);
+    rows.forEach((r, i) => {
+      vectors.set(this.orphans.get(r)!, dim * i);
+    });
     const fd = openSync(UsearchIndex.orphansFile(file), 'w');
     try {
-      for (const part of [header, rows, vectors])
+      for (const part of [header, rows, vectors, counts, ...links])
         writeFully(
           fd,
           new Uint8Array(part.buffer, part.byteOffset, part.byteLength),
@@ -374,18 +498,33 @@ export class UsearchIndex implements RowIndex {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const bad = () =>
       new SmyslError('E_FORMAT', 'damaged orphan-rows file of an HNSW index', { location: { source: file } });
-    if (bytes.byteLength < 12 || view.getInt32(0, true) !== ORPHANS_MAGIC) throw bad();
+    const magic = bytes.byteLength >= 12 ? view.getInt32(0, true) : 0;
+    if (magic !== ORPHANS_MAGIC && magic !== LINKED_ORPHANS_MAGIC) throw bad();
+    const linked = magic === LINKED_ORPHANS_MAGIC;
+    const headerBytes = linked ? 16 : 12;
+    if (bytes.byteLength < headerBytes) throw bad();
     const n = view.getInt32(4, true);
     const dim = view.getInt32(8, true);
-    if (dim !== this.dim || n < 0 || bytes.byteLength !== 12 + n * 4 + n * dim * 4) throw bad();
+    const total = linked ? view.getInt32(12, true) : 0;
+    const size = headerBytes + n * 4 + n * dim * 4 + (linked ? n * 4 + total * 4 : 0);
+    if (dim !== this.dim || n < 0 || total < 0 || bytes.byteLength !== size) throw bad();
+    let linkAt = headerBytes + n * 4 + n * dim * 4 + n * 4;
     for (let i = 0; i < n; i++) {
-      const row = view.getInt32(12 + i * 4, true);
+      const row = view.getInt32(headerBytes + i * 4, true);
       const v = new Float32Array(dim);
-      const o = 12 + n * 4 + i * dim * 4;
+      const o = headerBytes + n * 4 + i * dim * 4;
       for (let j = 0; j < dim; j++) v[j] = view.getFloat32(o + j * 4, true);
       this.orphans.set(row, v);
-      this.orphanScan = undefined;
+      if (!linked) continue;
+      const count = view.getInt32(headerBytes + n * 4 + n * dim * 4 + i * 4, true);
+      if (count < 0 || linkAt + count * 4 > bytes.byteLength) throw bad();
+      const links = new Int32Array(count);
+      for (let j = 0; j < count; j++) links[j] = view.getInt32(linkAt + j * 4, true);
+      linkAt += count * 4;
+      this.orphanLinks.set(row, links);
     }
+    if (linkAt !== (linked ? bytes.byteLength : linkAt)) throw bad();
+    this.orphansChanged();
   }
 }
 

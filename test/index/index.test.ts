@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -237,11 +237,14 @@ for (const [precision, metric] of [
     // new rows are checked as they come; older ones after index.recheck
     index.recheck(rows);
     assert.ok(index.orphanCount > 0, 'the test graph has orphans');
+    // each orphan is reached through the rows its own search found, not by a scan of all of them
+    assert.equal(index.unlinkedOrphanCount, 0);
     assert.equal(misses(index), 0);
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smysl-usearch-')), 'g.bin');
     index.saveTo(file);
     const back = UsearchIndex.load(file, dim, n, options);
     assert.equal(back.orphanCount, index.orphanCount, 'orphans are saved beside the graph');
+    assert.equal(back.unlinkedOrphanCount, 0, 'with their links');
     assert.equal(misses(back), 0);
     assert.ok(
       !back.searchRows(m.data.subarray(7 * dim, 8 * dim), 10).rows.includes(7),
@@ -249,6 +252,53 @@ for (const [precision, metric] of [
     );
   });
 }
+
+test('orphan files without links (saved before 2026-12-06) load; their orphans and those whose linked rows are removed are scanned exactly', () => {
+  const n = 3000;
+  const dim = 32;
+  const m = randomMatrix(n, dim, 11);
+  const rows = rowReader(m);
+  const options = {
+    metric: 'cosine',
+    precision: 'f32',
+    threads: 1,
+    expansionSearch: 16,
+    connectivity: 4,
+  } as const;
+  const index = UsearchIndex.create(dim, options);
+  index.addRows(rows(0, n));
+  index.recheck(rows);
+  const orphans = index.orphanCount;
+  assert.ok(orphans > 0);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smysl-usearch-')), 'g.bin');
+  index.saveTo(file);
+  // the older layout: magic 'SMOR', count, dim, rows, vectors (what the file holds before its links)
+  const bytes = readFileSync(UsearchIndex.orphansFile(file));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getInt32(4, true);
+  const old = Buffer.alloc(12 + count * 4 + count * dim * 4);
+  old.writeInt32LE(0x524f4d53, 0);
+  old.writeInt32LE(count, 4);
+  old.writeInt32LE(dim, 8);
+  bytes.copy(old, 12, 16, 16 + count * 4 + count * dim * 4);
+  writeFileSync(UsearchIndex.orphansFile(file), old);
+  const back = UsearchIndex.load(file, dim, n, options);
+  assert.equal(back.orphanCount, orphans);
+  assert.equal(back.unlinkedOrphanCount, orphans);
+  const findsItself = (ix: UsearchIndex, r: number) =>
+    ix.searchRows(m.data.subarray(r * dim, (r + 1) * dim), 10).rows.includes(r);
+  for (let r = 0; r < n; r++) assert.ok(findsItself(back, r), `row ${r}`);
+  // an orphan whose linked rows are all removed has nothing left to reach it but the scan
+  index.saveTo(file);
+  const fresh = UsearchIndex.load(file, dim, n, options);
+  assert.equal(fresh.unlinkedOrphanCount, 0);
+  const orphan = fresh.orphanRows()[0];
+  const links = fresh.orphanLinksOf(orphan);
+  assert.ok(links.length > 0);
+  for (const l of links) fresh.remove(l);
+  assert.ok(fresh.unlinkedOrphanCount >= 1);
+  assert.ok(findsItself(fresh, orphan));
+});
 
 test('thousands of orphans: every row still found by its own vector, none twice', () => {
   const n = 4000;

@@ -297,7 +297,9 @@ test('a client that goes away leaves the queue: its texts never reach the model'
   assert.ok(!modelCalls.flat().includes('gone one'));
 });
 
-test('slowloris and silent connections are closed; past the connection cap the idle ones make room', async () => {
+test('slowloris and silent connections are closed; past the connection cap the idle ones make room', {
+  timeout: 60_000,
+}, async () => {
   const sockets: net.Socket[] = [];
   const closed: Promise<void>[] = [];
   const open = (payload?: string) => {
@@ -313,12 +315,37 @@ test('slowloris and silent connections are closed; past the connection cap the i
   const drip = setInterval(() => trickle.write('X-Slow: 1\r\n'), 100);
   for (let i = 0; i < 40; i++) open();
   await new Promise((r) => setTimeout(r, 50));
-  // a real client still gets in
-  const r = await fetch(`${server.url}/healthz`);
-  assert.equal(r.status, 200);
-  // every one of them is closed by the server (the test would time out otherwise)
-  await Promise.all(closed);
+  // a real client still gets in — on a connection of its own: fetch would reuse a kept-alive one
+  // from the tests before, which the cap may be closing at that moment (the suite hung here once)
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = http.get(`${server.url}/healthz`, { agent: false, timeout: 20_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer from /healthz in 20 s')));
+    req.on('error', reject);
+  });
+  assert.equal(status, 200);
+  // every one of them is closed by the server; if not, say which are left rather than hang
+  const left = new Set(sockets);
+  for (const s of sockets) s.once('close', () => left.delete(s));
+  let waiting: NodeJS.Timeout | undefined;
+  const allClosed = await Promise.race([
+    Promise.all(closed).then(() => true),
+    new Promise<boolean>((r) => {
+      waiting = setTimeout(() => r(false), 30_000);
+    }),
+  ]);
+  clearTimeout(waiting);
   clearInterval(drip);
+  const report = [...left].map(
+    (s) => `#${sockets.indexOf(s)} (${s.readyState}, ${s.bytesWritten} bytes sent)`,
+  );
+  for (const s of left) s.destroy();
+  assert.ok(
+    allClosed,
+    `connections still open after 30 s: ${report.join(', ')}; ${JSON.stringify(server.connections)}`,
+  );
   const c = server.connections;
   assert.ok(c.evicted > 0, `evicted ${c.evicted}`);
   assert.ok(c.evicted + c.idleClosed >= 25, `evicted ${c.evicted}, idle-closed ${c.idleClosed}`);

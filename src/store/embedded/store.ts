@@ -746,10 +746,11 @@ export class EmbeddedStore implements CollectionStore {
         this.collect(best, this.exactRows(query, allowedRows, rowFilter));
       }
     } else this.searchGrouped(index, query, k, best, undefined, Number.POSITIVE_INFINITY);
-    return [...best]
-      .sort((a, b) => b[1].score - a[1].score || a[0] - b[0])
-      .slice(0, k)
-      .map(([doc, { score, row }]) => ({ doc, row, score }));
+    const out: ChunkHit[] = [];
+    for (const [doc, { score, row }] of best) out.push({ doc, row, score });
+    out.sort((a, b) => b.score - a.score || a.doc - b.doc);
+    if (out.length > k) out.length = k;
+    return out;
   }
 
   async searchChunks(query: Float32Array, k: number, allowed?: Set<number>): Promise<ChunkHit[]> {
