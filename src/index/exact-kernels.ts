@@ -59,6 +59,17 @@ export interface ExactKernels {
   ): number;
   /** Rows whose pre-filter bound was above their query's threshold since the last call. */
   survivors?(): number;
+  /** One block's pre-filter codes and their sums (exact-fused.wasm only; see exact.wat). */
+  encodeCodes?(
+    x: number,
+    kind: number,
+    buffer: number,
+    dim: number,
+    dims: number,
+    dims4: number,
+    codes: number,
+    sums: number,
+  ): void;
 }
 
 /** Where the kernels run: a shared WebAssembly memory, or (fallback) a plain buffer. */
@@ -172,6 +183,7 @@ export function encodeCodes(
   dim: number,
   from: number,
   to: number,
+  simd?: { kernels: ExactKernels; sums: number; decode: number },
 ): number {
   const dims = storedDims(dim);
   const bytes = blockBytes(precision, dims);
@@ -186,6 +198,34 @@ export function encodeCodes(
   const pad = 1 + 2 ** -20;
   const n = dims + 2;
   const kappa = 1.01 * ((n * U) / (1 - n * U));
+  if (simd?.kernels.encodeCodes) {
+    // the kernel codes a block and sums; the header is finished here
+    const encode = simd.kernels.encodeCodes.bind(simd.kernels);
+    const f64 = new Float64Array(buffer);
+    const at4 = simd.sums >> 2;
+    const at8 = simd.sums >> 3;
+    let most = 0;
+    for (let block = Math.floor(from / BLOCK_ROWS); block * BLOCK_ROWS < to; block++) {
+      const first = Math.max(from - block * BLOCK_ROWS, 0);
+      const last = Math.min(to - block * BLOCK_ROWS, BLOCK_ROWS);
+      const head = codesAt + block * codeBlock;
+      encode(rowsAt + block * bytes, half ? 1 : 0, simd.decode, dim, dims, dims4, head + 256, simd.sums);
+      for (let lane = first; lane < last; lane++) {
+        const s = f32[at4 + lane];
+        const xx = f64[at8 + 40 + lane];
+        const finite = Number.isFinite(xx);
+        i32[(head >> 2) + lane] = -64 * i32[at4 + 16 + lane];
+        f32[(head >> 2) + 16 + lane] = s;
+        f32[(head >> 2) + 32 + lane] = f32Up(s * Math.sqrt(i32[at4 + 32 + lane]) * pad);
+        f32[(head >> 2) + 48 + lane] = finite
+          ? f32Up((Math.sqrt(f64[at8 + 24 + lane]) + kappa * Math.sqrt(xx)) * pad)
+          : 0;
+        const norm = finite ? Math.sqrt(xx) : Number.POSITIVE_INFINITY;
+        if (norm > most) most = norm;
+      }
+    }
+    return most;
+  }
   // a block at a time (its values copied out once), then a row at a time with the sums in locals
   const block16 = new Float64Array(dim * BLOCK_ROWS);
   let most = 0;
@@ -484,6 +524,16 @@ export function slotBytes(dims: number): number {
   return Math.ceil((GROUP * 4 + 128 + CELLS * 12 + dims * 64) / 64) * 64;
 }
 
+/** Where a thread's scratch areas are, from its slot's start (see slotBytes). */
+export function slotAreas(
+  slotAt: number,
+  _dims: number,
+): { thresholdsAt: number; scratchAt: number; candidatesAt: number; decodeAt: number } {
+  const scratchAt = slotAt + GROUP * 4;
+  const candidatesAt = scratchAt + 128;
+  return { thresholdsAt: slotAt, scratchAt, candidatesAt, decodeAt: candidatesAt + CELLS * 12 };
+}
+
 /** Bytes of the query area (GROUP queries as pairs). */
 export function queryBytes(dims: number): number {
   return GROUP * dims * 4;
@@ -508,10 +558,7 @@ export function scanRange(
   removed: Uint8Array,
   filter?: (row: number) => boolean,
 ): number {
-  const thresholdsAt = slotAt;
-  const scratchAt = thresholdsAt + GROUP * 4;
-  const candidatesAt = scratchAt + 128;
-  const decodeAt = candidatesAt + CELLS * 12;
+  const { thresholdsAt, scratchAt, candidatesAt, decodeAt } = slotAreas(slotAt, layout.dims);
   const thresholds = new Float32Array(memory.buffer, thresholdsAt, nq);
   thresholds.fill(Number.NEGATIVE_INFINITY);
   // a call may return every score it computes (thresholds still -Infinity): CELLS at most

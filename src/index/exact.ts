@@ -29,6 +29,7 @@ import {
   queryCodeBytes,
   type ScanLayout,
   scanRange,
+  slotAreas,
   slotBytes,
   storedDims,
   type WorkerBuffers,
@@ -71,7 +72,7 @@ export interface ExactIndexOptions {
 /** Rows a thread's share must have for the pre-filter in 'auto' mode (below it measured slower). */
 export const PREFILTER_MIN_ROWS = 16384;
 /** Roughly the time making pre-filter codes takes, in milliseconds per stored value. */
-const CODES_MS_PER_VALUE = 1e-5;
+const CODES_MS_PER_VALUE = 5e-6;
 
 /** Pre-filter statistics of an index's last search (see ExactIndex.lastPrefilter). */
 export interface PrefilterStats {
@@ -277,6 +278,8 @@ export class ExactIndex implements RowIndex {
   /** Pre-filter codes for the rows that have none yet. */
   private makeCodes(): void {
     if (this.codedRows >= this.rowCount) return;
+    // slot 0's candidates and decode areas are free between searches
+    const slot = slotAreas(0, this.dims);
     const norm = encodeCodes(
       this.memory.buffer,
       this.rowsAt,
@@ -285,6 +288,7 @@ export class ExactIndex implements RowIndex {
       this.dim,
       this.codedRows,
       this.rowCount,
+      { kernels: this.kernels, sums: slot.candidatesAt, decode: slot.decodeAt },
     );
     this.maxRowNorm = Math.max(this.maxRowNorm, norm);
     this.codedRows = this.rowCount;

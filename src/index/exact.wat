@@ -456,6 +456,131 @@
           (i32.add (i32.popcnt (i32x4.bitmask (local.get $o2))) (i32.popcnt (i32x4.bitmask (local.get $o3)))))))
         (i32.const 1))
       (else (i32.const 0))))
+;; The codes of one block of 16 rows (at x; kind 0 f32, 1 f16 decoded into `buffer` first) of
+  ;; `dim` dimensions (`dims` stored): scale s = max|x| / 127 per row, codes round(x / s) (round to
+  ;; nearest even, within +-127) into the code block's codes at `codes` (4 dimensions of a row per
+  ;; 4 bytes, zero beyond `dim` up to dims4), and per row, at `sums`: s (f32 at 0), sum(c) (i32 at
+  ;; 64), sum(c^2) (i32 at 128), sum(e^2) with e = x - s c (f64 at 192) and sum(x^2) (f64 at 320),
+  ;; the last two in f64 from exact products, for exact-kernels.ts to finish the header with.
+  (func $encodeCodes (export "encodeCodes") (param $x i32) (param $kind i32) (param $buffer i32)
+    (param $dim i32) (param $dims i32) (param $dims4 i32) (param $codes i32) (param $sums i32)
+    (local $d i32) (local $at i32) (local $j i32) (local $lane i32)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (local $v v128) (local $s v128) (local $inverse v128) (local $c v128) (local $e v128)
+    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128)
+    (local $lo v128) (local $hi v128) (local $ab v128) (local $cd v128)
+    (if (i32.eq (local.get $kind) (i32.const 1))
+      (then
+        (call $decodeF16 (local.get $x) (local.get $dims) (local.get $buffer))
+        (local.set $x (local.get $buffer))))
+    ;; max |x| per row (NaN anywhere makes it NaN: exact-kernels.ts then turns the pre-filter off)
+    (local.set $at (local.get $x))
+    (block $maxDone
+      (loop $max
+        (br_if $maxDone (i32.ge_u (local.get $d) (local.get $dim)))
+        (local.set $m0 (f32x4.max (local.get $m0) (f32x4.abs (v128.load offset=0 (local.get $at)))))
+        (local.set $m1 (f32x4.max (local.get $m1) (f32x4.abs (v128.load offset=16 (local.get $at)))))
+        (local.set $m2 (f32x4.max (local.get $m2) (f32x4.abs (v128.load offset=32 (local.get $at)))))
+        (local.set $m3 (f32x4.max (local.get $m3) (f32x4.abs (v128.load offset=48 (local.get $at)))))
+        (local.set $at (i32.add (local.get $at) (i32.const 64)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $max)))
+    (v128.store offset=0 (local.get $sums) (f32x4.div (local.get $m0) (f32x4.splat (f32.const 127))))
+    (v128.store offset=16 (local.get $sums) (f32x4.div (local.get $m1) (f32x4.splat (f32.const 127))))
+    (v128.store offset=32 (local.get $sums) (f32x4.div (local.get $m2) (f32x4.splat (f32.const 127))))
+    (v128.store offset=48 (local.get $sums) (f32x4.div (local.get $m3) (f32x4.splat (f32.const 127))))
+    ;; a scale that is 0 (or not finite) codes nothing: s = 0, c = 0, e = x
+    (local.set $j (i32.const 0))
+    (loop $scales
+      (local.set $s (v128.load (i32.add (local.get $sums) (local.get $j))))
+      (v128.store (i32.add (local.get $sums) (local.get $j))
+        (v128.and (local.get $s) (v128.and
+          (f32x4.gt (local.get $s) (f32x4.splat (f32.const 0)))
+          (f32x4.lt (local.get $s) (f32x4.splat (f32.const inf))))))
+      (br_if $scales (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (i32.const 64))))
+    ;; the sums start at zero
+    (v128.store offset=64 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=80 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=96 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=112 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=128 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=144 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=160 (local.get $sums) (v128.const i64x2 0 0))
+    (v128.store offset=176 (local.get $sums) (v128.const i64x2 0 0))
+    (local.set $j (i32.const 192))
+    (loop $zero
+      (v128.store (i32.add (local.get $sums) (local.get $j)) (v128.const i64x2 0 0))
+      (br_if $zero (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (i32.const 448))))
+    ;; four dimensions at a time: the codes of each (16 rows, 4 lanes of 4), then interleaved so
+    ;; that bytes 4r..4r+3 are row r's
+    (local.set $d (i32.const 0))
+    (block $groupsDone
+      (loop $groups
+        (br_if $groupsDone (i32.ge_u (local.get $d) (local.get $dims4)))
+        (local.set $k0 (call $codeDim (local.get $x) (local.get $d) (local.get $dim) (local.get $sums)))
+        (local.set $k1 (call $codeDim (local.get $x) (i32.add (local.get $d) (i32.const 1)) (local.get $dim) (local.get $sums)))
+        (local.set $k2 (call $codeDim (local.get $x) (i32.add (local.get $d) (i32.const 2)) (local.get $dim) (local.get $sums)))
+        (local.set $k3 (call $codeDim (local.get $x) (i32.add (local.get $d) (i32.const 3)) (local.get $dim) (local.get $sums)))
+        ;; bytes of dims 0 and 1, then 2 and 3, row by row; then pairs of those, row by row
+        (local.set $lo (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $k0) (local.get $k1)))
+        (local.set $hi (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $k0) (local.get $k1)))
+        (local.set $ab (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23 (local.get $k2) (local.get $k3)))
+        (local.set $cd (i8x16.shuffle 8 24 9 25 10 26 11 27 12 28 13 29 14 30 15 31 (local.get $k2) (local.get $k3)))
+        (v128.store offset=0 (local.get $codes)
+          (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $lo) (local.get $ab)))
+        (v128.store offset=16 (local.get $codes)
+          (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $lo) (local.get $ab)))
+        (v128.store offset=32 (local.get $codes)
+          (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $hi) (local.get $cd)))
+        (v128.store offset=48 (local.get $codes)
+          (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $hi) (local.get $cd)))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 64)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (br $groups))))
+
+  ;; The 16 rows' codes of dimension d (zero at or beyond `dim`) as bytes, the sums at `sums`
+  ;; updated with them.
+  (func $codeDim (param $x i32) (param $d i32) (param $dim i32) (param $sums i32) (result v128)
+    (local $j i32) (local $v v128) (local $s v128) (local $c v128) (local $q0 v128) (local $q1 v128)
+    (local $q2 v128) (local $q3 v128) (local $e v128) (local $w v128) (local $p i32)
+    (if (i32.ge_u (local.get $d) (local.get $dim)) (then (return (v128.const i64x2 0 0))))
+    (local.set $x (i32.add (local.get $x) (i32.shl (local.get $d) (i32.const 6))))
+    (loop $quads
+      ;; rows 4j/16 .. +3
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $j))))
+      (local.set $s (v128.load (i32.add (local.get $sums) (local.get $j))))
+      ;; s = 0 makes v * (1 / s) infinite or NaN: the select keeps those codes 0
+      (local.set $c (i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.div (local.get $v) (local.get $s)))))
+      (local.set $c (v128.and (local.get $c) (f32x4.gt (local.get $s) (f32x4.splat (f32.const 0)))))
+      (local.set $c (i32x4.max_s (i32x4.splat (i32.const -127)) (i32x4.min_s (i32x4.splat (i32.const 127)) (local.get $c))))
+      (if (i32.eqz (local.get $j)) (then (local.set $q0 (local.get $c))))
+      (if (i32.eq (local.get $j) (i32.const 16)) (then (local.set $q1 (local.get $c))))
+      (if (i32.eq (local.get $j) (i32.const 32)) (then (local.set $q2 (local.get $c))))
+      (if (i32.eq (local.get $j) (i32.const 48)) (then (local.set $q3 (local.get $c))))
+      ;; sum(c), sum(c^2)
+      (local.set $p (i32.add (local.get $sums) (local.get $j)))
+      (v128.store offset=64 (local.get $p) (i32x4.add (v128.load offset=64 (local.get $p)) (local.get $c)))
+      (v128.store offset=128 (local.get $p) (i32x4.add (v128.load offset=128 (local.get $p)) (i32x4.mul (local.get $c) (local.get $c))))
+      ;; in f64, two rows at a time: e = x - s c (s c exact), e^2 and x^2 summed
+      (local.set $p (i32.add (local.get $sums) (i32.shl (local.get $j) (i32.const 1))))
+      (local.set $w (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $e (f64x2.sub (local.get $w) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $s))
+        (f64x2.convert_low_i32x4_s (local.get $c)))))
+      (v128.store offset=192 (local.get $p) (f64x2.add (v128.load offset=192 (local.get $p)) (f64x2.mul (local.get $e) (local.get $e))))
+      (v128.store offset=320 (local.get $p) (f64x2.add (v128.load offset=320 (local.get $p)) (f64x2.mul (local.get $w) (local.get $w))))
+      (local.set $v (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+      (local.set $s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $s) (local.get $s)))
+      (local.set $c (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $c) (local.get $c)))
+      (local.set $w (f64x2.promote_low_f32x4 (local.get $v)))
+      (local.set $e (f64x2.sub (local.get $w) (f64x2.mul (f64x2.promote_low_f32x4 (local.get $s))
+        (f64x2.convert_low_i32x4_s (local.get $c)))))
+      (v128.store offset=208 (local.get $p) (f64x2.add (v128.load offset=208 (local.get $p)) (f64x2.mul (local.get $e) (local.get $e))))
+      (v128.store offset=336 (local.get $p) (f64x2.add (v128.load offset=336 (local.get $p)) (f64x2.mul (local.get $w) (local.get $w))))
+      (br_if $quads (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (i32.const 64))))
+    ;; 16 i32 codes -> 16 bytes (they fit: |c| <= 127)
+    (i8x16.narrow_i16x8_s
+      (i16x8.narrow_i32x4_s (local.get $q0) (local.get $q1))
+      (i16x8.narrow_i32x4_s (local.get $q2) (local.get $q3))))
   ;; }
 
   ;; One f16 block at x (dims * 32 bytes) into an f32 block at `into`. Half-precision bits become

@@ -314,3 +314,60 @@ test('pre-filter: each term of the bound is needed (rows and queries on which Ca
     assert.equal(indexes.pre.lastPrefilter?.survivors, 1, 'the fillers after row 255 were skipped');
   }
 });
+
+test('pre-filter codes made by the kernel: the codes are the rows rounded, the header describes them', {
+  skip: fused ? false : why,
+}, () => {
+  for (const precision of ['f32', 'f16'] as const)
+    for (const dim of [23, 45]) {
+      const dims = storedDims(dim);
+      const dims4 = codeDims(dims);
+      const index = new ExactIndex(dim, { metric: 'dot', threads: 1, precision, prefilter: true });
+      const m = gaussian(70, dim, 30 + dim);
+      m.data.fill(0, 5 * dim, 6 * dim); // a zero row
+      for (let d = 0; d < dim; d++) m.data[9 * dim + d] = (d % 5) * 1e-40; // subnormal values
+      index.addRows({ rows: 40, dim, data: m.data.subarray(0, 40 * dim) });
+      index.addRows({ rows: 30, dim, data: m.data.subarray(40 * dim) }); // a block finished later
+      const { memory, codesAt } = index as unknown as { memory: { buffer: ArrayBuffer }; codesAt: number };
+      const view = new DataView(memory.buffer);
+      const i8 = new Int8Array(memory.buffer);
+      const x = new Float32Array(dim);
+      const n = dims + 2;
+      const kappa = 1.01 * ((n * 2 ** -24) / (1 - n * 2 ** -24));
+      for (let r = 0; r < 70; r++) {
+        index.readRow(r, x);
+        const head = codesAt + Math.floor(r / BLOCK_ROWS) * codeBytes(dims);
+        const lane = r % BLOCK_ROWS;
+        const s = view.getFloat32(head + 64 + 4 * lane, true);
+        const max = Math.max(...Array.from(x, Math.abs));
+        const what = `${precision} dim ${dim} row ${r}`;
+        if (max / 127 < 1e-38) assert.ok(s === 0 || Math.abs(s - max / 127) <= 2 ** -149, `${what}: scale`);
+        else assert.ok(Math.abs(s - max / 127) <= 1e-7 * s, `${what}: scale ${s} vs ${max / 127}`);
+        let sum = 0;
+        let cc = 0;
+        let ee = 0;
+        let xx = 0;
+        for (let d = 0; d < dims4; d++) {
+          const c = i8[head + 256 + (d >> 2) * 64 + lane * 4 + (d & 3)];
+          if (d >= dim) {
+            assert.equal(c, 0, `${what}: padding code`);
+            continue;
+          }
+          assert.ok(Math.abs(c) <= 127);
+          if (s > 0) assert.ok(Math.abs(x[d] / s - c) <= 0.5 + 1e-6, `${what}: code ${d}`);
+          else assert.equal(c, 0);
+          sum += c;
+          cc += c * c;
+          ee += (x[d] - s * c) ** 2;
+          xx += x[d] ** 2;
+        }
+        assert.equal(view.getInt32(head + 4 * lane, true), -64 * sum + 0, `${what}: code sum`);
+        const a = view.getFloat32(head + 128 + 4 * lane, true);
+        const b = view.getFloat32(head + 192 + 4 * lane, true);
+        const wantA = s * Math.sqrt(cc);
+        const wantB = Math.sqrt(ee) + kappa * Math.sqrt(xx);
+        assert.ok(a >= wantA && a <= wantA * (1 + 2e-6), `${what}: A ${a} vs ${wantA}`);
+        assert.ok(b >= wantB && b <= wantB * (1 + 2e-6) + 2 ** -140, `${what}: B ${b} vs ${wantB}`);
+      }
+    }
+});
