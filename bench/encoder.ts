@@ -10,9 +10,11 @@
  *    other language, against the same pool all in the query's language;
  * 4. examples/corpus: Russian and cross-language queries, top-1 with dense, BM25 and hybrid;
  * 5. encode throughput: the student vs MiniLM int8 (and fp32), same texts;
- * 6. the student's training run: time and peak memory, as its manifest recorded them.
+ * 6. the student's training run: time and peak memory, as its manifest recorded them;
+ * 7. Russian word similarity (`words`): RUSSE 2015 hj and RuSimLex-965, Spearman x100 of the
+ *    cosine of single words — does the student know the Russian words a person uses.
  *
- *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,hub,corpus,speed,train]
+ *   node dist/bench/encoder.js [--student minilm-ru|<dir>] [--data ../shared/data] [--only sts,cross,para,hub,corpus,speed,train,words]
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +31,7 @@ const arg = (name: string, def: string) => {
 };
 const DATA = path.resolve(arg('data', process.env.SMYSL_DATA ?? '../shared/data'));
 const STUDENT = arg('student', 'minilm-ru');
-const ONLY = new Set(arg('only', 'sts,cross,para,hub,corpus,speed,train').split(','));
+const ONLY = new Set(arg('only', 'sts,cross,para,hub,corpus,speed,train,words').split(','));
 const load = () =>
   os
     .loadavg()
@@ -199,6 +201,44 @@ async function main() {
       `| bilingual (routed: English → MiniLM, Russian → student) | ${stsScore(ruRouted, gold).toFixed(2)} | ${stsScore(enRouted, goldEn).toFixed(2)} |`,
     );
   }
+  if (ONLY.has('words')) {
+    const { readFileSync } = await import('node:fs');
+    // CSV with a header; the word columns and the score column differ per file
+    const read = (file: string, a: number, b: number, score: number) =>
+      readFileSync(path.join(DATA, file), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','))
+        .map((f) => ({ a: f[a], b: f[b], score: Number(f[score]) }));
+    const sets = [
+      { name: 'RUSSE 2015 hj', pairs: read('russe2015/hj.csv', 0, 1, 2) },
+      { name: 'RuSimLex-965', pairs: read('simlex965_ru/simlex965.csv', 1, 2, 3) },
+    ];
+    console.log(`\n## Russian word similarity, Spearman x100 of single-word cosines (load ${load()})`);
+    console.log(`| encoder | ${sets.map((x) => `${x.name} (${x.pairs.length} pairs)`).join(' | ')} |`);
+    console.log(`|---|${sets.map(() => '---:|').join('')}`);
+    for (const [name, e] of [
+      ['MiniLM (fp32)', minilm],
+      [`student alone (${student.name})`, student],
+    ] as const) {
+      const scores: string[] = [];
+      for (const set of sets) {
+        const m = await e.embed(set.pairs.flatMap((p) => [p.a, p.b]));
+        const cos = set.pairs.map((_, i) => rowCos(m, 2 * i, m, 2 * i + 1));
+        scores.push(
+          (
+            100 *
+            spearman(
+              cos,
+              set.pairs.map((p) => p.score),
+            )
+          ).toFixed(2),
+        );
+      }
+      console.log(`| ${name} | ${scores.join(' | ')} |`);
+    }
+  }
   if (ONLY.has('cross')) {
     enMinilmMt = await minilm.embed(both(enMt));
     const n = ruDev.length;
@@ -334,8 +374,13 @@ async function main() {
     );
     console.log('|---|---|---|---|---|---|---|');
     console.log(
-      `| \`${m.info?.command}\` | ${t?.teacherTexts} | ${t?.vocabulary} | ${t?.bestEpoch} / ${t?.epochs} | ${t?.devSpearman?.toFixed(2)} | ${t?.seconds?.teacher?.toFixed(0)} / ${t?.seconds?.training?.toFixed(0)} / ${t?.seconds?.total?.toFixed(0)} | ${t?.peakRssMB} |`,
+      `| \`${m.info?.command}\` | ${t?.teacherTexts} | ${m.shape?.rows ?? t?.vocabulary} | ${t?.bestEpoch} / ${t?.epochs} | ${t?.devSpearman?.toFixed(2)} | ${t?.seconds?.teacher?.toFixed(0)} / ${t?.seconds?.training?.toFixed(0)} / ${t?.seconds?.total?.toFixed(0)} | ${t?.peakRssMB} |`,
     );
+    const ind = m.info?.induced;
+    if (ind)
+      console.log(
+        `\nInduced rows: ${ind.rows} from ${ind.tokens} words of ${ind.source} (map fitted on ${ind.examples} words; held-out cosine ${ind.heldOutCosine?.toFixed(3)}) in ${ind.seconds?.toFixed(0)} s`,
+      );
   }
   if (ONLY.has('speed')) {
     const texts = both(ruDev).concat(both(enDev));

@@ -33,6 +33,8 @@ interface EncoderFlags {
   paragraphs?: number;
   center: string[];
   centering: boolean;
+  induce: string[];
+  induction: boolean;
   storage: TableStorage;
   checkpoint?: string;
   teacherCache?: string;
@@ -76,6 +78,13 @@ export function registerTrainEncoder(train: Command): void {
         [],
       )
       .option('--no-centering', 'recipe: keep the rows as trained (no mean word vector taken out)')
+      .option(
+        '--induce <file>',
+        "after training (and centering), give the frequent words of this running text (.txt, the student's language) that the student has no rows for a row induced from their contexts (à la carte); repeatable (the recipe uses ru_classics)",
+        collect,
+        [],
+      )
+      .option('--no-induction', 'recipe: add no rows induced from running text')
       .option(
         '--paragraphs <n>',
         'recipe: paragraphs of 2-8 consecutive training translations, distilled like sentences (default 3000; 0 = none)',
@@ -169,6 +178,13 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
       texts.push(...(await fsp.readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== ''));
     center = { source: flags.center.map((f) => path.basename(f)).join(', '), texts };
   }
+  let induce: { source: string; texts: string[] } | undefined;
+  if (flags.induce.length > 0) {
+    const texts: string[] = [];
+    for (const file of flags.induce)
+      texts.push(...(await fsp.readFile(file, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== ''));
+    induce = { source: flags.induce.map((f) => path.basename(f)).join(', '), texts };
+  }
   if (flags.recipe) {
     const recipe = await minilmRuRecipe({
       dataDir: path.resolve(dataDir),
@@ -184,6 +200,7 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
     sources = recipe.sources;
     vocabulary = recipe.vocabulary;
     if (!center && flags.centering) center = recipe.center;
+    if (!induce && flags.induction) induce = recipe.induce;
   }
   if (flags.dev) {
     const pairs = await readStsPairs(flags.dev, /\.tsv$/i.test(flags.dev) ? 'stsb' : 'csv');
@@ -256,11 +273,21 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
     embedder = embedder.centered(center.texts, center.source);
     if (score) centeredScore = await score(embedder);
   }
+  let inducedScore: number | undefined;
+  if (induce) {
+    const t0 = Date.now();
+    embedder = embedder.induced(induce.texts, induce.source);
+    // the record (info.induced) gets the step's time, for the model card
+    (embedder.info.induced as Record<string, unknown>).seconds = (Date.now() - t0) / 1000;
+    if (score) inducedScore = await score(embedder);
+  }
+  const devSpearman = inducedScore ?? centeredScore ?? result.bestScore;
   embedder.info.training = {
     epochs: flags.epochs,
     bestEpoch: result.bestEpoch,
-    devSpearman: centeredScore ?? result.bestScore,
+    devSpearman,
     ...(centeredScore === undefined ? {} : { devSpearmanBeforeCentering: result.bestScore }),
+    ...(inducedScore === undefined ? {} : { devSpearmanBeforeInduction: centeredScore ?? result.bestScore }),
     history: result.history,
     teacherTexts: result.teacherTexts,
     vocabulary: result.vocabularySize,
@@ -285,9 +312,9 @@ async function trainEncoder(inputs: string[], flags: EncoderFlags): Promise<void
   const summary = {
     out,
     name: embedder.name,
-    vocabulary: result.vocabularySize,
+    vocabulary: embedder.shape.rows,
     bestEpoch: result.bestEpoch,
-    devSpearman: centeredScore ?? result.bestScore,
+    devSpearman,
     teacherTexts: result.teacherTexts,
     seconds: (Date.now() - started) / 1000,
     peakRssMB: result.peakRssMB,

@@ -40,8 +40,8 @@ export function meanWordVector(
     for (const w of studentWords(text)) {
       const rows = vocab.rowsOfWord(w);
       if (rows.length === 0) continue;
-      const c = 1 / rows.length;
       for (let k = 0; k < rows.length; k++) {
+        const c = vocab.coefficient(rows, k);
         const e = rows[k] * dim;
         for (let j = 0; j < dim; j++) sum[j] += c * table[e + j];
       }

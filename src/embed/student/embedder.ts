@@ -15,6 +15,7 @@ import type { DenseMatrix } from '../../vectors/types.js';
 import type { DenseEmbedder } from '../types.js';
 import { type CenterRecord, meanWordVector, subtractFromRows } from './center.js';
 import { DEFAULT_FEATURES, type FeatureSettings, FeatureVocabulary } from './features.js';
+import { DEFAULT_INDUCED_SHARE, type InductionOptions, induceRows } from './induce.js';
 import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable } from './model.js';
 import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
 
@@ -164,6 +165,38 @@ export class StudentEmbedder implements DenseEmbedder {
       params,
       this.vocab,
       { ...this.info, centered: record },
+      this.storage,
+    );
+  }
+
+  /**
+   * A copy with rows induced from `texts` (running text in the student's language) for the
+   * frequent stems it has no rows for; see induce.ts. The record goes to `info.induced`.
+   * Existing rows are kept as they are.
+   */
+  induced(texts: Iterable<string>, source: string, opts: InductionOptions = {}): StudentEmbedder {
+    if (this.shape.projection)
+      throw new SmyslError(
+        'E_USAGE',
+        'induction needs a student without a projection (table width = output width)',
+      );
+    const { keys, rows, record } = induceRows(this.vocab, this.table, this.shape.dim, texts, source, opts);
+    const shape: StudentShape = { ...this.shape, rows: this.shape.rows + keys.length };
+    const table = new Float32Array(shape.rows * shape.dim);
+    table.set(this.table);
+    table.set(rows, this.table.length);
+    const params = new StudentParameters(shape, {
+      table,
+      logits: new Float32Array(shape.rows),
+      projection: null,
+    });
+    return StudentEmbedder.fromParameters(
+      params,
+      new FeatureVocabulary([...this.vocab.keys, ...keys], {
+        ...this.vocab.settings,
+        induced: opts.share ?? DEFAULT_INDUCED_SHARE,
+      }),
+      { ...this.info, induced: { ...record, share: opts.share ?? DEFAULT_INDUCED_SHARE } },
       this.storage,
     );
   }

@@ -24,6 +24,11 @@ export interface FeatureSettings {
    * come from a hash of the word (see identityRow).
    */
   identity?: number;
+  /**
+   * Share of an induced row (`i <stem>`, see induce.ts) in its word's vector; the word's
+   * character n-grams share the rest. Default 1: the induced row alone.
+   */
+  induced?: number;
 }
 
 export const DEFAULT_FEATURES: FeatureSettings = { minn: 3, maxn: 5, stems: true };
@@ -42,6 +47,8 @@ function fnv1a(text: string): number {
 export const wordKey = (w: string): string => `w ${w}`;
 export const stemKey = (s: string): string => `s ${s}`;
 export const gramKey = (g: string): string => `g ${g}`;
+/** A row induced from context for a whole word, per Snowball stem (see induce.ts). */
+export const inducedKey = (s: string): string => `i ${s}`;
 
 /** Lowercase, NFKC, stress marks and accents off, ё → е: the forms the vocabulary is keyed by. */
 export function normalizeForStudent(text: string): string {
@@ -96,6 +103,10 @@ export interface FeaturizedTexts {
 export class FeatureVocabulary {
   private readonly index = new Map<string, number>();
   private readonly wordCache = new Map<string, Int32Array>();
+  /** Whether any key is an induced row (`i <stem>`); a model without them skips the lookup. */
+  private readonly induced: boolean;
+  /** 1 for induced rows. */
+  private readonly inducedMark: Uint8Array;
 
   constructor(
     readonly keys: readonly string[],
@@ -104,6 +115,24 @@ export class FeatureVocabulary {
     keys.forEach((k, i) => {
       this.index.set(k, i);
     });
+    this.inducedMark = new Uint8Array(keys.length);
+    keys.forEach((k, i) => {
+      if (k.startsWith('i ')) this.inducedMark[i] = 1;
+    });
+    this.induced = this.inducedMark.includes(1);
+  }
+
+  /**
+   * The pooling coefficient of the k-th of a word's rows (`rowsOfWord`): 1/n each, except that
+   * an induced row (always first) takes `settings.induced` and the n-grams share the rest.
+   */
+  coefficient(rows: Int32Array, k: number): number {
+    const n = rows.length;
+    if (n > 1 && this.induced && this.inducedMark[rows[0]]) {
+      const a = this.settings.induced ?? 1;
+      return k === 0 ? a : (1 - a) / (n - 1);
+    }
+    return 1 / n;
   }
 
   get size(): number {
@@ -124,6 +153,23 @@ export class FeatureVocabulary {
   rowsOfWord(word: string): Int32Array {
     let rows = this.wordCache.get(word);
     if (rows) return rows;
+    // a word the training never saw, whose stem has a row induced from running text: that row
+    // is the whole word's vector (the n-grams' generic direction is what it replaces)
+    if (this.induced && !this.index.has(wordKey(word))) {
+      const r = this.index.get(inducedKey(stem(word)));
+      if (r !== undefined) {
+        const share = this.settings.induced ?? 1;
+        const found = [r];
+        if (share < 1)
+          for (const g of charNgramsOf(word, this.settings.minn, this.settings.maxn)) {
+            const gr = this.index.get(gramKey(g));
+            if (gr !== undefined) found.push(gr);
+          }
+        rows = Int32Array.from(found);
+        if (this.wordCache.size < 500_000) this.wordCache.set(word, rows);
+        return rows;
+      }
+    }
     const found: number[] = [];
     for (const k of keysOfWord(word, this.settings)) {
       const r = this.index.get(k);
@@ -155,10 +201,9 @@ export class FeatureVocabulary {
           c2.set(coefs.subarray(0, n));
           coefs = c2;
         }
-        const c = 1 / wr.length;
         for (let k = 0; k < wr.length; k++) {
           rows[n] = wr[k];
-          coefs[n++] = c;
+          coefs[n++] = this.coefficient(wr, k);
         }
         if (bucket >= 0) {
           rows[n] = this.size + bucket;

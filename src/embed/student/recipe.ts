@@ -11,7 +11,11 @@
  *   English base forms; the Russian word salad learns the English sentence's vector;
  * - stsb_multi_mt ru dev: only to choose the epoch (never trained on);
  * - Anna Karenina (ru_classics, public domain): its mean word vector is taken out of the rows
- *   after training (no training signal; see center.ts).
+ *   after training (no training signal; see center.ts);
+ * - all of ru_classics (Tolstoy's Anna Karenina and War and Peace, Gogol; public domain) and the
+ *   Russian training translations: the frequent words the translations never showed get rows
+ *   induced from their contexts (induce.ts; the translations add contexts of trained words,
+ *   the examples the map is fitted on). ru_fortunes_corpus is not used: fortunes-ru is GPL-2.
  */
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -52,6 +56,11 @@ export interface RecipeData {
    * (StudentEmbedder.centered): Anna Karenina from ru_classics (public domain).
    */
   center: { source: string; texts: string[] };
+  /**
+   * Running Russian text for rows induced from context (StudentEmbedder.induced): ru_classics,
+   * then the Russian training translations.
+   */
+  induce: { source: string; texts: string[] };
   /**
    * Vocabulary thresholds: n-grams shared by at least 4 distinct words keep the int8 table
    * under the 30 MB budget of a committed model.
@@ -183,5 +192,24 @@ export async function minilmRuRecipe(src: RecipeSources): Promise<RecipeData> {
     source: 'ru_classics/tolstoy_anna_karenina.txt',
     texts: (await fsp.readFile(novel, 'utf8')).split('\n').filter((l) => l.trim() !== ''),
   };
-  return { data, dev: { ...dev, scores: dev.scores }, sources, vocabulary: { minGramCount: 4 }, center };
+  const classics = [
+    'tolstoy_anna_karenina.txt',
+    'tolstoy_war_and_peace.txt',
+    'gogol_noch_pered_rozhdestvom.txt',
+  ];
+  const induce = { source: classics.map((f) => `ru_classics/${f}`).join(', '), texts: [] as string[] };
+  for (const file of classics) {
+    const text = await fsp.readFile(await need(path.join(src.dataDir, 'ru_classics', file)), 'utf8');
+    induce.texts.push(...text.split(/\r?\n/).filter((l) => l.trim() !== ''));
+  }
+  induce.source += ', stsb-mt train (ru)';
+  induce.texts.push(...new Set(target));
+  return {
+    data,
+    dev: { ...dev, scores: dev.scores },
+    sources,
+    vocabulary: { minGramCount: 4 },
+    center,
+    induce,
+  };
 }
