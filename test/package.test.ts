@@ -71,6 +71,9 @@ test('every sub-path export resolves by package name; the root exports what the 
   assert.ok(Object.keys(rootApi).length <= 30, `the root exports ${Object.keys(rootApi).length} names`);
   assert.equal(rootApi.VERSION, pkg.version);
   const embed = await import('smysl/embed');
+  // what `smysl train encoder` does is a library call too
+  for (const name of ['distillStudent', 'StudentEmbedder', 'induceRows', 'RoutingEmbedder', 'cosentLoss'])
+    assert.equal(typeof (embed as Record<string, unknown>)[name], 'function', `smysl/embed lacks ${name}`);
   for (const internal of ['Lcg', 'sigmoidTable', 'trainExample', 'gloveStep'])
     assert.ok(!(internal in rootApi) && !(internal in embed), `${internal} is public`);
 });

@@ -55,6 +55,18 @@ export {
   type WordWeighting,
   writeWordVectors,
 } from './static/index.js';
+// student encoders: distillation into a teacher's space (`smysl train encoder`), the built-in
+// bilingual model, induction of rows for unseen words, the losses, and language routing
+export {
+  type DistillationData,
+  type DistillOptions,
+  type DistillResult,
+  distillStudent,
+} from './student/distill.js';
+export { DEFAULT_STUDENT, listStudents, StudentEmbedder, type StudentInfo } from './student/embedder.js';
+export { type InductionOptions, type InductionRecord, induceRows } from './student/induce.js';
+export { cosentLoss, cosineLoss, mseLoss, multipleNegativesRankingLoss } from './student/losses.js';
+export { RoutingEmbedder, routeOf } from './student/routing.js';
 // transformer sentence encoders (onnxruntime loads when the first one is created)
 export {
   DEFAULT_MODEL,
