@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { bertWeights, readBertConfig } from '../../../src/embed/transformer/config.js';
 import { TransformerEmbedder } from '../../../src/embed/transformer/embedder.js';
 import { readSafetensors } from '../../../src/embed/transformer/safetensors.js';
 import type { PieceTokenizer } from '../../../src/embed/transformer/tokenizer.js';
 import { referenceForward } from './reference.js';
-import { TINY_VOCAB, writeTinyCheckpoint } from './tiny.js';
+import { TINY_VOCAB, useTinyCheckpoint } from './tiny.js';
 
 /**
  * A lookup-only stand-in for the model tokenizer, so these tests check the embedder's own logic
@@ -37,26 +36,22 @@ const stubTokenizer: PieceTokenizer = {
   },
 };
 
-let dir: string;
-let cache: string;
 let reference: (ids: number[]) => Float64Array[];
-const H = 16;
-
-before(async () => {
-  dir = await writeTinyCheckpoint();
-  cache = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
+const tiny = useTinyCheckpoint(async (dir) => {
   const config = await readBertConfig(path.join(dir, 'config.json'));
   const weights = bertWeights(await readSafetensors(path.join(dir, 'model.safetensors')), config);
   reference = (ids) => referenceForward(config, weights, ids);
 });
-after(async () => {
-  await fsp.rm(dir, { recursive: true, force: true });
-  await fsp.rm(cache, { recursive: true, force: true });
-});
+const H = 16;
 
 const open = (opts: Parameters<typeof TransformerEmbedder.create>[0] = {}) =>
-  TransformerEmbedder.create({ model: dir, tokenizer: stubTokenizer, threads: 1, log: () => {}, ...opts });
+  TransformerEmbedder.create({
+    model: tiny.dir,
+    tokenizer: stubTokenizer,
+    threads: 1,
+    log: () => {},
+    ...opts,
+  });
 
 function withSpecials(text: string): number[] {
   return [2, ...Array.from(stubTokenizer.encodePieces(text).ids), 3];
@@ -198,7 +193,7 @@ test('streaming reports progress and keeps input order across chunks', async () 
   assert.deepEqual(seen, [2, 3]);
   const all = await embedder.embed(TEXTS);
   assertClose(rows[1], Array.from(all.data.subarray(2 * H)), 1e-6, 'chunk 2');
-  const saveDir = path.join(cache, 'saved');
+  const saveDir = path.join(tiny.cache, 'saved');
   await embedder.save(saveDir);
   const manifest = JSON.parse(await fsp.readFile(path.join(saveDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.method, 'transformer');
@@ -215,7 +210,7 @@ test('the ONNX build is cached by source, dtype and builder version', async () =
   await b.dispose();
   assert.equal(lines.length, 1, lines.join('\n'));
   assert.match(lines[0], /building int8 ONNX encoder/);
-  const files = await fsp.readdir(path.join(cache, 'smysl', 'onnx'));
+  const files = await fsp.readdir(path.join(tiny.cache, 'smysl', 'onnx'));
   assert.ok(files.some((f) => /-int8-v\d+-[0-9a-f]{16}\.onnx$/.test(f)));
   assert.ok(!files.some((f) => f.endsWith('.tmp')));
 });

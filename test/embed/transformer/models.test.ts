@@ -2,26 +2,21 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { importModel, listModels, resolveModel } from '../../../src/embed/transformer/models.js';
 import { npyHeader } from '../../../src/util/npy.js';
-import { writeTinyCheckpoint } from './tiny.js';
+import { useTinyCheckpoint } from './tiny.js';
 
-let dir: string;
-let cache: string;
-before(async () => {
-  dir = await writeTinyCheckpoint();
-  cache = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
-});
-after(async () => {
-  await fsp.rm(dir, { recursive: true, force: true });
-  await fsp.rm(cache, { recursive: true, force: true });
-});
+const tiny = useTinyCheckpoint();
 
 test('model import copies a checkpoint under a name; list shows it beside minilm', async () => {
-  const source = await importModel(dir, { name: 'tiny', pooling: 'cls', normalize: false, maxLength: 100 });
-  assert.equal(source.dir, path.join(cache, 'smysl', 'models', 'tiny'));
+  const source = await importModel(tiny.dir, {
+    name: 'tiny',
+    pooling: 'cls',
+    normalize: false,
+    maxLength: 100,
+  });
+  assert.equal(source.dir, path.join(tiny.cache, 'smysl', 'models', 'tiny'));
   assert.deepEqual((await fsp.readdir(source.dir)).sort(), [
     'config.json',
     'model.json',
@@ -39,19 +34,19 @@ test('model import copies a checkpoint under a name; list shows it beside minilm
     ],
   );
   assert.equal((await resolveModel('tiny')).weightsFile, path.join(source.dir, 'model.safetensors'));
-  await assert.rejects(importModel(dir, { name: 'tiny' }), /already exists/);
-  await assert.rejects(importModel(dir, { name: '../evil' }), { code: 'E_USAGE' });
+  await assert.rejects(importModel(tiny.dir, { name: 'tiny' }), /already exists/);
+  await assert.rejects(importModel(tiny.dir, { name: '../evil' }), { code: 'E_USAGE' });
   await assert.rejects(resolveModel('no-such-model'), /unknown model "no-such-model" \(known: minilm, tiny/);
 });
 
 test('a checkpoint without weights or tokenizer is refused with the reason', async () => {
   const empty = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-empty-'));
-  await fsp.copyFile(path.join(dir, 'config.json'), path.join(empty, 'config.json'));
+  await fsp.copyFile(path.join(tiny.dir, 'config.json'), path.join(empty, 'config.json'));
   await assert.rejects(
     importModel(empty, { name: 'broken' }),
     /no weights \(looked for model\.safetensors, pytorch_model\.bin\)/,
   );
-  await fsp.copyFile(path.join(dir, 'model.safetensors'), path.join(empty, 'model.safetensors'));
+  await fsp.copyFile(path.join(tiny.dir, 'model.safetensors'), path.join(empty, 'model.safetensors'));
   await assert.rejects(
     importModel(empty, { name: 'broken' }),
     /no tokenizer \(looked for tokenizer\.json, vocab\.txt\)/,

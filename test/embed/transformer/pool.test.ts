@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TransformerEmbedder } from '../../../src/embed/transformer/embedder.js';
-import { writeTinyCheckpoint } from './tiny.js';
+import { useTinyCheckpoint } from './tiny.js';
 
-let dir: string;
-let cache: string;
-before(async () => {
-  dir = await writeTinyCheckpoint();
-  cache = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-cache-'));
-  process.env.XDG_CACHE_HOME = cache;
-});
-after(async () => {
-  await fsp.rm(dir, { recursive: true, force: true });
-  await fsp.rm(cache, { recursive: true, force: true });
-});
+const tiny = useTinyCheckpoint();
 
 const WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'dog', 'runs', 'a', 'unbelievable', '.', ','];
 /** Texts of 1 to 12 words, deterministic. */
@@ -26,13 +13,18 @@ const TEXTS = Array.from({ length: 300 }, (_, i) =>
 );
 
 test('bulk embedding moves to worker sessions with the same vectors, in input order; small calls start none', async () => {
-  const plain = await TransformerEmbedder.create({ model: dir, threads: 1, log: () => {}, batchSize: 4 });
+  const plain = await TransformerEmbedder.create({
+    model: tiny.dir,
+    threads: 1,
+    log: () => {},
+    batchSize: 4,
+  });
   const want = await plain.embed(TEXTS);
   assert.equal(plain.workerSessions, 0, 'workers: 1 (threads: 1) starts no worker');
   await plain.dispose();
 
   const pooled = await TransformerEmbedder.create({
-    model: dir,
+    model: tiny.dir,
     threads: 1,
     workers: 2,
     log: () => {},

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { encodeSafetensors, type Tensor } from '../../../src/embed/transformer/safetensors.js';
 
 /** Vocabulary of the tiny test model; the words of TINY_TEXT are whole entries or pieces. */
@@ -102,4 +103,27 @@ export async function writeTinyCheckpoint(): Promise<string> {
   await fsp.writeFile(path.join(dir, 'model.safetensors'), encodeSafetensors(tinyTensors()));
   await fsp.writeFile(path.join(dir, 'vocab.txt'), `${TINY_VOCAB.join('\n')}\n`);
   return dir;
+}
+
+/**
+ * A tiny checkpoint and a fresh smysl cache (XDG_CACHE_HOME) for one test file: made before its
+ * tests, removed after them. Read the paths inside tests (they are set by then). More set-up that
+ * needs them goes in `setup`: Node 20 runs a file's top-level before hooks concurrently.
+ */
+export function useTinyCheckpoint(setup?: (dir: string) => Promise<void>): {
+  readonly dir: string;
+  readonly cache: string;
+} {
+  const paths = { dir: '', cache: '' };
+  before(async () => {
+    paths.dir = await writeTinyCheckpoint();
+    paths.cache = await fsp.mkdtemp(path.join(os.tmpdir(), 'smysl-cache-'));
+    process.env.XDG_CACHE_HOME = paths.cache;
+    await setup?.(paths.dir);
+  });
+  after(async () => {
+    await fsp.rm(paths.dir, { recursive: true, force: true });
+    await fsp.rm(paths.cache, { recursive: true, force: true });
+  });
+  return paths;
 }
