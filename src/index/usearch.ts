@@ -84,8 +84,6 @@ export class UsearchIndex implements RowIndex {
   private readonly orphans = new Map<number, Float32Array>();
   /** Per orphan: the rows a search for its own vector found when it was last checked. */
   private readonly orphanLinks = new Map<number, Int32Array>();
-  /** Links found by the latest missedRows call, per missed row. */
-  private readonly missLinks = new Map<number, Int32Array>();
   private readonly query: Float32Array;
 
   private constructor(dim: number, opts: UsearchOptions) {
@@ -233,7 +231,7 @@ export class UsearchIndex implements RowIndex {
     for (let start = 0; start < rows; start += CHECK_BATCH) {
       const n = Math.min(CHECK_BATCH, rows - start);
       const block = data.subarray(start * dim, (start + n) * dim);
-      let missed = this.missedRows(first + start, block, present?.slice(start, start + n));
+      let { missed, links } = this.missedRows(first + start, block, present?.slice(start, start + n));
       if (missed.length > 0 && repair) {
         // usearch's parallel add can leave a node no search reaches (unum-cloud/USearch#735:
         // thousands of 341k rows on two threads); inserted alone, it is linked properly
@@ -247,14 +245,14 @@ export class UsearchIndex implements RowIndex {
         this.native.add(keys, again, 1);
         reinserted += missed.length;
         const still = this.missedRows(0, again, undefined, keys);
-        missed = still.map((j) => missed[j]);
+        missed = still.missed.map((j) => missed[j]);
+        links = still.links;
       }
-      for (const i of missed) {
+      missed.forEach((i, j) => {
         const row = first + start + i;
         this.orphans.set(row, block.slice(i * dim, (i + 1) * dim));
-        this.orphanLinks.set(row, this.missLinks.get(row) ?? new Int32Array(0));
-      }
-      this.missLinks.clear();
+        this.orphanLinks.set(row, links[j]);
+      });
       if (missed.length > 0) this.orphansChanged();
     }
     return reinserted;
@@ -262,24 +260,25 @@ export class UsearchIndex implements RowIndex {
 
   /**
    * Positions in `block` (rows labelled `first + i`, or `keys[i]`) that a search with their own
-   * vector does not find among the CHECK_K nearest; found rows stop being orphans.
+   * vector does not find among the CHECK_K nearest, each with the rows that search found (its
+   * links); found rows stop being orphans.
    */
   private missedRows(
     first: number,
     block: Float32Array,
     present?: boolean[],
     keys?: BigUint64Array,
-  ): number[] {
+  ): { missed: number[]; links: Int32Array[] } {
     const n = block.length / this.dim;
     const k = Math.min(CHECK_K, this.native.size());
-    if (k === 0 || n === 0) return []; // every row was removed
+    const missed: number[] = [];
+    const links: Int32Array[] = [];
+    if (k === 0 || n === 0) return { missed, links }; // every row was removed
     const result = this.native.search(block, k, this.threads) as
       | import('usearch').Matches
       | import('usearch').BatchMatches;
     // one query comes back as plain Matches, several as BatchMatches
     const found = 'get' in result ? result : { get: () => result };
-    const missed: number[] = [];
-    this.missLinks.clear();
     for (let i = 0; i < n; i++) {
       if (present && !present[i]) continue;
       const row = keys ? Number(keys[i]) : first + i;
@@ -296,10 +295,10 @@ export class UsearchIndex implements RowIndex {
         }
       } else {
         missed.push(i);
-        this.missLinks.set(row, Int32Array.from(hits.keys, Number));
+        links.push(Int32Array.from(hits.keys, Number));
       }
     }
-    return missed;
+    return { missed, links };
   }
 
   remove(row: number): void {
@@ -308,7 +307,7 @@ export class UsearchIndex implements RowIndex {
     this.removed += n;
     this.orphanLinks.delete(row);
     // a removed row may be an orphan, or the link to one: the link table is rebuilt
-    if (this.orphans.delete(row) || this.linkedFrom?.has(row)) this.orphansChanged();
+    if (this.orphans.delete(row) || this.orphanCache?.linkedFrom.has(row)) this.orphansChanged();
   }
 
   searchRows(query: Float32Array, k: number, filter?: (row: number) => boolean): RowHits {
@@ -423,7 +422,6 @@ export class UsearchIndex implements RowIndex {
         else linkedFrom.set(t, [row]);
       }
     }
-    this.linkedFrom = linkedFrom;
     this.orphanCache = { linkedFrom };
     if (unlinked.length > 0) {
       const rows = Int32Array.from(unlinked);
@@ -439,7 +437,6 @@ export class UsearchIndex implements RowIndex {
     return this.orphanCache;
   }
   private orphanCache?: ReturnType<UsearchIndex['orphanTable']>;
-  private linkedFrom?: Map<number, number[]>;
 
   private orphansChanged(): void {
     this.orphanCache?.unlinked?.index.close();
