@@ -7,21 +7,33 @@
  * scored >= 4 as query -> relevant; corpus: every second sentence of dev and train), the judged
  * Russian fixture (test/fixtures/retrieval-ru) and the Russian queries over examples/corpus.
  *
- *   node dist/bench/fusion.js [--embedder minilm] [--sets cranfield,cisi,...] [--depth 50] [--dump]
+ *   node dist/bench/fusion.js [--embedder minilm] [--sets cranfield,cisi,...] [--depth 50] [--dump] [--learn-words]
+ *
+ * `--learn-words`: the dense side embeds each set as a collection would with an embedder that
+ * learns words (WordLearner: the student, bilingual): a fresh view per set learns the corpus's
+ * words batch by batch (DEFAULT_ADD_BATCH documents) before embedding it; queries use its rows.
  *
  * Dense vectors are cached under the OS temp dir (keyed by embedder and texts): a re-run only
  * embeds what changed. The fusion of the product (src/index/fusion.ts, `DEFAULT_FUSION`) is the
  * row marked "default".
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { createEmbedder } from '../src/embed/registry.js';
 import { Bm25Vectorizer } from '../src/embed/sparse/vectorizers.js';
-import type { Embedder } from '../src/embed/types.js';
+import { type DenseEmbedder, type Embedder, wordLearnerOf } from '../src/embed/types.js';
 import { type BeirCollection, type Qrels, readBeir } from '../src/eval/beir.js';
 import { ndcgAtK } from '../src/eval/ranking.js';
 import {
@@ -33,6 +45,7 @@ import {
 } from '../src/index/fusion.js';
 import { SparseSearch } from '../src/index/inverted.js';
 import type { Hit } from '../src/index/types.js';
+import { DEFAULT_ADD_BATCH } from '../src/store/collection.js';
 import { splitSentences } from '../src/text/sentences.js';
 import { dotBatch, normalizeRowsInPlace } from '../src/vectors/dense.js';
 import type { DenseMatrix } from '../src/vectors/types.js';
@@ -53,6 +66,7 @@ const SETS = arg(
   'sets',
   'cranfield,cisi,stsb-en,stsb-ru,fixture-ru,examples-ru,stsb-en-train,stsb-ru-train,phrases-en,phrases-ru',
 ).split(',');
+const LEARN_WORDS = process.argv.includes('--learn-words');
 const DEV_SETS = new Set(['STSb-en-train', 'STSb-ru-train', 'phrases-en', 'phrases-ru']);
 
 interface RetrievalSet extends BeirCollection {
@@ -271,6 +285,33 @@ async function embedCached(embedder: Embedder, texts: string[]): Promise<DenseMa
   return m;
 }
 
+/** The set embedded through a view that learns the corpus's words first, batch by batch (no cache). */
+async function embedLearning(
+  embedder: Embedder,
+  set: RetrievalSet,
+): Promise<{ docs: DenseMatrix; queries: DenseMatrix }> {
+  const learner = wordLearnerOf(embedder);
+  if (!learner) throw new Error(`--learn-words: ${embedder.name} does not learn words`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'smysl-bench-words-'));
+  try {
+    mkdirSync(path.join(dir, 'russian'));
+    const view = (await learner.withWordsIn(dir)) as DenseEmbedder;
+    const texts = set.corpus.map(docText);
+    const data = new Float32Array(texts.length * view.dim);
+    for (let at = 0; at < texts.length; at += DEFAULT_ADD_BATCH) {
+      const batch = texts.slice(at, at + DEFAULT_ADD_BATCH);
+      await wordLearnerOf(view)!.learnWords(batch);
+      data.set((await view.embed(batch)).data, at * view.dim);
+    }
+    console.log(`${set.name}: learned ${wordLearnerOf(view)!.learnedWords} words of the corpus`);
+    const docs = normalizeRowsInPlace({ rows: texts.length, dim: view.dim, data });
+    const queries = normalizeRowsInPlace(await view.embed(set.queries.map((q) => q.text)));
+    return { docs, queries };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function denseRuns(docs: DenseMatrix, queries: DenseMatrix, ids: string[], depth: number): Hit[][] {
   const out: Hit[][] = [];
   const block = 64;
@@ -383,11 +424,15 @@ async function main(): Promise<void> {
     const lemmas = sparseRuns(set, 'best', DEPTH);
     const allReadings = set.russian ? sparseRuns(set, 'all', DEPTH) : lemmas;
     const tSparse = performance.now();
-    const docs = await embedCached(embedder, set.corpus.map(docText));
-    const queries = await embedCached(
-      embedder,
-      set.queries.map((q) => q.text),
-    );
+    const { docs, queries } = LEARN_WORDS
+      ? await embedLearning(embedder, set)
+      : {
+          docs: await embedCached(embedder, set.corpus.map(docText)),
+          queries: await embedCached(
+            embedder,
+            set.queries.map((q) => q.text),
+          ),
+        };
     const dense = denseRuns(
       docs,
       queries,

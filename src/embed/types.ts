@@ -56,5 +56,30 @@ export function embedFor<V>(embedder: Embedder<V>, texts: string[], role: 'query
   return method ? method.call(embedder, texts) : embedder.embed(texts);
 }
 
+/**
+ * An embedder that learns a collection's own words (the student, and routing through it): rows
+ * for words it has none for, from their contexts in the collection's documents (see
+ * embed/student/words.ts). A collection calls `withWordsIn` once when it is created,
+ * `learnWords` on each batch before embedding it, and `refreshWords` before embedding a query.
+ */
+export interface WordLearner {
+  /** A view of this embedder that keeps what it learns in `dir` (its saved directory); itself when it cannot learn. */
+  withWordsIn(dir: string): Promise<DenseEmbedder>;
+  /** Learns the words of `texts` it has no row for; returns how many it learned. */
+  learnWords(texts: string[]): Promise<number>;
+  /** Takes in words learned by another process since. */
+  refreshWords(): void;
+  /** Words learned so far. */
+  readonly learnedWords: number;
+}
+
+/** The embedder as a word learner, when it is one. */
+export function wordLearnerOf(embedder: object): WordLearner | null {
+  const e = embedder as Partial<WordLearner>;
+  return typeof e.learnWords === 'function' && typeof e.withWordsIn === 'function'
+    ? (e as WordLearner)
+    : null;
+}
+
 export type DenseEmbedder = Embedder<DenseMatrix> & { readonly kind: 'dense'; readonly dim: number };
 export type SparseEmbedder = Embedder<SparseMatrix> & { readonly kind: 'sparse' };

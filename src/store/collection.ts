@@ -4,7 +4,7 @@ import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import { analyzerConfig, analyzerFromConfig } from '../embed/sparse/analyzer.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
-import { type Embedder, embedFor, tokenCounterOf } from '../embed/types.js';
+import { type Embedder, embedFor, tokenCounterOf, wordLearnerOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import {
   DEFAULT_FUSION,
@@ -69,6 +69,12 @@ export interface CreateCollectionOptions {
   /** Default: lemmas (see DEFAULT_LEXICAL_ANALYZER). */
   lexicalAnalyzer?: LexicalAnalyzer;
   defaultMethod?: SearchMethod;
+  /**
+   * Whether an embedder that can (the student, and routing through it) learns the collection's
+   * own words as documents arrive (default true; see WordLearner). Only stores that keep files
+   * written after creation support it (not PostgreSQL).
+   */
+  learnWords?: boolean;
 }
 
 export interface OpenCollectionOptions {
@@ -121,6 +127,11 @@ export interface AddSummary {
   removed: number;
   chunks: number;
   batches: number;
+  /**
+   * Words the embedder learned from these documents: words it had no row for, given rows from
+   * their contexts here (see WordLearner; 0 for embedders that do not learn).
+   */
+  words: number;
 }
 
 export interface SearchOptions {
@@ -408,7 +419,10 @@ export class Collection {
       },
       { onWarning: open.onWarning },
     );
-    return new Collection(store, embedder, postprocess, open.onWarning ?? (() => {}));
+    // the collection's own view of the embedder, which learns its words into its files
+    const learner = opts.learnWords !== false && backend.keepsFiles ? wordLearnerOf(embedder) : null;
+    const own = learner ? await learner.withWordsIn(path.join(store.filesDir, 'embedder')) : embedder;
+    return new Collection(store, own, postprocess, open.onWarning ?? (() => {}));
   }
 
   /** Opens an existing collection, repairing what a crash left behind (writers). */
@@ -586,7 +600,10 @@ export class Collection {
    * (role 'query': a model's query prompt, e.g. e5's "query: ") are: embedder, post-processing, L2.
    */
   async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
-    const raw = (await embedFor(await this.loadEmbedder(), texts, role)) as DenseMatrix;
+    const embedder = await this.loadEmbedder();
+    // words the collection's writer learned since this session opened
+    wordLearnerOf(embedder)?.refreshWords();
+    const raw = (await embedFor(embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
       processed === raw
@@ -602,7 +619,15 @@ export class Collection {
    */
   async add(docs: Iterable<Document> | AsyncIterable<Document>, opts: AddOptions = {}): Promise<AddSummary> {
     const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_ADD_BATCH);
-    const summary: AddSummary = { added: 0, replaced: 0, unchanged: 0, removed: 0, chunks: 0, batches: 0 };
+    const summary: AddSummary = {
+      added: 0,
+      replaced: 0,
+      unchanged: 0,
+      removed: 0,
+      chunks: 0,
+      batches: 0,
+      words: 0,
+    };
     const root = opts.root === undefined ? undefined : path.resolve(opts.root);
     // ids this run saw, for pruning what it did not
     const seenIds = opts.prune && root !== undefined ? new Set<string>() : undefined;
@@ -707,6 +732,10 @@ export class Collection {
     // embedded in slices, with progress after each: one long document is many chunks. The slices
     // take the batch's chunks shortest first (length-bucketed across documents): an encoder pads
     // a slice to its longest text, so mixed lengths waste most of its work on padding.
+    // words the embedder has no row for get theirs from this batch before it is embedded, so
+    // stored vectors and later queries use the same rows
+    const learner = wordLearnerOf(this.embedder);
+    if (learner) summary.words += await learner.learnWords(texts);
     const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length);
     const vectors: DenseMatrix = {
       rows: texts.length,

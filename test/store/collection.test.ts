@@ -50,7 +50,15 @@ function numbered(n: number, prefix = 'doc'): Document[] {
 test('add, search, get and count', async () => {
   const c = await Collection.create(fresh(), { embedder: new TrigramEmbedder({ dim: 128 }) });
   const summary = await c.add(animals);
-  assert.deepEqual(summary, { added: 4, replaced: 0, unchanged: 0, removed: 0, chunks: 4, batches: 1 });
+  assert.deepEqual(summary, {
+    added: 4,
+    replaced: 0,
+    unchanged: 0,
+    removed: 0,
+    chunks: 4,
+    batches: 1,
+    words: 0,
+  });
   assert.equal(await c.count(), 4);
   const hits = await c.search('whales singing in the ocean', { k: 2 });
   assert.equal(hits[0].id, 'whale');

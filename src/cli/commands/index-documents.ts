@@ -64,6 +64,10 @@ export function register(program: Command): void {
       '--no-lemmas',
       'lexical search matches Russian words by Snowball stems instead of OpenCorpora lemmas (new collections)',
     )
+    .option(
+      '--no-learn-words',
+      "new collections: the Russian encoder (minilm-ru) keeps its own vocabulary instead of learning rows for the collection's words from their contexts",
+    )
     .option('--dim <n>', 'output dimension for embedders that take one', parseIntOption('--dim', 1))
     .option(
       '--chunk-tokens <n>',
@@ -168,6 +172,7 @@ export function register(program: Command): void {
                 chunking: { maxTokens: o.chunkTokens, overlapTokens: o.chunkOverlap },
                 lexical,
                 lexicalAnalyzer: o.lemmas === false ? 'snowball' : 'lemmas',
+                learnWords: o.learnWords !== false,
                 defaultMethod,
                 index: {
                   type: o.index,
@@ -271,6 +276,7 @@ export function register(program: Command): void {
                       .join(', ') || 'none'
                   })`
                 : '') +
+              (summary.words > 0 ? `; learned ${summary.words} new word(s) of the collection` : '') +
               '\n',
           );
       } finally {

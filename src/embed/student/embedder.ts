@@ -5,7 +5,7 @@
  * by name only (like the built-in MiniLM), not copied.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readdirSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmyslError } from '../../errors.js';
@@ -15,9 +15,18 @@ import type { DenseMatrix } from '../../vectors/types.js';
 import type { DenseEmbedder } from '../types.js';
 import { type CenterRecord, meanWordVector, subtractFromRows } from './center.js';
 import { DEFAULT_FEATURES, type FeatureSettings, FeatureVocabulary } from './features.js';
-import { DEFAULT_INDUCED_SHARE, type InductionOptions, induceRows } from './induce.js';
+import { DEFAULT_INDUCED_SHARE, type InductionMap, type InductionOptions, induceRows } from './induce.js';
 import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable } from './model.js';
 import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
+import {
+  appendWords,
+  hasWords,
+  LearnedWords,
+  readWords,
+  startWords,
+  WORDS_KEYS,
+  type WordsEnd,
+} from './words.js';
 
 export const STUDENT_FORMAT = 1;
 
@@ -50,6 +59,9 @@ interface StudentManifest {
 }
 
 const MANIFEST = 'manifest.json';
+/** The induction's map (induce.ts): a JSON header and float32 weights, bias, drift. */
+const INDUCTION = 'induction.json';
+const INDUCTION_DATA = 'induction.f32';
 
 /** The package's directory of built-in models (models/ next to dist/ and src/). */
 export function builtinModelsDir(): string {
@@ -109,6 +121,12 @@ export class StudentEmbedder implements DenseEmbedder {
    * collection's reference records it, so vectors of an older revision are noticed.
    */
   revision?: string;
+  /** The map its rows were induced with, when they were: it gives a collection's words rows. */
+  induction?: InductionMap;
+  /** A collection's own words (see words.ts), kept in `wordsDir`. */
+  private words?: LearnedWords;
+  private wordsDir?: string;
+  private wordsEnd: WordsEnd = { count: 0, keyBytes: 0 };
 
   private constructor(
     readonly vocab: FeatureVocabulary,
@@ -180,7 +198,14 @@ export class StudentEmbedder implements DenseEmbedder {
         'E_USAGE',
         'induction needs a student without a projection (table width = output width)',
       );
-    const { keys, rows, record } = induceRows(this.vocab, this.table, this.shape.dim, texts, source, opts);
+    const { keys, rows, record, map } = induceRows(
+      this.vocab,
+      this.table,
+      this.shape.dim,
+      texts,
+      source,
+      opts,
+    );
     const shape: StudentShape = { ...this.shape, rows: this.shape.rows + keys.length };
     const table = new Float32Array(shape.rows * shape.dim);
     table.set(this.table);
@@ -190,7 +215,7 @@ export class StudentEmbedder implements DenseEmbedder {
       logits: new Float32Array(shape.rows),
       projection: null,
     });
-    return StudentEmbedder.fromParameters(
+    const out = StudentEmbedder.fromParameters(
       params,
       new FeatureVocabulary([...this.vocab.keys, ...keys], {
         ...this.vocab.settings,
@@ -199,6 +224,72 @@ export class StudentEmbedder implements DenseEmbedder {
       { ...this.info, induced: { ...record, share: opts.share ?? DEFAULT_INDUCED_SHARE } },
       this.storage,
     );
+    out.induction = map;
+    return out;
+  }
+
+  /** Words this embedder has learned from a collection (0 outside one). */
+  get learnedWords(): number {
+    return this.words?.size ?? 0;
+  }
+
+  /**
+   * This model for a collection kept in `dir` (its embedder directory): a view that shares the
+   * weights and learns the collection's words into `dir` (see words.ts). A model without an
+   * induction map cannot learn words and is returned as is.
+   */
+  async withWordsIn(dir: string): Promise<StudentEmbedder> {
+    if (!this.induction || this.shape.projection) return this;
+    startWords(dir);
+    return this.boundTo(dir);
+  }
+
+  private boundTo(dir: string): StudentEmbedder {
+    const view = new StudentEmbedder(
+      this.vocab,
+      this.shape,
+      this.table,
+      this.tableBytes,
+      this.storage,
+      this.projection,
+      this.info,
+    );
+    view.builtin = this.builtin;
+    view.revision = this.revision;
+    view.induction = this.induction;
+    if (!view.induction) return view;
+    view.words = new LearnedWords(this.vocab, this.table, view.induction);
+    view.wordsDir = dir;
+    view.refreshWords();
+    return view;
+  }
+
+  /**
+   * Gives rows to the Russian words of `texts` that neither the model nor the collection has yet
+   * (kept in the collection's files); returns how many. Call it before embedding the texts.
+   */
+  async learnWords(texts: string[]): Promise<number> {
+    if (!this.words || !this.wordsDir) return 0;
+    this.refreshWords();
+    const learned = this.words.learn(texts);
+    this.wordsEnd = appendWords(this.wordsDir, learned, this.wordsEnd, this.shape.dim);
+    return learned.stems.length;
+  }
+
+  /** Takes in words another process (the collection's writer) learned since. */
+  refreshWords(): void {
+    if (!this.words || !this.wordsDir) return;
+    let size: number;
+    try {
+      size = statSync(path.join(this.wordsDir, WORDS_KEYS)).size;
+    } catch {
+      return;
+    }
+    if (size <= this.wordsEnd.keyBytes) return;
+    const more = readWords(this.wordsDir, this.shape.dim, this.wordsEnd);
+    if (more.stems.length === 0) return;
+    this.words.add(more.stems, more.rows);
+    this.wordsEnd = more.end;
   }
 
   /** A built-in model by name, a saved model directory, or a collection's reference to either. */
@@ -238,7 +329,7 @@ export class StudentEmbedder implements DenseEmbedder {
           `${file}: its vectors were made by revision ${m.revision} of the built-in model "${m.model}", this smysl has revision ${e.revision}; dense search compares across revisions until the collection is indexed again (smysl collections drop, then smysl index)`,
           { code: 'SMYSL_MODEL_REVISION' },
         );
-      return e;
+      return hasWords(dir) ? e.boundTo(dir) : e;
     }
     if (!m.shape || !m.storage || !m.info)
       throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
@@ -276,7 +367,9 @@ export class StudentEmbedder implements DenseEmbedder {
       projection = new Float32Array(m.shape.dim * m.shape.outDim);
       new Uint8Array(projection.buffer).set(p);
     }
-    return new StudentEmbedder(vocab, m.shape, table, bytes, m.storage, projection, m.info);
+    const e = new StudentEmbedder(vocab, m.shape, table, bytes, m.storage, projection, m.info);
+    e.induction = await readInduction(dir, m.shape.dim);
+    return hasWords(dir) ? e.boundTo(dir) : e;
   }
 
   async save(dir: string): Promise<void> {
@@ -306,6 +399,7 @@ export class StudentEmbedder implements DenseEmbedder {
       features: this.vocab.settings,
       info: this.info,
     };
+    if (this.induction) await writeInduction(dir, this.induction);
     // the manifest last: a directory with a manifest is a complete model
     await writeFileAtomic(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 2));
   }
@@ -316,15 +410,67 @@ export class StudentEmbedder implements DenseEmbedder {
     const chunk = 4096;
     for (let start = 0; start < texts.length; start += chunk) {
       const part = texts.slice(start, start + chunk);
-      const feats = this.vocab.featurize(part);
+      const feats = this.vocab.featurize(part, this.words);
       out.set(
-        encodeFeaturized(this.table, this.shape.dim, feats, this.projection, this.dim),
+        encodeFeaturized(
+          this.table,
+          this.shape.dim,
+          feats,
+          this.projection,
+          this.dim,
+          this.words?.rows ?? null,
+        ),
         start * this.dim,
       );
       opts.onProgress?.({ phase: 'encoding', done: start + part.length, total: texts.length, unit: 'texts' });
     }
     return { rows: texts.length, dim: this.dim, data: out };
   }
+}
+
+interface InductionHeader {
+  format: 1;
+  dim: number;
+  window: number;
+  norm: number;
+  share: number;
+}
+
+async function writeInduction(dir: string, map: InductionMap): Promise<void> {
+  const { dim } = map;
+  const data = new Float32Array(dim * dim + 2 * dim);
+  data.set(map.weights);
+  data.set(map.bias, dim * dim);
+  data.set(map.drift, dim * dim + dim);
+  await writeFileAtomic(path.join(dir, INDUCTION_DATA), new Uint8Array(data.buffer));
+  const header: InductionHeader = { format: 1, dim, window: map.window, norm: map.norm, share: map.share };
+  await writeFileAtomic(path.join(dir, INDUCTION), JSON.stringify(header, null, 2));
+}
+
+async function readInduction(dir: string, dim: number): Promise<InductionMap | undefined> {
+  const file = path.join(dir, INDUCTION);
+  if (!existsSync(file)) return undefined;
+  const h = await readJsonFile<InductionHeader>(file);
+  const bytes = await fsp.readFile(path.join(dir, INDUCTION_DATA)).catch((e) => {
+    throw new SmyslError('E_IO', `cannot read ${path.join(dir, INDUCTION_DATA)}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  });
+  if (h.format !== 1 || h.dim !== dim || bytes.byteLength !== (dim * dim + 2 * dim) * 4)
+    throw new SmyslError('E_FORMAT', `the induction map does not match the model (${dim}-d)`, {
+      location: { source: file },
+    });
+  const data = new Float32Array(dim * dim + 2 * dim);
+  new Uint8Array(data.buffer).set(bytes);
+  return {
+    dim,
+    window: h.window,
+    norm: h.norm,
+    share: h.share,
+    weights: data.subarray(0, dim * dim),
+    bias: data.subarray(dim * dim, dim * dim + dim),
+    drift: data.subarray(dim * dim + dim),
+  };
 }
 
 /** The built-in student used when none is named. */

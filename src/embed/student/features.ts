@@ -99,6 +99,13 @@ export interface FeaturizedTexts {
   coefs: Float32Array;
 }
 
+/** Rows a collection learned for its own words, as `featurize` consults them (words.ts). */
+export interface LocalRows {
+  /** A word's rows led by its local row (ids past the identity buckets), or null. */
+  rowsOfWord(word: string): Int32Array | null;
+  coefficient(rows: Int32Array, k: number): number;
+}
+
 /** Maps keys to rows; built once per model and saved with it. */
 export class FeatureVocabulary {
   private readonly index = new Map<string, number>();
@@ -180,8 +187,11 @@ export class FeatureVocabulary {
     return rows;
   }
 
-  /** Rows and coefficients of many texts. */
-  featurize(texts: readonly string[]): FeaturizedTexts {
+  /**
+   * Rows and coefficients of many texts. With `local` (a collection's learned words), a word
+   * that has a local row takes it (ids from `local.offset`) instead of n-grams alone.
+   */
+  featurize(texts: readonly string[], local?: LocalRows): FeaturizedTexts {
     const offsets = new Int32Array(texts.length + 1);
     let rows = new Int32Array(Math.max(16, texts.length * 32));
     let coefs = new Float32Array(rows.length);
@@ -189,8 +199,9 @@ export class FeatureVocabulary {
     const identity = this.settings.identity ?? 0;
     for (let t = 0; t < texts.length; t++) {
       for (const w of studentWords(texts[t])) {
-        const wr = this.rowsOfWord(w);
-        const bucket = this.identityOf(w);
+        const lr = local?.rowsOfWord(w) ?? null;
+        const wr = lr ?? this.rowsOfWord(w);
+        const bucket = lr ? -1 : this.identityOf(w);
         if (wr.length === 0 && bucket < 0) continue;
         if (n + wr.length + 1 > rows.length) {
           const bigger = Math.max(rows.length * 2, n + wr.length + 1);
@@ -203,7 +214,7 @@ export class FeatureVocabulary {
         }
         for (let k = 0; k < wr.length; k++) {
           rows[n] = wr[k];
-          coefs[n++] = this.coefficient(wr, k);
+          coefs[n++] = lr ? local!.coefficient(wr, k) : this.coefficient(wr, k);
         }
         if (bucket >= 0) {
           rows[n] = this.size + bucket;

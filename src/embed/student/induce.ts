@@ -98,6 +98,46 @@ export interface InductionRecord {
   rows: number;
 }
 
+/**
+ * The fitted map of an induction, kept with the model so that later text (a collection's own
+ * documents) gets rows the same way: row = normalize(ctx·W + bias − drift) · norm, where ctx is
+ * a word's average context (the sum of its `window` neighbours' vectors on each side, averaged
+ * over its occurrences). float32, as stored.
+ */
+export interface InductionMap {
+  dim: number;
+  window: number;
+  /** dim x dim, row-major: context component j → row component k at j·dim + k. */
+  weights: Float32Array;
+  bias: Float32Array;
+  /** The occurrence-weighted mean of the fitted rows (taken out; zeros when not centered). */
+  drift: Float32Array;
+  /** Length every new row is scaled to (0: left as predicted). */
+  norm: number;
+  /** Share of a new row in its word's vector, the word's n-grams sharing the rest. */
+  share: number;
+}
+
+/** ctx (the average context) → a new row into out[o..o+dim), the way induceRows makes its rows. */
+export function applyInductionMap(map: InductionMap, ctx: Float64Array, out: Float32Array, o: number): void {
+  const { dim, weights, bias, drift } = map;
+  const v = new Float64Array(dim);
+  for (let k = 0; k < dim; k++) v[k] = bias[k];
+  for (let j = 0; j < dim; j++) {
+    const c = ctx[j];
+    if (c === 0) continue;
+    const wj = j * dim;
+    for (let k = 0; k < dim; k++) v[k] += c * weights[wj + k];
+  }
+  let n2 = 0;
+  for (let k = 0; k < dim; k++) {
+    v[k] -= drift[k];
+    n2 += v[k] * v[k];
+  }
+  const f = map.norm > 0 && n2 > 0 ? map.norm / Math.sqrt(n2) : 1;
+  for (let k = 0; k < dim; k++) out[o + k] = v[k] * f;
+}
+
 export interface RidgeFit {
   /** p x q coefficients (row-major): y ≈ x·W + bias. */
   weights: Float64Array;
@@ -245,7 +285,7 @@ export function induceRows(
   texts: Iterable<string>,
   source: string,
   opts: InductionOptions = {},
-): { keys: string[]; rows: Float32Array; record: InductionRecord } {
+): { keys: string[]; rows: Float32Array; record: InductionRecord; map?: InductionMap } {
   const window = opts.window ?? 20;
   const minCount = opts.minCount ?? 5;
   const minFitCount = opts.minFitCount ?? 5;
@@ -428,16 +468,17 @@ export function induceRows(
     }
     total += n;
   }
-  if ((opts.center ?? true) && total > 0)
+  const centered = (opts.center ?? true) && total > 0;
+  if (centered)
     for (let s = 0; s < newStems.length; s++)
       for (let k = 0; k < dim; k++) rows[s * dim + k] -= drift[k] / total;
+  let target = 0;
+  for (let e = 0; e < E; e++) {
+    let n2 = 0;
+    for (let k = 0; k < dim; k++) n2 += y[e * dim + k] ** 2;
+    target += Math.sqrt(n2) / E;
+  }
   if ((opts.matchNorms ?? true) && newStems.length > 0) {
-    let target = 0;
-    for (let e = 0; e < E; e++) {
-      let n2 = 0;
-      for (let k = 0; k < dim; k++) n2 += y[e * dim + k] ** 2;
-      target += Math.sqrt(n2) / E;
-    }
     for (let s = 0; s < newStems.length; s++) {
       let n2 = 0;
       for (let k = 0; k < dim; k++) n2 += rows[s * dim + k] ** 2;
@@ -445,9 +486,23 @@ export function induceRows(
       for (let k = 0; k < dim; k++) rows[s * dim + k] *= f;
     }
   }
+  // the map for later text (a collection's words, words.ts); the subword variant reads more than
+  // contexts, so it has none
+  const map: InductionMap | undefined = opts.subwords
+    ? undefined
+    : {
+        dim,
+        window,
+        weights: Float32Array.from(fit.weights),
+        bias: Float32Array.from(fit.bias),
+        drift: centered ? Float32Array.from(drift, (d) => d / total) : new Float32Array(dim),
+        norm: (opts.matchNorms ?? true) ? target : 0,
+        share: opts.share ?? DEFAULT_INDUCED_SHARE,
+      };
   return {
     keys: newStems.map(inducedKey),
     rows,
+    map,
     record: {
       source,
       tokens,

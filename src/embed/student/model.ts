@@ -12,7 +12,7 @@
  * without shrinking their direction.
  */
 import { seededRandom } from '../../vectors/random.js';
-import type { FeaturizedTexts } from './features.js';
+import { type FeaturizedTexts, IDENTITY_BUCKETS } from './features.js';
 
 export interface StudentShape {
   rows: number;
@@ -269,8 +269,11 @@ export function encodeFeaturized(
   feats: FeaturizedTexts,
   projection: Float32Array | null,
   outDim: number,
+  /** A collection's learned rows (featurized as ids from rows + IDENTITY_BUCKETS). */
+  local: Float32Array | null = null,
 ): Float32Array {
   const rows = weighted.length / dim;
+  const localFrom = rows + IDENTITY_BUCKETS;
   const out = new Float32Array(feats.count * outDim);
   const s = new Float64Array(dim);
   const y = new Float64Array(outDim);
@@ -279,6 +282,11 @@ export function encodeFeaturized(
     for (let i = feats.offsets[t]; i < feats.offsets[t + 1]; i++) {
       const c = feats.coefs[i];
       const r = feats.rows[i];
+      if (r >= localFrom && local) {
+        const e = (r - localFrom) * dim;
+        for (let j = 0; j < dim; j++) s[j] += c * local[e + j];
+        continue;
+      }
       if (r >= rows) {
         const v = identityRow(r - rows, dim);
         for (let j = 0; j < dim; j++) s[j] += c * v[j];

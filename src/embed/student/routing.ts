@@ -10,7 +10,7 @@ import { guessLanguage, type LanguageGuess } from '../../text/language.js';
 import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import { type DenseEmbedder, type Embedder, embedFor } from '../types.js';
+import { type DenseEmbedder, type Embedder, embedFor, type WordLearner } from '../types.js';
 
 export interface RoutingSettings {
   /** Registry method (or saved-embedder directory) for English text; default minilm. */
@@ -125,6 +125,29 @@ export class RoutingEmbedder implements DenseEmbedder {
         2,
       ),
     );
+  }
+
+  /** The Russian side's view for a collection in `dir` (see StudentEmbedder.withWordsIn). */
+  async withWordsIn(dir: string): Promise<RoutingEmbedder> {
+    const russian = this.russian as Partial<WordLearner>;
+    if (!russian.withWordsIn) return this;
+    const view = await russian.withWordsIn(path.join(dir, 'russian'));
+    return view === this.russian ? this : new RoutingEmbedder(this.english, view, this.settings);
+  }
+
+  /** The Russian side learns the words of the texts that go to it. */
+  async learnWords(texts: string[]): Promise<number> {
+    const russian = this.russian as Partial<WordLearner>;
+    if (!russian.learnWords) return 0;
+    return russian.learnWords(texts.filter((t) => routeOf(t) === 'russian'));
+  }
+
+  refreshWords(): void {
+    (this.russian as Partial<WordLearner>).refreshWords?.();
+  }
+
+  get learnedWords(): number {
+    return (this.russian as Partial<WordLearner>).learnedWords ?? 0;
   }
 
   resetCounts(): void {

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { StudentEmbedder } from '../../../src/embed/student/embedder.js';
+import { FeatureVocabulary, inducedKey } from '../../../src/embed/student/features.js';
+import type { InductionMap } from '../../../src/embed/student/induce.js';
+import { StudentParameters } from '../../../src/embed/student/model.js';
+import { LearnedWords } from '../../../src/embed/student/words.js';
+import { stem } from '../../../src/text/stem.js';
+
+// Two trained words on two axes; no n-grams, so a word's vector is its row alone.
+function toy(map: Partial<InductionMap> = {}) {
+  const vocab = new FeatureVocabulary(['w кот', 'w сидит'], { minn: 0, maxn: 0, stems: true });
+  const table = Float32Array.from([1, 0, 0, 1]);
+  const params = new StudentParameters({ rows: 2, dim: 2, outDim: 2, projection: false }, { table });
+  const student = StudentEmbedder.fromParameters(params, vocab, { name: 'toy' }, 'f32');
+  student.induction = {
+    dim: 2,
+    window: 1,
+    weights: Float32Array.from([1, 0, 0, 1]),
+    bias: new Float32Array(2),
+    drift: new Float32Array(2),
+    norm: 0,
+    share: 1,
+    ...map,
+  };
+  return { vocab, table, student };
+}
+
+test('LearnedWords.learn: a new word gets map(average context) − drift, scaled to the norm (hand-computed)', () => {
+  const { vocab, table, student } = toy();
+  const plain = new LearnedWords(vocab, table, student.induction!);
+  // «пушкин» twice: contexts кот + сидит = (1, 1) and кот = (1, 0); average (1, 0.5)
+  const a = plain.learn(['кот пушкин сидит', 'пушкин кот']);
+  assert.deepEqual(a.stems, [stem('пушкин')]);
+  assert.deepEqual([...a.rows], [1, 0.5]);
+  // known words and words already learned get nothing
+  assert.equal(plain.learn(['кот сидит пушкину']).stems.length, 0);
+  // drift (0.5, 0) taken out, then scaled to length 1: (0.5, 0.5)/‖·‖
+  const centered = new LearnedWords(vocab, table, {
+    ...student.induction!,
+    drift: Float32Array.from([0.5, 0]),
+    norm: 1,
+  });
+  const b = centered.learn(['кот пушкин сидит', 'пушкин кот']);
+  assert.ok(
+    Math.abs(b.rows[0] - Math.SQRT1_2) < 1e-7 && Math.abs(b.rows[1] - Math.SQRT1_2) < 1e-7,
+    `${b.rows}`,
+  );
+});
+
+test('StudentEmbedder.withWordsIn: learned words embed, stay fixed, survive a reload and a torn write; readers catch up', async () => {
+  const { student } = toy();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-'));
+  try {
+    await student.save(dir);
+    // a saved model without words files does not learn
+    const unbound = await StudentEmbedder.load(dir);
+    assert.deepEqual(unbound.induction?.weights, student.induction?.weights);
+    assert.equal(await unbound.learnWords(['кот пушкин сидит']), 0);
+
+    const writer = await student.withWordsIn(dir);
+    assert.deepEqual([...(await writer.embed(['пушкин'])).data], [0, 0]);
+    assert.equal(await writer.learnWords(['кот пушкин сидит', 'пушкин кот']), 1);
+    const v = [...(await writer.embed(['пушкина'])).data];
+    assert.ok(Math.abs(v[0] - 2 / Math.sqrt(5)) < 1e-6 && Math.abs(v[1] - 1 / Math.sqrt(5)) < 1e-6, `${v}`);
+    // the row is fixed once made: other contexts later do not move it
+    assert.equal(await writer.learnWords(['сидит пушкин сидит']), 0);
+    assert.deepEqual([...(await writer.embed(['пушкина'])).data], v);
+    // the student itself learned nothing (the view is the collection's)
+    assert.deepEqual([...(await student.embed(['пушкин'])).data], [0, 0]);
+
+    const reader = await StudentEmbedder.load(dir);
+    assert.equal(reader.learnedWords, 1);
+    assert.deepEqual([...(await reader.embed(['пушкин'])).data], v);
+
+    // a crash mid-append: half a row and a stem line without its end are ignored, then overwritten
+    await appendFile(path.join(dir, 'words.f32'), Buffer.alloc(4));
+    await appendFile(path.join(dir, 'words.txt'), 'обломо');
+    const reopened = await StudentEmbedder.load(dir);
+    assert.equal(reopened.learnedWords, 1);
+    assert.equal(await reopened.learnWords(['сидит лермонтов']), 1);
+    assert.equal((await readFile(path.join(dir, 'words.txt'), 'utf8')).split('\n').length, 3);
+    assert.equal((await readFile(path.join(dir, 'words.f32'))).byteLength, 2 * 2 * 4);
+    // the reader opened before takes the new word in when told to
+    assert.deepEqual([...(await reader.embed(['лермонтов'])).data], [0, 0]);
+    reader.refreshWords();
+    assert.equal(reader.learnedWords, 2);
+    assert.deepEqual([...(await reader.embed(['лермонтов'])).data], [0, 1]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+// Same toy as induce.test.ts: four topics, two words each, and unseen words in their contexts.
+const known: Record<string, number> = {
+  кот: 0,
+  кошка: 0,
+  дом: 1,
+  изба: 1,
+  река: 2,
+  озеро: 2,
+  хлеб: 3,
+  каша: 3,
+};
+const text = [
+  ...Array.from({ length: 10 }, () =>
+    [
+      ['кот', 'кошка'],
+      ['дом', 'изба'],
+      ['река', 'озеро'],
+      ['хлеб', 'каша'],
+    ].flatMap(([a, b]) => [`${a} ${b} ${a}`, `${b} ${a} ${b}`]),
+  ).flat(),
+  'кот зверь кошка',
+  'кошка зверя кот',
+  'кот зверю кошка',
+  'дом хижина изба',
+  'изба хижина дом',
+];
+
+test("learned words equal the model's own induced rows for the same text (one map, float32 as stored)", async () => {
+  const words = Object.keys(known);
+  const vocab = new FeatureVocabulary(
+    words.map((w) => `w ${w}`),
+    { minn: 0, maxn: 0, stems: true },
+  );
+  const table = new Float32Array(words.length * 4);
+  words.forEach((w, i) => {
+    table[i * 4 + known[w]] = 1;
+    table[i * 4 + ((known[w] + 1) % 4)] = 0.05 * (i + 1);
+  });
+  const params = new StudentParameters({ rows: vocab.size, dim: 4, outDim: 4, projection: false }, { table });
+  const student = StudentEmbedder.fromParameters(params, vocab, { name: 'toy' }, 'f32');
+  const induced = student.induced(text, 'toy', { window: 1, minCount: 1, minFitCount: 1, lambda: 0.001 });
+  assert.ok(induced.induction);
+  // the map on the base model, learning from the same text, makes the rows induction made
+  const learner = new LearnedWords(vocab, table, induced.induction);
+  const learned = learner.learn(text);
+  assert.deepEqual(learned.stems.slice().sort(), [stem('зверь'), stem('хижина')].sort());
+  const params2 = induced.toParameters();
+  for (const [i, s] of learned.stems.entries()) {
+    const r = induced.vocab.row(inducedKey(s))!;
+    for (let j = 0; j < 4; j++) {
+      const want = params2.table[r * 4 + j];
+      assert.ok(
+        Math.abs(learned.rows[i * 4 + j] - want) < 1e-4,
+        `${s}[${j}]: ${learned.rows[i * 4 + j]} vs ${want}`,
+      );
+    }
+  }
+});
