@@ -80,7 +80,7 @@ export function registerTrainEncoder(train: Command): void {
       .option('--no-centering', 'recipe: keep the rows as trained (no mean word vector taken out)')
       .option(
         '--induce <file>',
-        "after training (and centering), give the frequent words of this running text (.txt, the student's language) that the student has no rows for a row induced from their contexts (à la carte); repeatable (the recipe uses ru_classics)",
+        "after training (and centering), give the frequent words of this running text (.txt, the student's language) that the student has no rows for a row induced from their contexts (à la carte), and save the map with the model so collections give their own words rows the same way; repeatable (the recipe uses ru_classics)",
         collect,
         [],
       )

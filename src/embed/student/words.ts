@@ -108,7 +108,8 @@ export class LearnedWords implements LocalRows {
       }
     }
     // null is cached only while no row can appear for it: a later `add` may bring its stem
-    if (rows || !CYRILLIC_WORD.test(word) || this.baseKnows(word)) this.cache.set(word, rows);
+    if (this.cache.size < 500_000 && (rows || !CYRILLIC_WORD.test(word) || this.baseKnows(word)))
+      this.cache.set(word, rows);
     return rows;
   }
 

@@ -161,6 +161,16 @@ test('StudentEmbedder.induced: every form of the stem uses the induced row alone
       [...(await back.embed(['зверя и хижина'])).data],
       [...(await induced.embed(['зверя и хижина'])).data],
     );
+    // the map goes with the model (a collection's words are induced with it), float32 as stored
+    assert.ok(induced.induction && back.induction);
+    assert.equal(back.induction.window, 1);
+    assert.deepEqual(back.induction.weights, induced.induction.weights);
+    assert.deepEqual(back.induction.drift, induced.induction.drift);
+    assert.equal(back.induction.norm, induced.induction.norm);
+    // the built-in model carries its map
+    const builtin = await StudentEmbedder.create({});
+    assert.equal(builtin.induction?.dim, 384);
+    assert.equal(builtin.induction?.window, 20);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
