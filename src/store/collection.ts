@@ -315,7 +315,15 @@ export class Collection {
     else this.embedder_ = embedder;
     this.postprocess = postprocess;
     this.onWarning = onWarning;
+    this.keepsFiles = storeBackend(store.location).keepsFiles === true;
   }
+
+  /**
+   * Whether words learned now would be kept (see StoreBackend.keepsFiles). A PostgreSQL copy of a
+   * collection that learned words uses the words it came with and learns no more: its vectors
+   * and its queries still agree, since a word without a row is n-grams on both sides.
+   */
+  private readonly keepsFiles: boolean;
 
   private loadOwnEmbedder: () => Promise<Embedder> = async () => this.embedder_!;
 
@@ -735,7 +743,7 @@ export class Collection {
     // words the embedder has no row for get theirs from this batch before it is embedded, so
     // stored vectors and later queries use the same rows
     const learner = wordLearnerOf(this.embedder);
-    if (learner) summary.words += await learner.learnWords(texts);
+    if (learner && this.keepsFiles) summary.words += await learner.learnWords(texts);
     const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length);
     const vectors: DenseMatrix = {
       rows: texts.length,

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readDocuments } from '../../src/corpus/index.js';
 import type { Document } from '../../src/corpus/types.js';
+import { createEmbedder } from '../../src/embed/registry.js';
 import { TrigramEmbedder } from '../../src/embed/trigram.js';
 import { isSmyslError } from '../../src/errors.js';
 import { StoreCollections } from '../../src/server/backends.js';
@@ -342,6 +343,34 @@ test('copyCollection: embedded → PostgreSQL → embedded keeps vectors bit for
   assert.equal(await y.get('doc4'), undefined);
   await same(x, z, 'round trip');
   for (const col of [x, y, z]) await col.close();
+});
+
+test('copyCollection of a collection that learned its words: PostgreSQL queries use them and learn no more', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const src = path.join(root, 'words-src');
+  const c = await Collection.create(src, {
+    embedder: await createEmbedder('bilingual'),
+    index: { type: 'exact' },
+  });
+  const learned = await c.add([
+    { id: 'island', text: 'Гварнелия — остров в холодном море, там ловят треску.', meta: {} },
+    { id: 'bread', text: 'Хлеб пекут из муки и воды.', meta: {} },
+  ]);
+  assert.ok(learned.words >= 1);
+  await c.close();
+  const name = fresh();
+  await copyCollection(src, pgAt(name));
+  const [x, y] = [await Collection.open(src, { readonly: true }), await Collection.open(pgAt(name))];
+  const query = async (col: Collection) => (await col.embed(['где Гварнелия'], 'query')).data;
+  const before = await query(x);
+  assert.deepEqual(await query(y), before);
+  // a PostgreSQL store keeps no files written after creation: nothing is learned there
+  const more = await y.add([
+    { id: 'capital', text: 'Квирталь — столица острова, там стоит маяк.', meta: {} },
+  ]);
+  assert.equal(more.words, 0);
+  assert.deepEqual(await query(y), before);
+  for (const col of [x, y]) await col.close();
 });
 
 test('a folder collection exported and imported still prunes the files removed from its folder', async (t) => {
