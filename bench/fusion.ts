@@ -11,7 +11,8 @@
  *
  * `--learn-words`: the dense side embeds each set as a collection would with an embedder that
  * learns words (WordLearner: the student, bilingual): a fresh view per set learns the corpus's
- * words batch by batch (DEFAULT_ADD_BATCH documents) before embedding it; queries use its rows.
+ * words batch by batch (DEFAULT_ADD_BATCH documents; `--learn-batch <n>` for others) before
+ * embedding it; queries use its rows.
  *
  * Dense vectors are cached under the OS temp dir (keyed by embedder and texts): a re-run only
  * embeds what changed. The fusion of the product (src/index/fusion.ts, `DEFAULT_FUSION`) is the
@@ -298,8 +299,9 @@ async function embedLearning(
     const view = (await learner.withWordsIn(dir)) as DenseEmbedder;
     const texts = set.corpus.map(docText);
     const data = new Float32Array(texts.length * view.dim);
-    for (let at = 0; at < texts.length; at += DEFAULT_ADD_BATCH) {
-      const batch = texts.slice(at, at + DEFAULT_ADD_BATCH);
+    const step = Number(arg('learn-batch', String(DEFAULT_ADD_BATCH)));
+    for (let at = 0; at < texts.length; at += step) {
+      const batch = texts.slice(at, at + step);
       await wordLearnerOf(view)!.learnWords(batch);
       data.set((await view.embed(batch)).data, at * view.dim);
     }
