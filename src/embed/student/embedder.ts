@@ -20,12 +20,13 @@ import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable }
 import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
 import {
   appendWords,
-  hasWords,
   LearnedWords,
   readWords,
   startWords,
   WORDS_KEYS,
   type WordsEnd,
+  warnWordsDamaged,
+  wordsIn,
 } from './words.js';
 
 export const STUDENT_FORMAT = 1;
@@ -244,6 +245,14 @@ export class StudentEmbedder implements DenseEmbedder {
     return this.boundTo(dir);
   }
 
+  /** Bound to the words in `dir` when it holds them (a collection's embedder directory). */
+  private withWordsFoundIn(dir: string): StudentEmbedder {
+    const found = wordsIn(dir);
+    if (found === 'one')
+      warnWordsDamaged(dir, 'one of words.txt and words.f32 is missing, so its learned words are not used');
+    return found === 'both' ? this.boundTo(dir) : this;
+  }
+
   private boundTo(dir: string): StudentEmbedder {
     const view = new StudentEmbedder(
       this.vocab,
@@ -287,6 +296,11 @@ export class StudentEmbedder implements DenseEmbedder {
     }
     if (size <= this.wordsEnd.keyBytes) return;
     const more = readWords(this.wordsDir, this.shape.dim, this.wordsEnd);
+    if (more.missing > 0)
+      warnWordsDamaged(
+        this.wordsDir,
+        `${more.missing} learned word(s) in words.txt have no row in words.f32`,
+      );
     if (more.stems.length === 0) return;
     this.words.add(more.stems, more.rows);
     this.wordsEnd = more.end;
@@ -329,7 +343,7 @@ export class StudentEmbedder implements DenseEmbedder {
           `${file}: its vectors were made by revision ${m.revision} of the built-in model "${m.model}", this smysl has revision ${e.revision}; dense search compares across revisions until the collection is indexed again (smysl collections drop, then smysl index)`,
           { code: 'SMYSL_MODEL_REVISION' },
         );
-      return hasWords(dir) ? e.boundTo(dir) : e;
+      return e.withWordsFoundIn(dir);
     }
     if (!m.shape || !m.storage || !m.info)
       throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
@@ -369,7 +383,7 @@ export class StudentEmbedder implements DenseEmbedder {
     }
     const e = new StudentEmbedder(vocab, m.shape, table, bytes, m.storage, projection, m.info);
     e.induction = await readInduction(dir, m.shape.dim);
-    return hasWords(dir) ? e.boundTo(dir) : e;
+    return e.withWordsFoundIn(dir);
   }
 
   async save(dir: string): Promise<void> {

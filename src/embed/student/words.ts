@@ -284,8 +284,21 @@ export function startWords(dir: string): void {
   for (const f of [WORDS_ROWS, WORDS_KEYS]) closeSync(openSync(path.join(dir, f), 'a'));
 }
 
-export function hasWords(dir: string): boolean {
-  return existsSync(path.join(dir, WORDS_KEYS)) && existsSync(path.join(dir, WORDS_ROWS));
+/** Whether `dir` holds learned words: both files, one of them (damaged), or none. */
+export function wordsIn(dir: string): 'both' | 'one' | 'none' {
+  const n = Number(existsSync(path.join(dir, WORDS_KEYS))) + Number(existsSync(path.join(dir, WORDS_ROWS)));
+  return n === 2 ? 'both' : n === 1 ? 'one' : 'none';
+}
+
+/** Says once per directory that learned words were lost (queries with them now miss their documents). */
+const warned = new Set<string>();
+export function warnWordsDamaged(dir: string, what: string): void {
+  if (warned.has(dir)) return;
+  warned.add(dir);
+  process.emitWarning(
+    `${dir}: ${what}; queries with those words no longer match the documents they were learned from until the collection is indexed anew (smysl collections drop, then smysl index)`,
+    { code: 'SMYSL_WORDS_DAMAGED' },
+  );
 }
 
 function readAll(file: string, from = 0): Buffer {
@@ -306,19 +319,30 @@ function readAll(file: string, from = 0): Buffer {
 }
 
 /** The complete words in `dir` past `end` (stem + row pairs whose stem line is whole), and where they end. */
-export function readWords(dir: string, dim: number, end: WordsEnd): NewWords & { end: WordsEnd } {
+export function readWords(
+  dir: string,
+  dim: number,
+  end: WordsEnd,
+): NewWords & { end: WordsEnd; missing: number } {
   const text = readAll(path.join(dir, WORDS_KEYS), end.keyBytes);
   const last = text.lastIndexOf(0x0a);
-  const none = { stems: [], rows: new Float32Array(0), end };
+  const none = { stems: [], rows: new Float32Array(0), end, missing: 0 };
   if (last < 0) return none;
   const stems = text.subarray(0, last).toString('utf8').split('\n');
   const rowBytes = readAll(path.join(dir, WORDS_ROWS), end.count * dim * 4);
   const n = Math.min(stems.length, Math.floor(rowBytes.length / (4 * dim)));
-  if (n === 0) return none;
+  // rows are written before their stems: a stem without its row means a damaged rows file
+  const missing = stems.length - n;
+  if (n === 0) return { ...none, missing };
   const rows = new Float32Array(n * dim);
   new Uint8Array(rows.buffer).set(rowBytes.subarray(0, n * dim * 4));
   // the bytes of the first n stem lines
   let keyBytes = 0;
   for (let i = 0; i < n; i++) keyBytes += Buffer.byteLength(stems[i], 'utf8') + 1;
-  return { stems: stems.slice(0, n), rows, end: { count: end.count + n, keyBytes: end.keyBytes + keyBytes } };
+  return {
+    stems: stems.slice(0, n),
+    rows,
+    end: { count: end.count + n, keyBytes: end.keyBytes + keyBytes },
+    missing,
+  };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -150,5 +150,43 @@ test("learned words equal the model's own induced rows for the same text (one ma
         `${s}[${j}]: ${learned.rows[i * 4 + j]} vs ${want}`,
       );
     }
+  }
+});
+
+test('damaged learned words are reported (SMYSL_WORDS_DAMAGED): rows lost from words.f32, or one file gone', async () => {
+  const { student } = toy();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-damage-'));
+  const warnings: string[] = [];
+  const listen = (w: Error & { code?: string }) => {
+    if (w.code === 'SMYSL_WORDS_DAMAGED') warnings.push(w.message);
+  };
+  process.on('warning', listen);
+  try {
+    await student.save(dir);
+    const writer = await student.withWordsIn(dir);
+    assert.equal(await writer.learnWords(['кот пушкин сидит', 'сидит лермонтов']), 2);
+    // one row lost: the word without it is reported, the other still loads
+    await truncate(path.join(dir, 'words.f32'), 2 * 4);
+    const reader = await StudentEmbedder.load(dir);
+    assert.equal(reader.learnedWords, 1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /1 learned word\(s\) in words\.txt have no row in words\.f32/);
+    // a file gone: reported, and the words are not used
+    const other = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-damage-'));
+    try {
+      await student.save(other);
+      await (await student.withWordsIn(other)).learnWords(['кот пушкин']);
+      await rm(path.join(other, 'words.f32'));
+      assert.equal((await StudentEmbedder.load(other)).learnedWords, 0);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(warnings.length, 2, warnings.join('\n'));
+      assert.match(warnings[1], /one of words\.txt and words\.f32 is missing/);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  } finally {
+    process.off('warning', listen);
+    await rm(dir, { recursive: true, force: true });
   }
 });
