@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import { analyzerConfig, analyzerFromConfig } from '../embed/sparse/analyzer.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
+import { WORDS_KEYS } from '../embed/student/words.js';
 import { type Embedder, embedFor, tokenCounterOf, wordLearnerOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import {
@@ -214,6 +216,11 @@ export interface CollectionInfo {
   defaultMethod: SearchMethod;
   /** Chunks by the language of their text ('ru', 'en', 'mixed', 'unknown'). */
   languages: Record<string, number>;
+  /**
+   * Words the embedder learned from this collection (WordLearner; their stems are listed in
+   * the `words.txt` beside its manifest); absent for embedders and stores that do not learn.
+   */
+  learnedWords?: number;
   diskBytes?: number;
   created: string;
   updated?: string;
@@ -574,6 +581,7 @@ export class Collection {
       lexical: { method: m.lexical ?? 'bm25', analyzer: this.lexicalAnalyzer },
       defaultMethod: m.defaultMethod ?? 'hybrid',
       languages,
+      learnedWords: learnedWordsIn(path.join(this.store.filesDir, 'embedder')),
       diskBytes: await this.store.diskBytes?.(),
       created: m.created,
       updated: await this.store.updated(),
@@ -1181,4 +1189,28 @@ export class Collection {
 /** The text embedded for a chunk: the document's title leads unless the chunk starts with it. */
 function chunkInput(title: string, body: string): string {
   return title && !body.startsWith(title) ? `${title}. ${body}` : body;
+}
+
+/** Complete lines of the words.txt files under an embedder's directory (undefined: none there). */
+function learnedWordsIn(dir: string): number | undefined {
+  let total: number | undefined;
+  const visit = (d: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) visit(path.join(d, e.name));
+      else if (e.name === WORDS_KEYS) {
+        const text = readFileSync(path.join(d, e.name));
+        let lines = 0;
+        for (const b of text) if (b === 0x0a) lines++;
+        total = (total ?? 0) + lines;
+      }
+    }
+  };
+  visit(dir);
+  return total;
 }

@@ -42,6 +42,9 @@ test('a bilingual collection learns its own Russian words: rows at index time, u
     assert.equal(stems.length, a.words);
     assert.ok(stems.includes(stem('гварнелия')), stems.join(' '));
     assert.equal(existsSync(path.join(dir, 'fixed', 'embedder', 'russian', 'words.txt')), false);
+    // collections info counts them (absent when the collection does not learn)
+    assert.equal((await learning.info()).learnedWords, a.words);
+    assert.equal((await fixed.info()).learnedWords, undefined);
 
     // the query's unknown word now points at the document it came from
     const query = 'где находится Гварнелия';

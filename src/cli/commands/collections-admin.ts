@@ -77,7 +77,7 @@ export function register(program: Command): void {
   collections
     .command('info')
     .description(
-      'what a collection holds and how it was made: documents, chunks, embedder, precision, languages, size, last update',
+      'what a collection holds and how it was made: documents, chunks, embedder, precision, languages, learned words, size, last update',
     )
     .argument('[name]', 'collection (same as --collection)')
     .option(...collectionOption)
@@ -106,6 +106,12 @@ export function register(program: Command): void {
         ['lexical', `${i.lexical.method}, ${i.lexical.analyzer}`],
         ['search', `${i.defaultMethod} by default`],
         ['languages', languages || 'none'],
+        ...(i.learnedWords === undefined
+          ? []
+          : ([['learned words', `${i.learnedWords} (rows for the collection's own Russian words)`]] as [
+              string,
+              string,
+            ][])),
         ['size on disk', i.diskBytes === undefined ? 'unknown' : formatBytes(i.diskBytes)],
         ['created', i.created],
         ['updated', i.updated ?? i.created],
