@@ -22,6 +22,7 @@
  * word's weight in a sentence), and mixed with the n-grams.
  */
 import { stem } from '../../text/stem.js';
+import { dotBatch } from '../../vectors/dense.js';
 import {
   charNgramsOf,
   type FeatureVocabulary,
@@ -118,24 +119,39 @@ export interface InductionMap {
   share: number;
 }
 
-/** ctx (the average context) → a new row into out[o..o+dim), the way induceRows makes its rows. */
-export function applyInductionMap(map: InductionMap, ctx: Float64Array, out: Float32Array, o: number): void {
-  const { dim, weights, bias, drift } = map;
-  const v = new Float64Array(dim);
-  for (let k = 0; k < dim; k++) v[k] = bias[k];
-  for (let j = 0; j < dim; j++) {
-    const c = ctx[j];
-    if (c === 0) continue;
-    const wj = j * dim;
-    for (let k = 0; k < dim; k++) v[k] += c * weights[wj + k];
+/**
+ * Average contexts (rows x dim) → new rows: ctx·W + bias − drift, scaled to `norm` — one batched
+ * product with the transposed weights (`transposeMap`, made once per map), then bias, drift and
+ * length row by row.
+ */
+export function applyInductionMapRows(
+  map: InductionMap,
+  transposed: Float32Array,
+  contexts: Float32Array,
+  rows: number,
+): Float32Array {
+  const { dim, bias, drift } = map;
+  const out = dotBatch({ rows, dim, data: contexts }, { rows: dim, dim, data: transposed });
+  for (let r = 0; r < rows; r++) {
+    const o = r * dim;
+    let n2 = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = out[o + k] + bias[k] - drift[k];
+      out[o + k] = v;
+      n2 += v * v;
+    }
+    const f = map.norm > 0 && n2 > 0 ? map.norm / Math.sqrt(n2) : 1;
+    for (let k = 0; k < dim; k++) out[o + k] *= f;
   }
-  let n2 = 0;
-  for (let k = 0; k < dim; k++) {
-    v[k] -= drift[k];
-    n2 += v[k] * v[k];
-  }
-  const f = map.norm > 0 && n2 > 0 ? map.norm / Math.sqrt(n2) : 1;
-  for (let k = 0; k < dim; k++) out[o + k] = v[k] * f;
+  return out;
+}
+
+/** The map's weights transposed (row k = the weights into output component k), for applyInductionMapRows. */
+export function transposeMap(map: InductionMap): Float32Array {
+  const { dim, weights } = map;
+  const t = new Float32Array(dim * dim);
+  for (let j = 0; j < dim; j++) for (let k = 0; k < dim; k++) t[k * dim + j] = weights[j * dim + k];
+  return t;
 }
 
 export interface RidgeFit {

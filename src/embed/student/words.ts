@@ -32,7 +32,7 @@ import {
   studentWords,
   wordKey,
 } from './features.js';
-import { applyInductionMap, type InductionMap } from './induce.js';
+import { applyInductionMapRows, type InductionMap, transposeMap } from './induce.js';
 
 const CYRILLIC_WORD = /^[а-я][а-я-]*$/;
 
@@ -77,6 +77,8 @@ export class LearnedWords implements LocalRows {
     return this.table.subarray(0, this.size * this.map.dim);
   }
 
+  /** The map's weights transposed (made on the first `learn`). */
+  private transposed?: Float32Array;
   /** Stems one of whose forms has a word row: those forms speak for the stem (as in induce.ts). */
   private covered?: Set<string>;
 
@@ -221,12 +223,11 @@ export class LearnedWords implements LocalRows {
         occurrences[t]++;
       }
     }
-    const rows = new Float32Array(newStems.length * dim);
-    const ctx = new Float64Array(dim);
-    for (let t = 0; t < newStems.length; t++) {
-      for (let j = 0; j < dim; j++) ctx[j] = sums[t * dim + j] / occurrences[t];
-      applyInductionMap(this.map, ctx, rows, t * dim);
-    }
+    const contexts = new Float32Array(newStems.length * dim);
+    for (let t = 0; t < newStems.length; t++)
+      for (let j = 0; j < dim; j++) contexts[t * dim + j] = sums[t * dim + j] / occurrences[t];
+    this.transposed ??= transposeMap(this.map);
+    const rows = applyInductionMapRows(this.map, this.transposed, contexts, newStems.length);
     this.add(newStems, rows);
     return { stems: newStems, rows };
   }
