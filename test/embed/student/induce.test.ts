@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { StudentEmbedder } from '../../../src/embed/student/embedder.js';
-import { FeatureVocabulary, inducedKey } from '../../../src/embed/student/features.js';
+import { inducedKey } from '../../../src/embed/student/features.js';
 import { cholesky, choleskySolve, induceRows, ridgeRegression } from '../../../src/embed/student/induce.js';
 import { StudentParameters } from '../../../src/embed/student/model.js';
 import { stem } from '../../../src/text/stem.js';
+import { known, text, toyStudent } from './toy-induction.js';
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -52,49 +53,6 @@ test('ridgeRegression: exact fit without penalty, hand-computed shrinkage with o
 // next to its topic's other word, so its context predicts it, and the map comes out close to
 // the identity. "зверь" (in three forms, one stem) and "хижина" are unseen; their contexts are
 // animal and house words.
-const known: Record<string, number> = {
-  кот: 0,
-  кошка: 0,
-  дом: 1,
-  изба: 1,
-  река: 2,
-  озеро: 2,
-  хлеб: 3,
-  каша: 3,
-};
-
-function toyStudent(): { vocab: FeatureVocabulary; table: Float32Array } {
-  const words = Object.keys(known);
-  const vocab = new FeatureVocabulary(
-    words.map((w) => `w ${w}`),
-    { minn: 0, maxn: 0, stems: true },
-  );
-  const table = new Float32Array(words.length * 4);
-  words.forEach((w, i) => {
-    table[i * 4 + known[w]] = 1;
-    // a little of the next axis, different per word, so no two rows are equal
-    table[i * 4 + ((known[w] + 1) % 4)] = 0.05 * (i + 1);
-  });
-  return { vocab, table };
-}
-
-const pairs = [
-  ['кот', 'кошка'],
-  ['дом', 'изба'],
-  ['река', 'озеро'],
-  ['хлеб', 'каша'],
-];
-// each known word with its topic's other word on both sides, many times over: its context is
-// that word (the few contexts that include an unseen word, whose vector is zero, barely count)
-const text = [
-  ...Array.from({ length: 10 }, () => pairs.flatMap(([a, b]) => [`${a} ${b} ${a}`, `${b} ${a} ${b}`])).flat(),
-  'кот зверь кошка',
-  'кошка зверя кот',
-  'кот зверю кошка',
-  'дом хижина изба',
-  'изба хижина дом',
-];
-
 test('induceRows: an unseen word gets a row along its context, one row per stem, reproducible', () => {
   const { vocab, table } = toyStudent();
   const opts = { window: 1, minCount: 2, minFitCount: 1, lambda: 0.001, center: false, matchNorms: false };

@@ -9,6 +9,7 @@ import type { InductionMap } from '../../../src/embed/student/induce.js';
 import { StudentParameters } from '../../../src/embed/student/model.js';
 import { LearnedWords } from '../../../src/embed/student/words.js';
 import { stem } from '../../../src/text/stem.js';
+import { text, toyStudent } from './toy-induction.js';
 
 // Two trained words on two axes; no n-grams, so a word's vector is its row alone.
 function toy(map: Partial<InductionMap> = {}) {
@@ -94,44 +95,8 @@ test('StudentEmbedder.withWordsIn: learned words embed, stay fixed, survive a re
   }
 });
 
-// Same toy as induce.test.ts: four topics, two words each, and unseen words in their contexts.
-const known: Record<string, number> = {
-  кот: 0,
-  кошка: 0,
-  дом: 1,
-  изба: 1,
-  река: 2,
-  озеро: 2,
-  хлеб: 3,
-  каша: 3,
-};
-const text = [
-  ...Array.from({ length: 10 }, () =>
-    [
-      ['кот', 'кошка'],
-      ['дом', 'изба'],
-      ['река', 'озеро'],
-      ['хлеб', 'каша'],
-    ].flatMap(([a, b]) => [`${a} ${b} ${a}`, `${b} ${a} ${b}`]),
-  ).flat(),
-  'кот зверь кошка',
-  'кошка зверя кот',
-  'кот зверю кошка',
-  'дом хижина изба',
-  'изба хижина дом',
-];
-
 test("learned words equal the model's own induced rows for the same text (one map, float32 as stored)", async () => {
-  const words = Object.keys(known);
-  const vocab = new FeatureVocabulary(
-    words.map((w) => `w ${w}`),
-    { minn: 0, maxn: 0, stems: true },
-  );
-  const table = new Float32Array(words.length * 4);
-  words.forEach((w, i) => {
-    table[i * 4 + known[w]] = 1;
-    table[i * 4 + ((known[w] + 1) % 4)] = 0.05 * (i + 1);
-  });
+  const { vocab, table } = toyStudent();
   const params = new StudentParameters({ rows: vocab.size, dim: 4, outDim: 4, projection: false }, { table });
   const student = StudentEmbedder.fromParameters(params, vocab, { name: 'toy' }, 'f32');
   const induced = student.induced(text, 'toy', { window: 1, minCount: 1, minFitCount: 1, lambda: 0.001 });
