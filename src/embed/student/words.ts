@@ -109,9 +109,8 @@ export class LearnedWords implements LocalRows {
         rows = Int32Array.from(found);
       }
     }
-    // null is cached only while no row can appear for it: a later `add` may bring its stem
-    if (this.cache.size < 500_000 && (rows || !CYRILLIC_WORD.test(word) || this.baseKnows(word)))
-      this.cache.set(word, rows);
+    // a cached null is dropped by `add`, which may bring the word's stem
+    if (this.cache.size < 500_000) this.cache.set(word, rows);
     return rows;
   }
 
