@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { createEmbedder } from '../src/embed/registry.js';
 import { Bm25Vectorizer } from '../src/embed/sparse/vectorizers.js';
+import { FileWords } from '../src/embed/student/words.js';
 import { type DenseEmbedder, type Embedder, wordLearnerOf } from '../src/embed/types.js';
 import { type BeirCollection, type Qrels, readBeir } from '../src/eval/beir.js';
 import { ndcgAtK } from '../src/eval/ranking.js';
@@ -295,8 +296,7 @@ async function embedLearning(
   if (!learner) throw new Error(`--learn-words: ${embedder.name} does not learn words`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'smysl-bench-words-'));
   try {
-    mkdirSync(path.join(dir, 'russian'));
-    const view = (await learner.withWordsIn(dir)) as DenseEmbedder;
+    const view = (await learner.withWords(new FileWords(dir))) as DenseEmbedder;
     const texts = set.corpus.map(docText);
     const data = new Float32Array(texts.length * view.dim);
     const step = Number(arg('learn-batch', String(DEFAULT_ADD_BATCH)));

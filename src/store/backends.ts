@@ -32,12 +32,6 @@ export interface StoreBackend {
   open(location: string, opts: StoreOpenOptions): Promise<CollectionStore>;
   /** Restores a lost or unreadable manifest from the backend's own copy; whether it wrote one. */
   restoreManifest?(location: string): Promise<boolean>;
-  /**
-   * Whether files written into a collection's `filesDir` after it was created are kept (an
-   * embedder's learned words). PostgreSQL restores them from the database, which holds what
-   * creation wrote.
-   */
-  keepsFiles?: boolean;
   /** Whether its stores search text themselves (`searchLexical`, collections with `lexical: 'fts'`). */
   fullText?: boolean;
   /** Removes the collection for good (refused while a writer holds it). */
@@ -48,7 +42,6 @@ export interface StoreBackend {
 
 const embedded: StoreBackend = {
   name: 'embedded',
-  keepsFiles: true,
   accepts: () => true,
   exists: async (dir) => EmbeddedStore.exists(dir),
   create: (dir, prepare, opts) => EmbeddedStore.create(dir, prepare, opts),

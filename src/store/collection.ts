@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type Dirent, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Document } from '../corpus/types.js';
 import { loadEmbedder } from '../embed/registry.js';
 import { analyzerConfig, analyzerFromConfig } from '../embed/sparse/analyzer.js';
 import type { Highlighter } from '../embed/sparse/highlight.js';
-import { WORDS_KEYS } from '../embed/student/words.js';
 import { type Embedder, embedFor, tokenCounterOf, wordLearnerOf } from '../embed/types.js';
 import { SmyslError, throwIfAborted } from '../errors.js';
 import {
@@ -322,15 +320,7 @@ export class Collection {
     else this.embedder_ = embedder;
     this.postprocess = postprocess;
     this.onWarning = onWarning;
-    this.keepsFiles = storeBackend(store.location).keepsFiles === true;
   }
-
-  /**
-   * Whether words learned now would be kept (see StoreBackend.keepsFiles). A PostgreSQL copy of a
-   * collection that learned words uses the words it came with and learns no more: its vectors
-   * and its queries still agree, since a word without a row is n-grams on both sides.
-   */
-  private readonly keepsFiles: boolean;
 
   private loadOwnEmbedder: () => Promise<Embedder> = async () => this.embedder_!;
 
@@ -387,6 +377,8 @@ export class Collection {
     if (!postprocess.fitted)
       throw new SmyslError('E_STATE', 'post-processing must be fitted before creating a collection');
     const backend = storeBackend(dir);
+    const learnerOf = opts.learnWords === false ? null : wordLearnerOf(embedder);
+    const learner = learnerOf && learnerOf.wordsDim > 0 ? learnerOf : null;
     if (opts.lexical === 'fts' && !backend.fullText)
       throw new SmyslError(
         'E_USAGE',
@@ -430,13 +422,13 @@ export class Collection {
           lexical: opts.lexical ?? 'bm25',
           lexicalAnalyzer: opts.lexicalAnalyzer ?? DEFAULT_LEXICAL_ANALYZER,
           defaultMethod: opts.defaultMethod ?? 'hybrid',
+          ...(learner ? { words: { dim: learner.wordsDim } } : {}),
         };
       },
       { onWarning: open.onWarning },
     );
-    // the collection's own view of the embedder, which learns its words into its files
-    const learner = opts.learnWords !== false && backend.keepsFiles ? wordLearnerOf(embedder) : null;
-    const own = learner ? await learner.withWordsIn(path.join(store.filesDir, 'embedder')) : embedder;
+    // the collection's own view of the embedder, which learns its words into the store
+    const own = learner && store.manifest.words ? await learner.withWords(store.words()) : embedder;
     return new Collection(store, own, postprocess, open.onWarning ?? (() => {}));
   }
 
@@ -454,9 +446,10 @@ export class Collection {
         );
       const filesDir = store.filesDir;
       const own = opts.loadEmbedder;
-      const embedder =
-        opts.sharedEmbedder ??
-        (own
+      const shared = opts.sharedEmbedder;
+      const load = shared
+        ? async () => shared
+        : own
           ? async () => {
               const e = await own(filesDir);
               if (e.name !== manifest.embedder.name)
@@ -466,7 +459,15 @@ export class Collection {
                 );
               return e;
             }
-          : () => loadEmbedder(path.join(filesDir, 'embedder')));
+          : () => loadEmbedder(path.join(filesDir, 'embedder'));
+      // an embedder that learned the collection's words reads them from its store
+      const embedder = manifest.words
+        ? async () => {
+            const e = await load();
+            await wordLearnerOf(e)?.bindWords(store.words());
+            return e;
+          }
+        : (shared ?? load);
       const postprocess =
         manifest.postprocess.length > 0
           ? await Pipeline.load(path.join(store.filesDir, 'postprocess'))
@@ -581,7 +582,7 @@ export class Collection {
       lexical: { method: m.lexical ?? 'bm25', analyzer: this.lexicalAnalyzer },
       defaultMethod: m.defaultMethod ?? 'hybrid',
       languages,
-      learnedWords: learnedWordsIn(path.join(this.store.filesDir, 'embedder')),
+      learnedWords: m.words ? await this.store.words().count() : undefined,
       diskBytes: await this.store.diskBytes?.(),
       created: m.created,
       updated: await this.store.updated(),
@@ -618,7 +619,7 @@ export class Collection {
   async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
     const embedder = await this.loadEmbedder();
     // words the collection's writer learned since this session opened
-    wordLearnerOf(embedder)?.refreshWords();
+    if (this.manifest.words) await wordLearnerOf(embedder)?.refreshWords();
     const raw = (await embedFor(embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
@@ -751,7 +752,7 @@ export class Collection {
     // words the embedder has no row for get theirs from this batch before it is embedded, so
     // stored vectors and later queries use the same rows
     const learner = wordLearnerOf(this.embedder);
-    if (learner && this.keepsFiles) summary.words += await learner.learnWords(texts);
+    if (learner && this.manifest.words) summary.words += await learner.learnWords(texts);
     const order = Array.from(texts.keys()).sort((a, b) => texts[a].length - texts[b].length);
     const vectors: DenseMatrix = {
       rows: texts.length,
@@ -1189,28 +1190,4 @@ export class Collection {
 /** The text embedded for a chunk: the document's title leads unless the chunk starts with it. */
 function chunkInput(title: string, body: string): string {
   return title && !body.startsWith(title) ? `${title}. ${body}` : body;
-}
-
-/** Complete lines of the words.txt files under an embedder's directory (undefined: none there). */
-function learnedWordsIn(dir: string): number | undefined {
-  let total: number | undefined;
-  const visit = (d: string) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) visit(path.join(d, e.name));
-      else if (e.name === WORDS_KEYS) {
-        const text = readFileSync(path.join(d, e.name));
-        let lines = 0;
-        for (const b of text) if (b === 0x0a) lines++;
-        total = (total ?? 0) + lines;
-      }
-    }
-  };
-  visit(dir);
-  return total;
 }

@@ -1,4 +1,5 @@
 import type { DocumentSource } from '../corpus/types.js';
+import type { WordsStore } from '../embed/types.js';
 import type { GraphPrecision } from '../index/usearch.js';
 import type { LongRunning } from '../util/progress.js';
 import type { DenseMatrix } from '../vectors/types.js';
@@ -41,6 +42,11 @@ export interface CollectionManifest {
   lexicalAnalyzer?: LexicalAnalyzer;
   /** Search method when none is asked for (default hybrid). */
   defaultMethod?: SearchMethod;
+  /**
+   * Present when the embedder learns the collection's own words (WordLearner), kept in the
+   * store's `words()`: the width of their rows. Absent: it does not (or the collection predates it).
+   */
+  words?: { dim: number };
 }
 
 /** Metadata equality filters: every field must hold (compared as text). */
@@ -113,6 +119,8 @@ export interface CollectionStore {
   readonly readonly: boolean;
   /** A local directory holding the embedder's and post-processing's saved files. */
   readonly filesDir: string;
+  /** Where the embedder's learned words are kept (collections whose manifest says `words`). */
+  words(): WordsStore;
   /** Changes with every committed change: caches of derived data (the lexical index) key on it. */
   version(): Promise<string>;
   /** Content hashes of those of `ids` that are stored. */

@@ -345,32 +345,56 @@ test('copyCollection: embedded → PostgreSQL → embedded keeps vectors bit for
   for (const col of [x, y, z]) await col.close();
 });
 
-test('copyCollection of a collection that learned its words: PostgreSQL queries use them and learn no more', async (t) => {
+test('learned words in PostgreSQL: a bilingual collection learns into its words table, readers catch up, copies carry the words both ways', async (t) => {
   if (!engine) return t.skip(engineMissing);
-  const src = path.join(root, 'words-src');
-  const c = await Collection.create(src, {
+  const island = { id: 'island', text: 'Гварнелия — остров в холодном море, там ловят треску.', meta: {} };
+  const bread = { id: 'bread', text: 'Хлеб пекут из муки и воды.', meta: {} };
+  const capital = { id: 'capital', text: 'Квирталь — столица острова, там стоит маяк.', meta: {} };
+  const query = async (col: Collection, q = 'где Гварнелия') => (await col.embed([q], 'query')).data;
+
+  // made in PostgreSQL: words go to smysl_<name>_words
+  const name = fresh();
+  const pg = await Collection.create(pgAt(name), {
     embedder: await createEmbedder('bilingual'),
     index: { type: 'exact' },
   });
-  const learned = await c.add([
-    { id: 'island', text: 'Гварнелия — остров в холодном море, там ловят треску.', meta: {} },
-    { id: 'bread', text: 'Хлеб пекут из муки и воды.', meta: {} },
-  ]);
+  const reader = await Collection.open(pgAt(name), { readonly: true });
+  const learned = await pg.add([island, bread]);
   assert.ok(learned.words >= 1);
-  await c.close();
-  const name = fresh();
-  await copyCollection(src, pgAt(name));
-  const [x, y] = [await Collection.open(src, { readonly: true }), await Collection.open(pgAt(name))];
-  const query = async (col: Collection) => (await col.embed(['где Гварнелия'], 'query')).data;
-  const before = await query(x);
-  assert.deepEqual(await query(y), before);
-  // a PostgreSQL store keeps no files written after creation: nothing is learned there
-  const more = await y.add([
-    { id: 'capital', text: 'Квирталь — столица острова, там стоит маяк.', meta: {} },
-  ]);
-  assert.equal(more.words, 0);
-  assert.deepEqual(await query(y), before);
-  for (const col of [x, y]) await col.close();
+  const [{ n }] = await sql(`SELECT count(*)::integer AS n FROM smysl_${name}_words`);
+  assert.equal(n, learned.words);
+  assert.equal((await pg.info()).learnedWords, learned.words);
+  // a reader opened before the words existed takes them in before embedding a query
+  assert.deepEqual(await query(reader), await query(pg));
+  const [top] = await pg.search('Гварнелия', { k: 1, method: 'dense', details: false });
+  assert.equal(top.id, 'island');
+  await reader.close();
+  await pg.close();
+
+  // PostgreSQL → embedded → PostgreSQL: the words travel with the vectors
+  const home = path.join(root, 'words-home');
+  await copyCollection(pgAt(name), home);
+  const x = await Collection.open(home);
+  const again = await Collection.open(pgAt(name), { readonly: true });
+  assert.deepEqual(await query(x), await query(again));
+  await again.close();
+  const more = await x.add([capital]);
+  assert.ok(more.words >= 1);
+  await x.close();
+  const other = fresh();
+  await copyCollection(home, pgAt(other));
+  const [y, z] = [
+    await Collection.open(home, { readonly: true }),
+    await Collection.open(pgAt(other), { readonly: true }),
+  ];
+  assert.equal((await z.info()).learnedWords, learned.words + more.words);
+  for (const q of ['где Гварнелия', 'столица Квирталь'])
+    assert.deepEqual(await query(z, q), await query(y, q));
+  for (const col of [y, z]) await col.close();
+  // resuming a copy into a target that holds the words already adds none twice
+  await copyCollection(home, pgAt(other));
+  const [{ n: after }] = await sql(`SELECT count(*)::integer AS n FROM smysl_${other}_words`);
+  assert.equal(after, learned.words + more.words);
 });
 
 test('a folder collection exported and imported still prunes the files removed from its folder', async (t) => {

@@ -37,11 +37,13 @@ test('a bilingual collection learns its own Russian words: rows at index time, u
     // «гварнелия» and the other words minilm-ru has no row for; English text teaches nothing
     assert.ok(a.words >= 1, `${a.words}`);
     assert.equal(b.words, 0);
-    const files = path.join(dir, 'learns', 'embedder', 'russian');
+    const files = path.join(dir, 'learns');
     const stems = (await fsp.readFile(path.join(files, 'words.txt'), 'utf8')).split('\n').filter(Boolean);
     assert.equal(stems.length, a.words);
     assert.ok(stems.includes(stem('гварнелия')), stems.join(' '));
-    assert.equal(existsSync(path.join(dir, 'fixed', 'embedder', 'russian', 'words.txt')), false);
+    assert.equal(existsSync(path.join(dir, 'fixed', 'words.txt')), false);
+    assert.deepEqual(learning.manifest.words, { dim: 384 });
+    assert.equal(fixed.manifest.words, undefined);
     // collections info counts them (absent when the collection does not learn)
     assert.equal((await learning.info()).learnedWords, a.words);
     assert.equal((await fixed.info()).learnedWords, undefined);

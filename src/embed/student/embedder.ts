@@ -5,29 +5,20 @@
  * by name only (like the built-in MiniLM), not copied.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SmyslError } from '../../errors.js';
 import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import type { DenseEmbedder } from '../types.js';
+import type { DenseEmbedder, ReadWords, WordsEnd, WordsStore } from '../types.js';
 import { type CenterRecord, meanWordVector, subtractFromRows } from './center.js';
 import { DEFAULT_FEATURES, type FeatureSettings, FeatureVocabulary } from './features.js';
 import { DEFAULT_INDUCED_SHARE, type InductionMap, type InductionOptions, induceRows } from './induce.js';
 import { encodeFeaturized, StudentParameters, type StudentShape, weightedTable } from './model.js';
 import { decodeTable, quantizeTable, type TableStorage } from './storage.js';
-import {
-  appendWords,
-  LearnedWords,
-  readWords,
-  startWords,
-  WORDS_KEYS,
-  type WordsEnd,
-  warnWordsDamaged,
-  wordsIn,
-} from './words.js';
+import { LearnedWords, warnWordsDamaged } from './words.js';
 
 export const STUDENT_FORMAT = 1;
 
@@ -124,9 +115,9 @@ export class StudentEmbedder implements DenseEmbedder {
   revision?: string;
   /** The map its rows were induced with, when they were: it gives a collection's words rows. */
   induction?: InductionMap;
-  /** A collection's own words (see words.ts), kept in `wordsDir`. */
+  /** A collection's own words (see words.ts), kept in `wordsStore`. */
   private words?: LearnedWords;
-  private wordsDir?: string;
+  private wordsStore?: WordsStore;
   private wordsEnd: WordsEnd = { count: 0, keyBytes: 0 };
 
   private constructor(
@@ -234,26 +225,18 @@ export class StudentEmbedder implements DenseEmbedder {
     return this.words?.size ?? 0;
   }
 
+  /** Width of the rows it learns for a collection's words; 0 without an induction map. */
+  get wordsDim(): number {
+    return this.induction && !this.shape.projection ? this.shape.dim : 0;
+  }
+
   /**
-   * This model for a collection kept in `dir` (its embedder directory): a view that shares the
-   * weights and learns the collection's words into `dir` (see words.ts). A model without an
-   * induction map cannot learn words and is returned as is.
+   * This model for a collection whose words `store` keeps: a view that shares the weights, reads
+   * the words there and learns new ones into it (see words.ts). A model without an induction map
+   * cannot learn words and is returned as is.
    */
-  async withWordsIn(dir: string): Promise<StudentEmbedder> {
-    if (!this.induction || this.shape.projection) return this;
-    startWords(dir);
-    return this.boundTo(dir);
-  }
-
-  /** Bound to the words in `dir` when it holds them (a collection's embedder directory). */
-  private withWordsFoundIn(dir: string): StudentEmbedder {
-    const found = wordsIn(dir);
-    if (found === 'one')
-      warnWordsDamaged(dir, 'one of words.txt and words.f32 is missing, so its learned words are not used');
-    return found === 'both' ? this.boundTo(dir) : this;
-  }
-
-  private boundTo(dir: string): StudentEmbedder {
+  async withWords(store: WordsStore): Promise<StudentEmbedder> {
+    if (this.wordsDim === 0) return this;
     const view = new StudentEmbedder(
       this.vocab,
       this.shape,
@@ -266,44 +249,54 @@ export class StudentEmbedder implements DenseEmbedder {
     view.builtin = this.builtin;
     view.revision = this.revision;
     view.induction = this.induction;
-    if (!view.induction) return view;
-    view.words = new LearnedWords(this.vocab, this.table, view.induction);
-    view.wordsDir = dir;
-    view.refreshWords();
+    await view.bindWords(store);
     return view;
+  }
+
+  /** withWords in place: for an instance loaded for one collection. */
+  async bindWords(store: WordsStore): Promise<void> {
+    if (this.wordsDim === 0 || !this.induction) return;
+    if (this.wordsStore === store) return;
+    if (this.wordsStore)
+      throw new SmyslError(
+        'E_STATE',
+        `this ${this.name} already keeps the words of ${this.wordsStore.where}; load another instance for ${store.where}`,
+      );
+    this.words = new LearnedWords(this.vocab, this.table, this.induction);
+    this.wordsStore = store;
+    this.wordsEnd = { count: 0, keyBytes: 0 };
+    // everything there, read once whatever `changed` would say (it may not see damage)
+    this.takeIn(await store.read(this.wordsEnd, this.shape.dim));
   }
 
   /**
    * Gives rows to the Russian words of `texts` that neither the model nor the collection has yet
-   * (kept in the collection's files); returns how many. Call it before embedding the texts.
+   * (kept in the collection's store); returns how many. Call it before embedding the texts.
    */
   async learnWords(texts: string[]): Promise<number> {
-    if (!this.words || !this.wordsDir) return 0;
-    this.refreshWords();
-    const learned = this.words.learn(texts);
-    this.wordsEnd = appendWords(this.wordsDir, learned, this.wordsEnd, this.shape.dim);
-    return learned.stems.length;
+    const words = this.words;
+    if (!words || !this.wordsStore) return 0;
+    let learned = 0;
+    this.wordsEnd = await this.wordsStore.update(this.wordsEnd, this.shape.dim, (since) => {
+      this.takeIn(since);
+      const made = words.learn(texts);
+      learned = made.stems.length;
+      return made;
+    });
+    return learned;
   }
 
-  /** Takes in words another process (the collection's writer) learned since. */
-  refreshWords(): void {
-    if (!this.words || !this.wordsDir) return;
-    let size: number;
-    try {
-      size = statSync(path.join(this.wordsDir, WORDS_KEYS)).size;
-    } catch {
-      return;
-    }
-    if (size <= this.wordsEnd.keyBytes) return;
-    const more = readWords(this.wordsDir, this.shape.dim, this.wordsEnd);
-    if (more.missing > 0)
-      warnWordsDamaged(
-        this.wordsDir,
-        `${more.missing} learned word(s) in words.txt have no row in words.f32`,
-      );
-    if (more.stems.length === 0) return;
-    this.words.add(more.stems, more.rows);
-    this.wordsEnd = more.end;
+  /** Takes in words another writer learned since. */
+  async refreshWords(): Promise<void> {
+    if (!this.words || !this.wordsStore) return;
+    if (!(await this.wordsStore.changed(this.wordsEnd))) return;
+    this.takeIn(await this.wordsStore.read(this.wordsEnd, this.shape.dim));
+  }
+
+  private takeIn(since: ReadWords): void {
+    if (since.missing > 0) warnWordsDamaged(this.wordsStore!.where, since.missing);
+    if (since.stems.length > 0) this.words!.add(since.stems, since.rows);
+    this.wordsEnd = since.end;
   }
 
   /** A built-in model by name, a saved model directory, or a collection's reference to either. */
@@ -343,7 +336,7 @@ export class StudentEmbedder implements DenseEmbedder {
           `${file}: its vectors were made by revision ${m.revision} of the built-in model "${m.model}", this smysl has revision ${e.revision}; dense search compares across revisions until the collection is indexed again (smysl collections drop, then smysl index)`,
           { code: 'SMYSL_MODEL_REVISION' },
         );
-      return e.withWordsFoundIn(dir);
+      return e;
     }
     if (!m.shape || !m.storage || !m.info)
       throw new SmyslError('E_FORMAT', 'student manifest lacks shape, storage or info', {
@@ -383,7 +376,7 @@ export class StudentEmbedder implements DenseEmbedder {
     }
     const e = new StudentEmbedder(vocab, m.shape, table, bytes, m.storage, projection, m.info);
     e.induction = await readInduction(dir, m.shape.dim);
-    return e.withWordsFoundIn(dir);
+    return e;
   }
 
   async save(dir: string): Promise<void> {

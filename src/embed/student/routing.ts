@@ -10,7 +10,7 @@ import { guessLanguage, type LanguageGuess } from '../../text/language.js';
 import { readJsonFile, writeFileAtomic } from '../../util/fs.js';
 import type { LongRunning } from '../../util/progress.js';
 import type { DenseMatrix } from '../../vectors/types.js';
-import { type DenseEmbedder, type Embedder, embedFor, type WordLearner } from '../types.js';
+import { type DenseEmbedder, type Embedder, embedFor, type WordsStore, wordLearnerOf } from '../types.js';
 
 export interface RoutingSettings {
   /** Registry method (or saved-embedder directory) for English text; default minilm. */
@@ -127,27 +127,34 @@ export class RoutingEmbedder implements DenseEmbedder {
     );
   }
 
-  /** The Russian side's view for a collection in `dir` (see StudentEmbedder.withWordsIn). */
-  async withWordsIn(dir: string): Promise<RoutingEmbedder> {
-    const russian = this.russian as Partial<WordLearner>;
-    if (!russian.withWordsIn) return this;
-    const view = await russian.withWordsIn(path.join(dir, 'russian'));
+  /** The Russian side's view for a collection whose words `store` keeps (see StudentEmbedder.withWords). */
+  async withWords(store: WordsStore): Promise<RoutingEmbedder> {
+    const russian = wordLearnerOf(this.russian);
+    if (!russian) return this;
+    const view = await russian.withWords(store);
     return view === this.russian ? this : new RoutingEmbedder(this.english, view, this.settings);
+  }
+
+  async bindWords(store: WordsStore): Promise<void> {
+    await wordLearnerOf(this.russian)?.bindWords(store);
   }
 
   /** The Russian side learns the words of the texts that go to it. */
   async learnWords(texts: string[]): Promise<number> {
-    const russian = this.russian as Partial<WordLearner>;
-    if (!russian.learnWords) return 0;
-    return russian.learnWords(texts.filter((t) => routeOf(t) === 'russian'));
+    const russian = wordLearnerOf(this.russian);
+    return russian ? russian.learnWords(texts.filter((t) => routeOf(t) === 'russian')) : 0;
   }
 
-  refreshWords(): void {
-    (this.russian as Partial<WordLearner>).refreshWords?.();
+  async refreshWords(): Promise<void> {
+    await wordLearnerOf(this.russian)?.refreshWords();
   }
 
   get learnedWords(): number {
-    return (this.russian as Partial<WordLearner>).learnedWords ?? 0;
+    return wordLearnerOf(this.russian)?.learnedWords ?? 0;
+  }
+
+  get wordsDim(): number {
+    return wordLearnerOf(this.russian)?.wordsDim ?? 0;
   }
 
   resetCounts(): void {

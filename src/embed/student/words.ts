@@ -8,8 +8,9 @@
  * n-grams alone — a generic "rare word" direction, so a query naming them finds nothing in
  * particular. The model keeps the map its own induction fitted (induce.ts, à la carte: average
  * context → row); the same map gives each new word of a collection a row from the contexts it
- * has there. Those rows live with the collection (`words.txt` + `words.f32` beside its embedder
- * manifest) and take part in embedding its documents and its queries alike.
+ * has there. Those rows live with the collection (its store's WordsStore: two files of an
+ * embedded collection, a table of a PostgreSQL one) and take part in embedding its documents and
+ * its queries alike.
  *
  * Rows are never changed once made: a word gets its row from the first batch of documents that
  * holds it, before that batch is embedded, so every stored vector was made with the rows a query
@@ -17,10 +18,11 @@
  * is enough (in one's own folder a name may appear once); à la carte's "one-shot" quality is
  * lower than with many contexts, but better than n-grams alone.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { SmyslError } from '../../errors.js';
 import { stem } from '../../text/stem.js';
+import type { NewWords, ReadWords, WordsEnd, WordsStore } from '../types.js';
 import {
   charNgramsOf,
   type FeatureVocabulary,
@@ -36,16 +38,9 @@ import { applyInductionMapRows, type InductionMap, transposeMap } from './induce
 
 const CYRILLIC_WORD = /^[а-я][а-я-]*$/;
 
-/** The files of a collection's words, in its embedder's directory. */
+/** The files of a collection's words (FileWords). */
 export const WORDS_KEYS = 'words.txt';
 export const WORDS_ROWS = 'words.f32';
-
-/** New rows made by one `learn` call. */
-export interface NewWords {
-  stems: string[];
-  /** stems x dim. */
-  rows: Float32Array;
-}
 
 export class LearnedWords implements LocalRows {
   private readonly index = new Map<string, number>();
@@ -247,56 +242,98 @@ export class LearnedWords implements LocalRows {
   }
 }
 
-/** Where the complete words of a collection's files end: stems read, and bytes of words.txt. */
-export interface WordsEnd {
-  count: number;
-  keyBytes: number;
-}
-
 /**
- * Writes new words after the complete ones (`end`) in `dir`: rows first, then their stems, so a
- * reader never sees a stem without its row. Writes go to those positions, not to the files' ends:
- * whatever a crash left past them is overwritten, and `readWords` reads complete pairs only.
+ * A collection's words as two files in a directory: words.txt (one stem a line) and words.f32
+ * (their rows, float32). Rows are written before their stems, at the positions after the complete
+ * words, so a reader (or a crash) never sees a stem without its row, and a torn append is
+ * overwritten by the next one. One writer at a time (the embedded store's writer lock).
  */
-export function appendWords(dir: string, words: NewWords, end: WordsEnd, dim: number): WordsEnd {
-  if (words.stems.length === 0) return end;
-  const write = (file: string, data: Buffer, at: number) => {
-    const fd = openSync(path.join(dir, file), 'r+');
+export class FileWords implements WordsStore {
+  constructor(readonly dir: string) {}
+
+  get where(): string {
+    return this.dir;
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  async read(end: WordsEnd, dim: number): Promise<ReadWords> {
+    const none = { stems: [], rows: new Float32Array(0), end, missing: 0 };
+    const keysThere = existsSync(this.file(WORDS_KEYS));
+    const rowsThere = existsSync(this.file(WORDS_ROWS));
+    if (!keysThere && !rowsThere) return none;
+    const text = keysThere ? readAll(this.file(WORDS_KEYS), end.keyBytes) : Buffer.alloc(0);
+    const rowBytes = rowsThere ? readAll(this.file(WORDS_ROWS), end.count * dim * 4) : Buffer.alloc(0);
+    const last = text.lastIndexOf(0x0a);
+    const stems = last < 0 ? [] : text.subarray(0, last).toString('utf8').split('\n');
+    const n = Math.min(stems.length, Math.floor(rowBytes.length / (4 * dim)));
+    // rows are written before their stems: a stem without its row, or rows without a words.txt,
+    // mean a damaged or lost file
+    const missing = keysThere ? stems.length - n : Math.floor(rowBytes.length / (4 * dim));
+    if (n === 0) return { ...none, missing };
+    const rows = new Float32Array(n * dim);
+    new Uint8Array(rows.buffer).set(rowBytes.subarray(0, n * dim * 4));
+    let keyBytes = 0;
+    for (let i = 0; i < n; i++) keyBytes += Buffer.byteLength(stems[i], 'utf8') + 1;
+    return {
+      stems: stems.slice(0, n),
+      rows,
+      end: { count: end.count + n, keyBytes: end.keyBytes + keyBytes },
+      missing,
+    };
+  }
+
+  async changed(end: WordsEnd): Promise<boolean> {
     try {
-      let done = 0;
-      while (done < data.length) done += writeSync(fd, data, done, data.length - done, at + done);
-    } finally {
-      closeSync(fd);
+      return statSync(this.file(WORDS_KEYS)).size > end.keyBytes;
+    } catch {
+      return false;
     }
-  };
-  write(
-    WORDS_ROWS,
-    Buffer.from(words.rows.buffer, words.rows.byteOffset, words.rows.byteLength),
-    end.count * dim * 4,
-  );
-  const keys = Buffer.from(`${words.stems.join('\n')}\n`, 'utf8');
-  write(WORDS_KEYS, keys, end.keyBytes);
-  return { count: end.count + words.stems.length, keyBytes: end.keyBytes + keys.length };
+  }
+
+  async update(end: WordsEnd, dim: number, learn: (since: ReadWords) => NewWords): Promise<WordsEnd> {
+    const since = await this.read(end, dim);
+    const words = learn(since);
+    if (words.stems.length === 0) return since.end;
+    const at = since.end;
+    const write = (name: string, data: Buffer, position: number) => {
+      // 'a' creates the file; the positional writes need it opened for writing in place
+      closeSync(openSync(this.file(name), 'a'));
+      const fd = openSync(this.file(name), 'r+');
+      try {
+        let done = 0;
+        while (done < data.length) done += writeSync(fd, data, done, data.length - done, position + done);
+      } finally {
+        closeSync(fd);
+      }
+    };
+    write(
+      WORDS_ROWS,
+      Buffer.from(words.rows.buffer, words.rows.byteOffset, words.rows.byteLength),
+      at.count * dim * 4,
+    );
+    const keys = Buffer.from(`${words.stems.join('\n')}\n`, 'utf8');
+    write(WORDS_KEYS, keys, at.keyBytes);
+    return { count: at.count + words.stems.length, keyBytes: at.keyBytes + keys.length };
+  }
+
+  async count(): Promise<number> {
+    if (!existsSync(this.file(WORDS_KEYS))) return 0;
+    let lines = 0;
+    for (const b of readAll(this.file(WORDS_KEYS))) if (b === 0x0a) lines++;
+    return lines;
+  }
 }
 
-/** Creates the (empty) words files: a collection whose embedder directory has them learns words. */
-export function startWords(dir: string): void {
-  for (const f of [WORDS_ROWS, WORDS_KEYS]) closeSync(openSync(path.join(dir, f), 'a'));
-}
-
-/** Whether `dir` holds learned words: both files, one of them (damaged), or none. */
-export function wordsIn(dir: string): 'both' | 'one' | 'none' {
-  const n = Number(existsSync(path.join(dir, WORDS_KEYS))) + Number(existsSync(path.join(dir, WORDS_ROWS)));
-  return n === 2 ? 'both' : n === 1 ? 'one' : 'none';
-}
-
-/** Says once per directory that learned words were lost (queries with them now miss their documents). */
+/** Says once per store that learned words were lost (queries with them now miss their documents). */
 const warned = new Set<string>();
-export function warnWordsDamaged(dir: string, what: string): void {
-  if (warned.has(dir)) return;
-  warned.add(dir);
+export function warnWordsDamaged(where: string, missing: number): void {
+  if (warned.has(where)) return;
+  warned.add(where);
   process.emitWarning(
-    `${dir}: ${what}; queries with those words no longer match the documents they were learned from until the collection is indexed anew (smysl collections drop, then smysl index)`,
+    `${where}: ${missing} learned word(s) lost their stem or their row (a damaged file); queries with those words no longer match the documents they were learned from until the collection is indexed anew (smysl collections drop, then smysl index)`,
     { code: 'SMYSL_WORDS_DAMAGED' },
   );
 }
@@ -316,33 +353,4 @@ function readAll(file: string, from = 0): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The complete words in `dir` past `end` (stem + row pairs whose stem line is whole), and where they end. */
-export function readWords(
-  dir: string,
-  dim: number,
-  end: WordsEnd,
-): NewWords & { end: WordsEnd; missing: number } {
-  const text = readAll(path.join(dir, WORDS_KEYS), end.keyBytes);
-  const last = text.lastIndexOf(0x0a);
-  const none = { stems: [], rows: new Float32Array(0), end, missing: 0 };
-  if (last < 0) return none;
-  const stems = text.subarray(0, last).toString('utf8').split('\n');
-  const rowBytes = readAll(path.join(dir, WORDS_ROWS), end.count * dim * 4);
-  const n = Math.min(stems.length, Math.floor(rowBytes.length / (4 * dim)));
-  // rows are written before their stems: a stem without its row means a damaged rows file
-  const missing = stems.length - n;
-  if (n === 0) return { ...none, missing };
-  const rows = new Float32Array(n * dim);
-  new Uint8Array(rows.buffer).set(rowBytes.subarray(0, n * dim * 4));
-  // the bytes of the first n stem lines
-  let keyBytes = 0;
-  for (let i = 0; i < n; i++) keyBytes += Buffer.byteLength(stems[i], 'utf8') + 1;
-  return {
-    stems: stems.slice(0, n),
-    rows,
-    end: { count: end.count + n, keyBytes: end.keyBytes + keyBytes },
-    missing,
-  };
 }

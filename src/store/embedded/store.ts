@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { FileWords } from '../../embed/student/words.js';
 import { SmyslError } from '../../errors.js';
 import { ExactIndex } from '../../index/exact.js';
 import type { RowHits, RowIndex } from '../../index/types.js';
@@ -1001,6 +1002,13 @@ export class EmbeddedStore implements CollectionStore {
     this.manifest.index.expansionSearch = ef;
     const index = this.index;
     if (index instanceof TieredIndex) index.native.expansionSearch = ef;
+  }
+
+  private wordsStore?: FileWords;
+  /** The embedder's learned words: words.txt and words.f32 in the collection's directory. */
+  words(): FileWords {
+    this.wordsStore ??= new FileWords(this.location);
+    return this.wordsStore;
   }
 
   /** Bytes the collection takes on disk. */

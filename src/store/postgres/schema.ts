@@ -19,17 +19,25 @@ export interface Tables {
   docs: string;
   chunks: string;
   files: string;
+  /** The embedder's learned words (collections whose manifest says `words`). */
+  words: string;
   /** Unquoted names, for messages, regclass lookups and the docs. */
-  plain: { docs: string; chunks: string; files: string };
+  plain: { docs: string; chunks: string; files: string; words: string };
 }
 
 export function tablesOf(name: string): Tables {
-  const plain = { docs: `smysl_${name}_docs`, chunks: `smysl_${name}_chunks`, files: `smysl_${name}_files` };
+  const plain = {
+    docs: `smysl_${name}_docs`,
+    chunks: `smysl_${name}_chunks`,
+    files: `smysl_${name}_files`,
+    words: `smysl_${name}_words`,
+  };
   return {
     registry: ident(REGISTRY),
     docs: ident(plain.docs),
     chunks: ident(plain.chunks),
     files: ident(plain.files),
+    words: ident(plain.words),
     plain,
   };
 }
@@ -118,6 +126,13 @@ export function collectionDdl(t: Tables, manifest: CollectionManifest, kind: Vec
       PRIMARY KEY (path, part)
     )`,
   ];
+  // the rows the embedder learns for the collection's own words, numbered in the order learned
+  if (manifest.words)
+    out.push(`CREATE TABLE ${t.words} (
+      seq integer PRIMARY KEY,
+      stem text NOT NULL,
+      row bytea NOT NULL
+    )`);
   const graph = hnswIndexDdl(t, manifest, kind);
   if (graph) out.push(graph);
   if (fts) out.push(`CREATE INDEX ${ident(`${t.plain.chunks}_tsv`)} ON ${t.chunks} USING gin (tsv)`);

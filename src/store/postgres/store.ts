@@ -34,6 +34,7 @@ import {
   vectorColumnType,
 } from './schema.js';
 import { ident, int, intArray, literal, parseVectorText, textArray, vectorText } from './sql.js';
+import { PostgresWords } from './words.js';
 
 /** When a change commits, as ISO 8601 text (what the embedded store records). */
 const NOW = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -498,12 +499,24 @@ export class PostgresStore implements CollectionStore {
     return r.updated ?? undefined;
   }
 
+  private wordsStore?: PostgresWords;
+  words(): PostgresWords {
+    this.wordsStore ??= new PostgresWords(
+      this.db,
+      this.t,
+      this.name,
+      `${this.location} (${this.t.plain.words})`,
+    );
+    return this.wordsStore;
+  }
+
   /** Bytes of the collection's tables and their indexes (TOAST included) on the server. */
   async diskBytes(): Promise<number> {
     this.open();
-    const { docs, chunks, files } = this.t.plain;
+    const { docs, chunks, files, words } = this.t.plain;
+    // to_regclass of a table that is not there (no learned words) is NULL and counts nothing
     const r = await this.first<{ bytes: string | null }>(
-      `SELECT sum(pg_total_relation_size(to_regclass(t))) AS bytes FROM unnest(${textArray([docs, chunks, files].map((n) => ident(n)))}) AS t`,
+      `SELECT sum(pg_total_relation_size(to_regclass(t))) AS bytes FROM unnest(${textArray([docs, chunks, files, words].map((n) => ident(n)))}) AS t`,
     );
     return Number(r?.bytes ?? 0);
   }
@@ -546,7 +559,7 @@ export class PostgresStore implements CollectionStore {
         }
         if (locked.rows.length === 0) throw missing();
         await run(
-          `DROP TABLE IF EXISTS ${t.chunks}, ${t.docs}, ${t.files}; DELETE FROM ${t.registry} WHERE name = ${literal(loc.name)}; COMMIT`,
+          `DROP TABLE IF EXISTS ${t.chunks}, ${t.docs}, ${t.files}, ${t.words}; DELETE FROM ${t.registry} WHERE name = ${literal(loc.name)}; COMMIT`,
         );
       });
     } finally {

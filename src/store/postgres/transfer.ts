@@ -78,6 +78,8 @@ export async function copyCollection(
         { onWarning: opts.onWarning },
       );
     }
+    // the words the embedder learned go first: the vectors copied below were made with them
+    if (from.manifest.words) await copyWords(from, to, from.manifest.words.dim);
     const docs = [...(await from.matchingDocs({}))].sort((a, b) => a - b);
     const summary: CopySummary = { target: to.location, documents: 0, chunks: 0, unchanged: 0 };
     const total = docs.length;
@@ -135,4 +137,23 @@ export async function copyCollection(
     await to?.close();
     await from.close();
   }
+}
+
+/** The source's learned words after those the target holds already (a resumed copy holds a prefix). */
+async function copyWords(from: CollectionStore, to: CollectionStore, dim: number): Promise<void> {
+  if (!to.manifest.words)
+    throw new SmyslError(
+      'E_COLLECTION',
+      `${to.location} keeps no learned words, but the vectors of ${from.location} were made with its own; choose another target`,
+    );
+  const all = await from.words().read({ count: 0, keyBytes: 0 }, dim);
+  await to.words().update({ count: 0, keyBytes: 0 }, dim, (since) => {
+    const have = since.end.count;
+    if (since.stems.some((s, i) => s !== all.stems[i]))
+      throw new SmyslError(
+        'E_COLLECTION',
+        `${to.location} holds other learned words than ${from.location}; choose another target`,
+      );
+    return { stems: all.stems.slice(have), rows: all.rows.subarray(have * dim) };
+  });
 }

@@ -7,7 +7,7 @@ import { StudentEmbedder } from '../../../src/embed/student/embedder.js';
 import { FeatureVocabulary, inducedKey } from '../../../src/embed/student/features.js';
 import type { InductionMap } from '../../../src/embed/student/induce.js';
 import { StudentParameters } from '../../../src/embed/student/model.js';
-import { LearnedWords } from '../../../src/embed/student/words.js';
+import { FileWords, LearnedWords } from '../../../src/embed/student/words.js';
 import { stem } from '../../../src/text/stem.js';
 import { text, toyStudent } from './toy-induction.js';
 
@@ -52,17 +52,18 @@ test('LearnedWords.learn: a new word gets map(average context) − drift, scaled
   );
 });
 
-test('StudentEmbedder.withWordsIn: learned words embed, stay fixed, survive a reload and a torn write; readers catch up', async () => {
+test('StudentEmbedder.withWords (FileWords): learned words embed, stay fixed, survive a reload and a torn write; readers catch up', async () => {
   const { student } = toy();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-'));
   try {
     await student.save(dir);
-    // a saved model without words files does not learn
+    // the induction map round-trips with the model; an instance bound to no store learns nothing
     const unbound = await StudentEmbedder.load(dir);
     assert.deepEqual(unbound.induction?.weights, student.induction?.weights);
+    assert.equal(unbound.wordsDim, 2);
     assert.equal(await unbound.learnWords(['кот пушкин сидит']), 0);
 
-    const writer = await student.withWordsIn(dir);
+    const writer = await student.withWords(new FileWords(dir));
     assert.deepEqual([...(await writer.embed(['пушкин'])).data], [0, 0]);
     assert.equal(await writer.learnWords(['кот пушкин сидит', 'пушкин кот']), 1);
     const v = [...(await writer.embed(['пушкина'])).data];
@@ -74,20 +75,24 @@ test('StudentEmbedder.withWordsIn: learned words embed, stay fixed, survive a re
     assert.deepEqual([...(await student.embed(['пушкин'])).data], [0, 0]);
 
     const reader = await StudentEmbedder.load(dir);
+    await reader.bindWords(new FileWords(dir));
     assert.equal(reader.learnedWords, 1);
     assert.deepEqual([...(await reader.embed(['пушкин'])).data], v);
+    // bound to one collection's words, it refuses another's
+    await assert.rejects(reader.bindWords(new FileWords(os.tmpdir())), /already keeps the words of/);
 
     // a crash mid-append: half a row and a stem line without its end are ignored, then overwritten
     await appendFile(path.join(dir, 'words.f32'), Buffer.alloc(4));
     await appendFile(path.join(dir, 'words.txt'), 'обломо');
-    const reopened = await StudentEmbedder.load(dir);
+    const reopened = await student.withWords(new FileWords(dir));
     assert.equal(reopened.learnedWords, 1);
     assert.equal(await reopened.learnWords(['сидит лермонтов']), 1);
     assert.equal((await readFile(path.join(dir, 'words.txt'), 'utf8')).split('\n').length, 3);
     assert.equal((await readFile(path.join(dir, 'words.f32'))).byteLength, 2 * 2 * 4);
-    // the reader opened before takes the new word in when told to
+    assert.equal(await new FileWords(dir).count(), 2);
+    // the reader bound before takes the new word in when told to
     assert.deepEqual([...(await reader.embed(['лермонтов'])).data], [0, 0]);
-    reader.refreshWords();
+    await reader.refreshWords();
     assert.equal(reader.learnedWords, 2);
     assert.deepEqual([...(await reader.embed(['лермонтов'])).data], [0, 1]);
   } finally {
@@ -118,7 +123,7 @@ test("learned words equal the model's own induced rows for the same text (one ma
   }
 });
 
-test('damaged learned words are reported (SMYSL_WORDS_DAMAGED): rows lost from words.f32, or one file gone', async () => {
+test('damaged learned words are reported (SMYSL_WORDS_DAMAGED): rows lost from words.f32, or words.txt gone', async () => {
   const { student } = toy();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-damage-'));
   const warnings: string[] = [];
@@ -127,26 +132,24 @@ test('damaged learned words are reported (SMYSL_WORDS_DAMAGED): rows lost from w
   };
   process.on('warning', listen);
   try {
-    await student.save(dir);
-    const writer = await student.withWordsIn(dir);
+    const writer = await student.withWords(new FileWords(dir));
     assert.equal(await writer.learnWords(['кот пушкин сидит', 'сидит лермонтов']), 2);
     // one row lost: the word without it is reported, the other still loads
     await truncate(path.join(dir, 'words.f32'), 2 * 4);
-    const reader = await StudentEmbedder.load(dir);
+    const reader = await student.withWords(new FileWords(dir));
     assert.equal(reader.learnedWords, 1);
     await new Promise((r) => setImmediate(r));
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0], /1 learned word\(s\) in words\.txt have no row in words\.f32/);
-    // a file gone: reported, and the words are not used
+    assert.match(warnings[0], /1 learned word\(s\) lost their stem or their row/);
+    // words.txt gone: its rows are reported, and not used
     const other = await mkdtemp(path.join(os.tmpdir(), 'smysl-words-damage-'));
     try {
-      await student.save(other);
-      await (await student.withWordsIn(other)).learnWords(['кот пушкин']);
-      await rm(path.join(other, 'words.f32'));
-      assert.equal((await StudentEmbedder.load(other)).learnedWords, 0);
+      await (await student.withWords(new FileWords(other))).learnWords(['кот пушкин']);
+      await rm(path.join(other, 'words.txt'));
+      assert.equal((await student.withWords(new FileWords(other))).learnedWords, 0);
       await new Promise((r) => setImmediate(r));
       assert.equal(warnings.length, 2, warnings.join('\n'));
-      assert.match(warnings[1], /one of words\.txt and words\.f32 is missing/);
+      assert.match(warnings[1], /1 learned word\(s\) lost/);
     } finally {
       await rm(other, { recursive: true, force: true });
     }
