@@ -414,12 +414,18 @@ export class EmbeddedStore implements CollectionStore {
     const from = graph.rowCount;
     // rows after the saved graph: searched exactly while few, else put into the graph
     const tail = this.committedRows - from;
-    if (tail > tailLimit(from)) {
+    const inserted = tail > tailLimit(from);
+    if (inserted) {
       for (let start = from; start < this.committedRows; start += 8192)
         graph.addRows(readRows(start, Math.min(8192, this.committedRows - start)));
     } else if (tail > 0) tiered.addRows(readRows(from, tail));
     if (this.savedGraph.deletes !== this.deletes)
       for (let r = 0; r < this.committedRows; r++) if (this.rowToDoc[r] < 0) tiered.remove(r);
+    // addRows checks each block as it goes in, but the rows it inserts again (and the blocks
+    // after) can cut the last links to rows that passed: before this graph is searched — a
+    // reader never saves it — every row is checked once more and the missed ones are kept as
+    // orphans (a writer's next save repairs them, see flush)
+    if (inserted) graph.recheck(readRows, 0);
     this.index = tiered;
     return tiered;
   }
