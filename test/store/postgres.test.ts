@@ -287,6 +287,40 @@ test('writers in two sessions take turns per batch: nothing lost, counters agree
   await b.close();
 });
 
+test('two writers learning words side by side: one row per word, both sessions embed it alike', async (t) => {
+  if (!engine) return t.skip(engineMissing);
+  const name = fresh();
+  await (
+    await Collection.create(pgAt(name), {
+      embedder: await createEmbedder('bilingual'),
+      index: { type: 'exact' },
+    })
+  ).close();
+  const [a, b] = [await Collection.open(pgAt(name)), await Collection.open(pgAt(name))];
+  // the same invented words in both writers' documents, in different contexts
+  const names = ['Гварнелия', 'Квирталь', 'Марзобан', 'Тельвира', 'Оскарония', 'Бурвандия'];
+  const docs = (side: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `${side}${i}`,
+      text: `${names[i % names.length]} — ${side === 'a' ? 'остров в холодном море, где ловят рыбу' : 'город в горах, где пасут овец'} (${i}).`,
+      meta: {},
+    }));
+  const [sa, sb] = await Promise.all([
+    a.add(docs('a', 24), { batchSize: 3 }),
+    b.add(docs('b', 24), { batchSize: 4 }),
+  ]);
+  const rows = await sql(
+    `SELECT count(*)::integer AS n, count(DISTINCT stem)::integer AS d FROM smysl_${name}_words`,
+  );
+  assert.equal(rows[0].n, rows[0].d, 'one row per word');
+  assert.equal(rows[0].n, sa.words + sb.words, 'each word learned by one writer');
+  assert.ok(sa.words + sb.words >= names.length);
+  for (const w of names)
+    assert.deepEqual((await a.embed([w], 'query')).data, (await b.embed([w], 'query')).data, w);
+  await a.close();
+  await b.close();
+});
+
 test('copyCollection: embedded → PostgreSQL → embedded keeps vectors bit for bit, embeds nothing, resumes', async (t) => {
   if (!engine) return t.skip(engineMissing);
   const src = path.join(root, 'export-src');
