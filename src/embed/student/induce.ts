@@ -288,6 +288,72 @@ function gramVectors(
 
 const CYRILLIC_WORD = /^[а-я][а-я-]*$/;
 
+/** Texts as lines of word ids (the student's words), the distinct words by id, and how many words were read. */
+export function wordIdLines(texts: Iterable<string>): {
+  lines: Int32Array[];
+  words: string[];
+  tokens: number;
+} {
+  const ids = new Map<string, number>();
+  const words: string[] = [];
+  const lines: Int32Array[] = [];
+  let tokens = 0;
+  for (const text of texts) {
+    const ws = studentWords(text);
+    const line = new Int32Array(ws.length);
+    for (let i = 0; i < ws.length; i++) {
+      let id = ids.get(ws[i]);
+      if (id === undefined) {
+        id = words.length;
+        ids.set(ws[i], id);
+        words.push(ws[i]);
+      }
+      line[i] = id;
+    }
+    tokens += ws.length;
+    lines.push(line);
+  }
+  return { lines, words, tokens };
+}
+
+/**
+ * À la carte's contexts: for every occurrence of a word whose `slot` is a target (≥ 0), the sum
+ * of the vectors of the `window` words on each side in its line is added to that target's
+ * `sums` (row stride `stride`, the first `dim` values) and the occurrence counted. `vectors`
+ * holds each word id's vector; `ensure(id)`, when given, makes it before its first use.
+ */
+export function addContextSums(
+  lines: readonly Int32Array[],
+  slot: ArrayLike<number>,
+  window: number,
+  dim: number,
+  vectors: Float32Array,
+  sums: Float64Array,
+  stride: number,
+  occurrences: Float64Array,
+  ensure?: (id: number) => void,
+): void {
+  const ctx = new Float64Array(dim);
+  for (const line of lines) {
+    for (let i = 0; i < line.length; i++) {
+      const t = slot[line[i]];
+      if (t < 0) continue;
+      ctx.fill(0);
+      const lo = Math.max(0, i - window);
+      const hi = Math.min(line.length - 1, i + window);
+      for (let p = lo; p <= hi; p++) {
+        if (p === i) continue;
+        ensure?.(line[p]);
+        const e = line[p] * dim;
+        for (let j = 0; j < dim; j++) ctx[j] += vectors[e + j];
+      }
+      const o = t * stride;
+      for (let j = 0; j < dim; j++) sums[o + j] += ctx[j];
+      occurrences[t]++;
+    }
+  }
+}
+
 /**
  * New rows for the stems of `texts` that the student has no rows for (keys `i <stem>`, rows
  * texts x dim in the space of `table`), and the record of how they were made. `table` is the
@@ -309,25 +375,7 @@ export function induceRows(
   const pattern = opts.wordPattern ?? CYRILLIC_WORD;
 
   // Pass 1: the text as word ids, and counts.
-  const ids = new Map<string, number>();
-  const wordsById: string[] = [];
-  const lines: Int32Array[] = [];
-  let tokens = 0;
-  for (const text of texts) {
-    const ws = studentWords(text);
-    const line = new Int32Array(ws.length);
-    for (let i = 0; i < ws.length; i++) {
-      let id = ids.get(ws[i]);
-      if (id === undefined) {
-        id = wordsById.length;
-        ids.set(ws[i], id);
-        wordsById.push(ws[i]);
-      }
-      line[i] = id;
-    }
-    tokens += ws.length;
-    lines.push(line);
-  }
+  const { lines, words: wordsById, tokens } = wordIdLines(texts);
   const counts = new Int32Array(wordsById.length);
   for (const line of lines) for (let i = 0; i < line.length; i++) counts[line[i]]++;
 
@@ -385,28 +433,17 @@ export function induceRows(
   const P = opts.subwords ? 2 * dim : dim;
   const sums = new Float64Array(targets * P);
   const occurrences = new Float64Array(targets);
-  const grams = opts.subwords ? gramVectors(vocab, table, dim, wordsById) : null;
-  const ctx = new Float64Array(dim);
-  for (const line of lines) {
-    for (let i = 0; i < line.length; i++) {
-      const t = slot[line[i]];
-      if (t < 0) continue;
-      ctx.fill(0);
-      const lo = Math.max(0, i - window);
-      const hi = Math.min(line.length - 1, i + window);
-      for (let p = lo; p <= hi; p++) {
-        if (p === i) continue;
-        const e = line[p] * dim;
-        for (let j = 0; j < dim; j++) ctx[j] += vectors[e + j];
-      }
-      const o = t * P;
-      for (let j = 0; j < dim; j++) sums[o + j] += ctx[j];
-      if (grams) {
+  addContextSums(lines, slot, window, dim, vectors, sums, P, occurrences);
+  if (opts.subwords) {
+    const grams = gramVectors(vocab, table, dim, wordsById);
+    for (const line of lines)
+      for (let i = 0; i < line.length; i++) {
+        const t = slot[line[i]];
+        if (t < 0) continue;
+        const o = t * P + dim;
         const g = line[i] * dim;
-        for (let j = 0; j < dim; j++) sums[o + dim + j] += grams[g + j];
+        for (let j = 0; j < dim; j++) sums[o + j] += grams[g + j];
       }
-      occurrences[t]++;
-    }
   }
   for (let t = 0; t < targets; t++)
     if (occurrences[t] > 0) for (let j = 0; j < P; j++) sums[t * P + j] /= occurrences[t];

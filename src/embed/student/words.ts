@@ -31,10 +31,15 @@ import {
   inducedKey,
   type LocalRows,
   stemKey,
-  studentWords,
   wordKey,
 } from './features.js';
-import { applyInductionMapRows, type InductionMap, transposeMap } from './induce.js';
+import {
+  addContextSums,
+  applyInductionMapRows,
+  type InductionMap,
+  transposeMap,
+  wordIdLines,
+} from './induce.js';
 
 const CYRILLIC_WORD = /^[а-я][а-я-]*$/;
 
@@ -168,27 +173,11 @@ export class LearnedWords implements LocalRows {
       for (const k of this.vocab.keys)
         if (k.startsWith('w ') && CYRILLIC_WORD.test(k.slice(2))) this.covered.add(stem(k.slice(2)));
     }
-    // the texts as word ids; each distinct word is judged (and stemmed) once
-    const ids = new Map<string, number>();
-    const words: string[] = [];
-    const slotOfWord: number[] = [];
+    // each distinct word is judged (and stemmed) once
+    const { lines, words } = wordIdLines(texts);
     const slots = new Map<string, number>();
     const newStems: string[] = [];
-    const lines = texts.map((text) => {
-      const ws = studentWords(text);
-      const line = new Int32Array(ws.length);
-      for (let i = 0; i < ws.length; i++) {
-        let id = ids.get(ws[i]);
-        if (id === undefined) {
-          id = words.length;
-          ids.set(ws[i], id);
-          words.push(ws[i]);
-          slotOfWord.push(this.newStemSlot(ws[i], slots, newStems));
-        }
-        line[i] = id;
-      }
-      return line;
-    });
+    const slotOfWord = words.map((w) => this.newStemSlot(w, slots, newStems));
     if (newStems.length === 0) return { stems: [], rows: new Float32Array(0) };
     // vectors of the words that stand beside a new word, made once each
     const vectors = new Float32Array(words.length * dim);
@@ -196,27 +185,12 @@ export class LearnedWords implements LocalRows {
     const v = new Float64Array(dim);
     const sums = new Float64Array(newStems.length * dim);
     const occurrences = new Float64Array(newStems.length);
-    for (const line of lines) {
-      for (let i = 0; i < line.length; i++) {
-        const t = slotOfWord[line[i]];
-        if (t < 0) continue;
-        const lo = Math.max(0, i - window);
-        const hi = Math.min(line.length - 1, i + window);
-        const o = t * dim;
-        for (let p = lo; p <= hi; p++) {
-          if (p === i) continue;
-          const w = line[p];
-          const e = w * dim;
-          if (!made[w]) {
-            this.wordVector(words[w], v);
-            for (let j = 0; j < dim; j++) vectors[e + j] = v[j];
-            made[w] = 1;
-          }
-          for (let j = 0; j < dim; j++) sums[o + j] += vectors[e + j];
-        }
-        occurrences[t]++;
-      }
-    }
+    addContextSums(lines, slotOfWord, window, dim, vectors, sums, dim, occurrences, (w) => {
+      if (made[w]) return;
+      this.wordVector(words[w], v);
+      for (let j = 0; j < dim; j++) vectors[w * dim + j] = v[j];
+      made[w] = 1;
+    });
     const contexts = new Float32Array(newStems.length * dim);
     for (let t = 0; t < newStems.length; t++)
       for (let j = 0; j < dim; j++) contexts[t * dim + j] = sums[t * dim + j] / occurrences[t];
@@ -228,9 +202,8 @@ export class LearnedWords implements LocalRows {
 
   /** The slot of the word's stem among this call's new stems (added when new), or -1: not a new word. */
   private newStemSlot(word: string, slots: Map<string, number>, newStems: string[]): number {
-    if (!CYRILLIC_WORD.test(word) || this.vocab.row(wordKey(word)) !== undefined) return -1;
+    if (!CYRILLIC_WORD.test(word) || this.baseKnows(word)) return -1;
     const s = stem(word);
-    if (this.vocab.row(stemKey(s)) !== undefined || this.vocab.row(inducedKey(s)) !== undefined) return -1;
     if (this.index.has(s) || this.covered!.has(s)) return -1;
     let slot = slots.get(s);
     if (slot === undefined) {
