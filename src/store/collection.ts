@@ -618,8 +618,17 @@ export class Collection {
    */
   async embed(texts: string[], role: 'query' | 'document' = 'document'): Promise<DenseMatrix> {
     const embedder = await this.loadEmbedder();
-    // words the collection's writer learned since this session opened
+    // words a writer learned since this session opened
     if (this.manifest.words) await wordLearnerOf(embedder)?.refreshWords();
+    return this.embedNow(embedder, texts, role);
+  }
+
+  /** `embed` without taking in new words: a batch being added has just learned all of its own. */
+  private async embedNow(
+    embedder: Embedder,
+    texts: string[],
+    role: 'query' | 'document' = 'document',
+  ): Promise<DenseMatrix> {
     const raw = (await embedFor(embedder, texts, role)) as DenseMatrix;
     const processed = this.postprocess.steps.length > 0 ? this.postprocess.transform(raw) : raw;
     const copy =
@@ -766,7 +775,10 @@ export class Collection {
       slices.push(order.slice(start, start + EMBED_SLICE));
     const parts: Promise<DenseMatrix>[] = [];
     const submit = (k: number) => {
-      const part = this.embed(slices[k].map((i) => texts[i]));
+      const part = this.embedNow(
+        this.embedder,
+        slices[k].map((i) => texts[i]),
+      );
       part.catch(() => {}); // awaited in order below
       parts.push(part);
     };
